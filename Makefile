@@ -1,0 +1,90 @@
+# apsp — run `make help` for the targets.
+#
+# One build serves everything: the Rust tests, the `apsp` CLI and the Python extension
+# are all built by one `cargo build --workspace --all-targets` in the release profile:
+# same polars features (pyo3-polars turns on polars-error/python for the whole
+# workspace), same dev-dependency features as `cargo test`, same Python (PYO3_PYTHON),
+# so polars is compiled once and `cargo test` afterwards compiles nothing. The extension
+# is copied into python/apsp/ and the package is put on the virtualenv's path (an
+# editable install, like `maturin develop`, without a second build). `make wheel` builds
+# a distributable wheel with maturin, which compiles separately.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+VENV_MIN ?= .venv-polars-min
+POLARS_MIN ?= 1.43.2
+PY := $(VENV)/bin/python
+PY_MIN := $(VENV_MIN)/bin/python
+CARGO ?= cargo
+CARGO_FLAGS ?= --release --workspace --locked
+TARGET_DIR := target/release
+EXT := python/apsp/_apsp.abi3.so
+DEMO_OUT ?= demo-out
+
+# Every cargo call sees the same interpreter, or pyo3 (and with it polars) rebuilds.
+export PYO3_PYTHON := $(abspath $(PY))
+
+.PHONY: help venv build demo test test-rust test-python test-polars-min lint fmt wheel bench clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.ok ## Create .venv with the Python test dependencies
+
+$(VENV)/.ok: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(VENV_MIN)/.ok: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV_MIN)
+	$(PY_MIN) -m pip install --quiet --upgrade pip
+	$(PY_MIN) -m pip install --quiet "polars==$(POLARS_MIN)" "pytest>=8,<10" "hypothesis>=6.100,<7"
+	touch $@
+
+build: venv ## Build the CLI, the Rust tests and the Python extension (one release build)
+	$(CARGO) build $(CARGO_FLAGS) --all-targets
+	cp $(TARGET_DIR)/lib_apsp.so $(EXT)
+	$(PY) scripts/dev_install.py $(VENV)
+
+demo: build ## Set up and run the main job on the built-in demo data
+	@echo "== apsp validate examples/demo --out $(DEMO_OUT)"
+	@$(TARGET_DIR)/apsp validate examples/demo --out $(DEMO_OUT); rc=$$?; \
+	  if [ $$rc -gt 1 ]; then exit $$rc; fi
+	@echo "== the same from Python"
+	$(PY) -c "import apsp; ds = apsp.read_dataset('examples/demo'); print(ds['billing'].head(5)); print('quarantined rows:', ds.quarantine.height)"
+
+test: build test-rust test-python test-polars-min ## Run every test (Rust, Python, both ends of the polars range)
+	@echo "make test: all test suites passed"
+
+test-rust: build ## Rust unit and integration tests
+	$(CARGO) fmt --all -- --check
+	$(CARGO) test $(CARGO_FLAGS)
+
+test-python: build ## pytest on the supported polars upper end
+	bash scripts/pytest.sh $(PY) tests
+
+test-polars-min: build $(VENV_MIN)/.ok ## The interop tests on the lowest supported polars
+	$(PY_MIN) scripts/dev_install.py $(VENV_MIN)
+	bash scripts/pytest.sh $(PY_MIN) tests/test_interop.py
+
+lint: venv ## cargo fmt --check and clippy -D warnings (all crates)
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
+
+fmt: ## Format the Rust code
+	$(CARGO) fmt --all
+
+wheel: venv ## Build a distributable abi3 wheel into dist/ (separate, slower build)
+	$(PY) -m pip install --quiet "maturin>=1.7,<2"
+	cd python && ../$(PY) -m maturin build --release --out ../dist
+
+bench: build ## Ingestion benchmark: rows/s and peak memory (10 M billing rows)
+	$(PY) benches/ingest_bench.py
+
+clean: ## Remove build outputs and virtualenvs
+	rm -rf target $(VENV) $(VENV_MIN) $(EXT) $(DEMO_OUT) dist

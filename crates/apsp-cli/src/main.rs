@@ -1,0 +1,126 @@
+//! `apsp`: the command line for nightly batch jobs.
+//!
+//! Exit codes: 0 clean, 1 rows quarantined (the run finished; review the quarantine),
+//! 2 fatal (nothing trustworthy was produced; the message names file, line and column).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use apsp_core::ingest::{Ambiguous, IngestOptions, Nonexistent, Profile};
+use apsp_core::pseudo::key_source;
+use apsp_core::validate::{summary, validate, ValidateOutput};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "apsp",
+    version,
+    about = "Warning signs of abuse of position for a sexual purpose, for review"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read a dataset, report rows and quarantined rows per table, write
+    /// quarantine.parquet and manifest.json.
+    Validate {
+        /// Folder with one file (or folder of files) per table.
+        dataset_dir: PathBuf,
+        #[command(flatten)]
+        ingest: IngestArgs,
+        /// Where to write quarantine.parquet and manifest.json.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write each canonical table as <table>.parquet into --out.
+        #[arg(long, requires = "out")]
+        tables: bool,
+    },
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    /// Import profile (TOML) for a raw export; repeat for several tables.
+    #[arg(long = "profile", value_name = "FILE")]
+    profiles: Vec<PathBuf>,
+    /// Time zone of timestamps without an offset.
+    #[arg(long, default_value = "Europe/London")]
+    timezone: String,
+    /// Local times that occur twice (clocks go back): earliest, latest or quarantine.
+    #[arg(long, default_value = "earliest")]
+    ambiguous: String,
+    /// Local times that do not exist (clocks go forward): quarantine or shift_forward.
+    #[arg(long, default_value = "quarantine")]
+    nonexistent: String,
+    /// Replace members of the public's numbers and person ids by keyed pseudonyms.
+    #[arg(long)]
+    pseudonymise: bool,
+    /// File holding the pseudonymisation key (at least 16 bytes).
+    #[arg(long, value_name = "FILE", requires = "pseudonymise")]
+    key_file: Option<PathBuf>,
+    /// Environment variable holding the key (default APSP_PSEUDONYM_KEY).
+    #[arg(long, value_name = "VAR", requires = "pseudonymise")]
+    key_env: Option<String>,
+}
+
+impl IngestArgs {
+    fn options(&self) -> apsp_core::Result<IngestOptions> {
+        let profiles = self
+            .profiles
+            .iter()
+            .map(|p| Profile::load(p))
+            .collect::<apsp_core::Result<Vec<_>>>()?;
+        Ok(IngestOptions {
+            timezone: self.timezone.clone(),
+            ambiguous: self.ambiguous.parse::<Ambiguous>()?,
+            nonexistent: self.nonexistent.parse::<Nonexistent>()?,
+            profiles,
+            pseudonymise: self
+                .pseudonymise
+                .then(|| key_source(self.key_file.as_deref(), self.key_env.as_deref())),
+        })
+    }
+}
+
+fn run(cli: Cli) -> apsp_core::Result<i32> {
+    match cli.command {
+        Command::Validate {
+            dataset_dir,
+            ingest,
+            out,
+            tables,
+        } => {
+            let opts = ingest.options()?;
+            let (ds, outcome) = validate(
+                &dataset_dir,
+                &opts,
+                &ValidateOutput {
+                    out_dir: out.as_deref(),
+                    write_tables: tables,
+                },
+            )?;
+            print!("{}", summary(&ds));
+            if let Some(o) = &out {
+                println!(
+                    "wrote {} and {}",
+                    o.join("quarantine.parquet").display(),
+                    o.join("manifest.json").display()
+                );
+            }
+            Ok(outcome.exit_code())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("apsp: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

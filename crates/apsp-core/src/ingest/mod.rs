@@ -1,0 +1,461 @@
+//! Ingestion: a dataset folder in the canonical contract (or raw exports through import
+//! profiles) -> typed polars frames, a quarantine frame and a manifest.
+//!
+//! Bad rows never stop a run and are never dropped silently: each goes to the
+//! quarantine output with its table, file, line, a stable reason code, a message and
+//! the row as read. Exact duplicates (the same record in two overlapping exports) are
+//! counted and kept once. For every file: read = used + quarantined + duplicates.
+//! Problems that make a whole file untrustworthy (missing or unknown columns, a column
+//! no row could be read from, an empty file) are errors naming file, line and column.
+
+pub mod phone;
+pub mod profile;
+pub mod schema;
+pub mod source;
+pub mod table;
+pub mod time;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+pub use profile::Profile;
+pub use schema::Table;
+pub use table::{QuarantineRow, RowCounts};
+pub use time::{Ambiguous, Nonexistent};
+
+use crate::error::{ApspError, Result};
+use crate::manifest::{InputFile, Manifest, Settings, TableSummary};
+use crate::pseudo::{KeySource, Pseudonymiser};
+use source::{CsvSettings, Format};
+use table::{Shared, TableBuilder};
+
+/// Why a row was quarantined. The codes are stable: tests and analysts rely on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// A required value is blank.
+    MissingValue,
+    /// A datetime that matches no accepted format.
+    BadTimestamp,
+    /// A naive local time inside the spring-forward gap.
+    NonexistentLocalTime,
+    /// A naive local time inside the fall-back hour, with `ambiguous = quarantine`.
+    AmbiguousLocalTime,
+    /// A date that is not a date.
+    BadDate,
+    /// A number that is not a (non-negative, whole) number.
+    BadNumber,
+    /// Latitude/longitude out of range, half given, or 0,0.
+    BadCoordinates,
+    /// A phone number that cannot be normalised (letters, impossible length).
+    BadPhone,
+    /// A coded value outside its vocabulary (direction, kind, role, flag).
+    UnknownValue,
+    /// An end time before its start time.
+    EndBeforeStart,
+    /// The same id as an earlier row, with different values.
+    DuplicateKey,
+    /// More or fewer fields than the header.
+    BadFieldCount,
+    /// An unbalanced quote made a field run over line ends.
+    BadQuoting,
+    /// Not valid UTF-8.
+    BadEncoding,
+}
+
+impl Reason {
+    /// Every reason, in code order.
+    pub const ALL: [Reason; 14] = [
+        Reason::MissingValue,
+        Reason::BadTimestamp,
+        Reason::NonexistentLocalTime,
+        Reason::AmbiguousLocalTime,
+        Reason::BadDate,
+        Reason::BadNumber,
+        Reason::BadCoordinates,
+        Reason::BadPhone,
+        Reason::UnknownValue,
+        Reason::EndBeforeStart,
+        Reason::DuplicateKey,
+        Reason::BadFieldCount,
+        Reason::BadQuoting,
+        Reason::BadEncoding,
+    ];
+
+    /// The stable code written to the `reason` column.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::MissingValue => "missing_value",
+            Reason::BadTimestamp => "bad_timestamp",
+            Reason::NonexistentLocalTime => "nonexistent_local_time",
+            Reason::AmbiguousLocalTime => "ambiguous_local_time",
+            Reason::BadDate => "bad_date",
+            Reason::BadNumber => "bad_number",
+            Reason::BadCoordinates => "bad_coordinates",
+            Reason::BadPhone => "bad_phone",
+            Reason::UnknownValue => "unknown_value",
+            Reason::EndBeforeStart => "end_before_start",
+            Reason::DuplicateKey => "duplicate_key",
+            Reason::BadFieldCount => "bad_field_count",
+            Reason::BadQuoting => "bad_quoting",
+            Reason::BadEncoding => "bad_encoding",
+        }
+    }
+}
+
+/// How to read a dataset.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// IANA zone of naive timestamps.
+    pub timezone: String,
+    pub ambiguous: Ambiguous,
+    pub nonexistent: Nonexistent,
+    /// Import profiles, at most one per table.
+    pub profiles: Vec<Profile>,
+    /// Pseudonymise members of the public with the key from this source.
+    pub pseudonymise: Option<KeySource>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            timezone: "Europe/London".to_string(),
+            ambiguous: Ambiguous::default(),
+            nonexistent: Nonexistent::default(),
+            profiles: Vec::new(),
+            pseudonymise: None,
+        }
+    }
+}
+
+/// A dataset read into canonical frames.
+pub struct Dataset {
+    /// The tables present, typed. Datetimes are UTC microseconds.
+    pub tables: BTreeMap<Table, DataFrame>,
+    /// Every row not used: table, file, line, reason, column, message, raw.
+    pub quarantine: DataFrame,
+    /// Provenance and row accounting.
+    pub manifest: Manifest,
+}
+
+impl Dataset {
+    /// A table, if present.
+    pub fn table(&self, t: Table) -> Option<&DataFrame> {
+        self.tables.get(&t)
+    }
+
+    /// Total quarantined rows.
+    pub fn quarantined(&self) -> u64 {
+        self.quarantine.height() as u64
+    }
+}
+
+/// The files of each table in a dataset folder.
+struct Discovered {
+    files: BTreeMap<Table, Vec<PathBuf>>,
+    ignored: Vec<String>,
+}
+
+fn discover(dir: &Path, profiles: &[Profile]) -> Result<Discovered> {
+    let mut files: BTreeMap<Table, Vec<PathBuf>> = BTreeMap::new();
+    let mut claimed: HashSet<PathBuf> = HashSet::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| ApspError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    // Files named by a profile's patterns.
+    for p in profiles {
+        if p.files.is_empty() {
+            continue;
+        }
+        let pats: Vec<glob::Pattern> = p
+            .files
+            .iter()
+            .filter_map(|s| glob::Pattern::new(s).ok())
+            .collect();
+        let mut found = Vec::new();
+        for e in walk(dir)? {
+            let rel = table::rel_path(dir, &e);
+            if pats.iter().any(|pat| pat.matches(&rel)) && Format::of(&e).is_some() {
+                found.push(e);
+            }
+        }
+        found.sort();
+        claimed.extend(found.iter().cloned());
+        files.entry(p.table()).or_default().extend(found);
+    }
+    for t in Table::ALL {
+        if profiles
+            .iter()
+            .any(|p| p.table() == t && !p.files.is_empty())
+        {
+            continue;
+        }
+        let mut found = Vec::new();
+        for e in &entries {
+            let stem = e.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            if e.is_file() && stem == t.name() && Format::of(e).is_some() {
+                found.push(e.clone());
+            } else if e.is_dir() && e.file_name().and_then(|s| s.to_str()) == Some(t.name()) {
+                let mut inner: Vec<PathBuf> = walk(e)?
+                    .into_iter()
+                    .filter(|p| Format::of(p).is_some())
+                    .collect();
+                inner.sort();
+                found.extend(inner);
+            }
+        }
+        if !found.is_empty() {
+            claimed.extend(found.iter().cloned());
+            files.entry(t).or_default().extend(found);
+        }
+    }
+    let mut ignored = Vec::new();
+    for e in walk(dir)? {
+        if !claimed.contains(&e) {
+            ignored.push(table::rel_path(dir, &e));
+        }
+    }
+    ignored.sort();
+    Ok(Discovered { files, ignored })
+}
+
+/// All files below a folder (hidden ones excluded), sorted.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| ApspError::io(&d, e))? {
+            let e = e.map_err(|e| ApspError::io(&d, e))?;
+            let p = e.path();
+            if p.file_name()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.starts_with('.'))
+            {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads a dataset folder. See the module docs.
+pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
+    if !dir.exists() {
+        return Err(ApspError::NotFound {
+            what: "dataset folder",
+            path: dir.to_path_buf(),
+        });
+    }
+    if !dir.is_dir() {
+        return Err(ApspError::Dataset {
+            dir: dir.to_path_buf(),
+            message: "is a file; expected a folder with one file (or folder) per table".into(),
+        });
+    }
+    let tz = time::parse_tz(&opts.timezone)?;
+    let mut base_time = time::TimeRules::new(tz);
+    base_time.ambiguous = opts.ambiguous;
+    base_time.nonexistent = opts.nonexistent;
+    let mut by_table: BTreeMap<Table, &Profile> = BTreeMap::new();
+    for p in &opts.profiles {
+        if by_table.insert(p.table(), p).is_some() {
+            return Err(ApspError::profile(
+                &p.path,
+                format!(
+                    "a second profile for table {}; give one per table",
+                    p.table()
+                ),
+            ));
+        }
+    }
+    let pseudo = match &opts.pseudonymise {
+        Some(src) => Some(Pseudonymiser::load(src)?),
+        None => None,
+    };
+    let found = discover(dir, &opts.profiles)?;
+    if !found.files.contains_key(&Table::Officers) {
+        return Err(ApspError::Dataset {
+            dir: dir.to_path_buf(),
+            message:
+                "no officers table (officers.csv, officers.parquet or officers/) — it is required"
+                    .into(),
+        });
+    }
+    if !found.files.keys().any(|t| t.is_event_table()) {
+        return Err(ApspError::Dataset {
+            dir: dir.to_path_buf(),
+            message: "no event table: at least one of billing, stops or access_log is required"
+                .into(),
+        });
+    }
+    let mut officer_numbers: HashSet<String> = HashSet::new();
+    let mut tables = BTreeMap::new();
+    let mut quarantine: Vec<QuarantineRow> = Vec::new();
+    let mut inputs: Vec<InputFile> = Vec::new();
+    let mut summaries: BTreeMap<String, TableSummary> = BTreeMap::new();
+    for t in Table::ALL {
+        let Some(paths) = found.files.get(&t) else {
+            continue;
+        };
+        let profile = by_table.get(&t).copied();
+        let mut builder = TableBuilder::new(t);
+        let mut summary = TableSummary::default();
+        for path in paths {
+            let rel = table::rel_path(dir, path);
+            let shared = Shared {
+                pseudo: pseudo.as_ref(),
+                officer_numbers: &officer_numbers,
+            };
+            let (ctx, info, format) =
+                read_file(&mut builder, path, &rel, profile, &base_time, &shared)?;
+            builder.finish_file(path, &ctx)?;
+            summary.counts.add(&ctx.counts);
+            for (r, n) in &ctx.reasons {
+                *summary
+                    .quarantined_by_reason
+                    .entry(r.to_string())
+                    .or_default() += n;
+            }
+            summary.files += 1;
+            inputs.push(InputFile {
+                table: t.name().to_string(),
+                file: rel,
+                format,
+                sha256: info.sha256,
+                bytes: info.bytes,
+                rows: ctx.counts,
+            });
+        }
+        let (df, q) = builder.finish()?;
+        if t == Table::Devices {
+            if let Ok(ca) = df.column("device_number").and_then(|c| c.str().cloned()) {
+                officer_numbers.extend(ca.iter().flatten().map(str::to_string));
+            }
+        }
+        summary.time_range = time_range(&df, t);
+        summary.rows = df.height() as u64;
+        quarantine.extend(q);
+        summaries.insert(t.name().to_string(), summary);
+        tables.insert(t, df);
+    }
+    let quarantine_df = quarantine_frame(&quarantine)?;
+    let manifest = Manifest {
+        apsp_version: crate::VERSION.to_string(),
+        created_at: String::new(),
+        dataset: dir.display().to_string(),
+        settings: Settings {
+            timezone: opts.timezone.clone(),
+            ambiguous: opts.ambiguous,
+            nonexistent: opts.nonexistent,
+            pseudonymised: pseudo.is_some(),
+            key_id: pseudo.as_ref().map(|p| p.key_id().to_string()),
+            profiles: opts
+                .profiles
+                .iter()
+                .map(|p| crate::manifest::ProfileRef {
+                    table: p.table().name().to_string(),
+                    path: p.path.display().to_string(),
+                    sha256: p.sha256.clone(),
+                })
+                .collect(),
+        },
+        inputs,
+        tables: summaries,
+        ignored_files: found.ignored,
+        quarantined: quarantine.len() as u64,
+        outputs: BTreeMap::new(),
+    };
+    Ok(Dataset {
+        tables,
+        quarantine: quarantine_df,
+        manifest,
+    })
+}
+
+fn read_file(
+    builder: &mut TableBuilder,
+    path: &Path,
+    rel: &str,
+    profile: Option<&Profile>,
+    base_time: &time::TimeRules,
+    shared: &Shared<'_>,
+) -> Result<(table::FileContext, source::FileInfo, Format)> {
+    let format = Format::of(path).expect("discovered files have a known format");
+    let ctx: RefCell<Option<table::FileContext>> = RefCell::new(None);
+    let b = RefCell::new(builder);
+    let mut on_header = |header: &[String], line: u64| -> Result<()> {
+        *ctx.borrow_mut() = Some(
+            b.borrow_mut()
+                .start_file(path, rel, header, line, profile, base_time)?,
+        );
+        Ok(())
+    };
+    let mut on_row = |row: source::RawRow<'_>| -> Result<()> {
+        let mut guard = ctx.borrow_mut();
+        let c = guard.as_mut().expect("header first");
+        b.borrow_mut().push(c, row, shared);
+        Ok(())
+    };
+    let info = match format {
+        Format::Csv => {
+            let settings = CsvSettings {
+                delimiter: profile.map(|p| p.delimiter_byte()).unwrap_or(b','),
+                skip_rows: profile.map(|p| p.skip_rows).unwrap_or(0),
+            };
+            source::read_csv(path, &settings, &mut on_header, &mut on_row)?
+        }
+        Format::Parquet => source::read_parquet(
+            path,
+            &mut on_header,
+            &mut |name, dtype| b.borrow().check_parquet_type(path, profile, name, dtype),
+            &mut on_row,
+        )?,
+    };
+    let ctx = ctx.into_inner();
+    let ctx = ctx.expect("a read file has a header");
+    Ok((ctx, info, format))
+}
+
+/// (min, max) of the table's time column, as ISO strings.
+fn time_range(df: &DataFrame, t: Table) -> Option<(String, String)> {
+    let col = t.time_column()?;
+    let s = df.column(col).ok()?;
+    let phys = s.as_materialized_series().to_physical_repr();
+    let ca = phys.i64().ok()?;
+    let (lo, hi) = (ca.min()?, ca.max()?);
+    Some((time::fmt_utc(lo), time::fmt_utc(hi)))
+}
+
+/// The quarantine rows as a frame, sorted by table order, file, line.
+pub fn quarantine_frame(rows: &[QuarantineRow]) -> Result<DataFrame> {
+    let mut rows: Vec<&QuarantineRow> = rows.iter().collect();
+    rows.sort_by(|a, b| (a.table, &a.file, a.line).cmp(&(b.table, &b.file, b.line)));
+    let table: StringChunked = rows.iter().map(|r| Some(r.table.name())).collect();
+    let file: StringChunked = rows.iter().map(|r| Some(r.file.as_str())).collect();
+    let line: Int64Chunked = rows.iter().map(|r| Some(r.line as i64)).collect();
+    let reason: StringChunked = rows.iter().map(|r| Some(r.reason.code())).collect();
+    let column: StringChunked = rows.iter().map(|r| r.column.as_deref()).collect();
+    let message: StringChunked = rows.iter().map(|r| Some(r.message.as_str())).collect();
+    let raw: StringChunked = rows.iter().map(|r| Some(r.raw.as_str())).collect();
+    Ok(DataFrame::new_infer_height(vec![
+        table.with_name("table".into()).into_column(),
+        file.with_name("file".into()).into_column(),
+        line.with_name("line".into()).into_column(),
+        reason.with_name("reason".into()).into_column(),
+        column.with_name("column".into()).into_column(),
+        message.with_name("message".into()).into_column(),
+        raw.with_name("raw".into()).into_column(),
+    ])?)
+}

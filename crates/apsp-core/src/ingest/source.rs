@@ -1,0 +1,466 @@
+//! Reading raw rows out of CSV and Parquet files.
+//!
+//! Both formats are turned into the same thing: a header (source column names) and
+//! rows of [`Cell`]s with their 1-based line number, handed one at a time to a callback.
+//! CSV is read with the `csv` crate so each row keeps the line it started on (quoted
+//! fields may span lines) and broken rows can be quarantined one by one; Parquet with
+//! polars, keeping its column types (a typed datetime needs no parsing).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use chrono::NaiveDateTime;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApspError, Result};
+
+/// One cell of a raw row.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// A datetime without a zone (local time).
+    Naive(NaiveDateTime),
+    /// An absolute instant, UTC microseconds.
+    Utc(i64),
+    Bool(bool),
+}
+
+impl Cell<'_> {
+    /// The cell as text, for messages and the quarantine `raw` column.
+    pub fn to_text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Str(s) => (*s).to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Date(d) => (chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
+                + chrono::Duration::days(*d as i64))
+            .to_string(),
+            Cell::Naive(n) => n.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+            Cell::Utc(m) => super::time::fmt_utc(*m),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Null => true,
+            Cell::Str(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A row-level problem found while tokenising (before any column is parsed).
+#[derive(Debug, Clone)]
+pub enum RowProblem {
+    /// Not valid UTF-8.
+    Encoding,
+    /// More or fewer fields than the header.
+    FieldCount { found: usize, expected: usize },
+    /// Field count wrong and a quoted field ran over line ends: an unbalanced quote.
+    Quoting { found: usize, expected: usize },
+}
+
+/// A row handed to the consumer.
+pub struct RawRow<'a> {
+    /// 1-based line in the file (header = line 1 + skipped lines) for CSV;
+    /// 1-based row number for Parquet.
+    pub line: u64,
+    pub cells: &'a [Cell<'a>],
+    pub problem: Option<RowProblem>,
+}
+
+/// Input file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Option<Format> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("csv") | Some("txt") | Some("tsv") => Some(Format::Csv),
+            Some("parquet") | Some("pq") => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+}
+
+/// What reading a file told us besides its rows.
+pub struct FileInfo {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// CSV reading settings.
+pub struct CsvSettings {
+    pub delimiter: u8,
+    pub skip_rows: usize,
+}
+
+/// A reader that hashes everything read through it and notes where line ends are.
+///
+/// The `csv` crate's own line numbers drift on CRLF files and after blank lines, so
+/// lines are counted here from the bytes themselves: every `\r` and `\n` offset is
+/// queued, and [`LineTracker::line_at`] consumes the queue as records advance.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+    breaks: Rc<RefCell<VecDeque<(u64, u8)>>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        let mut q = self.breaks.borrow_mut();
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            q.push_back((self.bytes + i as u64, buf[i]));
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Turns record start offsets into 1-based line numbers.
+struct LineTracker {
+    breaks: Rc<RefCell<VecDeque<(u64, u8)>>>,
+    /// Line ends (`\n`) consumed so far.
+    newlines: u64,
+}
+
+impl LineTracker {
+    /// The line of the first content byte at or after `offset`: line ends before
+    /// `offset`, plus the run of line-end bytes starting at `offset` (the csv reader
+    /// reports a record as starting at the terminator or blank lines before it).
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut q = self.breaks.borrow_mut();
+        while let Some(&(o, b)) = q.front() {
+            if o >= offset {
+                break;
+            }
+            if b == b'\n' {
+                self.newlines += 1;
+            }
+            q.pop_front();
+        }
+        let mut expect = offset;
+        while let Some(&(o, b)) = q.front() {
+            if o != expect {
+                break;
+            }
+            if b == b'\n' {
+                self.newlines += 1;
+            }
+            q.pop_front();
+            expect += 1;
+        }
+        self.newlines + 1
+    }
+}
+
+/// Header callback: receives the source column names, returns an error to stop.
+pub type HeaderFn<'h> = dyn FnMut(&[String], u64) -> Result<()> + 'h;
+
+/// Reads a CSV file, calling `on_header` once and `on_row` for each record.
+pub fn read_csv(
+    path: &Path,
+    settings: &CsvSettings,
+    on_header: &mut HeaderFn<'_>,
+    on_row: &mut dyn FnMut(RawRow<'_>) -> Result<()>,
+) -> Result<FileInfo> {
+    let file = File::open(path).map_err(|e| ApspError::io(path, e))?;
+    let breaks = Rc::new(RefCell::new(VecDeque::new()));
+    let mut lines = LineTracker {
+        breaks: breaks.clone(),
+        newlines: 0,
+    };
+    let mut reader = BufReader::with_capacity(
+        1 << 20,
+        HashingReader {
+            inner: file,
+            hasher: Sha256::new(),
+            bytes: 0,
+            breaks,
+        },
+    );
+    // Preamble lines (report titles etc.) before the header.
+    let mut skipped = 0u64;
+    let mut preamble_bytes = 0u64;
+    let mut line_buf = Vec::new();
+    for _ in 0..settings.skip_rows {
+        line_buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut line_buf)
+            .map_err(|e| ApspError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        skipped += 1;
+        preamble_bytes += n as u64;
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(settings.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&mut reader);
+    let mut record = csv::ByteRecord::new();
+    let header_line;
+    let header: Vec<String> = loop {
+        let ok = csv
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(path, e, skipped))?;
+        if !ok {
+            return Err(ApspError::schema(
+                path,
+                None,
+                None,
+                if skipped > 0 {
+                    format!("no header row after the {skipped} skipped line(s): the file is empty")
+                } else {
+                    "the file is empty: expected a header row".to_string()
+                },
+            ));
+        }
+        header_line =
+            lines.line_at(preamble_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
+        let names: Vec<String> = record
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let s = String::from_utf8_lossy(f);
+                let s = if i == 0 {
+                    s.trim_start_matches('\u{feff}').to_string()
+                } else {
+                    s.to_string()
+                };
+                s.trim().to_string()
+            })
+            .collect();
+        break names;
+    };
+    on_header(&header, header_line)?;
+    let expected = header.len();
+    loop {
+        let ok = match csv.read_byte_record(&mut record) {
+            Ok(ok) => ok,
+            Err(e) => return Err(csv_error(path, e, skipped)),
+        };
+        if !ok {
+            break;
+        }
+        let line = lines.line_at(preamble_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            // Keep what can be shown, lossily, so the quarantine row is readable.
+            let lossy: Vec<String> = record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            let lossy_cells: Vec<Cell<'_>> = lossy.iter().map(|s| Cell::Str(s)).collect();
+            on_row(RawRow {
+                line,
+                cells: &lossy_cells,
+                problem: Some(RowProblem::Encoding),
+            })?;
+            continue;
+        }
+        // Every field is valid UTF-8: the whole record is, and fields split on ASCII.
+        let texts: Vec<&str> = record
+            .iter()
+            .map(|f| std::str::from_utf8(f).unwrap_or_default())
+            .collect();
+        let mut n = texts.len();
+        // A trailing delimiter on every row (one extra empty field) is a common export
+        // quirk, not a broken row.
+        while n > expected && texts[n - 1].trim().is_empty() {
+            n -= 1;
+        }
+        let mut problem = None;
+        if n != expected {
+            let spans_lines = texts.iter().any(|t| t.contains('\n'));
+            problem = Some(if spans_lines {
+                RowProblem::Quoting { found: n, expected }
+            } else {
+                RowProblem::FieldCount { found: n, expected }
+            });
+        }
+        let cells: Vec<Cell<'_>> = texts[..n].iter().map(|s| Cell::Str(s)).collect();
+        on_row(RawRow {
+            line,
+            cells: &cells,
+            problem,
+        })?;
+    }
+    drop(csv);
+    let inner = reader.into_inner();
+    // Hash whatever the CSV reader did not need to read (nothing, normally).
+    let mut inner = inner;
+    std::io::copy(&mut inner, &mut std::io::sink()).map_err(|e| ApspError::io(path, e))?;
+    Ok(FileInfo {
+        sha256: hex::encode(inner.hasher.finalize()),
+        bytes: inner.bytes,
+    })
+}
+
+fn csv_error(path: &Path, e: csv::Error, skipped: u64) -> ApspError {
+    let line = e.position().map(|p| p.line() + skipped);
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => ApspError::io(path, io),
+        other => ApspError::Csv {
+            file: path.to_path_buf(),
+            line,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// Rows per slice when walking a Parquet frame.
+const PARQUET_SLICE: usize = 65_536;
+
+/// Reads a Parquet file, calling `on_header` once and `on_row` for each row.
+/// `check_type` is called per source column with its polars dtype and may reject it.
+pub fn read_parquet(
+    path: &Path,
+    on_header: &mut HeaderFn<'_>,
+    check_type: &mut dyn FnMut(&str, &DataType) -> Result<()>,
+    on_row: &mut dyn FnMut(RawRow<'_>) -> Result<()>,
+) -> Result<FileInfo> {
+    let bytes = std::fs::read(path).map_err(|e| ApspError::io(path, e))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    if bytes.is_empty() {
+        return Err(ApspError::schema(
+            path,
+            None,
+            None,
+            "the file is empty: expected a Parquet file",
+        ));
+    }
+    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| ApspError::Parquet {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    on_header(&header, 0)?;
+    for c in df.columns() {
+        check_type(c.name().as_str(), c.dtype())?;
+    }
+    let height = df.height();
+    let mut offset = 0usize;
+    while offset < height {
+        let len = PARQUET_SLICE.min(height - offset);
+        let part = df.slice(offset as i64, len);
+        let cols: Vec<ColView<'_>> = part
+            .columns()
+            .iter()
+            .map(|c| ColView::new(c.as_materialized_series()))
+            .collect::<Result<_>>()?;
+        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(cols.len());
+        for i in 0..len {
+            cells.clear();
+            cells.extend(cols.iter().map(|c| c.get(i)));
+            on_row(RawRow {
+                line: (offset + i + 1) as u64,
+                cells: &cells,
+                problem: None,
+            })?;
+        }
+        offset += len;
+    }
+    Ok(FileInfo {
+        sha256,
+        bytes: size,
+    })
+}
+
+/// A typed view of one Parquet column slice.
+enum ColView<'a> {
+    Str(&'a StringChunked),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Date(Vec<Option<i32>>),
+    Naive(Vec<Option<i64>>, TimeUnit),
+    Utc(Vec<Option<i64>>, TimeUnit),
+    Bool(&'a BooleanChunked),
+    Null,
+}
+
+fn to_micros(v: i64, tu: TimeUnit) -> i64 {
+    match tu {
+        TimeUnit::Nanoseconds => v.div_euclid(1000),
+        TimeUnit::Microseconds => v,
+        TimeUnit::Milliseconds => v.saturating_mul(1000),
+    }
+}
+
+impl<'a> ColView<'a> {
+    fn new(s: &'a Series) -> Result<Self> {
+        Ok(match s.dtype() {
+            DataType::String => ColView::Str(s.str()?),
+            DataType::Boolean => ColView::Bool(s.bool()?),
+            DataType::Null => ColView::Null,
+            DataType::Float32 | DataType::Float64 => {
+                ColView::Float(s.cast(&DataType::Float64)?.f64()?.iter().collect())
+            }
+            DataType::Date => ColView::Date(s.date()?.physical().iter().collect()),
+            DataType::Datetime(tu, tz) => {
+                let vals: Vec<Option<i64>> = s.datetime()?.physical().iter().collect();
+                if tz.is_some() {
+                    ColView::Utc(vals, *tu)
+                } else {
+                    ColView::Naive(vals, *tu)
+                }
+            }
+            dt if dt.is_integer() => {
+                ColView::Int(s.cast(&DataType::Int64)?.i64()?.iter().collect())
+            }
+            other => {
+                return Err(ApspError::Polars(polars::error::PolarsError::ComputeError(
+                    format!("unsupported column type {other}").into(),
+                )))
+            }
+        })
+    }
+
+    fn get(&self, i: usize) -> Cell<'a> {
+        let opt = |o: Option<Cell<'a>>| o.unwrap_or(Cell::Null);
+        match self {
+            ColView::Str(ca) => opt(ca.get(i).map(Cell::Str)),
+            ColView::Bool(ca) => opt(ca.get(i).map(Cell::Bool)),
+            ColView::Null => Cell::Null,
+            ColView::Int(v) => opt(v[i].map(Cell::Int)),
+            ColView::Float(v) => opt(v[i].map(Cell::Float)),
+            ColView::Date(v) => opt(v[i].map(Cell::Date)),
+            ColView::Utc(v, tu) => opt(v[i].map(|x| Cell::Utc(to_micros(x, *tu)))),
+            ColView::Naive(v, tu) => opt(v[i].and_then(|x| {
+                chrono::DateTime::from_timestamp_micros(to_micros(x, *tu))
+                    .map(|d| Cell::Naive(d.naive_utc()))
+            })),
+        }
+    }
+}

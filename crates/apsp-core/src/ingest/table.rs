@@ -1,0 +1,1104 @@
+//! Turning raw rows into one typed canonical table, with quarantine and de-duplication.
+//!
+//! For every row: map source cells onto canonical columns, parse each by its type,
+//! apply the row rules (coordinates, time order), pseudonymise, derive a missing id,
+//! then drop it as an exact duplicate, quarantine it as a conflicting duplicate key, or
+//! keep it. Every row read ends in exactly one of used / quarantined / duplicates, and
+//! that is checked per file.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::phone::{Phone, PhoneCache};
+use super::profile::{ColumnSource, DurationFormat, Profile};
+use super::schema::{ColType, ColumnSpec, Sensitivity, Table};
+use super::source::{Cell, RawRow, RowProblem};
+use super::time::{parse_date, TimeError, TimeRules};
+use super::Reason;
+use crate::error::{ApspError, Result};
+use crate::pseudo::{Domain, Pseudonymiser};
+
+/// A parsed canonical value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Date(i32),
+    Time(i64),
+    Phone(Phone),
+}
+
+/// Row counts for one file or table. Invariant: read = used + quarantined + duplicates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RowCounts {
+    pub read: u64,
+    pub used: u64,
+    pub quarantined: u64,
+    pub duplicates: u64,
+}
+
+impl RowCounts {
+    pub fn add(&mut self, o: &RowCounts) {
+        self.read += o.read;
+        self.used += o.used;
+        self.quarantined += o.quarantined;
+        self.duplicates += o.duplicates;
+    }
+
+    pub fn balanced(&self) -> bool {
+        self.read == self.used + self.quarantined + self.duplicates
+    }
+}
+
+/// One quarantined row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineRow {
+    pub table: Table,
+    pub file: String,
+    pub line: u64,
+    pub reason: Reason,
+    pub column: Option<String>,
+    pub message: String,
+    pub raw: String,
+}
+
+/// Where each canonical column comes from in the current file.
+#[derive(Debug, Clone)]
+enum Src {
+    Absent,
+    Col(usize),
+    Const(String),
+    Join(Vec<usize>, String),
+}
+
+/// Per-file parsing context (header mapping and formats).
+pub struct FileContext {
+    pub rel_path: String,
+    mapping: Vec<Src>,
+    /// Which source columns feed sensitive canonical columns (for redacting `raw`).
+    sensitive_src: Vec<bool>,
+    time: TimeRules,
+    date_formats: Vec<String>,
+    duration: DurationFormat,
+    decimal_comma: bool,
+    values: BTreeMap<String, BTreeMap<String, String>>,
+    pub counts: RowCounts,
+    pub reasons: BTreeMap<&'static str, u64>,
+    /// Rows whose first failure was a parse failure of column i, to detect a wrong type.
+    fail_by_col: Vec<u64>,
+    first_bad: Vec<Option<(u64, String)>>,
+}
+
+/// Accumulates one table across its files.
+pub struct TableBuilder {
+    pub table: Table,
+    cols: &'static [ColumnSpec],
+    data: Vec<Vec<Val>>,
+    source_file: Vec<u32>,
+    source_line: Vec<u64>,
+    pub files: Vec<String>,
+    seen_rows: HashSet<u128>,
+    seen_keys: HashMap<String, (u32, u64)>,
+    pub quarantine: Vec<QuarantineRow>,
+    phones: PhoneCache,
+    row: Vec<Val>,
+}
+
+/// Settings shared by all tables of a dataset.
+pub struct Shared<'a> {
+    pub pseudo: Option<&'a Pseudonymiser>,
+    /// Officers' own device numbers (E.164): never pseudonymised.
+    pub officer_numbers: &'a HashSet<String>,
+}
+
+const PARSE_REASONS: &[Reason] = &[
+    Reason::BadTimestamp,
+    Reason::BadDate,
+    Reason::BadNumber,
+    Reason::BadPhone,
+    Reason::UnknownValue,
+    Reason::MissingValue,
+];
+
+impl TableBuilder {
+    pub fn new(table: Table) -> Self {
+        let cols = table.columns();
+        TableBuilder {
+            table,
+            cols,
+            data: cols.iter().map(|_| Vec::new()).collect(),
+            source_file: Vec::new(),
+            source_line: Vec::new(),
+            files: Vec::new(),
+            seen_rows: HashSet::new(),
+            seen_keys: HashMap::new(),
+            quarantine: Vec::new(),
+            phones: PhoneCache::default(),
+            row: Vec::with_capacity(cols.len()),
+        }
+    }
+
+    /// Rows kept so far.
+    pub fn len(&self) -> usize {
+        self.source_line.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Maps a file's header onto the canonical columns; errors on missing, unknown or
+    /// repeated columns.
+    pub fn start_file(
+        &mut self,
+        path: &Path,
+        rel_path: &str,
+        header: &[String],
+        header_line: u64,
+        profile: Option<&Profile>,
+        base_time: &TimeRules,
+    ) -> Result<FileContext> {
+        let table = self.table;
+        let line = (header_line > 0).then_some(header_line);
+        let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
+        let mut seen = HashSet::new();
+        for (i, h) in lower.iter().enumerate() {
+            if h.is_empty() {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    None,
+                    format!("header field {} is blank", i + 1),
+                ));
+            }
+            if !seen.insert(h.clone()) {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    Some(&header[i]),
+                    "column appears twice in the header",
+                ));
+            }
+        }
+        if header.len() == 1 {
+            if let Some(d) = [';', '\t', '|']
+                .into_iter()
+                .find(|d| header[0].contains(*d))
+            {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    None,
+                    format!(
+                        "the header has one column {:?}: the file looks {:?}-delimited, not comma-delimited; \
+                         use an import profile with delimiter = {:?}",
+                        header[0],
+                        d,
+                        d.to_string()
+                    ),
+                ));
+            }
+        }
+        let find = |name: &str| lower.iter().position(|h| h == &name.to_lowercase());
+        let mut used = vec![false; header.len()];
+        let mut mapping = Vec::with_capacity(self.cols.len());
+        for c in self.cols {
+            let src = match profile.and_then(|p| p.columns.get(c.name)) {
+                Some(ColumnSource::Name(n)) => match find(n) {
+                    Some(i) => Src::Col(i),
+                    None => {
+                        return Err(ApspError::schema(
+                            path,
+                            line,
+                            Some(n),
+                            format!(
+                                "profile {} maps {table}.{} to source column {n:?}, which this file does not have; \
+                                 its columns are {}",
+                                profile.map(|p| p.path.display().to_string()).unwrap_or_default(),
+                                c.name,
+                                header.join(", ")
+                            ),
+                        ))
+                    }
+                },
+                Some(ColumnSource::Constant { value }) => Src::Const(value.clone()),
+                Some(ColumnSource::Joined { columns, separator }) => {
+                    let mut idx = Vec::new();
+                    for n in columns {
+                        idx.push(find(n).ok_or_else(|| {
+                            ApspError::schema(
+                                path,
+                                line,
+                                Some(n),
+                                format!(
+                                    "profile maps {table}.{} to source columns {columns:?}; {n:?} is not in this file",
+                                    c.name
+                                ),
+                            )
+                        })?);
+                    }
+                    Src::Join(idx, separator.clone())
+                }
+                None => match find(c.name) {
+                    Some(i) => Src::Col(i),
+                    None if c.required => {
+                        return Err(ApspError::schema(
+                            path,
+                            line,
+                            Some(c.name),
+                            format!(
+                                "required column {:?} of table {table} is missing (expected {}); found columns: {}",
+                                c.name,
+                                c.ty.describe(),
+                                header.join(", ")
+                            ),
+                        ))
+                    }
+                    None => Src::Absent,
+                },
+            };
+            match &src {
+                Src::Col(i) => used[*i] = true,
+                Src::Join(v, _) => v.iter().for_each(|i| used[*i] = true),
+                _ => {}
+            }
+            mapping.push(src);
+        }
+        let ignored: HashSet<String> = profile
+            .map(|p| p.ignore_columns.iter().map(|s| s.to_lowercase()).collect())
+            .unwrap_or_default();
+        for (i, h) in header.iter().enumerate() {
+            if !used[i] && !ignored.contains(&lower[i]) {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    Some(h),
+                    format!(
+                        "unknown column {h:?} for table {table}; expected columns: {}{}",
+                        self.cols
+                            .iter()
+                            .map(|c| c.name)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if profile.is_some() {
+                            " (or add it to the profile's ignore_columns)"
+                        } else {
+                            " (map other layouts with an import profile)"
+                        }
+                    ),
+                ));
+            }
+        }
+        let mut sensitive_src = vec![false; header.len()];
+        for (c, src) in self.cols.iter().zip(&mapping) {
+            if c.sensitivity != Sensitivity::Clear {
+                match src {
+                    Src::Col(i) => sensitive_src[*i] = true,
+                    Src::Join(v, _) => v.iter().for_each(|i| sensitive_src[*i] = true),
+                    _ => {}
+                }
+            }
+        }
+        let mut time = base_time.clone();
+        if let Some(p) = profile {
+            if let Some(tz) = &p.timezone {
+                time.tz = super::time::parse_tz(tz)?;
+            }
+            if let Some(a) = p.ambiguous {
+                time.ambiguous = a;
+            }
+            if let Some(n) = p.nonexistent {
+                time.nonexistent = n;
+            }
+            time.formats = p.datetime_formats.clone();
+        }
+        let file_idx = self.files.len();
+        self.files.push(rel_path.to_string());
+        let _ = file_idx;
+        Ok(FileContext {
+            rel_path: rel_path.to_string(),
+            mapping,
+            sensitive_src,
+            time,
+            date_formats: profile.map(|p| p.date_formats.clone()).unwrap_or_default(),
+            duration: profile.map(|p| p.duration).unwrap_or_default(),
+            decimal_comma: profile.map(|p| p.decimal_comma).unwrap_or(false),
+            values: profile.map(|p| p.values.clone()).unwrap_or_default(),
+            counts: RowCounts::default(),
+            reasons: BTreeMap::new(),
+            fail_by_col: vec![0; self.cols.len()],
+            first_bad: vec![None; self.cols.len()],
+        })
+    }
+
+    /// Checks a Parquet column's type against the canonical column it feeds.
+    pub fn check_parquet_type(
+        &self,
+        path: &Path,
+        profile: Option<&Profile>,
+        name: &str,
+        dtype: &DataType,
+    ) -> Result<()> {
+        let canonical =
+            self.cols
+                .iter()
+                .find(|c| match profile.and_then(|p| p.columns.get(c.name)) {
+                    Some(ColumnSource::Name(n)) => n.eq_ignore_ascii_case(name),
+                    Some(_) => false,
+                    None => c.name.eq_ignore_ascii_case(name),
+                });
+        let Some(c) = canonical else { return Ok(()) };
+        let ok = match c.ty {
+            ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
+                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
+            }
+            ColType::Phone => {
+                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
+            }
+            ColType::Count => {
+                dtype.is_integer() || matches!(dtype, DataType::String | DataType::Null)
+            }
+            ColType::Lat | ColType::Lon => {
+                dtype.is_primitive_numeric() || matches!(dtype, DataType::String | DataType::Null)
+            }
+            ColType::Date => matches!(dtype, DataType::Date | DataType::String | DataType::Null),
+            ColType::Datetime => matches!(
+                dtype,
+                DataType::Datetime(_, _) | DataType::String | DataType::Null
+            ),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ApspError::schema(
+                path,
+                None,
+                Some(name),
+                format!(
+                    "column {name:?} has type {dtype}; expected {} ({})",
+                    c.ty.describe(),
+                    parquet_expectation(c.ty)
+                ),
+            ))
+        }
+    }
+
+    /// Processes one raw row.
+    pub fn push(&mut self, ctx: &mut FileContext, raw: RawRow<'_>, shared: &Shared<'_>) {
+        ctx.counts.read += 1;
+        let file_idx = (self.files.len() - 1) as u32;
+        if let Some(problem) = &raw.problem {
+            let (reason, message) = match problem {
+                RowProblem::Encoding => (
+                    Reason::BadEncoding,
+                    "row is not valid UTF-8 (save the export as UTF-8)".to_string(),
+                ),
+                RowProblem::FieldCount { found, expected } => (
+                    Reason::BadFieldCount,
+                    format!("row has {found} fields, the header has {expected}"),
+                ),
+                RowProblem::Quoting { found, expected } => (
+                    Reason::BadQuoting,
+                    format!(
+                        "unbalanced quote: a quoted field runs over line ends ({found} fields, header has {expected})"
+                    ),
+                ),
+            };
+            self.reject(ctx, &raw, reason, None, message, shared);
+            return;
+        }
+        match self.parse_row(ctx, &raw, shared) {
+            Ok(()) => {}
+            Err((reason, col, message)) => {
+                if let Some(ci) = col {
+                    if PARSE_REASONS.contains(&reason) {
+                        ctx.fail_by_col[ci] += 1;
+                        if ctx.first_bad[ci].is_none() {
+                            let shown = self.shown_value(ctx, &raw, ci, shared);
+                            ctx.first_bad[ci] = Some((raw.line, shown));
+                        }
+                    }
+                }
+                let column = col.map(|c| self.cols[c].name.to_string());
+                self.reject(ctx, &raw, reason, column, message, shared);
+                return;
+            }
+        }
+        // Row-level dedup.
+        let hash = row_hash(&self.row);
+        if !self.seen_rows.insert(hash) {
+            ctx.counts.duplicates += 1;
+            return;
+        }
+        if let Some(k) = self.table.key() {
+            let ki = self.table.column_index(k).expect("key column");
+            if let Val::Str(key) = &self.row[ki] {
+                if let Some((f, l)) = self.seen_keys.get(key) {
+                    let first = format!("{}:{}", self.files[*f as usize], l);
+                    // The row hash is not kept as seen: a later exact copy of this row is
+                    // also a conflict, not a duplicate of kept data.
+                    self.seen_rows.remove(&hash);
+                    let shown = if self.cols[ki].sensitivity == Sensitivity::Clear {
+                        format!("{key:?}")
+                    } else {
+                        "(pseudonymised)".to_string()
+                    };
+                    self.reject(
+                        ctx,
+                        &raw,
+                        Reason::DuplicateKey,
+                        Some(k.to_string()),
+                        format!("{k} {shown} was already read with different values at {first}; the first row is kept"),
+                        shared,
+                    );
+                    return;
+                }
+                self.seen_keys.insert(key.clone(), (file_idx, raw.line));
+            }
+        }
+        ctx.counts.used += 1;
+        for (col, v) in self.data.iter_mut().zip(self.row.drain(..)) {
+            col.push(v);
+        }
+        self.source_file.push(file_idx);
+        self.source_line.push(raw.line);
+    }
+
+    /// Parses all columns of a row into `self.row`, or says why the row is rejected.
+    fn parse_row(
+        &mut self,
+        ctx: &FileContext,
+        raw: &RawRow<'_>,
+        shared: &Shared<'_>,
+    ) -> std::result::Result<(), (Reason, Option<usize>, String)> {
+        self.row.clear();
+        let table = self.table;
+        for (ci, c) in self.cols.iter().enumerate() {
+            let joined;
+            let cell = match &ctx.mapping[ci] {
+                Src::Absent => Cell::Null,
+                Src::Col(i) => raw.cells[*i],
+                Src::Const(v) => Cell::Str(v),
+                Src::Join(idx, sep) => {
+                    let parts: Vec<String> = idx
+                        .iter()
+                        .map(|i| raw.cells[*i].to_text())
+                        .filter(|s| !s.trim().is_empty())
+                        .collect();
+                    joined = parts.join(sep);
+                    if joined.is_empty() {
+                        Cell::Null
+                    } else {
+                        Cell::Str(&joined)
+                    }
+                }
+            };
+            let v = self
+                .parse_cell(ctx, c, cell, table)
+                .map_err(|(r, m)| (r, Some(ci), m))?;
+            self.row.push(v);
+        }
+        // Row rules.
+        for (la, lo) in table.coordinates() {
+            let (ia, io) = (
+                table.column_index(la).expect("lat"),
+                table.column_index(lo).expect("lon"),
+            );
+            match (&self.row[ia], &self.row[io]) {
+                (Val::Float(a), Val::Float(o)) => {
+                    if *a == 0.0 && *o == 0.0 {
+                        return Err((
+                            Reason::BadCoordinates,
+                            Some(ia),
+                            format!("{la},{lo} = 0,0 (no GPS fix)"),
+                        ));
+                    }
+                }
+                (Val::Null, Val::Null) => {}
+                _ => {
+                    return Err((
+                        Reason::BadCoordinates,
+                        Some(ia),
+                        format!("{la} and {lo} must both be given or both be blank"),
+                    ))
+                }
+            }
+        }
+        for o in table.ordered() {
+            let (i1, i2) = (
+                table.column_index(o.first).expect("first"),
+                table.column_index(o.second).expect("second"),
+            );
+            if let (Val::Time(a), Val::Time(b)) = (&self.row[i1], &self.row[i2]) {
+                if b < a {
+                    return Err((
+                        Reason::EndBeforeStart,
+                        Some(i2),
+                        format!(
+                            "{} {} is before {} {}",
+                            o.second,
+                            super::time::fmt_utc(*b),
+                            o.first,
+                            super::time::fmt_utc(*a)
+                        ),
+                    ));
+                }
+            }
+        }
+        // Pseudonymise members of the public.
+        if let Some(p) = shared.pseudo {
+            for (ci, c) in self.cols.iter().enumerate() {
+                match (c.sensitivity, &mut self.row[ci]) {
+                    (Sensitivity::PersonId, Val::Str(s)) => *s = p.pseudonym(Domain::Person, s),
+                    (Sensitivity::PublicNumber, Val::Phone(Phone::E164(s))) => {
+                        if !shared.officer_numbers.contains(s.as_str()) {
+                            *s = p.pseudonym(Domain::Number, s);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Derive a missing id from the row's content.
+        if let Some(k) = table.derived_key() {
+            let ki = table.column_index(k).expect("derived key");
+            if self.row[ki] == Val::Null {
+                let h = row_hash(&self.row);
+                self.row[ki] = Val::Str(format!("d_{h:032x}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_cell(
+        &mut self,
+        ctx: &FileContext,
+        c: &ColumnSpec,
+        cell: Cell<'_>,
+        table: Table,
+    ) -> std::result::Result<Val, (Reason, String)> {
+        // Vocabulary mapping from the profile applies to the raw text first.
+        let mapped;
+        let cell = match (ctx.values.get(c.name), cell) {
+            (Some(map), Cell::Str(s)) => match map.get(s.trim()) {
+                Some(v) => {
+                    mapped = v.clone();
+                    Cell::Str(&mapped)
+                }
+                None => cell,
+            },
+            _ => cell,
+        };
+        if cell.is_blank() {
+            if c.ty == ColType::Phone && table == Table::Billing && c.name == "other_number" {
+                return Ok(Val::Phone(Phone::Withheld));
+            }
+            return if c.required {
+                Err((
+                    Reason::MissingValue,
+                    format!("required value {} is blank", c.name),
+                ))
+            } else {
+                Ok(Val::Null)
+            };
+        }
+        let sensitive = c.sensitivity != Sensitivity::Clear;
+        let show = |s: &str| -> String {
+            if sensitive {
+                "(value hidden: personal data)".to_string()
+            } else {
+                format!("{s:?}")
+            }
+        };
+        match c.ty {
+            ColType::Str => Ok(Val::Str(cell.to_text().trim().to_string())),
+            ColType::Enum(allowed) => {
+                let t = cell.to_text().trim().to_lowercase();
+                if allowed.contains(&t.as_str()) {
+                    Ok(Val::Str(t))
+                } else {
+                    Err((
+                        Reason::UnknownValue,
+                        format!(
+                            "{} = {} is not one of {}",
+                            c.name,
+                            show(&cell.to_text()),
+                            allowed.join(", ")
+                        ),
+                    ))
+                }
+            }
+            ColType::Flags(allowed) => {
+                let text = cell.to_text();
+                let mut flags = Vec::new();
+                for f in text.split([';', ',', '|']) {
+                    let f = f.trim().to_lowercase().replace([' ', '-'], "_");
+                    if f.is_empty() {
+                        continue;
+                    }
+                    if !allowed.contains(&f.as_str()) {
+                        return Err((
+                            Reason::UnknownValue,
+                            format!("{} flag {f:?} is not one of {}", c.name, allowed.join(", ")),
+                        ));
+                    }
+                    flags.push(f);
+                }
+                flags.sort();
+                flags.dedup();
+                Ok(if flags.is_empty() {
+                    Val::Null
+                } else {
+                    Val::Str(flags.join(";"))
+                })
+            }
+            ColType::Count => {
+                let n = match cell {
+                    Cell::Int(i) => Some(i),
+                    Cell::Str(s) => parse_duration(s.trim(), ctx.duration),
+                    Cell::Float(f) if f.fract() == 0.0 => Some(f as i64),
+                    _ => None,
+                };
+                match n {
+                    Some(n) if n >= 0 => Ok(Val::Int(n)),
+                    Some(n) => Err((Reason::BadNumber, format!("{} = {n} is negative", c.name))),
+                    None => Err((
+                        Reason::BadNumber,
+                        format!(
+                            "{} = {:?} is not {}",
+                            c.name,
+                            cell.to_text(),
+                            match ctx.duration {
+                                DurationFormat::Seconds => "a whole number of seconds",
+                                DurationFormat::Hms => "a duration H:MM:SS",
+                                DurationFormat::Auto => "a duration (seconds or H:MM:SS)",
+                            }
+                        ),
+                    )),
+                }
+            }
+            ColType::Lat | ColType::Lon => {
+                let f = match cell {
+                    Cell::Float(f) => Some(f),
+                    Cell::Int(i) => Some(i as f64),
+                    Cell::Str(s) => {
+                        let s = s.trim();
+                        if ctx.decimal_comma {
+                            s.replace(',', ".").parse::<f64>().ok()
+                        } else {
+                            s.parse::<f64>().ok()
+                        }
+                    }
+                    _ => None,
+                };
+                let (lo, hi) = if c.ty == ColType::Lat {
+                    (-90.0, 90.0)
+                } else {
+                    (-180.0, 180.0)
+                };
+                match f {
+                    Some(f) if f.is_finite() && (lo..=hi).contains(&f) => Ok(Val::Float(f)),
+                    Some(f) => Err((
+                        Reason::BadCoordinates,
+                        format!("{} = {f} is outside {lo}..{hi}", c.name),
+                    )),
+                    None => Err((
+                        Reason::BadCoordinates,
+                        format!("{} = {:?} is not a number", c.name, cell.to_text()),
+                    )),
+                }
+            }
+            ColType::Date => match cell {
+                Cell::Date(d) => Ok(Val::Date(d)),
+                Cell::Str(s) => parse_date(s, &ctx.date_formats)
+                    .map(Val::Date)
+                    .map_err(|m| (Reason::BadDate, format!("{}: {m}", c.name))),
+                other => Err((
+                    Reason::BadDate,
+                    format!("{} = {:?} is not a date", c.name, other.to_text()),
+                )),
+            },
+            ColType::Datetime => match cell {
+                Cell::Utc(m) => Ok(Val::Time(m)),
+                Cell::Naive(n) => ctx
+                    .time
+                    .localise(n)
+                    .map(Val::Time)
+                    .map_err(|e| time_err(c, e)),
+                Cell::Str(s) => ctx.time.parse(s).map(Val::Time).map_err(|e| time_err(c, e)),
+                other => Err((
+                    Reason::BadTimestamp,
+                    format!("{} = {:?} is not a datetime", c.name, other.to_text()),
+                )),
+            },
+            ColType::Phone => {
+                let text = cell.to_text();
+                match self.phones.normalise(&text) {
+                    Ok(Phone::Withheld)
+                        if !(table == Table::Billing && c.name == "other_number") =>
+                    {
+                        if c.required {
+                            Err((
+                                Reason::MissingValue,
+                                format!("{} is withheld/blank but a number is required", c.name),
+                            ))
+                        } else {
+                            Ok(Val::Null)
+                        }
+                    }
+                    Ok(p) => Ok(Val::Phone(p)),
+                    Err(e) => Err((
+                        Reason::BadPhone,
+                        format!("{} = {}: {}", c.name, show(&text), e.0),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// The value of canonical column `ci` in this row, as safe to show.
+    fn shown_value(
+        &self,
+        ctx: &FileContext,
+        raw: &RawRow<'_>,
+        ci: usize,
+        shared: &Shared<'_>,
+    ) -> String {
+        let text = match &ctx.mapping[ci] {
+            Src::Col(i) => raw.cells.get(*i).map(|c| c.to_text()).unwrap_or_default(),
+            Src::Const(v) => v.clone(),
+            Src::Join(idx, sep) => idx
+                .iter()
+                .map(|i| raw.cells.get(*i).map(|c| c.to_text()).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(sep),
+            Src::Absent => String::new(),
+        };
+        if self.cols[ci].sensitivity != Sensitivity::Clear {
+            match shared.pseudo {
+                Some(p) => p.pseudonym(Domain::Raw, &text),
+                None => text,
+            }
+        } else {
+            text
+        }
+    }
+
+    fn reject(
+        &mut self,
+        ctx: &mut FileContext,
+        raw: &RawRow<'_>,
+        reason: Reason,
+        column: Option<String>,
+        message: String,
+        shared: &Shared<'_>,
+    ) {
+        ctx.counts.quarantined += 1;
+        *ctx.reasons.entry(reason.code()).or_default() += 1;
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let fields: Vec<String> = raw
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let t = c.to_text();
+                match shared.pseudo {
+                    Some(p)
+                        if ctx.sensitive_src.get(i).copied().unwrap_or(false)
+                            && !t.trim().is_empty() =>
+                    {
+                        p.pseudonym(Domain::Raw, t.trim())
+                    }
+                    _ => t,
+                }
+            })
+            .collect();
+        // With an unknown field layout (wrong count) nothing can be told apart as
+        // personal data: hide the whole row when pseudonymising.
+        let layout_unknown = raw.problem.is_some();
+        let raw_text = if layout_unknown && shared.pseudo.is_some() {
+            format!(
+                "(row hidden: {} fields, pseudonymisation is on)",
+                fields.len()
+            )
+        } else {
+            let _ = w.write_record(&fields);
+            let mut s = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+            if s.ends_with('\n') {
+                s.pop();
+            }
+            if s.len() > 4096 {
+                let mut cut = 4096;
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                s.truncate(cut);
+                s.push_str("…(truncated)");
+            }
+            s
+        };
+        self.quarantine.push(QuarantineRow {
+            table: self.table,
+            file: ctx.rel_path.clone(),
+            line: raw.line,
+            reason,
+            column,
+            message,
+            raw: raw_text,
+        });
+    }
+
+    /// Ends a file: checks for a column that failed on every row (a wrong type or
+    /// profile, which must be an error, not a quiet mass quarantine) and the row
+    /// accounting.
+    pub fn finish_file(&mut self, path: &Path, ctx: &FileContext) -> Result<()> {
+        let c = &ctx.counts;
+        if !c.balanced() {
+            return Err(ApspError::Accounting {
+                file: path.to_path_buf(),
+                read: c.read,
+                used: c.used,
+                quarantined: c.quarantined,
+                duplicates: c.duplicates,
+            });
+        }
+        if c.read >= 3 {
+            for (ci, n) in ctx.fail_by_col.iter().enumerate() {
+                if *n == c.read {
+                    let col = &self.cols[ci];
+                    let (line, value) = ctx.first_bad[ci].clone().unwrap_or_default();
+                    return Err(ApspError::schema(
+                        path,
+                        Some(line),
+                        Some(col.name),
+                        format!(
+                            "none of the {n} rows has a usable {} in column {:?} (expected {}; first value {:?}); \
+                             the column is mistyped or an import profile is needed",
+                            col.name,
+                            col.name,
+                            col.ty.describe(),
+                            value
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the typed DataFrame: canonical columns (phones followed by their
+    /// `_kind`), then `source_file` and `source_line`.
+    pub fn finish(self) -> Result<(DataFrame, Vec<QuarantineRow>)> {
+        let mut columns: Vec<Column> = Vec::new();
+        for (c, vals) in self.cols.iter().zip(self.data) {
+            let name: PlSmallStr = c.name.into();
+            match c.ty {
+                ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
+                    let ca: StringChunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Str(s) => Some(s.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    columns.push(ca.with_name(name).into_column());
+                }
+                ColType::Phone => {
+                    let ca: StringChunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Phone(p) => p.value(),
+                            _ => None,
+                        })
+                        .collect();
+                    let kind: StringChunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Phone(p) => Some(p.kind()),
+                            _ => None,
+                        })
+                        .collect();
+                    columns.push(ca.with_name(name).into_column());
+                    columns.push(
+                        kind.with_name(format!("{}_kind", c.name).into())
+                            .into_column(),
+                    );
+                }
+                ColType::Count => {
+                    let ca: Int64Chunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Int(i) => Some(*i),
+                            _ => None,
+                        })
+                        .collect();
+                    columns.push(ca.with_name(name).into_column());
+                }
+                ColType::Lat | ColType::Lon => {
+                    let ca: Float64Chunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Float(f) => Some(*f),
+                            _ => None,
+                        })
+                        .collect();
+                    columns.push(ca.with_name(name).into_column());
+                }
+                ColType::Date => {
+                    let ca: Int32Chunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Date(d) => Some(*d),
+                            _ => None,
+                        })
+                        .collect();
+                    columns.push(ca.with_name(name).into_date().into_column());
+                }
+                ColType::Datetime => {
+                    let ca: Int64Chunked = vals
+                        .iter()
+                        .map(|v| match v {
+                            Val::Time(t) => Some(*t),
+                            _ => None,
+                        })
+                        .collect();
+                    columns.push(
+                        ca.with_name(name)
+                            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+                            .into_column(),
+                    );
+                }
+            }
+        }
+        let files = &self.files;
+        let sf: StringChunked = self
+            .source_file
+            .iter()
+            .map(|f| Some(files[*f as usize].as_str()))
+            .collect();
+        columns.push(sf.with_name("source_file".into()).into_column());
+        let sl: Int64Chunked = self.source_line.iter().map(|l| Some(*l as i64)).collect();
+        columns.push(sl.with_name("source_line".into()).into_column());
+        let df = DataFrame::new_infer_height(columns)?;
+        Ok((df, self.quarantine))
+    }
+}
+
+fn time_err(c: &ColumnSpec, e: TimeError) -> (Reason, String) {
+    match e {
+        TimeError::Unparseable(m) => (Reason::BadTimestamp, format!("{}: {m}", c.name)),
+        TimeError::Nonexistent(m) => (Reason::NonexistentLocalTime, format!("{}: {m}", c.name)),
+        TimeError::Ambiguous(m) => (Reason::AmbiguousLocalTime, format!("{}: {m}", c.name)),
+    }
+}
+
+fn parquet_expectation(t: ColType) -> &'static str {
+    match t {
+        ColType::Datetime => "Datetime or String",
+        ColType::Date => "Date or String",
+        ColType::Count => "an integer type or String",
+        ColType::Lat | ColType::Lon => "a numeric type or String",
+        _ => "String",
+    }
+}
+
+/// `123`, or `H:MM:SS` / `M:SS` when the format allows.
+fn parse_duration(s: &str, f: DurationFormat) -> Option<i64> {
+    let secs = || s.parse::<i64>().ok();
+    let hms = || {
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return None;
+        }
+        let mut total = 0i64;
+        for (i, p) in parts.iter().enumerate() {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let v: i64 = p.parse().ok()?;
+            if i > 0 && v >= 60 {
+                return None;
+            }
+            total = total * 60 + v;
+        }
+        Some(total)
+    };
+    match f {
+        DurationFormat::Seconds => secs(),
+        DurationFormat::Hms => hms(),
+        DurationFormat::Auto => secs().or_else(hms),
+    }
+}
+
+/// A 128-bit hash of a parsed row: identical rows, and only they, share it.
+fn row_hash(row: &[Val]) -> u128 {
+    let mut h = Xxh3::new();
+    for v in row {
+        match v {
+            Val::Null => h.update(&[0]),
+            Val::Str(s) => {
+                h.update(&[1]);
+                h.update(&(s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+            Val::Int(i) => {
+                h.update(&[2]);
+                h.update(&i.to_le_bytes());
+            }
+            Val::Float(f) => {
+                h.update(&[3]);
+                h.update(&f.to_bits().to_le_bytes());
+            }
+            Val::Date(d) => {
+                h.update(&[4]);
+                h.update(&d.to_le_bytes());
+            }
+            Val::Time(t) => {
+                h.update(&[5]);
+                h.update(&t.to_le_bytes());
+            }
+            Val::Phone(p) => {
+                h.update(&[6]);
+                h.update(p.kind().as_bytes());
+                let v = p.value().unwrap_or("");
+                h.update(&(v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+        }
+    }
+    h.digest128()
+}
+
+/// The relative path of a dataset file, with `/` separators, for messages and outputs.
+pub fn rel_path(dir: &Path, path: &Path) -> String {
+    let rel: PathBuf = path.strip_prefix(dir).unwrap_or(path).to_path_buf();
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("123", DurationFormat::Seconds), Some(123));
+        assert_eq!(parse_duration("00:02:03", DurationFormat::Hms), Some(123));
+        assert_eq!(parse_duration("2:03", DurationFormat::Hms), Some(123));
+        assert_eq!(parse_duration("1:00:00", DurationFormat::Auto), Some(3600));
+        assert_eq!(parse_duration("00:02:03", DurationFormat::Seconds), None);
+        assert_eq!(parse_duration("00:61:03", DurationFormat::Hms), None);
+        assert_eq!(parse_duration("abc", DurationFormat::Auto), None);
+    }
+}

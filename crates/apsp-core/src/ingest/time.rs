@@ -1,0 +1,341 @@
+//! Timestamps: parsing and local-time resolution.
+//!
+//! Inside the engine every instant is UTC microseconds since the epoch. A datetime with
+//! an offset or `Z` is absolute. A naive one is local time in the dataset's zone
+//! (default `Europe/London`) and is converted with the real DST rules of `chrono-tz`:
+//! a local time inside the spring-forward gap does not exist, one inside the fall-back
+//! hour exists twice. What happens then is a setting, never a guess.
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApspError, Result};
+
+/// What to do with a local time that occurs twice (clocks go back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Ambiguous {
+    /// The first of the two instants (BST, before the clocks go back).
+    #[default]
+    Earliest,
+    /// The second of the two instants (GMT).
+    Latest,
+    /// Quarantine the row.
+    Quarantine,
+}
+
+/// What to do with a local time that does not exist (clocks go forward).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Nonexistent {
+    /// Quarantine the row (reason `nonexistent_local_time`).
+    #[default]
+    Quarantine,
+    /// Move the time forward by the length of the gap (01:30 -> 02:30 BST).
+    ShiftForward,
+}
+
+impl std::str::FromStr for Ambiguous {
+    type Err = ApspError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "earliest" => Ok(Self::Earliest),
+            "latest" => Ok(Self::Latest),
+            "quarantine" => Ok(Self::Quarantine),
+            _ => Err(ApspError::Setting {
+                name: "ambiguous",
+                value: s.into(),
+                message: "expected earliest, latest or quarantine".into(),
+            }),
+        }
+    }
+}
+
+impl std::str::FromStr for Nonexistent {
+    type Err = ApspError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "quarantine" => Ok(Self::Quarantine),
+            "shift_forward" => Ok(Self::ShiftForward),
+            _ => Err(ApspError::Setting {
+                name: "nonexistent",
+                value: s.into(),
+                message: "expected quarantine or shift_forward".into(),
+            }),
+        }
+    }
+}
+
+/// Parses a time-zone name (`Europe/London`).
+pub fn parse_tz(name: &str) -> Result<Tz> {
+    name.parse::<Tz>().map_err(|_| ApspError::Setting {
+        name: "timezone",
+        value: name.into(),
+        message: "not an IANA time-zone name (e.g. Europe/London)".into(),
+    })
+}
+
+/// How a datetime cell failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    /// Not a datetime in any accepted format.
+    Unparseable(String),
+    /// Local time in the spring-forward gap.
+    Nonexistent(String),
+    /// Local time in the fall-back hour, with the policy `quarantine`.
+    Ambiguous(String),
+}
+
+/// The rules for turning cells into UTC instants.
+#[derive(Debug, Clone)]
+pub struct TimeRules {
+    pub tz: Tz,
+    pub ambiguous: Ambiguous,
+    pub nonexistent: Nonexistent,
+    /// chrono formats tried in order; empty = ISO 8601 only.
+    pub formats: Vec<String>,
+}
+
+impl TimeRules {
+    pub fn new(tz: Tz) -> Self {
+        TimeRules {
+            tz,
+            ambiguous: Ambiguous::default(),
+            nonexistent: Nonexistent::default(),
+            formats: Vec::new(),
+        }
+    }
+
+    /// Parses a datetime cell into UTC microseconds.
+    pub fn parse(&self, s: &str) -> std::result::Result<i64, TimeError> {
+        let s = s.trim();
+        if self.formats.is_empty() {
+            return match parse_iso(s) {
+                Some(Parsed::Absolute(dt)) => Ok(dt.timestamp_micros()),
+                Some(Parsed::Naive(n)) => self.localise(n),
+                None => Err(TimeError::Unparseable(format!(
+                    "{s:?} is not an ISO 8601 datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
+                ))),
+            };
+        }
+        for f in &self.formats {
+            if f.contains("%z") || f.contains("%:z") || f.contains("%#z") {
+                if let Ok(dt) = DateTime::parse_from_str(s, f) {
+                    return Ok(dt.timestamp_micros());
+                }
+            } else if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
+                return self.localise(n);
+            }
+        }
+        Err(TimeError::Unparseable(format!(
+            "{s:?} matches none of the formats {:?}",
+            self.formats
+        )))
+    }
+
+    /// Resolves a naive local datetime in the dataset's zone.
+    pub fn localise(&self, n: NaiveDateTime) -> std::result::Result<i64, TimeError> {
+        match self.tz.from_local_datetime(&n) {
+            LocalResult::Single(dt) => Ok(dt.timestamp_micros()),
+            LocalResult::Ambiguous(a, b) => match self.ambiguous {
+                Ambiguous::Earliest => Ok(a.timestamp_micros().min(b.timestamp_micros())),
+                Ambiguous::Latest => Ok(a.timestamp_micros().max(b.timestamp_micros())),
+                Ambiguous::Quarantine => Err(TimeError::Ambiguous(format!(
+                    "local time {n} occurs twice in {} (clocks go back) and ambiguous = quarantine",
+                    self.tz
+                ))),
+            },
+            LocalResult::None => match self.nonexistent {
+                Nonexistent::Quarantine => Err(TimeError::Nonexistent(format!(
+                    "local time {n} does not exist in {} (clocks go forward)",
+                    self.tz
+                ))),
+                Nonexistent::ShiftForward => {
+                    // Read the wall time with the offset in force just before the gap:
+                    // 01:30 in London's spring gap is 01:30 GMT = 02:30 BST.
+                    let before = self
+                        .tz
+                        .from_local_datetime(&(n - chrono::Duration::hours(3)))
+                        .earliest()
+                        .map(|dt| dt.offset().fix());
+                    match before {
+                        Some(off) => Ok((n - chrono::Duration::seconds(
+                            off.local_minus_utc() as i64
+                        ))
+                        .and_utc()
+                        .timestamp_micros()),
+                        None => Err(TimeError::Nonexistent(format!(
+                            "local time {n} does not exist in {}",
+                            self.tz
+                        ))),
+                    }
+                }
+            },
+        }
+    }
+}
+
+enum Parsed {
+    Absolute(DateTime<FixedOffset>),
+    Naive(NaiveDateTime),
+}
+
+/// ISO 8601 with `T` or a space between date and time, optional seconds and
+/// fraction, optional `Z` or `±HH:MM` / `±HHMM` / `±HH` offset.
+fn parse_iso(s: &str) -> Option<Parsed> {
+    if s.len() < 16 || !s.is_char_boundary(10) {
+        return None;
+    }
+    let sep = s.as_bytes()[10];
+    if sep != b'T' && sep != b' ' && sep != b't' {
+        return None;
+    }
+    let mut norm = String::with_capacity(s.len() + 3);
+    norm.push_str(&s[..10]);
+    norm.push('T');
+    norm.push_str(&s[11..]);
+    // Split the offset off the time part.
+    let time_part = &norm[11..];
+    let (clock, offset) = if let Some(stripped) = time_part
+        .strip_suffix('Z')
+        .or_else(|| time_part.strip_suffix('z'))
+    {
+        (stripped, Some("+00:00".to_string()))
+    } else if let Some(pos) = time_part.rfind(['+', '-']) {
+        let off = &time_part[pos..];
+        let off = match off.len() {
+            3 => format!("{off}:00"),
+            5 => format!("{}:{}", &off[..3], &off[3..]),
+            6 => off.to_string(),
+            _ => return None,
+        };
+        (&time_part[..pos], Some(off))
+    } else {
+        (time_part, None)
+    };
+    let clock = match clock.len() {
+        5 => format!("{clock}:00"),
+        _ => clock.to_string(),
+    };
+    let naive =
+        NaiveDateTime::parse_from_str(&format!("{}T{clock}", &norm[..10]), "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()?;
+    match offset {
+        None => Some(Parsed::Naive(naive)),
+        Some(off) => {
+            let fixed: FixedOffset = off.parse().ok()?;
+            let dt = fixed.from_local_datetime(&naive).single()?;
+            Some(Parsed::Absolute(dt))
+        }
+    }
+}
+
+/// Parses a date cell (`YYYY-MM-DD` or the given formats) into days since the epoch.
+pub fn parse_date(s: &str, formats: &[String]) -> std::result::Result<i32, String> {
+    let s = s.trim();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let found = if formats.is_empty() {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    } else {
+        formats
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+    };
+    match found {
+        Some(d) => Ok((d - epoch).num_days() as i32),
+        None if formats.is_empty() => Err(format!("{s:?} is not a date (YYYY-MM-DD)")),
+        None => Err(format!(
+            "{s:?} matches none of the date formats {formats:?}"
+        )),
+    }
+}
+
+/// Formats UTC microseconds as ISO 8601 (`2026-03-29T01:30:00Z`) for messages.
+pub fn fmt_utc(micros: i64) -> String {
+    match DateTime::from_timestamp_micros(micros) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => micros.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn london() -> TimeRules {
+        TimeRules::new(chrono_tz::Europe::London)
+    }
+
+    #[test]
+    fn iso_forms() {
+        let r = london();
+        // Winter: London = UTC.
+        let winter = r.parse("2026-01-10T12:00:00").unwrap();
+        assert_eq!(fmt_utc(winter), "2026-01-10T12:00:00Z");
+        assert_eq!(r.parse("2026-01-10 12:00").unwrap(), winter);
+        assert_eq!(r.parse("2026-01-10T12:00:00Z").unwrap(), winter);
+        assert_eq!(r.parse("2026-01-10T13:00:00+01:00").unwrap(), winter);
+        assert_eq!(r.parse("2026-01-10T13:00:00+0100").unwrap(), winter);
+        assert_eq!(
+            r.parse("2026-01-10T12:00:00.500Z").unwrap(),
+            winter + 500_000
+        );
+        // Summer: London = UTC+1.
+        assert_eq!(
+            fmt_utc(r.parse("2026-07-01T12:00:00").unwrap()),
+            "2026-07-01T11:00:00Z"
+        );
+        assert!(r.parse("2026-13-01T00:00:00").is_err());
+        assert!(r.parse("yesterday").is_err());
+        assert!(r.parse("2026-01-10").is_err());
+    }
+
+    #[test]
+    fn dst_gap_and_overlap() {
+        let mut r = london();
+        // 2026-03-29 01:30 London does not exist.
+        assert!(matches!(
+            r.parse("2026-03-29T01:30:00"),
+            Err(TimeError::Nonexistent(_))
+        ));
+        r.nonexistent = Nonexistent::ShiftForward;
+        assert_eq!(
+            fmt_utc(r.parse("2026-03-29T01:30:00").unwrap()),
+            "2026-03-29T01:30:00Z"
+        );
+        // 2026-10-25 01:30 London happens at 00:30Z (BST) and 01:30Z (GMT).
+        assert_eq!(
+            fmt_utc(r.parse("2026-10-25T01:30:00").unwrap()),
+            "2026-10-25T00:30:00Z"
+        );
+        r.ambiguous = Ambiguous::Latest;
+        assert_eq!(
+            fmt_utc(r.parse("2026-10-25T01:30:00").unwrap()),
+            "2026-10-25T01:30:00Z"
+        );
+        r.ambiguous = Ambiguous::Quarantine;
+        assert!(matches!(
+            r.parse("2026-10-25T01:30:00"),
+            Err(TimeError::Ambiguous(_))
+        ));
+    }
+
+    #[test]
+    fn profile_formats() {
+        let mut r = london();
+        r.formats = vec!["%d/%m/%Y %H:%M:%S".into()];
+        assert_eq!(
+            fmt_utc(r.parse("01/07/2026 12:00:00").unwrap()),
+            "2026-07-01T11:00:00Z"
+        );
+        assert!(r.parse("2026-07-01T12:00:00").is_err());
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("1970-01-02", &[]), Ok(1));
+        assert_eq!(parse_date("02/01/1970", &["%d/%m/%Y".into()]), Ok(1));
+        assert!(parse_date("1970-02-30", &[]).is_err());
+    }
+}

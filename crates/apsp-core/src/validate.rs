@@ -1,0 +1,128 @@
+//! `validate`: read a dataset, report what was read and what was quarantined, and write
+//! `quarantine.parquet` and `manifest.json` (and optionally the canonical tables).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::{ApspError, Result};
+use crate::ingest::{read_dataset, Dataset, IngestOptions};
+use crate::output::write_parquet;
+
+/// What `validate` concluded, mapped to the command's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every row was used (duplicates aside): exit 0.
+    Clean,
+    /// Some rows were quarantined: exit 1.
+    Quarantined,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Quarantined => 1,
+        }
+    }
+}
+
+/// Output options for [`validate`].
+#[derive(Debug, Clone, Default)]
+pub struct ValidateOutput<'a> {
+    /// Folder for `quarantine.parquet` and `manifest.json`; nothing written if `None`.
+    pub out_dir: Option<&'a Path>,
+    /// Also write each canonical table as `<table>.parquet`.
+    pub write_tables: bool,
+}
+
+/// Reads and checks a dataset; writes outputs when asked.
+pub fn validate(
+    dir: &Path,
+    opts: &IngestOptions,
+    out: &ValidateOutput<'_>,
+) -> Result<(Dataset, Outcome)> {
+    let mut ds = read_dataset(dir, opts)?;
+    ds.manifest.stamp_now();
+    if let Some(o) = out.out_dir {
+        std::fs::create_dir_all(o).map_err(|e| ApspError::io(o, e))?;
+        let q = o.join("quarantine.parquet");
+        let rows = ds.quarantine.height() as u64;
+        write_parquet(&mut ds.quarantine, &q)?;
+        ds.manifest.record_output("quarantine.parquet", &q, rows)?;
+        if out.write_tables {
+            let names: Vec<_> = ds.tables.keys().copied().collect();
+            for t in names {
+                let p = o.join(format!("{}.parquet", t.name()));
+                let df = ds.tables.get_mut(&t).expect("present");
+                let rows = df.height() as u64;
+                write_parquet(df, &p)?;
+                ds.manifest
+                    .record_output(&format!("{}.parquet", t.name()), &p, rows)?;
+            }
+        }
+        ds.manifest.write(&o.join("manifest.json"))?;
+    }
+    let outcome = if ds.quarantine.height() > 0 {
+        Outcome::Quarantined
+    } else {
+        Outcome::Clean
+    };
+    Ok((ds, outcome))
+}
+
+/// A per-table text summary: rows, quarantined by reason, date range.
+pub fn summary(ds: &Dataset) -> String {
+    let mut s = String::new();
+    let m = &ds.manifest;
+    let _ = writeln!(
+        s,
+        "dataset {}  (time zone {}, pseudonymised: {})",
+        m.dataset,
+        m.settings.timezone,
+        if m.settings.pseudonymised {
+            "yes"
+        } else {
+            "no"
+        }
+    );
+    let _ = writeln!(
+        s,
+        "{:<20} {:>5} {:>10} {:>10} {:>11} {:>10}  date range (UTC)",
+        "table", "files", "read", "used", "quarantined", "duplicates"
+    );
+    for (name, t) in &m.tables {
+        let range = t
+            .time_range
+            .as_ref()
+            .map(|(a, b)| format!("{a} .. {b}"))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            s,
+            "{:<20} {:>5} {:>10} {:>10} {:>11} {:>10}  {}",
+            name,
+            t.files,
+            t.counts.read,
+            t.counts.used,
+            t.counts.quarantined,
+            t.counts.duplicates,
+            range
+        );
+        for (r, n) in &t.quarantined_by_reason {
+            let _ = writeln!(s, "{:<20}   quarantined {r}: {n}", "");
+        }
+    }
+    for f in &m.ignored_files {
+        let _ = writeln!(s, "warning: {f} belongs to no table and was not read");
+    }
+    let _ = writeln!(
+        s,
+        "{} row(s) quarantined{}",
+        m.quarantined,
+        if m.quarantined > 0 {
+            " — see quarantine.parquet for file, line and reason"
+        } else {
+            ""
+        }
+    );
+    s
+}

@@ -1,0 +1,39 @@
+"""apsp — warning signs of abuse of position for a sexual purpose (APSP), for review.
+
+Reads the data police forces already hold (work-phone billing, vehicle stops, system
+audit logs, rosters, case records) into typed polars DataFrames, quarantining every
+row it cannot use with the file, line and reason. A score produced from these data is
+a warning sign for review, never a verdict.
+"""
+
+from __future__ import annotations
+
+from ._apsp import (
+    ApspError,
+    DatasetError,
+    InternalError,
+    ParseError,
+    ProfileError,
+    PseudonymisationError,
+    SchemaError,
+    SettingError,
+)
+from ._apsp import version as _version
+from .dataset import Dataset, read_dataset, validate
+
+__version__: str = _version()
+
+__all__ = [
+    "ApspError",
+    "Dataset",
+    "DatasetError",
+    "InternalError",
+    "ParseError",
+    "ProfileError",
+    "PseudonymisationError",
+    "SchemaError",
+    "SettingError",
+    "__version__",
+    "read_dataset",
+    "validate",
+]

@@ -1,0 +1,276 @@
+//! `apsp._apsp`: the native module behind the `apsp` Python package.
+//!
+//! Thin functions only: argument conversion, releasing the GIL around the work, and
+//! mapping each core error variant to its Python exception (with `file`, `line` and
+//! `column` attributes where known). Frames cross as polars DataFrames via pyo3-polars,
+//! without copying.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use apsp_core::ingest::{Ambiguous, IngestOptions, Nonexistent, Profile};
+use apsp_core::pseudo::key_source;
+use apsp_core::validate::{summary, validate as core_validate, ValidateOutput};
+use apsp_core::ApspError as CoreError;
+use polars::prelude::*;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyFileNotFoundError, PyOSError};
+use pyo3::prelude::*;
+use pyo3_polars::PyDataFrame;
+
+create_exception!(
+    _apsp,
+    ApspError,
+    PyException,
+    "Base class of every apsp error."
+);
+create_exception!(
+    _apsp,
+    SchemaError,
+    ApspError,
+    "A file does not match its table: missing, unknown or mistyped columns, empty file."
+);
+create_exception!(
+    _apsp,
+    ParseError,
+    ApspError,
+    "A file could not be read as CSV or Parquet at all."
+);
+create_exception!(
+    _apsp,
+    ProfileError,
+    ApspError,
+    "An import profile is malformed or does not fit its file."
+);
+create_exception!(
+    _apsp,
+    PseudonymisationError,
+    ApspError,
+    "Pseudonymisation was asked for but no usable key was given."
+);
+create_exception!(
+    _apsp,
+    DatasetError,
+    ApspError,
+    "A dataset as a whole is unusable (e.g. no officers table)."
+);
+create_exception!(
+    _apsp,
+    SettingError,
+    ApspError,
+    "A setting has a value the library does not know."
+);
+create_exception!(
+    _apsp,
+    InternalError,
+    ApspError,
+    "A bug in apsp (e.g. broken row accounting); please report it."
+);
+
+/// Maps a core error to its Python exception, variant by variant.
+fn to_py(py: Python<'_>, e: CoreError) -> PyErr {
+    let msg = e.to_string();
+    let (err, file, line, column): (PyErr, Option<String>, Option<u64>, Option<String>) = match e {
+        CoreError::NotFound { path, .. } => {
+            let err = PyFileNotFoundError::new_err((2, msg, path.display().to_string()));
+            return err;
+        }
+        CoreError::Io { path, .. } => (
+            PyOSError::new_err(msg),
+            Some(path.display().to_string()),
+            None,
+            None,
+        ),
+        CoreError::Schema {
+            file, line, column, ..
+        } => (
+            SchemaError::new_err(msg),
+            Some(file.display().to_string()),
+            line,
+            column,
+        ),
+        CoreError::Csv { file, line, .. } => (
+            ParseError::new_err(msg),
+            Some(file.display().to_string()),
+            line,
+            None,
+        ),
+        CoreError::Parquet { file, .. } => (
+            ParseError::new_err(msg),
+            Some(file.display().to_string()),
+            None,
+            None,
+        ),
+        CoreError::Profile { profile, .. } => (
+            ProfileError::new_err(msg),
+            Some(profile.display().to_string()),
+            None,
+            None,
+        ),
+        CoreError::Pseudonymisation(_) => (PseudonymisationError::new_err(msg), None, None, None),
+        CoreError::Dataset { dir, .. } => (
+            DatasetError::new_err(msg),
+            Some(dir.display().to_string()),
+            None,
+            None,
+        ),
+        CoreError::Setting { .. } => (SettingError::new_err(msg), None, None, None),
+        CoreError::Accounting { file, .. } => (
+            InternalError::new_err(msg),
+            Some(file.display().to_string()),
+            None,
+            None,
+        ),
+        CoreError::Polars(_) | CoreError::Json(_) => {
+            (InternalError::new_err(msg), None, None, None)
+        }
+    };
+    let value = err.value(py);
+    let _ = value.setattr("file", file);
+    let _ = value.setattr("line", line);
+    let _ = value.setattr("column", column);
+    err
+}
+
+#[allow(clippy::too_many_arguments)]
+fn options(
+    profiles: Vec<PathBuf>,
+    timezone: &str,
+    ambiguous: &str,
+    nonexistent: &str,
+    pseudonymise: bool,
+    key_file: Option<PathBuf>,
+    key_env: Option<String>,
+) -> apsp_core::Result<IngestOptions> {
+    Ok(IngestOptions {
+        timezone: timezone.to_string(),
+        ambiguous: ambiguous.parse::<Ambiguous>()?,
+        nonexistent: nonexistent.parse::<Nonexistent>()?,
+        profiles: profiles
+            .iter()
+            .map(|p| Profile::load(p))
+            .collect::<apsp_core::Result<Vec<_>>>()?,
+        pseudonymise: pseudonymise.then(|| key_source(key_file.as_deref(), key_env.as_deref())),
+    })
+}
+
+type Tables = BTreeMap<String, PyDataFrame>;
+
+/// Reads and validates a dataset; writes outputs into `out` when given.
+///
+/// Returns (tables, quarantine, manifest JSON, summary text, exit code).
+#[pyfunction]
+#[pyo3(signature = (path, *, profiles=Vec::new(), timezone="Europe/London", ambiguous="earliest",
+                    nonexistent="quarantine", pseudonymise=false, key_file=None, key_env=None,
+                    out=None, write_tables=false))]
+#[allow(clippy::too_many_arguments)]
+fn validate(
+    py: Python<'_>,
+    path: PathBuf,
+    profiles: Vec<PathBuf>,
+    timezone: &str,
+    ambiguous: &str,
+    nonexistent: &str,
+    pseudonymise: bool,
+    key_file: Option<PathBuf>,
+    key_env: Option<String>,
+    out: Option<PathBuf>,
+    write_tables: bool,
+) -> PyResult<(Tables, PyDataFrame, String, String, i32)> {
+    let res = py.detach(|| {
+        let opts = options(
+            profiles,
+            timezone,
+            ambiguous,
+            nonexistent,
+            pseudonymise,
+            key_file,
+            key_env,
+        )?;
+        let (ds, outcome) = core_validate(
+            &path,
+            &opts,
+            &ValidateOutput {
+                out_dir: out.as_deref(),
+                write_tables,
+            },
+        )?;
+        let text = summary(&ds);
+        let manifest = ds.manifest.to_json()?;
+        Ok::<_, CoreError>((ds, manifest, text, outcome.exit_code()))
+    });
+    let (ds, manifest, text, code) = res.map_err(|e| to_py(py, e))?;
+    let tables = ds
+        .tables
+        .into_iter()
+        .map(|(t, df)| (t.name().to_string(), PyDataFrame(df)))
+        .collect();
+    Ok((tables, PyDataFrame(ds.quarantine), manifest, text, code))
+}
+
+/// A frame with every dtype the library exchanges, built in Rust.
+fn selftest_df() -> PolarsResult<DataFrame> {
+    let ts: Int64Chunked = [Some(1_774_744_200_000_000i64), None, Some(0)]
+        .into_iter()
+        .collect();
+    let days: Int32Chunked = [Some(20_000), Some(-1), None].into_iter().collect();
+    DataFrame::new_infer_height(vec![
+        Column::new("s".into(), [Some("a"), None, Some("ünïcödé +447700900123")]),
+        Column::new("i".into(), [Some(1i64), Some(-2), None]),
+        Column::new("f".into(), [Some(51.5074f64), None, Some(-0.1278)]),
+        Column::new("b".into(), [Some(true), Some(false), None]),
+        ts.with_name("t".into())
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_column(),
+        days.with_name("d".into()).into_date().into_column(),
+    ])
+}
+
+/// Returns the Rust-built self-test frame (Rust -> Python).
+#[pyfunction]
+fn _selftest_frame() -> PyResult<PyDataFrame> {
+    selftest_df()
+        .map(PyDataFrame)
+        .map_err(|e| InternalError::new_err(e.to_string()))
+}
+
+/// True if `df` (Python -> Rust) equals the Rust-built self-test frame, dtypes included.
+#[pyfunction]
+fn _selftest_equals(df: PyDataFrame) -> PyResult<bool> {
+    let expected = selftest_df().map_err(|e| InternalError::new_err(e.to_string()))?;
+    Ok(df.0.equals_missing(&expected) && df.0.schema() == expected.schema())
+}
+
+/// Passes a frame through Rust unchanged (Python -> Rust -> Python).
+#[pyfunction]
+fn _echo_frame(df: PyDataFrame) -> PyDataFrame {
+    df
+}
+
+/// The library version.
+#[pyfunction]
+fn version() -> &'static str {
+    apsp_core::VERSION
+}
+
+#[pymodule]
+fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(_selftest_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(_selftest_equals, m)?)?;
+    m.add_function(wrap_pyfunction!(_echo_frame, m)?)?;
+    m.add("ApspError", py.get_type::<ApspError>())?;
+    m.add("SchemaError", py.get_type::<SchemaError>())?;
+    m.add("ParseError", py.get_type::<ParseError>())?;
+    m.add("ProfileError", py.get_type::<ProfileError>())?;
+    m.add(
+        "PseudonymisationError",
+        py.get_type::<PseudonymisationError>(),
+    )?;
+    m.add("DatasetError", py.get_type::<DatasetError>())?;
+    m.add("SettingError", py.get_type::<SettingError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
+    Ok(())
+}
