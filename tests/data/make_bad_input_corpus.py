@@ -217,3 +217,33 @@ case("line_numbers_after_preamble", {"billing.csv": "Report: calls\r\nGenerated 
         "../profile.toml": 'table = "billing"\ndelimiter = ";"\nskip_rows = 2\n'},
      "With skip_rows, lines still count from the top of the file: preamble 1-2, header 3, rows 4-5.",
      opts={"profiles": ["profile.toml"]}, quarantine=[Q("billing","billing.csv",5,"bad_timestamp","started_at")], counts={"billing":(2,1,1,0)})
+# Parquet cases (need Python polars to write the files).
+try:
+    import polars as pl
+    import datetime as _dt
+except ImportError:  # pragma: no cover
+    pl = None
+if pl is not None:
+    def pq_case(name, frame, desc, **kw):
+        case(name, {"../placeholder": ""}, desc, **kw)
+        os.remove(os.path.join(name, "placeholder"))
+        frame.write_parquet(os.path.join(name, "data", "billing.parquet"))
+    base = {
+        "record_id": ["R1", "R2", "R3"],
+        "device_number": ["07700900001"] * 3,
+        "other_number": ["07911100001", "07911 1OOOO1", "+44 7911 100002"],
+        "direction": ["out", "in", "out"],
+        "kind": ["call", "sms", "call"],
+        "started_at": [_dt.datetime(2026, 7, 1, 12, 0), _dt.datetime(2026, 7, 1, 13, 0), _dt.datetime(2026, 3, 29, 1, 30)],
+        "duration_s": [30, None, 45],
+    }
+    pq_case("parquet_typed_columns", pl.DataFrame(base),
+            "Parquet with typed columns: a naive Datetime is local time (BST in July, so 12:00 = 11:00Z; 01:30 on 29 March does not exist); integers stay integers; 'line' is the 1-based row number.",
+            quarantine=[Q("billing", "billing.parquet", 2, "bad_phone", "other_number"), Q("billing", "billing.parquet", 3, "nonexistent_local_time", "started_at")],
+            counts={"billing": (3, 1, 2, 0)}, values=[("billing", 0, "started_at", "2026-07-01T11:00:00Z"), ("billing", 0, "duration_s", "30")])
+    pq_case("parquet_utc_datetimes", pl.DataFrame(base).with_columns(pl.col("started_at").dt.replace_time_zone("UTC"), pl.lit("07911100001").alias("other_number")),
+            "A zone-aware Parquet Datetime is absolute: no local-time conversion, no DST gap.",
+            counts={"billing": (3, 3, 0, 0)}, values=[("billing", 0, "started_at", "2026-07-01T12:00:00Z"), ("billing", 2, "started_at", "2026-03-29T01:30:00Z")])
+    pq_case("parquet_mistyped_column", pl.DataFrame(base).with_columns(pl.col("duration_s").cast(pl.Float64) / 7, pl.col("started_at").dt.epoch("s").cast(pl.Float64)),
+            "A Parquet column of the wrong type (a float where a datetime belongs) is fatal, naming file, column, found and expected types.",
+            error=("schema", ["billing.parquet", '"started_at"', "f64", "Datetime or String"]), py_exc="SchemaError")

@@ -6,14 +6,16 @@
 //! keep it. Every row read ends in exactly one of used / quarantined / duplicates, and
 //! that is checked per file.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-use super::phone::{Phone, PhoneCache};
+use super::phone::{PhoneCache, PhoneKind};
 use super::profile::{ColumnSource, DurationFormat, Profile};
 use super::schema::{ColType, ColumnSpec, Sensitivity, Table};
 use super::source::{Cell, RawRow, RowProblem};
@@ -22,16 +24,110 @@ use super::Reason;
 use crate::error::{ApspError, Result};
 use crate::pseudo::{Domain, Pseudonymiser};
 
-/// A parsed canonical value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Val {
+/// A parsed canonical value. Text lives in the builder's per-row arena (`start..end`),
+/// so parsing a row allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Val {
     Null,
-    Str(String),
+    Str(u32, u32),
     Int(i64),
     Float(f64),
     Date(i32),
     Time(i64),
-    Phone(Phone),
+    Phone(PhoneKind, u32, u32),
+}
+
+/// One output column under construction.
+enum ColBuilder {
+    Str(StringChunkedBuilder),
+    Phone(StringChunkedBuilder, StringChunkedBuilder),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Date(Vec<Option<i32>>),
+    Time(Vec<Option<i64>>),
+}
+
+impl ColBuilder {
+    fn new(c: &ColumnSpec) -> Self {
+        match c.ty {
+            ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
+                ColBuilder::Str(StringChunkedBuilder::new(c.name.into(), 0))
+            }
+            ColType::Phone => ColBuilder::Phone(
+                StringChunkedBuilder::new(c.name.into(), 0),
+                StringChunkedBuilder::new(format!("{}_kind", c.name).into(), 0),
+            ),
+            ColType::Count => ColBuilder::Int(Vec::new()),
+            ColType::Lat | ColType::Lon => ColBuilder::Float(Vec::new()),
+            ColType::Date => ColBuilder::Date(Vec::new()),
+            ColType::Datetime => ColBuilder::Time(Vec::new()),
+        }
+    }
+
+    fn push(&mut self, v: Val, arena: &str) {
+        let text = |a: u32, b: u32| &arena[a as usize..b as usize];
+        match (self, v) {
+            (ColBuilder::Str(b), Val::Str(x, y)) => b.append_value(text(x, y)),
+            (ColBuilder::Str(b), _) => b.append_null(),
+            (ColBuilder::Phone(n, k), Val::Phone(kind, x, y)) => {
+                if kind == PhoneKind::Withheld {
+                    n.append_null();
+                } else {
+                    n.append_value(text(x, y));
+                }
+                k.append_value(kind.label());
+            }
+            (ColBuilder::Phone(n, k), _) => {
+                n.append_null();
+                k.append_null();
+            }
+            (ColBuilder::Int(b), Val::Int(i)) => b.push(Some(i)),
+            (ColBuilder::Int(b), _) => b.push(None),
+            (ColBuilder::Float(b), Val::Float(f)) => b.push(Some(f)),
+            (ColBuilder::Float(b), _) => b.push(None),
+            (ColBuilder::Date(b), Val::Date(d)) => b.push(Some(d)),
+            (ColBuilder::Date(b), _) => b.push(None),
+            (ColBuilder::Time(b), Val::Time(t)) => b.push(Some(t)),
+            (ColBuilder::Time(b), _) => b.push(None),
+        }
+    }
+
+    fn finish(self, name: &str, out: &mut Vec<Column>) {
+        let name: PlSmallStr = name.into();
+        match self {
+            ColBuilder::Str(b) => out.push(b.finish().into_column()),
+            ColBuilder::Phone(n, k) => {
+                out.push(n.finish().into_column());
+                out.push(k.finish().into_column());
+            }
+            ColBuilder::Int(v) => out.push(
+                v.into_iter()
+                    .collect::<Int64Chunked>()
+                    .with_name(name)
+                    .into_column(),
+            ),
+            ColBuilder::Float(v) => out.push(
+                v.into_iter()
+                    .collect::<Float64Chunked>()
+                    .with_name(name)
+                    .into_column(),
+            ),
+            ColBuilder::Date(v) => out.push(
+                v.into_iter()
+                    .collect::<Int32Chunked>()
+                    .with_name(name)
+                    .into_date()
+                    .into_column(),
+            ),
+            ColBuilder::Time(v) => out.push(
+                v.into_iter()
+                    .collect::<Int64Chunked>()
+                    .with_name(name)
+                    .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+                    .into_column(),
+            ),
+        }
+    }
 }
 
 /// Row counts for one file or table. Invariant: read = used + quarantined + duplicates.
@@ -99,15 +195,18 @@ pub struct FileContext {
 pub struct TableBuilder {
     pub table: Table,
     cols: &'static [ColumnSpec],
-    data: Vec<Vec<Val>>,
+    data: Vec<ColBuilder>,
     source_file: Vec<u32>,
     source_line: Vec<u64>,
     pub files: Vec<String>,
-    seen_rows: HashSet<u128>,
-    seen_keys: HashMap<String, (u32, u64)>,
+    seen_rows: FxHashSet<u128>,
+    /// Hash of a key value -> where it was first read.
+    seen_keys: FxHashMap<u128, (u32, u64)>,
     pub quarantine: Vec<QuarantineRow>,
     phones: PhoneCache,
     row: Vec<Val>,
+    /// Text of the row being parsed.
+    arena: String,
 }
 
 /// Settings shared by all tables of a dataset.
@@ -132,15 +231,16 @@ impl TableBuilder {
         TableBuilder {
             table,
             cols,
-            data: cols.iter().map(|_| Vec::new()).collect(),
+            data: cols.iter().map(ColBuilder::new).collect(),
             source_file: Vec::new(),
             source_line: Vec::new(),
             files: Vec::new(),
-            seen_rows: HashSet::new(),
-            seen_keys: HashMap::new(),
+            seen_rows: FxHashSet::default(),
+            seen_keys: FxHashMap::default(),
             quarantine: Vec::new(),
             phones: PhoneCache::default(),
             row: Vec::with_capacity(cols.len()),
+            arena: String::with_capacity(256),
         }
     }
 
@@ -431,15 +531,17 @@ impl TableBuilder {
             }
         }
         // Row-level dedup.
-        let hash = row_hash(&self.row);
+        let hash = row_hash(&self.row, &self.arena);
         if !self.seen_rows.insert(hash) {
             ctx.counts.duplicates += 1;
             return;
         }
         if let Some(k) = self.table.key() {
             let ki = self.table.column_index(k).expect("key column");
-            if let Val::Str(key) = &self.row[ki] {
-                if let Some((f, l)) = self.seen_keys.get(key) {
+            if let Val::Str(a, b) = self.row[ki] {
+                let key = &self.arena[a as usize..b as usize];
+                let kh = xxh3_128(key.as_bytes());
+                if let Some((f, l)) = self.seen_keys.get(&kh) {
                     let first = format!("{}:{}", self.files[*f as usize], l);
                     // The row hash is not kept as seen: a later exact copy of this row is
                     // also a conflict, not a duplicate of kept data.
@@ -459,15 +561,26 @@ impl TableBuilder {
                     );
                     return;
                 }
-                self.seen_keys.insert(key.clone(), (file_idx, raw.line));
+                self.seen_keys.insert(kh, (file_idx, raw.line));
             }
         }
         ctx.counts.used += 1;
-        for (col, v) in self.data.iter_mut().zip(self.row.drain(..)) {
-            col.push(v);
+        for (col, v) in self.data.iter_mut().zip(self.row.iter()) {
+            col.push(*v, &self.arena);
         }
         self.source_file.push(file_idx);
         self.source_line.push(raw.line);
+    }
+
+    /// Appends text to the row arena; returns its range.
+    fn put(&mut self, text: &str) -> (u32, u32) {
+        let a = self.arena.len() as u32;
+        self.arena.push_str(text);
+        (a, self.arena.len() as u32)
+    }
+
+    fn text(&self, a: u32, b: u32) -> &str {
+        &self.arena[a as usize..b as usize]
     }
 
     /// Parses all columns of a row into `self.row`, or says why the row is rejected.
@@ -478,20 +591,26 @@ impl TableBuilder {
         shared: &Shared<'_>,
     ) -> std::result::Result<(), (Reason, Option<usize>, String)> {
         self.row.clear();
+        self.arena.clear();
         let table = self.table;
+        let mut joined = String::new();
         for (ci, c) in self.cols.iter().enumerate() {
-            let joined;
             let cell = match &ctx.mapping[ci] {
                 Src::Absent => Cell::Null,
                 Src::Col(i) => raw.cells[*i],
                 Src::Const(v) => Cell::Str(v),
                 Src::Join(idx, sep) => {
-                    let parts: Vec<String> = idx
-                        .iter()
-                        .map(|i| raw.cells[*i].to_text())
-                        .filter(|s| !s.trim().is_empty())
-                        .collect();
-                    joined = parts.join(sep);
+                    joined.clear();
+                    for i in idx {
+                        let t = raw.cells[*i].to_text();
+                        if t.trim().is_empty() {
+                            continue;
+                        }
+                        if !joined.is_empty() {
+                            joined.push_str(sep);
+                        }
+                        joined.push_str(t.trim());
+                    }
                     if joined.is_empty() {
                         Cell::Null
                     } else {
@@ -510,9 +629,9 @@ impl TableBuilder {
                 table.column_index(la).expect("lat"),
                 table.column_index(lo).expect("lon"),
             );
-            match (&self.row[ia], &self.row[io]) {
+            match (self.row[ia], self.row[io]) {
                 (Val::Float(a), Val::Float(o)) => {
-                    if *a == 0.0 && *o == 0.0 {
+                    if a == 0.0 && o == 0.0 {
                         return Err((
                             Reason::BadCoordinates,
                             Some(ia),
@@ -535,7 +654,7 @@ impl TableBuilder {
                 table.column_index(o.first).expect("first"),
                 table.column_index(o.second).expect("second"),
             );
-            if let (Val::Time(a), Val::Time(b)) = (&self.row[i1], &self.row[i2]) {
+            if let (Val::Time(a), Val::Time(b)) = (self.row[i1], self.row[i2]) {
                 if b < a {
                     return Err((
                         Reason::EndBeforeStart,
@@ -543,9 +662,9 @@ impl TableBuilder {
                         format!(
                             "{} {} is before {} {}",
                             o.second,
-                            super::time::fmt_utc(*b),
+                            super::time::fmt_utc(b),
                             o.first,
-                            super::time::fmt_utc(*a)
+                            super::time::fmt_utc(a)
                         ),
                     ));
                 }
@@ -553,15 +672,27 @@ impl TableBuilder {
         }
         // Pseudonymise members of the public.
         if let Some(p) = shared.pseudo {
-            for (ci, c) in self.cols.iter().enumerate() {
-                match (c.sensitivity, &mut self.row[ci]) {
-                    (Sensitivity::PersonId, Val::Str(s)) => *s = p.pseudonym(Domain::Person, s),
-                    (Sensitivity::PublicNumber, Val::Phone(Phone::E164(s))) => {
-                        if !shared.officer_numbers.contains(s.as_str()) {
-                            *s = p.pseudonym(Domain::Number, s);
-                        }
+            for ci in 0..self.cols.len() {
+                let replaced = match (self.cols[ci].sensitivity, self.row[ci]) {
+                    (Sensitivity::PersonId, Val::Str(a, b)) => {
+                        Some((p.pseudonym(Domain::Person, self.text(a, b)), None))
                     }
-                    _ => {}
+                    (Sensitivity::PublicNumber, Val::Phone(PhoneKind::E164, a, b))
+                        if !shared.officer_numbers.contains(self.text(a, b)) =>
+                    {
+                        Some((
+                            p.pseudonym(Domain::Number, self.text(a, b)),
+                            Some(PhoneKind::E164),
+                        ))
+                    }
+                    _ => None,
+                };
+                if let Some((text, phone)) = replaced {
+                    let (a, b) = self.put(&text);
+                    self.row[ci] = match phone {
+                        Some(k) => Val::Phone(k, a, b),
+                        None => Val::Str(a, b),
+                    };
                 }
             }
         }
@@ -569,8 +700,9 @@ impl TableBuilder {
         if let Some(k) = table.derived_key() {
             let ki = table.column_index(k).expect("derived key");
             if self.row[ki] == Val::Null {
-                let h = row_hash(&self.row);
-                self.row[ki] = Val::Str(format!("d_{h:032x}"));
+                let h = row_hash(&self.row, &self.arena);
+                let (a, b) = self.put(&format!("d_{h:032x}"));
+                self.row[ki] = Val::Str(a, b);
             }
         }
         Ok(())
@@ -584,20 +716,16 @@ impl TableBuilder {
         table: Table,
     ) -> std::result::Result<Val, (Reason, String)> {
         // Vocabulary mapping from the profile applies to the raw text first.
-        let mapped;
         let cell = match (ctx.values.get(c.name), cell) {
             (Some(map), Cell::Str(s)) => match map.get(s.trim()) {
-                Some(v) => {
-                    mapped = v.clone();
-                    Cell::Str(&mapped)
-                }
+                Some(v) => Cell::Str(v),
                 None => cell,
             },
             _ => cell,
         };
         if cell.is_blank() {
             if c.ty == ColType::Phone && table == Table::Billing && c.name == "other_number" {
-                return Ok(Val::Phone(Phone::Withheld));
+                return Ok(Val::Phone(PhoneKind::Withheld, 0, 0));
             }
             return if c.required {
                 Err((
@@ -616,26 +744,35 @@ impl TableBuilder {
                 format!("{s:?}")
             }
         };
-        match c.ty {
-            ColType::Str => Ok(Val::Str(cell.to_text().trim().to_string())),
-            ColType::Enum(allowed) => {
-                let t = cell.to_text().trim().to_lowercase();
-                if allowed.contains(&t.as_str()) {
-                    Ok(Val::Str(t))
-                } else {
-                    Err((
-                        Reason::UnknownValue,
-                        format!(
-                            "{} = {} is not one of {}",
-                            c.name,
-                            show(&cell.to_text()),
-                            allowed.join(", ")
-                        ),
-                    ))
-                }
+        let owned;
+        let text: &str = match cell {
+            Cell::Str(s) => s.trim(),
+            other => {
+                owned = other.to_text();
+                &owned
             }
+        };
+        match c.ty {
+            ColType::Str => {
+                let (a, b) = self.put(text);
+                Ok(Val::Str(a, b))
+            }
+            ColType::Enum(allowed) => match allowed.iter().find(|v| v.eq_ignore_ascii_case(text)) {
+                Some(v) => {
+                    let (a, b) = self.put(v);
+                    Ok(Val::Str(a, b))
+                }
+                None => Err((
+                    Reason::UnknownValue,
+                    format!(
+                        "{} = {} is not one of {}",
+                        c.name,
+                        show(text),
+                        allowed.join(", ")
+                    ),
+                )),
+            },
             ColType::Flags(allowed) => {
-                let text = cell.to_text();
                 let mut flags = Vec::new();
                 for f in text.split([';', ',', '|']) {
                     let f = f.trim().to_lowercase().replace([' ', '-'], "_");
@@ -652,17 +789,18 @@ impl TableBuilder {
                 }
                 flags.sort();
                 flags.dedup();
-                Ok(if flags.is_empty() {
-                    Val::Null
+                if flags.is_empty() {
+                    Ok(Val::Null)
                 } else {
-                    Val::Str(flags.join(";"))
-                })
+                    let (a, b) = self.put(&flags.join(";"));
+                    Ok(Val::Str(a, b))
+                }
             }
             ColType::Count => {
                 let n = match cell {
                     Cell::Int(i) => Some(i),
-                    Cell::Str(s) => parse_duration(s.trim(), ctx.duration),
                     Cell::Float(f) if f.fract() == 0.0 => Some(f as i64),
+                    Cell::Str(_) => parse_duration(text, ctx.duration),
                     _ => None,
                 };
                 match n {
@@ -671,9 +809,8 @@ impl TableBuilder {
                     None => Err((
                         Reason::BadNumber,
                         format!(
-                            "{} = {:?} is not {}",
+                            "{} = {text:?} is not {}",
                             c.name,
-                            cell.to_text(),
                             match ctx.duration {
                                 DurationFormat::Seconds => "a whole number of seconds",
                                 DurationFormat::Hms => "a duration H:MM:SS",
@@ -687,14 +824,8 @@ impl TableBuilder {
                 let f = match cell {
                     Cell::Float(f) => Some(f),
                     Cell::Int(i) => Some(i as f64),
-                    Cell::Str(s) => {
-                        let s = s.trim();
-                        if ctx.decimal_comma {
-                            s.replace(',', ".").parse::<f64>().ok()
-                        } else {
-                            s.parse::<f64>().ok()
-                        }
-                    }
+                    Cell::Str(_) if ctx.decimal_comma => text.replace(',', ".").parse::<f64>().ok(),
+                    Cell::Str(_) => text.parse::<f64>().ok(),
                     _ => None,
                 };
                 let (lo, hi) = if c.ty == ColType::Lat {
@@ -710,18 +841,18 @@ impl TableBuilder {
                     )),
                     None => Err((
                         Reason::BadCoordinates,
-                        format!("{} = {:?} is not a number", c.name, cell.to_text()),
+                        format!("{} = {text:?} is not a number", c.name),
                     )),
                 }
             }
             ColType::Date => match cell {
                 Cell::Date(d) => Ok(Val::Date(d)),
-                Cell::Str(s) => parse_date(s, &ctx.date_formats)
+                Cell::Str(_) => parse_date(text, &ctx.date_formats)
                     .map(Val::Date)
                     .map_err(|m| (Reason::BadDate, format!("{}: {m}", c.name))),
-                other => Err((
+                _ => Err((
                     Reason::BadDate,
-                    format!("{} = {:?} is not a date", c.name, other.to_text()),
+                    format!("{} = {text:?} is not a date", c.name),
                 )),
             },
             ColType::Datetime => match cell {
@@ -731,16 +862,28 @@ impl TableBuilder {
                     .localise(n)
                     .map(Val::Time)
                     .map_err(|e| time_err(c, e)),
-                Cell::Str(s) => ctx.time.parse(s).map(Val::Time).map_err(|e| time_err(c, e)),
-                other => Err((
+                Cell::Str(_) => ctx
+                    .time
+                    .parse(text)
+                    .map(Val::Time)
+                    .map_err(|e| time_err(c, e)),
+                _ => Err((
                     Reason::BadTimestamp,
-                    format!("{} = {:?} is not a datetime", c.name, other.to_text()),
+                    format!("{} = {text:?} is not a datetime", c.name),
                 )),
             },
             ColType::Phone => {
-                let text = cell.to_text();
-                match self.phones.normalise(&text) {
-                    Ok(Phone::Withheld)
+                // Disjoint fields: the cache's answer is copied straight into the arena.
+                let parsed = match self.phones.normalise(text) {
+                    Ok(p) => {
+                        let a = self.arena.len() as u32;
+                        self.arena.push_str(p.value().unwrap_or(""));
+                        Ok((p.kind_enum(), a, self.arena.len() as u32))
+                    }
+                    Err(e) => Err(e.0.clone()),
+                };
+                match parsed {
+                    Ok((PhoneKind::Withheld, _, _))
                         if !(table == Table::Billing && c.name == "other_number") =>
                     {
                         if c.required {
@@ -752,10 +895,10 @@ impl TableBuilder {
                             Ok(Val::Null)
                         }
                     }
-                    Ok(p) => Ok(Val::Phone(p)),
+                    Ok((kind, a, b)) => Ok(Val::Phone(kind, a, b)),
                     Err(e) => Err((
                         Reason::BadPhone,
-                        format!("{} = {}: {}", c.name, show(&text), e.0),
+                        format!("{} = {}: {e}", c.name, show(text)),
                     )),
                 }
             }
@@ -899,85 +1042,8 @@ impl TableBuilder {
     /// `_kind`), then `source_file` and `source_line`.
     pub fn finish(self) -> Result<(DataFrame, Vec<QuarantineRow>)> {
         let mut columns: Vec<Column> = Vec::new();
-        for (c, vals) in self.cols.iter().zip(self.data) {
-            let name: PlSmallStr = c.name.into();
-            match c.ty {
-                ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
-                    let ca: StringChunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Str(s) => Some(s.as_str()),
-                            _ => None,
-                        })
-                        .collect();
-                    columns.push(ca.with_name(name).into_column());
-                }
-                ColType::Phone => {
-                    let ca: StringChunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Phone(p) => p.value(),
-                            _ => None,
-                        })
-                        .collect();
-                    let kind: StringChunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Phone(p) => Some(p.kind()),
-                            _ => None,
-                        })
-                        .collect();
-                    columns.push(ca.with_name(name).into_column());
-                    columns.push(
-                        kind.with_name(format!("{}_kind", c.name).into())
-                            .into_column(),
-                    );
-                }
-                ColType::Count => {
-                    let ca: Int64Chunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Int(i) => Some(*i),
-                            _ => None,
-                        })
-                        .collect();
-                    columns.push(ca.with_name(name).into_column());
-                }
-                ColType::Lat | ColType::Lon => {
-                    let ca: Float64Chunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Float(f) => Some(*f),
-                            _ => None,
-                        })
-                        .collect();
-                    columns.push(ca.with_name(name).into_column());
-                }
-                ColType::Date => {
-                    let ca: Int32Chunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Date(d) => Some(*d),
-                            _ => None,
-                        })
-                        .collect();
-                    columns.push(ca.with_name(name).into_date().into_column());
-                }
-                ColType::Datetime => {
-                    let ca: Int64Chunked = vals
-                        .iter()
-                        .map(|v| match v {
-                            Val::Time(t) => Some(*t),
-                            _ => None,
-                        })
-                        .collect();
-                    columns.push(
-                        ca.with_name(name)
-                            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-                            .into_column(),
-                    );
-                }
-            }
+        for (c, b) in self.cols.iter().zip(self.data) {
+            b.finish(c.name, &mut columns);
         }
         let files = &self.files;
         let sf: StringChunked = self
@@ -1040,15 +1106,16 @@ fn parse_duration(s: &str, f: DurationFormat) -> Option<i64> {
 }
 
 /// A 128-bit hash of a parsed row: identical rows, and only they, share it.
-fn row_hash(row: &[Val]) -> u128 {
+fn row_hash(row: &[Val], arena: &str) -> u128 {
     let mut h = Xxh3::new();
+    let bytes = arena.as_bytes();
     for v in row {
-        match v {
+        match *v {
             Val::Null => h.update(&[0]),
-            Val::Str(s) => {
+            Val::Str(a, b) => {
                 h.update(&[1]);
-                h.update(&(s.len() as u64).to_le_bytes());
-                h.update(s.as_bytes());
+                h.update(&(b - a).to_le_bytes());
+                h.update(&bytes[a as usize..b as usize]);
             }
             Val::Int(i) => {
                 h.update(&[2]);
@@ -1066,12 +1133,10 @@ fn row_hash(row: &[Val]) -> u128 {
                 h.update(&[5]);
                 h.update(&t.to_le_bytes());
             }
-            Val::Phone(p) => {
-                h.update(&[6]);
-                h.update(p.kind().as_bytes());
-                let v = p.value().unwrap_or("");
-                h.update(&(v.len() as u64).to_le_bytes());
-                h.update(v.as_bytes());
+            Val::Phone(k, a, b) => {
+                h.update(&[6, k as u8]);
+                h.update(&(b - a).to_le_bytes());
+                h.update(&bytes[a as usize..b as usize]);
             }
         }
     }
