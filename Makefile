@@ -26,6 +26,9 @@ DEMO_OUT ?= demo-out
 
 # Every cargo call sees the same interpreter, or pyo3 (and with it polars) rebuilds.
 export PYO3_PYTHON := $(abspath $(PY))
+# The Rust test binaries link libpython (pyo3 is in the workspace's build graph through
+# pyo3-polars); let the loader find the one pyo3 was built against.
+PY_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 
 .PHONY: help venv build demo test test-rust test-python test-polars-min lint fmt wheel bench clean
 
@@ -63,7 +66,7 @@ test: build test-rust test-python test-polars-min ## Run every test (Rust, Pytho
 
 test-rust: build ## Rust unit and integration tests
 	$(CARGO) fmt --all -- --check
-	$(CARGO) test $(CARGO_FLAGS)
+	LD_LIBRARY_PATH="$(PY_LIBDIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" $(CARGO) test $(CARGO_FLAGS)
 
 test-python: build ## pytest on the supported polars upper end
 	bash scripts/pytest.sh $(PY) tests
@@ -83,8 +86,9 @@ wheel: venv ## Build a distributable abi3 wheel into dist/ (separate, slower bui
 	$(PY) -m pip install --quiet "maturin>=1.7,<2"
 	cd python && ../$(PY) -m maturin build --release --out ../dist
 
-bench: build ## Ingestion benchmark: rows/s and peak memory (10 M billing rows)
+bench: build ## Benchmarks: ingestion rows/s and peak memory (10 M rows), criterion micro-benchmarks
 	$(PY) benches/ingest_bench.py
+	$(CARGO) bench --workspace --bench normalise
 
 clean: ## Remove build outputs and virtualenvs
 	rm -rf target $(VENV) $(VENV_MIN) $(EXT) $(DEMO_OUT) dist

@@ -402,10 +402,10 @@ fn read_file(
         );
         Ok(())
     };
-    let mut on_row = |row: source::RawRow<'_>| -> Result<()> {
+    let mut on_batch = |batch: &dyn source::RowBatch| -> Result<()> {
         let mut guard = ctx.borrow_mut();
         let c = guard.as_mut().expect("header first");
-        b.borrow_mut().push(c, row, shared);
+        b.borrow_mut().push_batch(c, batch, shared);
         Ok(())
     };
     let info = match format {
@@ -414,13 +414,13 @@ fn read_file(
                 delimiter: profile.map(|p| p.delimiter_byte()).unwrap_or(b','),
                 skip_rows: profile.map(|p| p.skip_rows).unwrap_or(0),
             };
-            source::read_csv(path, &settings, &mut on_header, &mut on_row)?
+            source::read_csv(path, &settings, &mut on_header, &mut on_batch)?
         }
         Format::Parquet => source::read_parquet(
             path,
             &mut on_header,
             &mut |name, dtype| b.borrow().check_parquet_type(path, profile, name, dtype),
-            &mut on_row,
+            &mut on_batch,
         )?,
     };
     let ctx = ctx.into_inner();

@@ -169,6 +169,46 @@ fn uk_fast_path(cleaned: &str) -> Option<Phone> {
     Some(Phone::E164(format!("+44{national}")))
 }
 
+/// The national significant number of a UK number written `0…`, `+44…`, `+44 (0)…`
+/// or `0044…` with formatting characters, copied into `buf`; `None` for anything else
+/// (which then takes the general path, with its error messages).
+fn uk_digits(raw: &str, buf: &mut [u8; 24]) -> Option<usize> {
+    let mut cleaned = [0u8; 24];
+    let mut n = 0;
+    for &b in raw.trim().as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                if n == cleaned.len() {
+                    return None;
+                }
+                cleaned[n] = b;
+                n += 1;
+            }
+            b'+' if n == 0 => {
+                cleaned[0] = b'+';
+                n = 1;
+            }
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
+            _ => return None,
+        }
+    }
+    let c = &cleaned[..n];
+    let national = if let Some(r) = c.strip_prefix(b"+44") {
+        r.strip_prefix(b"0").unwrap_or(r)
+    } else if let Some(r) = c.strip_prefix(b"0044") {
+        r.strip_prefix(b"0").unwrap_or(r)
+    } else if c.starts_with(b"00") {
+        return None;
+    } else {
+        c.strip_prefix(b"0")?
+    };
+    if !(9..=10).contains(&national.len()) || !(b'1'..=b'9').contains(&national[0]) {
+        return None;
+    }
+    buf[..national.len()].copy_from_slice(national);
+    Some(national.len())
+}
+
 fn e164(cleaned: &str) -> Result<Phone, PhoneError> {
     let digits = cleaned.trim_start_matches('+').len();
     if digits > 17 {
@@ -215,6 +255,26 @@ pub struct PhoneCache {
 const CACHE_LIMIT: usize = 4_000_000;
 
 impl PhoneCache {
+    /// Normalises `raw`, appending the number (nothing when withheld) to `out`.
+    /// UK numbers in the common writings take an allocation-free path that never
+    /// touches the cache (a cache miss costs more than the work); the rest is memoised.
+    pub fn normalise_into(&mut self, raw: &str, out: &mut String) -> Result<PhoneKind, PhoneError> {
+        let mut buf = [0u8; 24];
+        if let Some(n) = uk_digits(raw, &mut buf) {
+            out.push_str("+44");
+            // Only ASCII digits were copied into `buf`.
+            out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+            return Ok(PhoneKind::E164);
+        }
+        match self.normalise(raw) {
+            Ok(p) => {
+                out.push_str(p.value().unwrap_or(""));
+                Ok(p.kind_enum())
+            }
+            Err(e) => Err(e.clone()),
+        }
+    }
+
     pub fn normalise(&mut self, raw: &str) -> &Result<Phone, PhoneError> {
         if self.map.len() < CACHE_LIMIT {
             return self.map.entry_ref(raw).or_insert_with(|| normalise(raw));
@@ -292,6 +352,44 @@ mod tests {
                 let fast = uk_fast_path(&w);
                 let slow = e164(&w).ok();
                 assert_eq!(fast, slow, "{w}");
+            }
+        }
+    }
+
+    #[test]
+    fn cache_fast_path_agrees_with_normalise() {
+        let mut cache = PhoneCache::default();
+        for w in [
+            "07700 900123",
+            "+44 (0)7700 900123",
+            "0044-7700-900123",
+            "0044 (0)20 7946 0000",
+            "(020) 7946 0000",
+            "+44 20 7946 0000",
+            "01632 960 001",
+            "+353 85 123 4567",
+            "999",
+            "60060",
+            "withheld",
+            "",
+            "07700 9OO123",
+            "+44 7700 9001",
+            "0770",
+            "7700900123",
+            "++447700900123",
+            "+44+7700900123",
+            "0800 1111",
+        ] {
+            let mut out = String::new();
+            let got = cache.normalise_into(w, &mut out);
+            let want = normalise(w);
+            match (got, want) {
+                (Ok(kind), Ok(p)) => {
+                    assert_eq!(kind, p.kind_enum(), "{w}");
+                    assert_eq!(out, p.value().unwrap_or(""), "{w}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{w}"),
+                (g, w2) => panic!("{w}: {g:?} vs {w2:?}"),
             }
         }
     }

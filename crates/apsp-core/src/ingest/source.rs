@@ -81,6 +81,97 @@ pub struct RawRow<'a> {
     pub problem: Option<RowProblem>,
 }
 
+/// A batch of raw rows that worker threads can read concurrently.
+pub trait RowBatch: Sync {
+    /// Rows in the batch.
+    fn len(&self) -> usize;
+    /// Whether the batch has no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The 1-based line (CSV) or row number (Parquet) of row `i`.
+    fn line(&self, i: usize) -> u64;
+    /// Appends row `i`'s cells to `cells`; returns its line and any tokenising problem.
+    fn row<'a>(&'a self, i: usize, cells: &mut Vec<Cell<'a>>) -> (u64, Option<RowProblem>);
+}
+
+/// Rows per batch handed to the parser.
+const BATCH_ROWS: usize = 32_768;
+
+/// CSV records read sequentially, parsed in parallel.
+struct CsvBatch {
+    records: Vec<csv::ByteRecord>,
+    lines: Vec<u64>,
+    /// Lossy text of rows that are not valid UTF-8.
+    lossy: Vec<Option<Vec<String>>>,
+    len: usize,
+    expected: usize,
+}
+
+impl RowBatch for CsvBatch {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn line(&self, i: usize) -> u64 {
+        self.lines[i]
+    }
+
+    fn row<'a>(&'a self, i: usize, cells: &mut Vec<Cell<'a>>) -> (u64, Option<RowProblem>) {
+        let line = self.lines[i];
+        if let Some(lossy) = &self.lossy[i] {
+            cells.extend(lossy.iter().map(|s| Cell::Str(s)));
+            return (line, Some(RowProblem::Encoding));
+        }
+        let rec = &self.records[i];
+        let start = cells.len();
+        // Every field is valid UTF-8: the record was checked as a whole when read and
+        // fields split on ASCII delimiters.
+        cells.extend(
+            rec.iter()
+                .map(|f| Cell::Str(std::str::from_utf8(f).unwrap_or_default())),
+        );
+        let mut n = cells.len() - start;
+        // A trailing delimiter on every row (one extra empty field) is a common export
+        // quirk, not a broken row.
+        while n > self.expected && cells[start + n - 1].is_blank() {
+            n -= 1;
+        }
+        cells.truncate(start + n);
+        let expected = self.expected;
+        let problem = (n != expected).then(|| {
+            if rec.iter().any(|f| f.contains(&b'\n')) {
+                RowProblem::Quoting { found: n, expected }
+            } else {
+                RowProblem::FieldCount { found: n, expected }
+            }
+        });
+        (line, problem)
+    }
+}
+
+/// A slice of a Parquet frame.
+struct ParquetBatch<'a> {
+    cols: Vec<ColView<'a>>,
+    offset: usize,
+    len: usize,
+}
+
+impl RowBatch for ParquetBatch<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn line(&self, i: usize) -> u64 {
+        (self.offset + i + 1) as u64
+    }
+
+    fn row<'b>(&'b self, i: usize, cells: &mut Vec<Cell<'b>>) -> (u64, Option<RowProblem>) {
+        cells.extend(self.cols.iter().map(|c| c.get(i)));
+        (self.line(i), None)
+    }
+}
+
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -186,7 +277,7 @@ pub fn read_csv(
     path: &Path,
     settings: &CsvSettings,
     on_header: &mut HeaderFn<'_>,
-    on_row: &mut dyn FnMut(RawRow<'_>) -> Result<()>,
+    on_batch: &mut dyn FnMut(&dyn RowBatch) -> Result<()>,
 ) -> Result<FileInfo> {
     let file = File::open(path).map_err(|e| ApspError::io(path, e))?;
     let breaks = Rc::new(RefCell::new(VecDeque::new()));
@@ -224,91 +315,75 @@ pub fn read_csv(
         .flexible(true)
         .from_reader(&mut reader);
     let mut record = csv::ByteRecord::new();
-    let header_line;
-    let header: Vec<String> = loop {
-        let ok = csv
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(path, e, skipped))?;
-        if !ok {
-            return Err(ApspError::schema(
-                path,
-                None,
-                None,
-                if skipped > 0 {
-                    format!("no header row after the {skipped} skipped line(s): the file is empty")
-                } else {
-                    "the file is empty: expected a header row".to_string()
-                },
-            ));
-        }
-        header_line =
-            lines.line_at(preamble_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
-        let names: Vec<String> = record
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let s = String::from_utf8_lossy(f);
-                let s = if i == 0 {
-                    s.trim_start_matches('\u{feff}').to_string()
-                } else {
-                    s.to_string()
-                };
-                s.trim().to_string()
-            })
-            .collect();
-        break names;
-    };
+    let ok = csv
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e, skipped))?;
+    if !ok {
+        return Err(ApspError::schema(
+            path,
+            None,
+            None,
+            if skipped > 0 {
+                format!("no header row after the {skipped} skipped line(s): the file is empty")
+            } else {
+                "the file is empty: expected a header row".to_string()
+            },
+        ));
+    }
+    let header_line =
+        lines.line_at(preamble_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
+    let header: Vec<String> = record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let s = String::from_utf8_lossy(f);
+            let s = if i == 0 {
+                s.trim_start_matches('\u{feff}').to_string()
+            } else {
+                s.to_string()
+            };
+            s.trim().to_string()
+        })
+        .collect();
     on_header(&header, header_line)?;
-    let expected = header.len();
+    let mut batch = CsvBatch {
+        records: Vec::new(),
+        lines: Vec::new(),
+        lossy: Vec::new(),
+        len: 0,
+        expected: header.len(),
+    };
     loop {
-        let ok = match csv.read_byte_record(&mut record) {
-            Ok(ok) => ok,
-            Err(e) => return Err(csv_error(path, e, skipped)),
-        };
-        if !ok {
+        batch.len = 0;
+        while batch.len < BATCH_ROWS {
+            if batch.records.len() == batch.len {
+                batch.records.push(csv::ByteRecord::new());
+                batch.lines.push(0);
+                batch.lossy.push(None);
+            }
+            let rec = &mut batch.records[batch.len];
+            let ok = csv
+                .read_byte_record(rec)
+                .map_err(|e| csv_error(path, e, skipped))?;
+            if !ok {
+                break;
+            }
+            batch.lines[batch.len] =
+                lines.line_at(preamble_bytes + rec.position().map(|p| p.byte()).unwrap_or(0));
+            batch.lossy[batch.len] = std::str::from_utf8(rec.as_slice()).is_err().then(|| {
+                rec.iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
+            });
+            batch.len += 1;
+        }
+        if batch.len == 0 {
             break;
         }
-        let line = lines.line_at(preamble_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
-        if std::str::from_utf8(record.as_slice()).is_err() {
-            // Keep what can be shown, lossily, so the quarantine row is readable.
-            let lossy: Vec<String> = record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect();
-            let lossy_cells: Vec<Cell<'_>> = lossy.iter().map(|s| Cell::Str(s)).collect();
-            on_row(RawRow {
-                line,
-                cells: &lossy_cells,
-                problem: Some(RowProblem::Encoding),
-            })?;
-            continue;
+        on_batch(&batch)?;
+        if batch.len < BATCH_ROWS {
+            break;
         }
-        // Every field is valid UTF-8: the whole record is, and fields split on ASCII.
-        let texts: Vec<&str> = record
-            .iter()
-            .map(|f| std::str::from_utf8(f).unwrap_or_default())
-            .collect();
-        let mut n = texts.len();
-        // A trailing delimiter on every row (one extra empty field) is a common export
-        // quirk, not a broken row.
-        while n > expected && texts[n - 1].trim().is_empty() {
-            n -= 1;
-        }
-        let mut problem = None;
-        if n != expected {
-            let spans_lines = texts.iter().any(|t| t.contains('\n'));
-            problem = Some(if spans_lines {
-                RowProblem::Quoting { found: n, expected }
-            } else {
-                RowProblem::FieldCount { found: n, expected }
-            });
-        }
-        let cells: Vec<Cell<'_>> = texts[..n].iter().map(|s| Cell::Str(s)).collect();
-        on_row(RawRow {
-            line,
-            cells: &cells,
-            problem,
-        })?;
     }
     drop(csv);
     let inner = reader.into_inner();
@@ -334,7 +409,7 @@ fn csv_error(path: &Path, e: csv::Error, skipped: u64) -> ApspError {
 }
 
 /// Rows per slice when walking a Parquet frame.
-const PARQUET_SLICE: usize = 65_536;
+const PARQUET_SLICE: usize = BATCH_ROWS;
 
 /// Reads a Parquet file, calling `on_header` once and `on_row` for each row.
 /// `check_type` is called per source column with its polars dtype and may reject it.
@@ -342,7 +417,7 @@ pub fn read_parquet(
     path: &Path,
     on_header: &mut HeaderFn<'_>,
     check_type: &mut dyn FnMut(&str, &DataType) -> Result<()>,
-    on_row: &mut dyn FnMut(RawRow<'_>) -> Result<()>,
+    on_batch: &mut dyn FnMut(&dyn RowBatch) -> Result<()>,
 ) -> Result<FileInfo> {
     let bytes = std::fs::read(path).map_err(|e| ApspError::io(path, e))?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
@@ -380,16 +455,7 @@ pub fn read_parquet(
             .iter()
             .map(|c| ColView::new(c.as_materialized_series()))
             .collect::<Result<_>>()?;
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(cols.len());
-        for i in 0..len {
-            cells.clear();
-            cells.extend(cols.iter().map(|c| c.get(i)));
-            on_row(RawRow {
-                line: (offset + i + 1) as u64,
-                cells: &cells,
-                problem: None,
-            })?;
-        }
+        on_batch(&ParquetBatch { cols, offset, len })?;
         offset += len;
     }
     Ok(FileInfo {

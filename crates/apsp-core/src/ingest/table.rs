@@ -6,11 +6,13 @@
 //! keep it. Every row read ends in exactly one of used / quarantined / duplicates, and
 //! that is checked per file.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
@@ -18,7 +20,7 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 use super::phone::{PhoneCache, PhoneKind};
 use super::profile::{ColumnSource, DurationFormat, Profile};
 use super::schema::{ColType, ColumnSpec, Sensitivity, Table};
-use super::source::{Cell, RawRow, RowProblem};
+use super::source::{Cell, RawRow, RowBatch, RowProblem};
 use super::time::{parse_date, TimeError, TimeRules};
 use super::Reason;
 use crate::error::{ApspError, Result};
@@ -191,387 +193,17 @@ pub struct FileContext {
     first_bad: Vec<Option<(u64, String)>>,
 }
 
-/// Accumulates one table across its files.
-pub struct TableBuilder {
-    pub table: Table,
+/// Parses rows of one table into typed values; one per worker thread.
+struct RowParser<'p> {
     cols: &'static [ColumnSpec],
-    data: Vec<ColBuilder>,
-    source_file: Vec<u32>,
-    source_line: Vec<u64>,
-    pub files: Vec<String>,
-    seen_rows: FxHashSet<u128>,
-    /// Hash of a key value -> where it was first read.
-    seen_keys: FxHashMap<u128, (u32, u64)>,
-    pub quarantine: Vec<QuarantineRow>,
-    phones: PhoneCache,
-    row: Vec<Val>,
+    table: Table,
+    phones: &'p mut PhoneCache,
     /// Text of the row being parsed.
     arena: String,
+    row: Vec<Val>,
 }
 
-/// Settings shared by all tables of a dataset.
-pub struct Shared<'a> {
-    pub pseudo: Option<&'a Pseudonymiser>,
-    /// Officers' own device numbers (E.164): never pseudonymised.
-    pub officer_numbers: &'a HashSet<String>,
-}
-
-const PARSE_REASONS: &[Reason] = &[
-    Reason::BadTimestamp,
-    Reason::BadDate,
-    Reason::BadNumber,
-    Reason::BadPhone,
-    Reason::UnknownValue,
-    Reason::MissingValue,
-];
-
-impl TableBuilder {
-    pub fn new(table: Table) -> Self {
-        let cols = table.columns();
-        TableBuilder {
-            table,
-            cols,
-            data: cols.iter().map(ColBuilder::new).collect(),
-            source_file: Vec::new(),
-            source_line: Vec::new(),
-            files: Vec::new(),
-            seen_rows: FxHashSet::default(),
-            seen_keys: FxHashMap::default(),
-            quarantine: Vec::new(),
-            phones: PhoneCache::default(),
-            row: Vec::with_capacity(cols.len()),
-            arena: String::with_capacity(256),
-        }
-    }
-
-    /// Rows kept so far.
-    pub fn len(&self) -> usize {
-        self.source_line.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Maps a file's header onto the canonical columns; errors on missing, unknown or
-    /// repeated columns.
-    pub fn start_file(
-        &mut self,
-        path: &Path,
-        rel_path: &str,
-        header: &[String],
-        header_line: u64,
-        profile: Option<&Profile>,
-        base_time: &TimeRules,
-    ) -> Result<FileContext> {
-        let table = self.table;
-        let line = (header_line > 0).then_some(header_line);
-        let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
-        let mut seen = HashSet::new();
-        for (i, h) in lower.iter().enumerate() {
-            if h.is_empty() {
-                return Err(ApspError::schema(
-                    path,
-                    line,
-                    None,
-                    format!("header field {} is blank", i + 1),
-                ));
-            }
-            if !seen.insert(h.clone()) {
-                return Err(ApspError::schema(
-                    path,
-                    line,
-                    Some(&header[i]),
-                    "column appears twice in the header",
-                ));
-            }
-        }
-        if header.len() == 1 {
-            if let Some(d) = [';', '\t', '|']
-                .into_iter()
-                .find(|d| header[0].contains(*d))
-            {
-                return Err(ApspError::schema(
-                    path,
-                    line,
-                    None,
-                    format!(
-                        "the header has one column {:?}: the file looks {:?}-delimited, not comma-delimited; \
-                         use an import profile with delimiter = {:?}",
-                        header[0],
-                        d,
-                        d.to_string()
-                    ),
-                ));
-            }
-        }
-        let find = |name: &str| lower.iter().position(|h| h == &name.to_lowercase());
-        let mut used = vec![false; header.len()];
-        let mut mapping = Vec::with_capacity(self.cols.len());
-        for c in self.cols {
-            let src = match profile.and_then(|p| p.columns.get(c.name)) {
-                Some(ColumnSource::Name(n)) => match find(n) {
-                    Some(i) => Src::Col(i),
-                    None => {
-                        return Err(ApspError::schema(
-                            path,
-                            line,
-                            Some(n),
-                            format!(
-                                "profile {} maps {table}.{} to source column {n:?}, which this file does not have; \
-                                 its columns are {}",
-                                profile.map(|p| p.path.display().to_string()).unwrap_or_default(),
-                                c.name,
-                                header.join(", ")
-                            ),
-                        ))
-                    }
-                },
-                Some(ColumnSource::Constant { value }) => Src::Const(value.clone()),
-                Some(ColumnSource::Joined { columns, separator }) => {
-                    let mut idx = Vec::new();
-                    for n in columns {
-                        idx.push(find(n).ok_or_else(|| {
-                            ApspError::schema(
-                                path,
-                                line,
-                                Some(n),
-                                format!(
-                                    "profile maps {table}.{} to source columns {columns:?}; {n:?} is not in this file",
-                                    c.name
-                                ),
-                            )
-                        })?);
-                    }
-                    Src::Join(idx, separator.clone())
-                }
-                None => match find(c.name) {
-                    Some(i) => Src::Col(i),
-                    None if c.required => {
-                        return Err(ApspError::schema(
-                            path,
-                            line,
-                            Some(c.name),
-                            format!(
-                                "required column {:?} of table {table} is missing (expected {}); found columns: {}",
-                                c.name,
-                                c.ty.describe(),
-                                header.join(", ")
-                            ),
-                        ))
-                    }
-                    None => Src::Absent,
-                },
-            };
-            match &src {
-                Src::Col(i) => used[*i] = true,
-                Src::Join(v, _) => v.iter().for_each(|i| used[*i] = true),
-                _ => {}
-            }
-            mapping.push(src);
-        }
-        let ignored: HashSet<String> = profile
-            .map(|p| p.ignore_columns.iter().map(|s| s.to_lowercase()).collect())
-            .unwrap_or_default();
-        for (i, h) in header.iter().enumerate() {
-            if !used[i] && !ignored.contains(&lower[i]) {
-                return Err(ApspError::schema(
-                    path,
-                    line,
-                    Some(h),
-                    format!(
-                        "unknown column {h:?} for table {table}; expected columns: {}{}",
-                        self.cols
-                            .iter()
-                            .map(|c| c.name)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        if profile.is_some() {
-                            " (or add it to the profile's ignore_columns)"
-                        } else {
-                            " (map other layouts with an import profile)"
-                        }
-                    ),
-                ));
-            }
-        }
-        let mut sensitive_src = vec![false; header.len()];
-        for (c, src) in self.cols.iter().zip(&mapping) {
-            if c.sensitivity != Sensitivity::Clear {
-                match src {
-                    Src::Col(i) => sensitive_src[*i] = true,
-                    Src::Join(v, _) => v.iter().for_each(|i| sensitive_src[*i] = true),
-                    _ => {}
-                }
-            }
-        }
-        let mut time = base_time.clone();
-        if let Some(p) = profile {
-            if let Some(tz) = &p.timezone {
-                time.tz = super::time::parse_tz(tz)?;
-            }
-            if let Some(a) = p.ambiguous {
-                time.ambiguous = a;
-            }
-            if let Some(n) = p.nonexistent {
-                time.nonexistent = n;
-            }
-            time.formats = p.datetime_formats.clone();
-        }
-        let file_idx = self.files.len();
-        self.files.push(rel_path.to_string());
-        let _ = file_idx;
-        Ok(FileContext {
-            rel_path: rel_path.to_string(),
-            mapping,
-            sensitive_src,
-            time,
-            date_formats: profile.map(|p| p.date_formats.clone()).unwrap_or_default(),
-            duration: profile.map(|p| p.duration).unwrap_or_default(),
-            decimal_comma: profile.map(|p| p.decimal_comma).unwrap_or(false),
-            values: profile.map(|p| p.values.clone()).unwrap_or_default(),
-            counts: RowCounts::default(),
-            reasons: BTreeMap::new(),
-            fail_by_col: vec![0; self.cols.len()],
-            first_bad: vec![None; self.cols.len()],
-        })
-    }
-
-    /// Checks a Parquet column's type against the canonical column it feeds.
-    pub fn check_parquet_type(
-        &self,
-        path: &Path,
-        profile: Option<&Profile>,
-        name: &str,
-        dtype: &DataType,
-    ) -> Result<()> {
-        let canonical =
-            self.cols
-                .iter()
-                .find(|c| match profile.and_then(|p| p.columns.get(c.name)) {
-                    Some(ColumnSource::Name(n)) => n.eq_ignore_ascii_case(name),
-                    Some(_) => false,
-                    None => c.name.eq_ignore_ascii_case(name),
-                });
-        let Some(c) = canonical else { return Ok(()) };
-        let ok = match c.ty {
-            ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
-                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
-            }
-            ColType::Phone => {
-                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
-            }
-            ColType::Count => {
-                dtype.is_integer() || matches!(dtype, DataType::String | DataType::Null)
-            }
-            ColType::Lat | ColType::Lon => {
-                dtype.is_primitive_numeric() || matches!(dtype, DataType::String | DataType::Null)
-            }
-            ColType::Date => matches!(dtype, DataType::Date | DataType::String | DataType::Null),
-            ColType::Datetime => matches!(
-                dtype,
-                DataType::Datetime(_, _) | DataType::String | DataType::Null
-            ),
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(ApspError::schema(
-                path,
-                None,
-                Some(name),
-                format!(
-                    "column {name:?} has type {dtype}; expected {} ({})",
-                    c.ty.describe(),
-                    parquet_expectation(c.ty)
-                ),
-            ))
-        }
-    }
-
-    /// Processes one raw row.
-    pub fn push(&mut self, ctx: &mut FileContext, raw: RawRow<'_>, shared: &Shared<'_>) {
-        ctx.counts.read += 1;
-        let file_idx = (self.files.len() - 1) as u32;
-        if let Some(problem) = &raw.problem {
-            let (reason, message) = match problem {
-                RowProblem::Encoding => (
-                    Reason::BadEncoding,
-                    "row is not valid UTF-8 (save the export as UTF-8)".to_string(),
-                ),
-                RowProblem::FieldCount { found, expected } => (
-                    Reason::BadFieldCount,
-                    format!("row has {found} fields, the header has {expected}"),
-                ),
-                RowProblem::Quoting { found, expected } => (
-                    Reason::BadQuoting,
-                    format!(
-                        "unbalanced quote: a quoted field runs over line ends ({found} fields, header has {expected})"
-                    ),
-                ),
-            };
-            self.reject(ctx, &raw, reason, None, message, shared);
-            return;
-        }
-        match self.parse_row(ctx, &raw, shared) {
-            Ok(()) => {}
-            Err((reason, col, message)) => {
-                if let Some(ci) = col {
-                    if PARSE_REASONS.contains(&reason) {
-                        ctx.fail_by_col[ci] += 1;
-                        if ctx.first_bad[ci].is_none() {
-                            let shown = self.shown_value(ctx, &raw, ci, shared);
-                            ctx.first_bad[ci] = Some((raw.line, shown));
-                        }
-                    }
-                }
-                let column = col.map(|c| self.cols[c].name.to_string());
-                self.reject(ctx, &raw, reason, column, message, shared);
-                return;
-            }
-        }
-        // Row-level dedup.
-        let hash = row_hash(&self.row, &self.arena);
-        if !self.seen_rows.insert(hash) {
-            ctx.counts.duplicates += 1;
-            return;
-        }
-        if let Some(k) = self.table.key() {
-            let ki = self.table.column_index(k).expect("key column");
-            if let Val::Str(a, b) = self.row[ki] {
-                let key = &self.arena[a as usize..b as usize];
-                let kh = xxh3_128(key.as_bytes());
-                if let Some((f, l)) = self.seen_keys.get(&kh) {
-                    let first = format!("{}:{}", self.files[*f as usize], l);
-                    // The row hash is not kept as seen: a later exact copy of this row is
-                    // also a conflict, not a duplicate of kept data.
-                    self.seen_rows.remove(&hash);
-                    let shown = if self.cols[ki].sensitivity == Sensitivity::Clear {
-                        format!("{key:?}")
-                    } else {
-                        "(pseudonymised)".to_string()
-                    };
-                    self.reject(
-                        ctx,
-                        &raw,
-                        Reason::DuplicateKey,
-                        Some(k.to_string()),
-                        format!("{k} {shown} was already read with different values at {first}; the first row is kept"),
-                        shared,
-                    );
-                    return;
-                }
-                self.seen_keys.insert(kh, (file_idx, raw.line));
-            }
-        }
-        ctx.counts.used += 1;
-        for (col, v) in self.data.iter_mut().zip(self.row.iter()) {
-            col.push(*v, &self.arena);
-        }
-        self.source_file.push(file_idx);
-        self.source_line.push(raw.line);
-    }
-
+impl RowParser<'_> {
     /// Appends text to the row arena; returns its range.
     fn put(&mut self, text: &str) -> (u32, u32) {
         let a = self.arena.len() as u32;
@@ -584,10 +216,10 @@ impl TableBuilder {
     }
 
     /// Parses all columns of a row into `self.row`, or says why the row is rejected.
-    fn parse_row(
+    pub(crate) fn parse_row(
         &mut self,
         ctx: &FileContext,
-        raw: &RawRow<'_>,
+        cells: &[Cell<'_>],
         shared: &Shared<'_>,
     ) -> std::result::Result<(), (Reason, Option<usize>, String)> {
         self.row.clear();
@@ -597,12 +229,12 @@ impl TableBuilder {
         for (ci, c) in self.cols.iter().enumerate() {
             let cell = match &ctx.mapping[ci] {
                 Src::Absent => Cell::Null,
-                Src::Col(i) => raw.cells[*i],
+                Src::Col(i) => cells[*i],
                 Src::Const(v) => Cell::Str(v),
                 Src::Join(idx, sep) => {
                     joined.clear();
                     for i in idx {
-                        let t = raw.cells[*i].to_text();
+                        let t = cells[*i].to_text();
                         if t.trim().is_empty() {
                             continue;
                         }
@@ -873,15 +505,12 @@ impl TableBuilder {
                 )),
             },
             ColType::Phone => {
-                // Disjoint fields: the cache's answer is copied straight into the arena.
-                let parsed = match self.phones.normalise(text) {
-                    Ok(p) => {
-                        let a = self.arena.len() as u32;
-                        self.arena.push_str(p.value().unwrap_or(""));
-                        Ok((p.kind_enum(), a, self.arena.len() as u32))
-                    }
-                    Err(e) => Err(e.0.clone()),
-                };
+                let a = self.arena.len() as u32;
+                let parsed = self
+                    .phones
+                    .normalise_into(text, &mut self.arena)
+                    .map(|kind| (kind, a, self.arena.len() as u32))
+                    .map_err(|e| e.0);
                 match parsed {
                     Ok((PhoneKind::Withheld, _, _))
                         if !(table == Table::Billing && c.name == "other_number") =>
@@ -901,6 +530,528 @@ impl TableBuilder {
                         format!("{} = {}: {e}", c.name, show(text)),
                     )),
                 }
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Phone normalisation is a pure function: each worker thread memoises its own.
+    static PHONES: RefCell<PhoneCache> = RefCell::new(PhoneCache::default());
+}
+
+/// Rows a worker parsed: accepted rows' values (text in `arena`) and each row's fate.
+#[derive(Default)]
+struct ChunkOut {
+    vals: Vec<Val>,
+    arena: String,
+    rows: Vec<RowOut>,
+}
+
+enum RowOut {
+    /// Parsed: content hash, key hash, index of the first value in `vals`.
+    Ok {
+        hash: u128,
+        key: Option<u128>,
+        start: usize,
+    },
+    /// Tokenising problem (field count, quoting, encoding).
+    Problem,
+    /// A cell or row rule failed.
+    Bad {
+        reason: Reason,
+        col: Option<usize>,
+        message: String,
+    },
+}
+
+/// Rows per parallel work item.
+const CHUNK_ROWS: usize = 4096;
+
+impl Val {
+    fn rebased(self, base: u32) -> Val {
+        match self {
+            Val::Str(a, b) => Val::Str(a + base, b + base),
+            Val::Phone(k, a, b) => Val::Phone(k, a + base, b + base),
+            v => v,
+        }
+    }
+}
+
+/// Accumulates one table across its files.
+pub struct TableBuilder {
+    pub table: Table,
+    cols: &'static [ColumnSpec],
+    data: Vec<ColBuilder>,
+    source_file: Vec<u32>,
+    source_line: Vec<u64>,
+    pub files: Vec<String>,
+    /// Content hashes of kept rows (tables without a key).
+    seen_rows: FxHashSet<u128>,
+    /// Hash of a key value -> where it was first read and the hash of that row.
+    seen_keys: FxHashMap<u128, (u32, u64, u128)>,
+    pub quarantine: Vec<QuarantineRow>,
+}
+
+/// Settings shared by all tables of a dataset.
+pub struct Shared<'a> {
+    pub pseudo: Option<&'a Pseudonymiser>,
+    /// Officers' own device numbers (E.164): never pseudonymised.
+    pub officer_numbers: &'a HashSet<String>,
+}
+
+const PARSE_REASONS: &[Reason] = &[
+    Reason::BadTimestamp,
+    Reason::BadDate,
+    Reason::BadNumber,
+    Reason::BadPhone,
+    Reason::UnknownValue,
+    Reason::MissingValue,
+];
+
+impl TableBuilder {
+    pub fn new(table: Table) -> Self {
+        let cols = table.columns();
+        TableBuilder {
+            table,
+            cols,
+            data: cols.iter().map(ColBuilder::new).collect(),
+            source_file: Vec::new(),
+            source_line: Vec::new(),
+            files: Vec::new(),
+            seen_rows: FxHashSet::default(),
+            seen_keys: FxHashMap::default(),
+            quarantine: Vec::new(),
+        }
+    }
+
+    /// Rows kept so far.
+    pub fn len(&self) -> usize {
+        self.source_line.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Maps a file's header onto the canonical columns; errors on missing, unknown or
+    /// repeated columns.
+    pub fn start_file(
+        &mut self,
+        path: &Path,
+        rel_path: &str,
+        header: &[String],
+        header_line: u64,
+        profile: Option<&Profile>,
+        base_time: &TimeRules,
+    ) -> Result<FileContext> {
+        let table = self.table;
+        let line = (header_line > 0).then_some(header_line);
+        let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
+        let mut seen = HashSet::new();
+        for (i, h) in lower.iter().enumerate() {
+            if h.is_empty() {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    None,
+                    format!("header field {} is blank", i + 1),
+                ));
+            }
+            if !seen.insert(h.clone()) {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    Some(&header[i]),
+                    "column appears twice in the header",
+                ));
+            }
+        }
+        if header.len() == 1 {
+            if let Some(d) = [';', '\t', '|']
+                .into_iter()
+                .find(|d| header[0].contains(*d))
+            {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    None,
+                    format!(
+                        "the header has one column {:?}: the file looks {:?}-delimited, not comma-delimited; \
+                         use an import profile with delimiter = {:?}",
+                        header[0],
+                        d,
+                        d.to_string()
+                    ),
+                ));
+            }
+        }
+        let find = |name: &str| lower.iter().position(|h| h == &name.to_lowercase());
+        let mut used = vec![false; header.len()];
+        let mut mapping = Vec::with_capacity(self.cols.len());
+        for c in self.cols {
+            let src = match profile.and_then(|p| p.columns.get(c.name)) {
+                Some(ColumnSource::Name(n)) => match find(n) {
+                    Some(i) => Src::Col(i),
+                    None => {
+                        return Err(ApspError::schema(
+                            path,
+                            line,
+                            Some(n),
+                            format!(
+                                "profile {} maps {table}.{} to source column {n:?}, which this file does not have; \
+                                 its columns are {}",
+                                profile.map(|p| p.path.display().to_string()).unwrap_or_default(),
+                                c.name,
+                                header.join(", ")
+                            ),
+                        ))
+                    }
+                },
+                Some(ColumnSource::Constant { value }) => Src::Const(value.clone()),
+                Some(ColumnSource::Joined { columns, separator }) => {
+                    let mut idx = Vec::new();
+                    for n in columns {
+                        idx.push(find(n).ok_or_else(|| {
+                            ApspError::schema(
+                                path,
+                                line,
+                                Some(n),
+                                format!(
+                                    "profile maps {table}.{} to source columns {columns:?}; {n:?} is not in this file",
+                                    c.name
+                                ),
+                            )
+                        })?);
+                    }
+                    Src::Join(idx, separator.clone())
+                }
+                None => match find(c.name) {
+                    Some(i) => Src::Col(i),
+                    None if c.required => {
+                        return Err(ApspError::schema(
+                            path,
+                            line,
+                            Some(c.name),
+                            format!(
+                                "required column {:?} of table {table} is missing (expected {}); found columns: {}",
+                                c.name,
+                                c.ty.describe(),
+                                header.join(", ")
+                            ),
+                        ))
+                    }
+                    None => Src::Absent,
+                },
+            };
+            match &src {
+                Src::Col(i) => used[*i] = true,
+                Src::Join(v, _) => v.iter().for_each(|i| used[*i] = true),
+                _ => {}
+            }
+            mapping.push(src);
+        }
+        let ignored: HashSet<String> = profile
+            .map(|p| p.ignore_columns.iter().map(|s| s.to_lowercase()).collect())
+            .unwrap_or_default();
+        for (i, h) in header.iter().enumerate() {
+            if !used[i] && !ignored.contains(&lower[i]) {
+                return Err(ApspError::schema(
+                    path,
+                    line,
+                    Some(h),
+                    format!(
+                        "unknown column {h:?} for table {table}; expected columns: {}{}",
+                        self.cols
+                            .iter()
+                            .map(|c| c.name)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if profile.is_some() {
+                            " (or add it to the profile's ignore_columns)"
+                        } else {
+                            " (map other layouts with an import profile)"
+                        }
+                    ),
+                ));
+            }
+        }
+        let mut sensitive_src = vec![false; header.len()];
+        for (c, src) in self.cols.iter().zip(&mapping) {
+            if c.sensitivity != Sensitivity::Clear {
+                match src {
+                    Src::Col(i) => sensitive_src[*i] = true,
+                    Src::Join(v, _) => v.iter().for_each(|i| sensitive_src[*i] = true),
+                    _ => {}
+                }
+            }
+        }
+        let mut time = base_time.clone();
+        if let Some(p) = profile {
+            if let Some(tz) = &p.timezone {
+                time.tz = super::time::parse_tz(tz)?;
+            }
+            if let Some(a) = p.ambiguous {
+                time.ambiguous = a;
+            }
+            if let Some(n) = p.nonexistent {
+                time.nonexistent = n;
+            }
+            time.formats = p.datetime_formats.clone();
+        }
+        let file_idx = self.files.len();
+        self.files.push(rel_path.to_string());
+        let _ = file_idx;
+        Ok(FileContext {
+            rel_path: rel_path.to_string(),
+            mapping,
+            sensitive_src,
+            time,
+            date_formats: profile.map(|p| p.date_formats.clone()).unwrap_or_default(),
+            duration: profile.map(|p| p.duration).unwrap_or_default(),
+            decimal_comma: profile.map(|p| p.decimal_comma).unwrap_or(false),
+            values: profile.map(|p| p.values.clone()).unwrap_or_default(),
+            counts: RowCounts::default(),
+            reasons: BTreeMap::new(),
+            fail_by_col: vec![0; self.cols.len()],
+            first_bad: vec![None; self.cols.len()],
+        })
+    }
+
+    /// Checks a Parquet column's type against the canonical column it feeds.
+    pub fn check_parquet_type(
+        &self,
+        path: &Path,
+        profile: Option<&Profile>,
+        name: &str,
+        dtype: &DataType,
+    ) -> Result<()> {
+        let canonical =
+            self.cols
+                .iter()
+                .find(|c| match profile.and_then(|p| p.columns.get(c.name)) {
+                    Some(ColumnSource::Name(n)) => n.eq_ignore_ascii_case(name),
+                    Some(_) => false,
+                    None => c.name.eq_ignore_ascii_case(name),
+                });
+        let Some(c) = canonical else { return Ok(()) };
+        let ok = match c.ty {
+            ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
+                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
+            }
+            ColType::Phone => {
+                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
+            }
+            ColType::Count => {
+                dtype.is_integer() || matches!(dtype, DataType::String | DataType::Null)
+            }
+            ColType::Lat | ColType::Lon => {
+                dtype.is_primitive_numeric() || matches!(dtype, DataType::String | DataType::Null)
+            }
+            ColType::Date => matches!(dtype, DataType::Date | DataType::String | DataType::Null),
+            ColType::Datetime => matches!(
+                dtype,
+                DataType::Datetime(_, _) | DataType::String | DataType::Null
+            ),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ApspError::schema(
+                path,
+                None,
+                Some(name),
+                format!(
+                    "column {name:?} has type {dtype}; expected {} ({})",
+                    c.ty.describe(),
+                    parquet_expectation(c.ty)
+                ),
+            ))
+        }
+    }
+
+    /// Processes a batch of raw rows: parsed in parallel (rayon), committed in order,
+    /// so the result does not depend on the number of threads.
+    pub fn push_batch(&mut self, ctx: &mut FileContext, batch: &dyn RowBatch, shared: &Shared<'_>) {
+        let n = batch.len();
+        let (cols, table) = (self.cols, self.table);
+        let key_col = table.key().and_then(|k| table.column_index(k));
+        let spec: &FileContext = ctx;
+        let outs: Vec<ChunkOut> = (0..n.div_ceil(CHUNK_ROWS))
+            .into_par_iter()
+            .map(|c| {
+                PHONES.with(|cache| {
+                    let mut cache = cache.borrow_mut();
+                    let mut parser = RowParser {
+                        cols,
+                        table,
+                        phones: &mut cache,
+                        arena: String::new(),
+                        row: Vec::with_capacity(cols.len()),
+                    };
+                    let mut out = ChunkOut::default();
+                    let mut cells = Vec::with_capacity(cols.len());
+                    for i in c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n) {
+                        cells.clear();
+                        let (_, problem) = batch.row(i, &mut cells);
+                        if problem.is_some() {
+                            out.rows.push(RowOut::Problem);
+                            continue;
+                        }
+                        match parser.parse_row(spec, &cells, shared) {
+                            Err((reason, col, message)) => out.rows.push(RowOut::Bad {
+                                reason,
+                                col,
+                                message,
+                            }),
+                            Ok(()) => {
+                                let hash = row_hash(&parser.row, &parser.arena);
+                                let key = key_col.and_then(|k| match parser.row[k] {
+                                    Val::Str(a, b) => Some(xxh3_128(parser.text(a, b).as_bytes())),
+                                    _ => None,
+                                });
+                                let base = out.arena.len() as u32;
+                                out.arena.push_str(&parser.arena);
+                                let start = out.vals.len();
+                                out.vals.extend(parser.row.iter().map(|v| v.rebased(base)));
+                                out.rows.push(RowOut::Ok { hash, key, start });
+                            }
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut cells = Vec::with_capacity(cols.len());
+        let mut i = 0usize;
+        for out in &outs {
+            for r in &out.rows {
+                cells.clear();
+                self.commit(ctx, batch, i, r, out, &mut cells, shared);
+                i += 1;
+            }
+        }
+    }
+
+    /// Decides the fate of row `i` of a batch, in input order.
+    #[allow(clippy::too_many_arguments)]
+    fn commit<'b>(
+        &mut self,
+        ctx: &mut FileContext,
+        batch: &'b dyn RowBatch,
+        i: usize,
+        r: &RowOut,
+        out: &ChunkOut,
+        cells: &mut Vec<Cell<'b>>,
+        shared: &Shared<'_>,
+    ) {
+        ctx.counts.read += 1;
+        let file_idx = (self.files.len() - 1) as u32;
+        match r {
+            RowOut::Problem => {
+                let (line, problem) = batch.row(i, cells);
+                let raw = RawRow {
+                    line,
+                    cells,
+                    problem: problem.clone(),
+                };
+                let (reason, message) = match problem.expect("a problem row") {
+                    RowProblem::Encoding => (
+                        Reason::BadEncoding,
+                        "row is not valid UTF-8 (save the export as UTF-8)".to_string(),
+                    ),
+                    RowProblem::FieldCount { found, expected } => (
+                        Reason::BadFieldCount,
+                        format!("row has {found} fields, the header has {expected}"),
+                    ),
+                    RowProblem::Quoting { found, expected } => (
+                        Reason::BadQuoting,
+                        format!(
+                            "unbalanced quote: a quoted field runs over line ends ({found} fields, header has {expected})"
+                        ),
+                    ),
+                };
+                self.reject(ctx, &raw, reason, None, message, shared);
+            }
+            RowOut::Bad {
+                reason,
+                col,
+                message,
+            } => {
+                let (line, problem) = batch.row(i, cells);
+                let raw = RawRow {
+                    line,
+                    cells,
+                    problem,
+                };
+                if let Some(ci) = *col {
+                    if PARSE_REASONS.contains(reason) {
+                        ctx.fail_by_col[ci] += 1;
+                        if ctx.first_bad[ci].is_none() {
+                            let shown = self.shown_value(ctx, &raw, ci, shared);
+                            ctx.first_bad[ci] = Some((raw.line, shown));
+                        }
+                    }
+                }
+                let column = col.map(|c| self.cols[c].name.to_string());
+                self.reject(ctx, &raw, *reason, column, message.clone(), shared);
+            }
+            RowOut::Ok { hash, key, start } => {
+                let line = batch.line(i);
+                match key {
+                    // Keyed tables: one map tells an exact duplicate (same key, same
+                    // content) from a conflict (same key, other content).
+                    Some(kh) => match self.seen_keys.get(kh) {
+                        Some((_, _, first_hash)) if first_hash == hash => {
+                            ctx.counts.duplicates += 1;
+                            return;
+                        }
+                        Some((f, l, _)) => {
+                            let first = format!("{}:{}", self.files[*f as usize], l);
+                            let k = self.table.key().expect("keyed table");
+                            let ki = self.table.column_index(k).expect("key column");
+                            let shown = match out.vals[start + ki] {
+                                Val::Str(a, b)
+                                    if self.cols[ki].sensitivity == Sensitivity::Clear =>
+                                {
+                                    format!("{:?}", &out.arena[a as usize..b as usize])
+                                }
+                                _ => "(pseudonymised)".to_string(),
+                            };
+                            let (line, problem) = batch.row(i, cells);
+                            let raw = RawRow {
+                                line,
+                                cells,
+                                problem,
+                            };
+                            self.reject(
+                                ctx,
+                                &raw,
+                                Reason::DuplicateKey,
+                                Some(k.to_string()),
+                                format!("{k} {shown} was already read with different values at {first}; the first row is kept"),
+                                shared,
+                            );
+                            return;
+                        }
+                        None => {
+                            self.seen_keys.insert(*kh, (file_idx, line, *hash));
+                        }
+                    },
+                    None => {
+                        if !self.seen_rows.insert(*hash) {
+                            ctx.counts.duplicates += 1;
+                            return;
+                        }
+                    }
+                }
+                ctx.counts.used += 1;
+                let vals = &out.vals[*start..*start + self.cols.len()];
+                for (col, v) in self.data.iter_mut().zip(vals) {
+                    col.push(*v, &out.arena);
+                }
+                self.source_file.push(file_idx);
+                self.source_line.push(line);
             }
         }
     }
