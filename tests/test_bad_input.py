@@ -28,6 +28,7 @@ def _read(case: Path, exp: dict) -> apsp.Dataset:
         kwargs["pseudonymise"] = True
         kwargs["key_file"] = case / exp["key_file"]
     kwargs["profiles"] = [case / p for p in exp.get("profiles", [])]
+    kwargs["ignore_extra_columns"] = exp.get("ignore_extra_columns", False)
     return apsp.read_dataset(case / "data", **kwargs)
 
 
@@ -78,3 +79,6 @@ def test_case(case: Path):
     for v in exp.get("value", []):
         assert _cell(ds[v["table"]][v["column"]][v["row"]]) == v["equals"]
     assert ds.exit_code == (1 if q.height else 0)
+    ignored = [c for f in ds.manifest["inputs"] for c in f["ignored_columns"]]
+    assert ignored == exp.get("ignored_columns", [])
+    assert ds.manifest["ignored_files"] == exp.get("ignored_files", [])

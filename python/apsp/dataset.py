@@ -83,6 +83,7 @@ def _call(
     key_env: str | None,
     out: PathLike | None,
     write_tables: bool,
+    ignore_extra_columns: bool,
 ) -> Dataset:
     tables, quarantine, manifest, summary, code = _apsp.validate(
         Path(path),
@@ -95,6 +96,7 @@ def _call(
         key_env=key_env,
         out=None if out is None else Path(out),
         write_tables=write_tables,
+        ignore_extra_columns=ignore_extra_columns,
     )
     return Dataset(
         tables=dict(tables),
@@ -115,6 +117,7 @@ def read_dataset(
     pseudonymise: bool = False,
     key_file: PathLike | None = None,
     key_env: str | None = None,
+    ignore_extra_columns: bool = False,
 ) -> Dataset:
     """Read a dataset folder into typed polars DataFrames.
 
@@ -137,6 +140,10 @@ def read_dataset(
         ``APSP_PSEUDONYM_KEY`` environment variable; there is no default key.
     key_file, key_env
         Where the key comes from.
+    ignore_extra_columns : bool
+        Read files that have columns belonging to no table column, listing those columns
+        in the manifest (``inputs[].ignored_columns``) and summary. By default such a
+        column is a ``SchemaError``: a misspelt column must not silently drop data.
 
     Returns
     -------
@@ -163,6 +170,7 @@ def read_dataset(
         key_env=key_env,
         out=None,
         write_tables=False,
+        ignore_extra_columns=ignore_extra_columns,
     )
 
 
@@ -178,6 +186,7 @@ def validate(
     pseudonymise: bool = False,
     key_file: PathLike | None = None,
     key_env: str | None = None,
+    ignore_extra_columns: bool = False,
 ) -> Dataset:
     """Validate a dataset as ``apsp validate`` does.
 
@@ -197,4 +206,5 @@ def validate(
         key_env=key_env,
         out=out,
         write_tables=write_tables,
+        ignore_extra_columns=ignore_extra_columns,
     )

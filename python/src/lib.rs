@@ -141,6 +141,7 @@ fn options(
     pseudonymise: bool,
     key_file: Option<PathBuf>,
     key_env: Option<String>,
+    ignore_extra_columns: bool,
 ) -> apsp_core::Result<IngestOptions> {
     Ok(IngestOptions {
         timezone: timezone.to_string(),
@@ -151,6 +152,7 @@ fn options(
             .map(|p| Profile::load(p))
             .collect::<apsp_core::Result<Vec<_>>>()?,
         pseudonymise: pseudonymise.then(|| key_source(key_file.as_deref(), key_env.as_deref())),
+        ignore_extra_columns,
     })
 }
 
@@ -162,7 +164,7 @@ type Tables = BTreeMap<String, PyDataFrame>;
 #[pyfunction]
 #[pyo3(signature = (path, *, profiles=Vec::new(), timezone="Europe/London", ambiguous="earliest",
                     nonexistent="quarantine", pseudonymise=false, key_file=None, key_env=None,
-                    out=None, write_tables=false))]
+                    out=None, write_tables=false, ignore_extra_columns=false))]
 #[allow(clippy::too_many_arguments)]
 fn validate(
     py: Python<'_>,
@@ -176,6 +178,7 @@ fn validate(
     key_env: Option<String>,
     out: Option<PathBuf>,
     write_tables: bool,
+    ignore_extra_columns: bool,
 ) -> PyResult<(Tables, PyDataFrame, String, String, i32)> {
     let res = py.detach(|| {
         let opts = options(
@@ -186,6 +189,7 @@ fn validate(
             pseudonymise,
             key_file,
             key_env,
+            ignore_extra_columns,
         )?;
         let (ds, outcome) = core_validate(
             &path,

@@ -217,6 +217,23 @@ case("line_numbers_after_preamble", {"billing.csv": "Report: calls\r\nGenerated 
         "../profile.toml": 'table = "billing"\ndelimiter = ";"\nskip_rows = 2\n'},
      "With skip_rows, lines still count from the top of the file: preamble 1-2, header 3, rows 4-5.",
      opts={"profiles": ["profile.toml"]}, quarantine=[Q("billing","billing.csv",5,"bad_timestamp","started_at")], counts={"billing":(2,1,1,0)})
+case("lenient_values", {"billing.csv": billing("R1,07700900001,07911100001,Outgoing,Voice,2026-01-10T10:01:00,30.0", "R2,07700900001,NULL,INBOUND,text,2026-01-10T10:02:00,N/A",
+        "R3,07700900001,07911100001,MO,call,2026-01-10T10:03:00,-"),
+        "persons.csv": PH + "\nP1,1990-05-14 00:00:00,NULL,NaN,NaN\n",
+        "complaints.csv": "officer_id,received_at,category\nPC1,2026-01-05,\n",
+        "case_links.csv": CH + "\nC1,P1,victim,PC1,2026-01-01T09:00:00,NULL,None,burglary\n"},
+     "What real exports write is read without loss: direction/kind synonyms (Outgoing, INBOUND, MO, Voice, text), '30.0' for a whole number, NULL/N/A/NaN/None/- for no value, a datetime in a date column, a bare date in a datetime column (local midnight).",
+     counts={"billing": (3, 3, 0, 0), "persons": (1, 1, 0, 0), "complaints": (1, 1, 0, 0), "case_links": (1, 1, 0, 0)},
+     values=[("billing", 0, "direction", "out"), ("billing", 0, "kind", "call"), ("billing", 0, "duration_s", "30"), ("billing", 1, "direction", "in"),
+             ("billing", 1, "kind", "sms"), ("billing", 1, "other_number_kind", "withheld"), ("billing", 1, "duration_s", "null"), ("billing", 2, "direction", "out"),
+             ("persons", 0, "date_of_birth", "1990-05-14"), ("persons", 0, "address_lat", "null"), ("persons", 0, "vulnerabilities", "null"),
+             ("complaints", 0, "received_at", "2026-01-05T00:00:00Z"), ("case_links", 0, "closed_at", "null"), ("case_links", 0, "officer_until", "null")])
+case("extra_column_ignored", {"billing.csv": BH + ",cost,cell_id\n" + good(1) + ",0.10,A12\n"},
+     "With ignore_extra_columns, a column that belongs to no table column is not read and is listed in the manifest; the rows are kept.",
+     opts={"ignore_extra_columns": True, "ignored_columns": ["cost", "cell_id"]}, counts={"billing": (1, 1, 0, 0)})
+case("table_names_any_case", {"Billing.CSV": billing(good(1))},
+     "Table files are found whatever the case of their name (Billing.CSV is billing).", counts={"billing": (1, 1, 0, 0)})
+
 # Parquet cases (need Python polars to write the files).
 try:
     import polars as pl
@@ -244,6 +261,10 @@ if pl is not None:
     pq_case("parquet_utc_datetimes", pl.DataFrame(base).with_columns(pl.col("started_at").dt.replace_time_zone("UTC"), pl.lit("07911100001").alias("other_number")),
             "A zone-aware Parquet Datetime is absolute: no local-time conversion, no DST gap.",
             counts={"billing": (3, 3, 0, 0)}, values=[("billing", 0, "started_at", "2026-07-01T12:00:00Z"), ("billing", 2, "started_at", "2026-03-29T01:30:00Z")])
+    pq_case("parquet_categorical_and_dates", pl.DataFrame(base).with_columns(pl.col("direction").cast(pl.Categorical), pl.lit("07911100001").alias("other_number"),
+            pl.col("started_at").dt.date()),
+            "Categorical text columns are read as text; a Date where a datetime belongs is local midnight.",
+            counts={"billing": (3, 3, 0, 0)}, values=[("billing", 1, "direction", "in"), ("billing", 0, "started_at", "2026-06-30T23:00:00Z"), ("billing", 2, "started_at", "2026-03-29T00:00:00Z")])
     pq_case("parquet_mistyped_column", pl.DataFrame(base).with_columns(pl.col("duration_s").cast(pl.Float64) / 7, pl.col("started_at").dt.epoch("s").cast(pl.Float64)),
             "A Parquet column of the wrong type (a float where a datetime belongs) is fatal, naming file, column, found and expected types.",
-            error=("schema", ["billing.parquet", '"started_at"', "f64", "Datetime or String"]), py_exc="SchemaError")
+            error=("schema", ["billing.parquet", '"started_at"', "f64", "Datetime, Date or String"]), py_exc="SchemaError")

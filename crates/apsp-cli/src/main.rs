@@ -63,6 +63,10 @@ struct IngestArgs {
     /// Environment variable holding the key (default APSP_PSEUDONYM_KEY).
     #[arg(long, value_name = "VAR", requires = "pseudonymise")]
     key_env: Option<String>,
+    /// Read files with columns that belong to no table column, listing those columns
+    /// in the summary and manifest (default: such a column is an error).
+    #[arg(long)]
+    ignore_extra_columns: bool,
 }
 
 impl IngestArgs {
@@ -80,6 +84,7 @@ impl IngestArgs {
             pseudonymise: self
                 .pseudonymise
                 .then(|| key_source(self.key_file.as_deref(), self.key_env.as_deref())),
+            ignore_extra_columns: self.ignore_extra_columns,
         })
     }
 }

@@ -39,6 +39,7 @@ pub struct Settings {
     pub ambiguous: Ambiguous,
     pub nonexistent: Nonexistent,
     pub pseudonymised: bool,
+    pub ignore_extra_columns: bool,
     /// Public fingerprint of the pseudonymisation key (never the key).
     pub key_id: Option<String>,
     pub profiles: Vec<ProfileRef>,
@@ -62,6 +63,8 @@ pub struct InputFile {
     pub sha256: String,
     pub bytes: u64,
     pub rows: RowCounts,
+    /// Columns present in the file but not read (only with `ignore_extra_columns`).
+    pub ignored_columns: Vec<String>,
 }
 
 /// One table, over all its files.

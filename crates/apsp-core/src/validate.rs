@@ -111,6 +111,16 @@ pub fn summary(ds: &Dataset) -> String {
             let _ = writeln!(s, "{:<20}   quarantined {r}: {n}", "");
         }
     }
+    for f in &m.inputs {
+        if !f.ignored_columns.is_empty() {
+            let _ = writeln!(
+                s,
+                "warning: {} has columns that belong to no table column and were not read: {}",
+                f.file,
+                f.ignored_columns.join(", ")
+            );
+        }
+    }
     for f in &m.ignored_files {
         let _ = writeln!(s, "warning: {f} belongs to no table and was not read");
     }

@@ -37,6 +37,11 @@ struct Expect {
     value: Vec<ExpectValue>,
     #[serde(default)]
     ignored_files: Vec<String>,
+    #[serde(default)]
+    ignore_extra_columns: bool,
+    /// Columns listed as not read, over all input files, in order.
+    #[serde(default)]
+    ignored_columns: Vec<String>,
     /// Python exception class expected (read by the pytest side only).
     #[serde(default)]
     #[allow(dead_code)]
@@ -117,6 +122,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if let Some(n) = &exp.nonexistent {
         opts.nonexistent = n.parse().map_err(|e| format!("{e}"))?;
     }
+    opts.ignore_extra_columns = exp.ignore_extra_columns;
     if let Some(k) = &exp.key_file {
         opts.pseudonymise = Some(KeySource::File(dir.join(k)));
     }
@@ -237,6 +243,18 @@ fn run_case(dir: &Path) -> Result<(), String> {
                 v.table, v.row, v.column, v.equals
             ));
         }
+    }
+    let ignored: Vec<String> = ds
+        .manifest
+        .inputs
+        .iter()
+        .flat_map(|f| f.ignored_columns.clone())
+        .collect();
+    if ignored != exp.ignored_columns {
+        return Err(format!(
+            "ignored columns {ignored:?} != {:?}",
+            exp.ignored_columns
+        ));
     }
     if ds.manifest.ignored_files != exp.ignored_files {
         return Err(format!(

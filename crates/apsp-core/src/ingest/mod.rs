@@ -118,6 +118,9 @@ pub struct IngestOptions {
     pub profiles: Vec<Profile>,
     /// Pseudonymise members of the public with the key from this source.
     pub pseudonymise: Option<KeySource>,
+    /// Columns that belong to no canonical column: an error (default) or ignored and
+    /// listed in the manifest and summary.
+    pub ignore_extra_columns: bool,
 }
 
 impl Default for IngestOptions {
@@ -128,6 +131,7 @@ impl Default for IngestOptions {
             nonexistent: Nonexistent::default(),
             profiles: Vec::new(),
             pseudonymise: None,
+            ignore_extra_columns: false,
         }
     }
 }
@@ -199,9 +203,14 @@ fn discover(dir: &Path, profiles: &[Profile]) -> Result<Discovered> {
         let mut found = Vec::new();
         for e in &entries {
             let stem = e.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            if e.is_file() && stem == t.name() && Format::of(e).is_some() {
+            // Table names match case-insensitively (`Billing.CSV` is billing).
+            if e.is_file() && stem.eq_ignore_ascii_case(t.name()) && Format::of(e).is_some() {
                 found.push(e.clone());
-            } else if e.is_dir() && e.file_name().and_then(|s| s.to_str()) == Some(t.name()) {
+            } else if e.is_dir()
+                && e.file_name()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|n| n.eq_ignore_ascii_case(t.name()))
+            {
                 let mut inner: Vec<PathBuf> = walk(e)?
                     .into_iter()
                     .filter(|p| Format::of(p).is_some())
@@ -318,8 +327,15 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
                 pseudo: pseudo.as_ref(),
                 officer_numbers: &officer_numbers,
             };
-            let (ctx, info, format) =
-                read_file(&mut builder, path, &rel, profile, &base_time, &shared)?;
+            let (ctx, info, format) = read_file(
+                &mut builder,
+                path,
+                &rel,
+                profile,
+                &base_time,
+                &shared,
+                opts.ignore_extra_columns,
+            )?;
             builder.finish_file(path, &ctx)?;
             summary.counts.add(&ctx.counts);
             for (r, n) in &ctx.reasons {
@@ -336,6 +352,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
                 sha256: info.sha256,
                 bytes: info.bytes,
                 rows: ctx.counts,
+                ignored_columns: ctx.ignored_columns.clone(),
             });
         }
         let (df, q) = builder.finish()?;
@@ -360,6 +377,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
             ambiguous: opts.ambiguous,
             nonexistent: opts.nonexistent,
             pseudonymised: pseudo.is_some(),
+            ignore_extra_columns: opts.ignore_extra_columns,
             key_id: pseudo.as_ref().map(|p| p.key_id().to_string()),
             profiles: opts
                 .profiles
@@ -391,15 +409,21 @@ fn read_file(
     profile: Option<&Profile>,
     base_time: &time::TimeRules,
     shared: &Shared<'_>,
+    ignore_extra_columns: bool,
 ) -> Result<(table::FileContext, source::FileInfo, Format)> {
     let format = Format::of(path).expect("discovered files have a known format");
     let ctx: RefCell<Option<table::FileContext>> = RefCell::new(None);
     let b = RefCell::new(builder);
     let mut on_header = |header: &[String], line: u64| -> Result<()> {
-        *ctx.borrow_mut() = Some(
-            b.borrow_mut()
-                .start_file(path, rel, header, line, profile, base_time)?,
-        );
+        *ctx.borrow_mut() = Some(b.borrow_mut().start_file(
+            path,
+            rel,
+            header,
+            line,
+            profile,
+            base_time,
+            ignore_extra_columns,
+        )?);
         Ok(())
     };
     let mut on_batch = |batch: &dyn source::RowBatch| -> Result<()> {

@@ -209,6 +209,29 @@ const COMPLAINTS: &[ColumnSpec] = &[
     col("category", Str, false),
 ];
 
+/// Unambiguous synonyms exports use for coded values, accepted besides the canonical
+/// vocabulary (matched case-insensitively). Anything else is `unknown_value`.
+pub fn synonym(column: &str, text: &str) -> Option<&'static str> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.as_str();
+    match column {
+        "direction" => match t {
+            "outgoing" | "outbound" | "originating" | "mo" | "o" | "sent" => Some("out"),
+            "incoming" | "inbound" | "terminating" | "mt" | "i" | "received" => Some("in"),
+            _ => None,
+        },
+        "kind" => match t {
+            "voice" | "voice call" | "phone call" | "tel" => Some("call"),
+            "text" | "text message" | "sms message" => Some("sms"),
+            "picture message" | "mms message" => Some("mms"),
+            "personal" => Some("personal_declared"),
+            "corporate" | "business" => Some("work"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A pair of columns where the second must not be earlier than the first.
 #[derive(Debug, Clone, Copy)]
 pub struct Ordered {

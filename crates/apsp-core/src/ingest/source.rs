@@ -52,14 +52,22 @@ impl Cell<'_> {
         }
     }
 
+    /// Blank, or a token exports write for "no value" (`NULL`, `N/A`, `NaN`, `-`, ...).
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Null => true,
-            Cell::Str(s) => s.trim().is_empty(),
+            Cell::Str(s) => {
+                let t = s.trim();
+                t.is_empty() || NULL_TOKENS.iter().any(|n| n.eq_ignore_ascii_case(t))
+            }
+            Cell::Float(f) => f.is_nan(),
             _ => false,
         }
     }
 }
+
+/// Cell texts that mean "no value" in real exports (SQL dumps, spreadsheets, pandas).
+pub const NULL_TOKENS: &[&str] = &["null", "none", "nan", "n/a", "#n/a", "nil", "-"];
 
 /// A row-level problem found while tokenising (before any column is parsed).
 #[derive(Debug, Clone)]
@@ -473,6 +481,7 @@ enum ColView<'a> {
     Naive(Vec<Option<i64>>, TimeUnit),
     Utc(Vec<Option<i64>>, TimeUnit),
     Bool(&'a BooleanChunked),
+    Owned(StringChunked),
     Null,
 }
 
@@ -505,19 +514,19 @@ impl<'a> ColView<'a> {
             dt if dt.is_integer() => {
                 ColView::Int(s.cast(&DataType::Int64)?.i64()?.iter().collect())
             }
-            other => {
-                return Err(ApspError::Polars(polars::error::PolarsError::ComputeError(
-                    format!("unsupported column type {other}").into(),
-                )))
-            }
+            // Categoricals, enums, decimals...: read as their text.
+            _ => ColView::Owned(s.cast(&DataType::String)?.str()?.clone()),
         })
     }
 
-    fn get(&self, i: usize) -> Cell<'a> {
-        let opt = |o: Option<Cell<'a>>| o.unwrap_or(Cell::Null);
+    fn get(&self, i: usize) -> Cell<'_> {
+        fn opt(o: Option<Cell<'_>>) -> Cell<'_> {
+            o.unwrap_or(Cell::Null)
+        }
         match self {
             ColView::Str(ca) => opt(ca.get(i).map(Cell::Str)),
             ColView::Bool(ca) => opt(ca.get(i).map(Cell::Bool)),
+            ColView::Owned(ca) => opt(ca.get(i).map(Cell::Str)),
             ColView::Null => Cell::Null,
             ColView::Int(v) => opt(v[i].map(Cell::Int)),
             ColView::Float(v) => opt(v[i].map(Cell::Float)),

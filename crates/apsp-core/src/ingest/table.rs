@@ -187,6 +187,8 @@ pub struct FileContext {
     decimal_comma: bool,
     values: BTreeMap<String, BTreeMap<String, String>>,
     pub counts: RowCounts,
+    /// Source columns present but not read (with `ignore_extra_columns`).
+    pub ignored_columns: Vec<String>,
     pub reasons: BTreeMap<&'static str, u64>,
     /// Rows whose first failure was a parse failure of column i, to detect a wrong type.
     fail_by_col: Vec<u64>,
@@ -389,7 +391,12 @@ impl RowParser<'_> {
                 let (a, b) = self.put(text);
                 Ok(Val::Str(a, b))
             }
-            ColType::Enum(allowed) => match allowed.iter().find(|v| v.eq_ignore_ascii_case(text)) {
+            ColType::Enum(allowed) => match allowed
+                .iter()
+                .find(|v| v.eq_ignore_ascii_case(text))
+                .copied()
+                .or_else(|| super::schema::synonym(c.name, text).filter(|s| allowed.contains(s)))
+            {
                 Some(v) => {
                     let (a, b) = self.put(v);
                     Ok(Val::Str(a, b))
@@ -432,7 +439,13 @@ impl RowParser<'_> {
                 let n = match cell {
                     Cell::Int(i) => Some(i),
                     Cell::Float(f) if f.fract() == 0.0 => Some(f as i64),
-                    Cell::Str(_) => parse_duration(text, ctx.duration),
+                    Cell::Str(_) => parse_duration(text, ctx.duration).or_else(|| {
+                        // "30.0": a whole number that went through a float column.
+                        text.parse::<f64>()
+                            .ok()
+                            .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15)
+                            .map(|f| f as i64)
+                    }),
                     _ => None,
                 };
                 match n {
@@ -479,6 +492,11 @@ impl RowParser<'_> {
             }
             ColType::Date => match cell {
                 Cell::Date(d) => Ok(Val::Date(d)),
+                Cell::Naive(n) => Ok(Val::Date(days_since_epoch(n.date()))),
+                Cell::Utc(m) => match chrono::DateTime::from_timestamp_micros(m) {
+                    Some(dt) => Ok(Val::Date(days_since_epoch(dt.date_naive()))),
+                    None => Err((Reason::BadDate, format!("{} is out of range", c.name))),
+                },
                 Cell::Str(_) => parse_date(text, &ctx.date_formats)
                     .map(Val::Date)
                     .map_err(|m| (Reason::BadDate, format!("{}: {m}", c.name))),
@@ -489,6 +507,16 @@ impl RowParser<'_> {
             },
             ColType::Datetime => match cell {
                 Cell::Utc(m) => Ok(Val::Time(m)),
+                Cell::Date(d) => ctx
+                    .time
+                    .localise(
+                        (chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
+                            + chrono::Duration::days(d as i64))
+                        .and_hms_opt(0, 0, 0)
+                        .expect("midnight"),
+                    )
+                    .map(Val::Time)
+                    .map_err(|e| time_err(c, e)),
                 Cell::Naive(n) => ctx
                     .time
                     .localise(n)
@@ -644,6 +672,7 @@ impl TableBuilder {
         header_line: u64,
         profile: Option<&Profile>,
         base_time: &TimeRules,
+        ignore_extra_columns: bool,
     ) -> Result<FileContext> {
         let table = self.table;
         let line = (header_line > 0).then_some(header_line);
@@ -754,8 +783,11 @@ impl TableBuilder {
         let ignored: HashSet<String> = profile
             .map(|p| p.ignore_columns.iter().map(|s| s.to_lowercase()).collect())
             .unwrap_or_default();
+        let mut ignored_columns = Vec::new();
         for (i, h) in header.iter().enumerate() {
-            if !used[i] && !ignored.contains(&lower[i]) {
+            if !used[i] && !ignored.contains(&lower[i]) && ignore_extra_columns {
+                ignored_columns.push(h.clone());
+            } else if !used[i] && !ignored.contains(&lower[i]) {
                 return Err(ApspError::schema(
                     path,
                     line,
@@ -770,7 +802,7 @@ impl TableBuilder {
                         if profile.is_some() {
                             " (or add it to the profile's ignore_columns)"
                         } else {
-                            " (map other layouts with an import profile)"
+                            " (map other layouts with an import profile, or pass --ignore-extra-columns)"
                         }
                     ),
                 ));
@@ -812,6 +844,7 @@ impl TableBuilder {
             decimal_comma: profile.map(|p| p.decimal_comma).unwrap_or(false),
             values: profile.map(|p| p.values.clone()).unwrap_or_default(),
             counts: RowCounts::default(),
+            ignored_columns,
             reasons: BTreeMap::new(),
             fail_by_col: vec![0; self.cols.len()],
             first_bad: vec![None; self.cols.len()],
@@ -835,23 +868,19 @@ impl TableBuilder {
                     None => c.name.eq_ignore_ascii_case(name),
                 });
         let Some(c) = canonical else { return Ok(()) };
+        let textual = !matches!(
+            dtype,
+            DataType::List(_) | DataType::Binary | DataType::BinaryOffset
+        ) && !dtype.is_nested();
         let ok = match c.ty {
-            ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
-                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
-            }
-            ColType::Phone => {
-                matches!(dtype, DataType::String | DataType::Null) || dtype.is_integer()
-            }
-            ColType::Count => {
-                dtype.is_integer() || matches!(dtype, DataType::String | DataType::Null)
-            }
+            ColType::Str | ColType::Enum(_) | ColType::Flags(_) | ColType::Phone => textual,
+            ColType::Count => dtype.is_primitive_numeric() || dtype.is_string() || dtype.is_null(),
             ColType::Lat | ColType::Lon => {
-                dtype.is_primitive_numeric() || matches!(dtype, DataType::String | DataType::Null)
+                dtype.is_primitive_numeric() || dtype.is_string() || dtype.is_null()
             }
-            ColType::Date => matches!(dtype, DataType::Date | DataType::String | DataType::Null),
-            ColType::Datetime => matches!(
+            ColType::Date | ColType::Datetime => matches!(
                 dtype,
-                DataType::Datetime(_, _) | DataType::String | DataType::Null
+                DataType::Date | DataType::Datetime(_, _) | DataType::String | DataType::Null
             ),
         };
         if ok {
@@ -1210,6 +1239,10 @@ impl TableBuilder {
     }
 }
 
+fn days_since_epoch(d: chrono::NaiveDate) -> i32 {
+    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
 fn time_err(c: &ColumnSpec, e: TimeError) -> (Reason, String) {
     match e {
         TimeError::Unparseable(m) => (Reason::BadTimestamp, format!("{}: {m}", c.name)),
@@ -1220,9 +1253,8 @@ fn time_err(c: &ColumnSpec, e: TimeError) -> (Reason, String) {
 
 fn parquet_expectation(t: ColType) -> &'static str {
     match t {
-        ColType::Datetime => "Datetime or String",
-        ColType::Date => "Date or String",
-        ColType::Count => "an integer type or String",
+        ColType::Datetime | ColType::Date => "Datetime, Date or String",
+        ColType::Count => "a numeric type or String",
         ColType::Lat | ColType::Lon => "a numeric type or String",
         _ => "String",
     }

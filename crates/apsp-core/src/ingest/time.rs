@@ -114,9 +114,16 @@ impl TimeRules {
             return match parse_iso(s) {
                 Some(Parsed::Absolute(dt)) => Ok(dt.timestamp_micros()),
                 Some(Parsed::Naive(n)) => self.localise(n),
-                None => Err(TimeError::Unparseable(format!(
-                    "{s:?} is not an ISO 8601 datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
-                ))),
+                // A bare date is midnight local time (complaints and rosters often
+                // carry dates only).
+                None => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                    Ok(d) if s.len() == 10 => {
+                        self.localise(d.and_hms_opt(0, 0, 0).expect("midnight"))
+                    }
+                    _ => Err(TimeError::Unparseable(format!(
+                        "{s:?} is not an ISO 8601 datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
+                    ))),
+                },
             };
         }
         for f in &self.formats {
@@ -260,7 +267,14 @@ pub fn parse_date(s: &str, formats: &[String]) -> std::result::Result<i32, Strin
     let s = s.trim();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
     let found = if formats.is_empty() {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| {
+            // A datetime where a date belongs ("1990-05-14 00:00:00", as spreadsheets
+            // and pandas write dates): its calendar date.
+            match parse_iso(s)? {
+                Parsed::Naive(n) => Some(n.date()),
+                Parsed::Absolute(dt) => Some(dt.date_naive()),
+            }
+        })
     } else {
         formats
             .iter()
@@ -312,7 +326,12 @@ mod tests {
         );
         assert!(r.parse("2026-13-01T00:00:00").is_err());
         assert!(r.parse("yesterday").is_err());
-        assert!(r.parse("2026-01-10").is_err());
+        // A bare date is local midnight.
+        assert_eq!(
+            fmt_utc(r.parse("2026-07-10").unwrap()),
+            "2026-07-09T23:00:00Z"
+        );
+        assert!(r.parse("2026-07-1").is_err());
         assert!(r.parse("2026-01-10T10:00:00+25:00").is_err());
         assert!(r.parse("2026-01-10T10:00:00 junk").is_err());
         assert!(r.parse("2026-02-30T10:00:00").is_err());
@@ -373,5 +392,7 @@ mod tests {
         assert_eq!(parse_date("1970-01-02", &[]), Ok(1));
         assert_eq!(parse_date("02/01/1970", &["%d/%m/%Y".into()]), Ok(1));
         assert!(parse_date("1970-02-30", &[]).is_err());
+        assert_eq!(parse_date("1970-01-02 00:00:00", &[]), Ok(1));
+        assert_eq!(parse_date("1970-01-02T10:30:00Z", &[]), Ok(1));
     }
 }
