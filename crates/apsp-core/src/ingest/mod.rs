@@ -31,7 +31,7 @@ use crate::error::{ApspError, Result};
 use crate::manifest::{InputFile, Manifest, Settings, TableSummary};
 use crate::pseudo::{KeySource, Pseudonymiser};
 use source::{CsvSettings, Format};
-use table::{Shared, TableBuilder};
+use table::{FileSettings, Shared, TableBuilder};
 
 /// Why a row was quarantined. The codes are stable: tests and analysts rely on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -319,6 +319,11 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
             continue;
         };
         let profile = by_table.get(&t).copied();
+        let settings = FileSettings {
+            profile,
+            time: &base_time,
+            ignore_extra_columns: opts.ignore_extra_columns,
+        };
         let mut builder = TableBuilder::new(t);
         let mut summary = TableSummary::default();
         for path in paths {
@@ -327,15 +332,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
                 pseudo: pseudo.as_ref(),
                 officer_numbers: &officer_numbers,
             };
-            let (ctx, info, format) = read_file(
-                &mut builder,
-                path,
-                &rel,
-                profile,
-                &base_time,
-                &shared,
-                opts.ignore_extra_columns,
-            )?;
+            let (ctx, info, format) = read_file(&mut builder, path, &rel, &settings, &shared)?;
             builder.finish_file(path, &ctx)?;
             summary.counts.add(&ctx.counts);
             for (r, n) in &ctx.reasons {
@@ -406,24 +403,18 @@ fn read_file(
     builder: &mut TableBuilder,
     path: &Path,
     rel: &str,
-    profile: Option<&Profile>,
-    base_time: &time::TimeRules,
+    settings: &FileSettings<'_>,
     shared: &Shared<'_>,
-    ignore_extra_columns: bool,
 ) -> Result<(table::FileContext, source::FileInfo, Format)> {
+    let profile = settings.profile;
     let format = Format::of(path).expect("discovered files have a known format");
     let ctx: RefCell<Option<table::FileContext>> = RefCell::new(None);
     let b = RefCell::new(builder);
     let mut on_header = |header: &[String], line: u64| -> Result<()> {
-        *ctx.borrow_mut() = Some(b.borrow_mut().start_file(
-            path,
-            rel,
-            header,
-            line,
-            profile,
-            base_time,
-            ignore_extra_columns,
-        )?);
+        *ctx.borrow_mut() = Some(
+            b.borrow_mut()
+                .start_file(path, rel, header, line, settings)?,
+        );
         Ok(())
     };
     let mut on_batch = |batch: &dyn source::RowBatch| -> Result<()> {

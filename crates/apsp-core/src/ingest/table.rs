@@ -621,6 +621,13 @@ pub struct TableBuilder {
     pub quarantine: Vec<QuarantineRow>,
 }
 
+/// How the files of one table are read.
+pub struct FileSettings<'a> {
+    pub profile: Option<&'a Profile>,
+    pub time: &'a TimeRules,
+    pub ignore_extra_columns: bool,
+}
+
 /// Settings shared by all tables of a dataset.
 pub struct Shared<'a> {
     pub pseudo: Option<&'a Pseudonymiser>,
@@ -670,10 +677,13 @@ impl TableBuilder {
         rel_path: &str,
         header: &[String],
         header_line: u64,
-        profile: Option<&Profile>,
-        base_time: &TimeRules,
-        ignore_extra_columns: bool,
+        settings: &FileSettings<'_>,
     ) -> Result<FileContext> {
+        let (profile, base_time, ignore_extra_columns) = (
+            settings.profile,
+            settings.time,
+            settings.ignore_extra_columns,
+        );
         let table = self.table;
         let line = (header_line > 0).then_some(header_line);
         let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
