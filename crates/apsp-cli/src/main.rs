@@ -38,6 +38,25 @@ enum Command {
         #[arg(long, requires = "out")]
         tables: bool,
     },
+    /// Generate a synthetic force (canonical CSV) for demos, tests and benchmarks.
+    /// Work in progress: the background force; planted scenarios come next.
+    Synth {
+        /// Number of officers and staff.
+        #[arg(long, default_value_t = 200)]
+        officers: usize,
+        /// Days covered.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Random seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First day (YYYY-MM-DD, local).
+        #[arg(long, default_value = "2026-01-05")]
+        start: String,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -91,6 +110,38 @@ impl IngestArgs {
 
 fn run(cli: Cli) -> apsp_core::Result<i32> {
     match cli.command {
+        Command::Synth {
+            officers,
+            days,
+            seed,
+            start,
+            out,
+        } => {
+            let start = chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d").map_err(|e| {
+                apsp_core::ApspError::Setting {
+                    name: "start",
+                    value: start.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            let cfg = apsp_core::synth::SynthConfig {
+                officers,
+                days,
+                seed,
+                start,
+            };
+            let s = apsp_core::synth::generate(&out, &cfg)?;
+            println!(
+                "wrote {}: {} officers, {} persons, {} shifts, {} case links, {} billing rows",
+                out.display(),
+                s.officers,
+                s.persons,
+                s.shifts,
+                s.case_links,
+                s.billing
+            );
+            Ok(0)
+        }
         Command::Validate {
             dataset_dir,
             ingest,

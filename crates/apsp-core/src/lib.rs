@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod manifest;
 pub mod output;
 pub mod pseudo;
+pub mod synth;
 pub mod validate;
 
 pub use error::{ApspError, Result};
