@@ -132,13 +132,19 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             };
             let s = apsp_core::synth::generate(&out, &cfg)?;
             println!(
-                "wrote {}: {} officers, {} persons, {} shifts, {} case links, {} billing rows",
+                "wrote {}: {} officers, {} persons, {} shifts, {} case links, {} billing rows, \
+                 {} stops, {} deployments, {} vehicle assignments, {} audit events, {} complaints",
                 out.display(),
                 s.officers,
                 s.persons,
                 s.shifts,
                 s.case_links,
-                s.billing
+                s.billing,
+                s.stops,
+                s.deployments,
+                s.vehicle_assignments,
+                s.access_log,
+                s.complaints
             );
             Ok(0)
         }

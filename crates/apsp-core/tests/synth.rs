@@ -58,9 +58,21 @@ fn generated_force_validates_with_nothing_quarantined() {
         (Table::Shifts, s.shifts),
         (Table::CaseLinks, s.case_links),
         (Table::Billing, s.billing),
+        (Table::Stops, s.stops),
+        (Table::Deployments, s.deployments),
+        (Table::VehicleAssignments, s.vehicle_assignments),
+        (Table::AccessLog, s.access_log),
+        (Table::Complaints, s.complaints),
     ] {
         assert_eq!(ds.table(t).unwrap().height() as u64, n, "{t}");
     }
-    assert!(s.billing > 500 && s.case_links > 50, "{s:?}");
+    assert!(
+        s.billing > 500 && s.case_links > 50 && s.stops > 500,
+        "{s:?}"
+    );
+    assert!(
+        s.deployments > 100 && s.access_log > 100 && s.vehicle_assignments > 100,
+        "{s:?}"
+    );
     assert!(ds.manifest.ignored_files.is_empty());
 }

@@ -7,10 +7,13 @@
 //! each officer draws from its own random stream, so the output is byte-identical for a
 //! seed and officers can be written one after another (bounded memory).
 //!
-//! This first part writes the background force (officers, devices, shifts, persons,
-//! person_numbers, case_links, billing) in the canonical contract with the mixed phone
-//! writings and naive local timestamps real exports have. Planted case-study scenarios,
-//! decoys, stops, deployments, audit logs and complaints come next.
+//! This first part writes the background force in the canonical contract, every table,
+//! with the mixed phone writings and naive local timestamps real exports have:
+//! officers, devices, rotas, members of the public, cases (with the look-up that opens
+//! them), on-duty contact, patrol stops at hotspots, deployments, visits to victims of
+//! open cases, record checks without a case reference, vehicle assignments and
+//! complaints at a low base rate. Planted case-study scenarios, decoys, labels,
+//! Parquet output and injected errors come next (issue 3).
 
 mod rng;
 
@@ -122,11 +125,28 @@ pub fn shifts(
 /// space (two systems feeding one warehouse). A wall-clock time inside the
 /// spring-forward gap never appears on a real clock: it is written an hour later.
 fn local(rng: &mut Rng, t: NaiveDateTime) -> String {
+    write_local(rng, on_clock(t))
+}
+
+/// A start and an end, each as a real clock shows it; the end is never before the start
+/// (moving a time out of the spring gap must not reverse an interval that spans it).
+fn local_pair(rng: &mut Rng, a: NaiveDateTime, b: NaiveDateTime) -> (String, String) {
+    let a = on_clock(a);
+    let b = on_clock(b).max(a);
+    (write_local(rng, a), write_local(rng, b))
+}
+
+/// The wall-clock reading of a scheduled local time: a time inside the spring-forward
+/// gap is shown an hour later, as clocks do.
+fn on_clock(t: NaiveDateTime) -> NaiveDateTime {
     use chrono::TimeZone;
-    let t = match chrono_tz::Europe::London.from_local_datetime(&t) {
+    match chrono_tz::Europe::London.from_local_datetime(&t) {
         chrono::LocalResult::None => t + Duration::hours(1),
         _ => t,
-    };
+    }
+}
+
+fn write_local(rng: &mut Rng, t: NaiveDateTime) -> String {
     if rng.chance(0.2) {
         t.format("%Y-%m-%d %H:%M:%S").to_string()
     } else {
@@ -218,6 +238,11 @@ pub struct SynthSummary {
     pub case_links: u64,
     pub shifts: u64,
     pub billing: u64,
+    pub stops: u64,
+    pub deployments: u64,
+    pub vehicle_assignments: u64,
+    pub access_log: u64,
+    pub complaints: u64,
 }
 
 /// Generates the background force into `out` as canonical CSV files.
@@ -282,6 +307,7 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
     let pn = out.join("person_numbers.csv");
     let mut wn = csv_writer(&pn, &["person_id", "number"])?;
     let mut person_numbers = Vec::with_capacity(n_persons);
+    let mut addresses = Vec::with_capacity(n_persons);
     for i in 0..n_persons {
         let id = format!("P{:07}", i + 1);
         let age_years = if rng.chance(0.06) {
@@ -320,6 +346,7 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
         let digits = format!("079{:08}", 20_000_000 + i);
         put(&mut wn, &pn, &[&id, &write_number(&mut rng, &digits)])?;
         person_numbers.push(digits);
+        addresses.push((lat, lon));
     }
     wp.flush().map_err(io(&p))?;
     wn.flush().map_err(io(&pn))?;
@@ -354,6 +381,53 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
             "duration_s",
         ],
     )?;
+    let pst = out.join("stops.csv");
+    let mut wst = csv_writer(
+        &pst,
+        &[
+            "stop_id",
+            "vehicle_id",
+            "officer_id",
+            "lat",
+            "lon",
+            "arrived_at",
+            "departed_at",
+        ],
+    )?;
+    let pd = out.join("deployments.csv");
+    let mut wd = csv_writer(
+        &pd,
+        &["incident_id", "officer_id", "lat", "lon", "start", "end"],
+    )?;
+    let pv = out.join("vehicle_assignments.csv");
+    let mut wv = csv_writer(&pv, &["vehicle_id", "officer_id", "valid_from", "valid_to"])?;
+    let pa = out.join("access_log.csv");
+    let mut wa = csv_writer(
+        &pa,
+        &[
+            "event_id",
+            "officer_id",
+            "at",
+            "system",
+            "action",
+            "person_id",
+            "subject_number",
+            "purpose_ref",
+        ],
+    )?;
+    let pq = out.join("complaints.csv");
+    let mut wq = csv_writer(&pq, &["officer_id", "received_at", "category"])?;
+    // Places every patrol stops at: town centres, the hospital, the custody suite.
+    let hotspots: Vec<(f64, f64)> = towns
+        .iter()
+        .flat_map(|(la, lo)| {
+            [
+                (*la, *lo),
+                (la + 0.004, lo - 0.006),
+                (la - 0.003, lo + 0.005),
+            ]
+        })
+        .collect();
     let end_of_period = cfg.start + Duration::days(cfg.days as i64);
     let mut record = 0u64;
     for (oi, o) in force.iter().enumerate() {
@@ -413,7 +487,132 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
                 ],
             )?;
             sum.case_links += 1;
+            // Opening a case: the officer looks the victim up, citing the case.
+            sum.access_log += 1;
+            let looked_up = opened + Duration::minutes(5 + rng.below(60) as i64);
+            put(
+                &mut wa,
+                &pa,
+                &[
+                    &format!("EV{:06}{:05}", oi, sum.access_log % 100_000),
+                    &o.id,
+                    &local(&mut rng, looked_up),
+                    "RMS",
+                    "view",
+                    &format!("P{:07}", person + 1),
+                    "",
+                    if rng.chance(0.85) { &case_id } else { "" },
+                ],
+            )?;
             cases.push((person, opened, closed));
+        }
+        let patrols = matches!(o.rota, Rota::Response | Rota::Neighbourhood)
+            && !matches!(o.role, "Call Handler" | "Custody Staff");
+        let vehicle = format!("V{:04}", oi / 4);
+        for (si, (s, e)) in rota.iter().enumerate() {
+            if !patrols {
+                break;
+            }
+            let (a, b) = local_pair(&mut rng, *s, *e);
+            put(&mut wv, &pv, &[&vehicle, &o.id, &a, &b])?;
+            sum.vehicle_assignments += 1;
+            let mut t = *s + Duration::minutes(10 + rng.below(40) as i64);
+            let mut k = 0;
+            while t < *e - Duration::minutes(30) {
+                // A deployment (with a stop there), a hotspot, or a visit to a victim of
+                // an open case.
+                let roll = rng.unit();
+                let open: Vec<&(usize, NaiveDateTime, NaiveDateTime)> = cases
+                    .iter()
+                    .filter(|(_, a, b)| *a <= t && t <= *b)
+                    .collect();
+                let (lat, lon) = if roll < 0.3 {
+                    let (la, lo) = hotspots[rng.below(hotspots.len() as u64) as usize];
+                    let (la, lo) = (la + rng.normal() * 0.01, lo + rng.normal() * 0.015);
+                    sum.deployments += 1;
+                    let dur = 20 + rng.below(90) as i64;
+                    let (a, b) = local_pair(
+                        &mut rng,
+                        t - Duration::minutes(5),
+                        t + Duration::minutes(dur),
+                    );
+                    put(
+                        &mut wd,
+                        &pd,
+                        &[
+                            &format!("INC{:05}{:04}{:02}", oi, si, k),
+                            &o.id,
+                            &format!("{la:.6}"),
+                            &format!("{lo:.6}"),
+                            &a,
+                            &b,
+                        ],
+                    )?;
+                    (la, lo)
+                } else if roll < 0.4 && !open.is_empty() {
+                    let (person, _, _) = open[rng.below(open.len() as u64) as usize];
+                    addresses[*person]
+                } else {
+                    let (la, lo) = hotspots[rng.below(hotspots.len() as u64) as usize];
+                    (la + rng.normal() * 0.0015, lo + rng.normal() * 0.002)
+                };
+                let stay = 3 + rng.below(40) as i64;
+                sum.stops += 1;
+                let (a, b) = local_pair(&mut rng, t, t + Duration::minutes(stay));
+                put(
+                    &mut wst,
+                    &pst,
+                    &[
+                        "",
+                        &vehicle,
+                        if rng.chance(0.8) { &o.id } else { "" },
+                        &format!("{lat:.6}"),
+                        &format!("{lon:.6}"),
+                        &a,
+                        &b,
+                    ],
+                )?;
+                // Record checks during stops: a PNC search by name, no case reference.
+                if rng.chance(0.15) {
+                    sum.access_log += 1;
+                    put(
+                        &mut wa,
+                        &pa,
+                        &[
+                            &format!("EV{:06}{:05}", oi, sum.access_log % 100_000),
+                            &o.id,
+                            &local(&mut rng, t + Duration::minutes(2)),
+                            "PNC",
+                            "search",
+                            &format!("P{:07}", rng.below(n_persons as u64) + 1),
+                            "",
+                            "",
+                        ],
+                    )?;
+                }
+                t += Duration::minutes(stay + 20 + rng.below(120) as i64);
+                k += 1;
+            }
+        }
+        // Complaints arrive at a low base rate, about one per ten officers a year.
+        let expected = cfg.days as f64 / 365.0 * 0.1;
+        let mut c = 0;
+        while rng.chance(if c == 0 { expected } else { expected / 2.0 }) && c < 5 {
+            let day = cfg.start + Duration::days(rng.below(cfg.days as u64) as i64);
+            let received = day
+                .and_hms_opt(9 + rng.below(8) as u32, 0, 0)
+                .expect("time");
+            put(
+                &mut wq,
+                &pq,
+                &[
+                    &o.id,
+                    &local(&mut rng, received),
+                    ["incivility", "conduct", "use of force", "service"][rng.below(4) as usize],
+                ],
+            )?;
+            c += 1;
+            sum.complaints += 1;
         }
         // Contact: on each shift, calls with colleagues and with the people of open
         // cases (on duty, while involved: the job, not a warning sign).
@@ -472,7 +671,16 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
             }
         }
     }
-    for (w, p) in [(&mut ws, &ps), (&mut wc, &pc), (&mut wb, &pb)] {
+    for (w, p) in [
+        (&mut ws, &ps),
+        (&mut wc, &pc),
+        (&mut wb, &pb),
+        (&mut wst, &pst),
+        (&mut wd, &pd),
+        (&mut wv, &pv),
+        (&mut wa, &pa),
+        (&mut wq, &pq),
+    ] {
         w.flush().map_err(io(p))?;
     }
     sum.billing = record;
