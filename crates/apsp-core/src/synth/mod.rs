@@ -16,6 +16,7 @@
 //! Parquet output and injected errors come next (issue 3).
 
 mod rng;
+pub mod scenarios;
 
 use std::io::Write;
 use std::path::Path;
@@ -124,13 +125,13 @@ pub fn shifts(
 /// Writes a naive local datetime the way exports do: mostly ISO with a `T`, some with a
 /// space (two systems feeding one warehouse). A wall-clock time inside the
 /// spring-forward gap never appears on a real clock: it is written an hour later.
-fn local(rng: &mut Rng, t: NaiveDateTime) -> String {
+pub(crate) fn local(rng: &mut Rng, t: NaiveDateTime) -> String {
     write_local(rng, on_clock(t))
 }
 
 /// A start and an end, each as a real clock shows it; the end is never before the start
 /// (moving a time out of the spring gap must not reverse an interval that spans it).
-fn local_pair(rng: &mut Rng, a: NaiveDateTime, b: NaiveDateTime) -> (String, String) {
+pub(crate) fn local_pair(rng: &mut Rng, a: NaiveDateTime, b: NaiveDateTime) -> (String, String) {
     let a = on_clock(a);
     let b = on_clock(b).max(a);
     (write_local(rng, a), write_local(rng, b))
@@ -185,7 +186,7 @@ fn csv_writer(
     Ok(w)
 }
 
-fn put<W: Write>(w: &mut csv::Writer<W>, path: &Path, rec: &[&str]) -> Result<()> {
+pub(crate) fn put<W: Write>(w: &mut csv::Writer<W>, path: &Path, rec: &[&str]) -> Result<()> {
     w.write_record(rec)
         .map_err(|e| ApspError::io(path, std::io::Error::other(e)))
 }
@@ -230,6 +231,31 @@ pub fn officers(cfg: &SynthConfig) -> Vec<Officer> {
         .collect()
 }
 
+/// The places every patrol stops at: each town centre and two points near it (the
+/// hospital, the custody suite).
+fn hotspots(towns: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    towns
+        .iter()
+        .flat_map(|(la, lo)| {
+            [
+                (*la, *lo),
+                (la + 0.004, lo - 0.006),
+                (la - 0.003, lo + 0.005),
+            ]
+        })
+        .collect()
+}
+
+/// Whether `p` is within `metres` of a hotspot (equirectangular distance: fine at
+/// these scales).
+fn near_hotspot(towns: &[(f64, f64)], p: (f64, f64), metres: f64) -> bool {
+    hotspots(towns).iter().any(|h| {
+        let dy = (p.0 - h.0) * 111_320.0;
+        let dx = (p.1 - h.1) * 111_320.0 * p.0.to_radians().cos();
+        (dx * dx + dy * dy).sqrt() < metres
+    })
+}
+
 /// Counts of what was written.
 #[derive(Debug, Clone, Default)]
 pub struct SynthSummary {
@@ -243,6 +269,8 @@ pub struct SynthSummary {
     pub vehicle_assignments: u64,
     pub access_log: u64,
     pub complaints: u64,
+    /// Officers with a planted scenario.
+    pub planted: u64,
 }
 
 /// Generates the background force into `out` as canonical CSV files.
@@ -286,6 +314,7 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
     w.flush().map_err(io(&p))?;
     // Members of the public: about 25 per officer, clustered around four towns.
     let n_persons = (cfg.officers * 25).max(50);
+    let plan = scenarios::plan(cfg, &force, n_persons);
     let towns = [
         (52.950, -1.150),
         (53.010, -1.300),
@@ -317,6 +346,9 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
         };
         let dob = cfg.start - Duration::days((age_years * 365 + rng.below(365)) as i64);
         let mut flags = Vec::new();
+        if let Some(f) = plan.subject_flags(i) {
+            flags.push(f);
+        }
         for (flag, p) in [
             ("domestic_abuse", 0.06),
             ("mental_health", 0.07),
@@ -330,8 +362,14 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
             }
         }
         let (tlat, tlon) = towns[rng.below(towns.len() as u64) as usize];
-        let lat = tlat + rng.normal() * 0.02;
-        let lon = tlon + rng.normal() * 0.03;
+        let mut lat = tlat + rng.normal() * 0.02;
+        let mut lon = tlon + rng.normal() * 0.03;
+        // A planted scenario's main subject lives away from the patrol hotspots, so that
+        // the planted stops near her home are the story, not the town centre.
+        while plan.is_main_subject(i) && near_hotspot(&towns, (lat, lon), 800.0) {
+            lat = tlat + rng.normal() * 0.02;
+            lon = tlon + rng.normal() * 0.03;
+        }
         put(
             &mut wp,
             &p,
@@ -594,6 +632,32 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
                 k += 1;
             }
         }
+        // A planted case-study pattern, on top of this officer's ordinary work.
+        if let Some(sc) = plan.for_officer(oi) {
+            let mut w = scenarios::Writers {
+                billing: (&mut wb, &pb),
+                stops: (&mut wst, &pst),
+                deployments: (&mut wd, &pd),
+                case_links: (&mut wc, &pc),
+                complaints: (&mut wq, &pq),
+            };
+            let extra = scenarios::plant(
+                sc,
+                &mut rng,
+                o,
+                oi,
+                &vehicle,
+                cfg,
+                &person_numbers,
+                &addresses,
+                &mut w,
+                &mut record,
+            )?;
+            sum.stops += extra.stops;
+            sum.deployments += extra.deployments;
+            sum.case_links += extra.case_links;
+            sum.complaints += extra.complaints;
+        }
         // Complaints arrive at a low base rate, about one per ten officers a year.
         let expected = cfg.days as f64 / 365.0 * 0.1;
         let mut c = 0;
@@ -684,6 +748,9 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
         w.flush().map_err(io(p))?;
     }
     sum.billing = record;
+    let mut labels = plan.labels()?;
+    crate::output::write_parquet(&mut labels, &out.join("labels.parquet"))?;
+    sum.planted = plan.planted();
     Ok(sum)
 }
 
