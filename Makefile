@@ -23,6 +23,7 @@ CARGO_FLAGS ?= --release --workspace --locked
 TARGET_DIR := target/release
 EXT := python/apsp/_apsp.abi3.so
 DEMO_OUT ?= demo-out
+DEMO_DATA ?= demo-data
 
 # Every cargo call sees the same interpreter, or pyo3 (and with it polars) rebuilds.
 export PYO3_PYTHON := $(abspath $(PY))
@@ -54,12 +55,14 @@ build: venv ## Build the CLI, the Rust tests and the Python extension (one relea
 	cp $(TARGET_DIR)/lib_apsp.so $(EXT)
 	$(PY) scripts/dev_install.py $(VENV)
 
-demo: build ## Set up and run the main job on the built-in demo data
-	@echo "== apsp validate examples/demo --out $(DEMO_OUT)"
-	@$(TARGET_DIR)/apsp validate examples/demo --out $(DEMO_OUT); rc=$$?; \
+demo: build ## Set up and run the main job on built-in demo data (a generated force)
+	@echo "== apsp synth: a synthetic force of 300 officers over 120 days (seed 1)"
+	$(TARGET_DIR)/apsp synth --officers 300 --days 120 --seed 1 --out $(DEMO_DATA)
+	@echo "== apsp validate $(DEMO_DATA) --out $(DEMO_OUT)"
+	@$(TARGET_DIR)/apsp validate $(DEMO_DATA) --out $(DEMO_OUT); rc=$$?; \
 	  if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== the same from Python"
-	$(PY) -c "import apsp; ds = apsp.read_dataset('examples/demo'); print(ds['billing'].head(5)); print('quarantined rows:', ds.quarantine.height)"
+	$(PY) -c "import apsp; ds = apsp.read_dataset('$(DEMO_DATA)'); print(ds['billing'].head(5)); print('quarantined rows:', ds.quarantine.height); import polars as pl; print(pl.read_parquet('$(DEMO_DATA)/labels.parquet'))"
 
 test: build test-rust test-python test-polars-min ## Run every test (Rust, Python, both ends of the polars range)
 	@echo "make test: all test suites passed"
@@ -91,4 +94,4 @@ bench: build ## Benchmarks: ingestion rows/s and peak memory (10 M rows), criter
 	$(CARGO) bench --workspace --bench normalise
 
 clean: ## Remove build outputs and virtualenvs
-	rm -rf target $(VENV) $(VENV_MIN) $(EXT) $(DEMO_OUT) dist
+	rm -rf target $(VENV) $(VENV_MIN) $(EXT) $(DEMO_OUT) $(DEMO_DATA) dist

@@ -19,6 +19,7 @@ from ._apsp import (
     SettingError,
 )
 from ._apsp import version as _version
+from . import synth
 from .dataset import Dataset, read_dataset, validate
 
 __version__: str = _version()
@@ -35,5 +36,6 @@ __all__ = [
     "SettingError",
     "__version__",
     "read_dataset",
+    "synth",
     "validate",
 ]

@@ -212,6 +212,40 @@ fn validate(
     Ok((tables, PyDataFrame(ds.quarantine), manifest, text, code))
 }
 
+/// Generates a synthetic force into `out`; returns the labels frame.
+#[pyfunction]
+#[pyo3(signature = (out, *, officers=200, days=90, seed=1, start="2026-01-05"))]
+fn synth(
+    py: Python<'_>,
+    out: PathBuf,
+    officers: usize,
+    days: u32,
+    seed: u64,
+    start: &str,
+) -> PyResult<PyDataFrame> {
+    let start_date = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").map_err(|e| {
+        to_py(
+            py,
+            CoreError::Setting {
+                name: "start",
+                value: start.to_string(),
+                message: e.to_string(),
+            },
+        )
+    })?;
+    let cfg = apsp_core::synth::SynthConfig {
+        officers,
+        days,
+        seed,
+        start: start_date,
+    };
+    let res = py.detach(|| {
+        apsp_core::synth::generate(&out, &cfg)?;
+        apsp_core::output::read_parquet(&out.join("labels.parquet"))
+    });
+    res.map(PyDataFrame).map_err(|e| to_py(py, e))
+}
+
 /// A frame with every dtype the library exchanges, built in Rust.
 fn selftest_df() -> PolarsResult<DataFrame> {
     let ts: Int64Chunked = [Some(1_774_744_200_000_000i64), None, Some(0)]
@@ -262,6 +296,7 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_frame, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_equals, m)?)?;
     m.add_function(wrap_pyfunction!(_echo_frame, m)?)?;
