@@ -223,16 +223,7 @@ fn synth(
     seed: u64,
     start: &str,
 ) -> PyResult<PyDataFrame> {
-    let start_date = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").map_err(|e| {
-        to_py(
-            py,
-            CoreError::Setting {
-                name: "start",
-                value: start.to_string(),
-                message: e.to_string(),
-            },
-        )
-    })?;
+    let start_date = apsp_core::synth::parse_start(start).map_err(|e| to_py(py, e))?;
     let cfg = apsp_core::synth::SynthConfig {
         officers,
         days,

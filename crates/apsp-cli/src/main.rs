@@ -117,13 +117,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             start,
             out,
         } => {
-            let start = chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d").map_err(|e| {
-                apsp_core::ApspError::Setting {
-                    name: "start",
-                    value: start.clone(),
-                    message: e.to_string(),
-                }
-            })?;
+            let start = apsp_core::synth::parse_start(&start)?;
             let cfg = apsp_core::synth::SynthConfig {
                 officers,
                 days,

@@ -36,6 +36,15 @@ pub struct SynthConfig {
     pub start: NaiveDate,
 }
 
+/// Parses a start day (`YYYY-MM-DD`), as the CLI and Python take it.
+pub fn parse_start(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| ApspError::Setting {
+        name: "start",
+        value: s.to_string(),
+        message: e.to_string(),
+    })
+}
+
 impl Default for SynthConfig {
     fn default() -> Self {
         SynthConfig {
