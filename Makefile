@@ -56,13 +56,13 @@ build: venv ## Build the CLI, the Rust tests and the Python extension (one relea
 	$(PY) scripts/dev_install.py $(VENV)
 
 demo: build ## Set up and run the main job on built-in demo data (a generated force)
-	@echo "== apsp synth: a synthetic force of 300 officers over 120 days (seed 1)"
-	$(TARGET_DIR)/apsp synth --officers 300 --days 120 --seed 1 --out $(DEMO_DATA)
+	@echo "== apsp synth: a synthetic force of 300 officers over 180 days (seed 1), with planted case-study patterns and decoys"
+	$(TARGET_DIR)/apsp synth --officers 300 --days 180 --seed 1 --out $(DEMO_DATA)
 	@echo "== apsp validate $(DEMO_DATA) --out $(DEMO_OUT)"
 	@$(TARGET_DIR)/apsp validate $(DEMO_DATA) --out $(DEMO_OUT); rc=$$?; \
 	  if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== the same from Python"
-	$(PY) -c "import apsp; ds = apsp.read_dataset('$(DEMO_DATA)'); print(ds['billing'].head(5)); print('quarantined rows:', ds.quarantine.height); import polars as pl; print(pl.read_parquet('$(DEMO_DATA)/labels.parquet'))"
+	$(PY) -c "import apsp; ds = apsp.read_dataset('$(DEMO_DATA)'); print(ds['billing'].head(5)); print('quarantined rows:', ds.quarantine.height); import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(60); print(pl.read_parquet('$(DEMO_DATA)/labels.parquet').select('officer_id', 'role', 'scenario', 'kind', 'expected_signals'))"
 
 test: build test-rust test-python test-polars-min ## Run every test (Rust, Python, both ends of the polars range)
 	@echo "make test: all test suites passed"
@@ -89,7 +89,8 @@ wheel: venv ## Build a distributable abi3 wheel into dist/ (separate, slower bui
 	$(PY) -m pip install --quiet "maturin>=1.7,<2"
 	cd python && ../$(PY) -m maturin build --release --out ../dist
 
-bench: build ## Benchmarks: ingestion rows/s and peak memory (10 M rows), criterion micro-benchmarks
+bench: build ## Benchmarks: generation and ingestion rows/s and peak memory, criterion micro-benchmarks
+	$(PY) benches/synth_bench.py
 	$(PY) benches/ingest_bench.py
 	$(CARGO) bench --workspace --bench normalise
 

@@ -214,7 +214,8 @@ fn validate(
 
 /// Generates a synthetic force into `out`; returns the labels frame.
 #[pyfunction]
-#[pyo3(signature = (out, *, officers=200, days=90, seed=1, start="2026-01-05"))]
+#[pyo3(signature = (out, *, officers=200, days=90, seed=1, start="2026-01-05", format="csv", inject_errors=0.0, plant_rate=None))]
+#[allow(clippy::too_many_arguments)]
 fn synth(
     py: Python<'_>,
     out: PathBuf,
@@ -222,14 +223,22 @@ fn synth(
     days: u32,
     seed: u64,
     start: &str,
+    format: &str,
+    inject_errors: f64,
+    plant_rate: Option<f64>,
 ) -> PyResult<PyDataFrame> {
-    let start_date = apsp_core::synth::parse_start(start).map_err(|e| to_py(py, e))?;
-    let cfg = apsp_core::synth::SynthConfig {
-        officers,
-        days,
-        seed,
-        start: start_date,
-    };
+    let cfg = (|| -> apsp_core::Result<apsp_core::synth::SynthConfig> {
+        Ok(apsp_core::synth::SynthConfig {
+            officers,
+            days,
+            seed,
+            start: apsp_core::synth::parse_start(start)?,
+            format: format.parse()?,
+            inject_errors,
+            plant_rate,
+        })
+    })()
+    .map_err(|e| to_py(py, e))?;
     let res = py.detach(|| {
         apsp_core::synth::generate(&out, &cfg)?;
         apsp_core::output::read_parquet(&out.join("labels.parquet"))

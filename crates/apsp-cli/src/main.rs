@@ -38,8 +38,8 @@ enum Command {
         #[arg(long, requires = "out")]
         tables: bool,
     },
-    /// Generate a synthetic force (canonical CSV) for demos, tests and benchmarks.
-    /// Work in progress: the background force; planted scenarios come next.
+    /// Generate a synthetic force for demos, tests and benchmarks: every canonical
+    /// table, planted case-study scenarios and decoys (ground truth in labels.parquet).
     Synth {
         /// Number of officers and staff.
         #[arg(long, default_value_t = 200)]
@@ -53,6 +53,17 @@ enum Command {
         /// First day (YYYY-MM-DD, local).
         #[arg(long, default_value = "2026-01-05")]
         start: String,
+        /// Output format: csv (naive local times, mixed writings) or parquet (typed).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write this share of background rows broken in known ways (or twice), with
+        /// the expected quarantine in injected_errors.parquet (e.g. 0.001).
+        #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+        inject_errors: f64,
+        /// Plant scenarios at this rate per officer-year (e.g. 0.001 = 1 per 1,000
+        /// officers a year; decoys at ten times the rate). Default: one of each.
+        #[arg(long, value_name = "RATE")]
+        plant_rate: Option<f64>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -115,31 +126,55 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             days,
             seed,
             start,
+            format,
+            inject_errors,
+            plant_rate,
             out,
         } => {
-            let start = apsp_core::synth::parse_start(&start)?;
             let cfg = apsp_core::synth::SynthConfig {
                 officers,
                 days,
                 seed,
-                start,
+                start: apsp_core::synth::parse_start(&start)?,
+                format: format.parse()?,
+                inject_errors,
+                plant_rate,
             };
-            let s = apsp_core::synth::generate(&out, &cfg)?;
-            println!(
-                "wrote {}: {} officers, {} persons, {} shifts, {} case links, {} billing rows, \
-                 {} stops, {} deployments, {} vehicle assignments, {} audit events, {} complaints",
-                out.display(),
-                s.officers,
-                s.persons,
-                s.shifts,
-                s.case_links,
-                s.billing,
-                s.stops,
-                s.deployments,
-                s.vehicle_assignments,
-                s.access_log,
-                s.complaints
+            let bar = indicatif::ProgressBar::new(officers as u64).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} synth [{bar:30}] {pos}/{len} officers {elapsed_precise} (eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             );
+            // Drawn on a terminal only; batch logs stay clean.
+            if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            let t = std::time::Instant::now();
+            let s = apsp_core::synth::generate_with_progress(&out, &cfg, &mut |done, _| {
+                bar.set_position(done)
+            })?;
+            bar.finish_and_clear();
+            println!(
+                "wrote {} in {:.1} s: {} rows ({} planted scenarios, {} decoys; ground truth in labels.parquet)",
+                out.display(),
+                t.elapsed().as_secs_f64(),
+                s.rows(),
+                s.planted,
+                s.decoys
+            );
+            for (table, c) in &s.tables {
+                println!("  {:<20} {:>12} rows", table.name(), c.rows);
+            }
+            if cfg.inject_errors > 0.0 {
+                let dup = s.injected.iter().filter(|i| i.reason.is_none()).count();
+                println!(
+                    "  injected: {} broken rows and {} exact duplicates (listed in injected_errors.parquet)",
+                    s.injected.len() - dup,
+                    dup
+                );
+            }
             Ok(0)
         }
         Command::Validate {

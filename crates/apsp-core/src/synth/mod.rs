@@ -1,30 +1,30 @@
-//! Synthetic force generator (work in progress, issue 3).
+//! Synthetic force generator.
 //!
 //! Nobody may hand real billing records to a demo, a test or a benchmark, so the
 //! library makes a force of its own: officers in roles with rotas, their work phones,
-//! members of the public with addresses and vulnerabilities, cases linking them, and
-//! the legitimate contact those cases cause. Everything is a pure function of the seed:
-//! each officer draws from its own random stream, so the output is byte-identical for a
-//! seed and officers can be written one after another (bounded memory).
+//! members of the public with addresses and vulnerabilities, cases linking them, and the
+//! legitimate contact those cases cause, with the noise real data has (see
+//! `docs/synthetic-force.md` for every background parameter and its reason). On top of
+//! it, [`scenarios`] plants patterns modelled on the case studies of IOPC *Learning the
+//! Lessons* 40 and hard decoys, with their ground truth in `labels.parquet`.
 //!
-//! This first part writes the background force in the canonical contract, every table,
-//! with the mixed phone writings and naive local timestamps real exports have:
-//! officers, devices, rotas, members of the public, cases (with the look-up that opens
-//! them), on-duty contact, patrol stops at hotspots, deployments, visits to victims of
-//! open cases, record checks without a case reference, vehicle assignments and
-//! complaints at a low base rate. Planted case-study scenarios, decoys, labels,
-//! Parquet output and injected errors come next (issue 3).
+//! Everything is a pure function of the seed: each officer draws from its own random
+//! stream and officers are written one after another, so the output is byte-identical
+//! for a seed and memory stays bounded (it grows with the number of people, never with
+//! the number of rows).
 
 mod rng;
 pub mod scenarios;
+pub mod sink;
 
-use std::io::Write;
 use std::path::Path;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 
 use crate::error::{ApspError, Result};
+use crate::ingest::Table;
 pub use rng::Rng;
+pub use sink::{clock_pair, Counts, Format, Injected, Sink, V};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -34,6 +34,12 @@ pub struct SynthConfig {
     pub seed: u64,
     /// First day of the period (local calendar date).
     pub start: NaiveDate,
+    pub format: Format,
+    /// Probability that a background row is written broken (or twice); 0 = none.
+    pub inject_errors: f64,
+    /// Planted scenarios per officer-year (e.g. 0.001). `None`: one of each scenario
+    /// and decoy, for demos and tests.
+    pub plant_rate: Option<f64>,
 }
 
 /// Parses a start day (`YYYY-MM-DD`), as the CLI and Python take it.
@@ -52,23 +58,48 @@ impl Default for SynthConfig {
             days: 90,
             seed: 1,
             start: NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date"),
+            format: Format::Csv,
+            inject_errors: 0.0,
+            plant_rate: None,
         }
     }
 }
 
-/// Roles, their share of a force, and whether they work a 24/7 response rota.
-/// Shares are typical of a county force's workforce mix (Home Office workforce
-/// statistics order of magnitude); they only shape the background.
-pub const ROLES: &[(&str, f64, Rota)] = &[
-    ("PC", 0.52, Rota::Response),
-    ("Sergeant", 0.08, Rota::Response),
-    ("PCSO", 0.10, Rota::Neighbourhood),
-    ("Special Constable", 0.04, Rota::Neighbourhood),
-    ("DC", 0.10, Rota::Office),
-    ("Call Handler", 0.08, Rota::Response),
-    ("Custody Staff", 0.03, Rota::Response),
-    ("Police Staff", 0.05, Rota::Office),
-];
+impl SynthConfig {
+    /// Checks the settings a caller can get wrong.
+    pub fn check(&self) -> Result<()> {
+        let bad = |name: &'static str, value: String, message: &str| {
+            Err(ApspError::Setting {
+                name,
+                value,
+                message: message.to_string(),
+            })
+        };
+        if self.officers == 0 {
+            return bad("officers", "0".into(), "a force needs at least one officer");
+        }
+        if self.days == 0 {
+            return bad("days", "0".into(), "the period needs at least one day");
+        }
+        if !(0.0..=0.5).contains(&self.inject_errors) {
+            return bad(
+                "inject_errors",
+                self.inject_errors.to_string(),
+                "a rate between 0 and 0.5",
+            );
+        }
+        if let Some(r) = self.plant_rate {
+            if !(0.0..=1.0).contains(&r) {
+                return bad(
+                    "plant_rate",
+                    r.to_string(),
+                    "scenarios per officer-year, between 0 and 1",
+                );
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Shift patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,17 +110,157 @@ pub enum Rota {
     Neighbourhood,
     /// Monday to Friday, 09:00–17:00.
     Office,
+    /// Volunteers: one or two evening patrols a week (19:00–03:00).
+    Special,
 }
+
+/// What an officer of a role does in a shift, on average. These shape the background
+/// only; `docs/synthetic-force.md` gives the reasoning for each number.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleProfile {
+    pub role: &'static str,
+    /// Share of the workforce (county-force order of magnitude).
+    pub share: f64,
+    pub rota: Rota,
+    /// Chance of picking up a new case in a shift.
+    pub cases_per_shift: f64,
+    /// Case length in days (min, max).
+    pub case_days: (i64, i64),
+    /// Whether the officer drives a patrol vehicle (stops, deployments).
+    pub patrols: bool,
+    /// Calls with colleagues per shift (mean).
+    pub colleague_calls: f64,
+    /// Calls with organisations (CPS, hospital, social services) per shift (mean).
+    pub org_calls: f64,
+    /// Contact with members of the public who are in no record, per shift (mean).
+    pub public_calls: f64,
+    /// Chance per shift of contacting the person of each open case.
+    pub case_contact: f64,
+}
+
+/// The roles of the synthetic force.
+pub const ROLES: &[RoleProfile] = &[
+    RoleProfile {
+        role: "PC",
+        share: 0.50,
+        rota: Rota::Response,
+        cases_per_shift: 0.35,
+        case_days: (2, 30),
+        patrols: true,
+        colleague_calls: 1.5,
+        org_calls: 0.4,
+        public_calls: 0.8,
+        case_contact: 0.3,
+    },
+    RoleProfile {
+        role: "Sergeant",
+        share: 0.08,
+        rota: Rota::Response,
+        cases_per_shift: 0.1,
+        case_days: (2, 20),
+        patrols: true,
+        colleague_calls: 3.0,
+        org_calls: 0.5,
+        public_calls: 0.3,
+        case_contact: 0.2,
+    },
+    RoleProfile {
+        role: "PCSO",
+        share: 0.10,
+        rota: Rota::Neighbourhood,
+        cases_per_shift: 0.2,
+        case_days: (5, 40),
+        patrols: true,
+        colleague_calls: 1.2,
+        org_calls: 0.5,
+        public_calls: 1.0,
+        case_contact: 0.3,
+    },
+    RoleProfile {
+        role: "Special Constable",
+        share: 0.04,
+        rota: Rota::Special,
+        cases_per_shift: 0.1,
+        case_days: (2, 14),
+        patrols: true,
+        colleague_calls: 0.8,
+        org_calls: 0.1,
+        public_calls: 0.3,
+        case_contact: 0.2,
+    },
+    RoleProfile {
+        role: "DC",
+        share: 0.10,
+        rota: Rota::Office,
+        cases_per_shift: 0.25,
+        case_days: (20, 90),
+        patrols: false,
+        colleague_calls: 2.0,
+        org_calls: 1.0,
+        public_calls: 0.5,
+        case_contact: 0.35,
+    },
+    RoleProfile {
+        role: "Call Handler",
+        share: 0.08,
+        rota: Rota::Response,
+        cases_per_shift: 0.5,
+        case_days: (0, 2),
+        patrols: false,
+        colleague_calls: 0.8,
+        org_calls: 0.2,
+        public_calls: 0.2,
+        case_contact: 0.9,
+    },
+    RoleProfile {
+        role: "Custody Staff",
+        share: 0.03,
+        rota: Rota::Response,
+        cases_per_shift: 0.6,
+        case_days: (0, 1),
+        patrols: false,
+        colleague_calls: 1.0,
+        org_calls: 0.6,
+        public_calls: 0.1,
+        case_contact: 0.0,
+    },
+    RoleProfile {
+        role: "Police Staff",
+        share: 0.07,
+        rota: Rota::Office,
+        cases_per_shift: 0.0,
+        case_days: (0, 0),
+        patrols: false,
+        colleague_calls: 1.5,
+        org_calls: 0.8,
+        public_calls: 0.2,
+        case_contact: 0.0,
+    },
+];
+
+/// The unit of the domestic-abuse specialists (DCs): heavy, legitimate contact with
+/// victims of open cases.
+pub const DA_UNIT: &str = "Domestic Abuse Unit";
+/// The unit that takes victims' calls about their own crime records (case study 1).
+pub const DESK_UNIT: &str = "Victim Enquiry Desk";
 
 /// One generated officer.
 #[derive(Debug, Clone)]
 pub struct Officer {
     pub id: String,
     pub role: &'static str,
-    pub rota: Rota,
+    pub profile: &'static RoleProfile,
     pub unit: String,
-    /// Work number, digits only (`07…`).
+    /// Work number, national digits (`07…`).
     pub number: String,
+    /// Offset into the rota cycle.
+    pub offset: u32,
+}
+
+impl Officer {
+    pub fn rota(&self) -> Rota {
+        self.profile.rota
+    }
 }
 
 /// The local shifts of an officer over the period, as naive local datetimes.
@@ -126,78 +297,22 @@ pub fn shifts(
                     out.push((at(9), at(17)));
                 }
             }
+            Rota::Special => {
+                // Friday and Saturday evenings, one week in two for each half of the
+                // specials (offset), plus every fourth Wednesday.
+                let week = (d + offset) / 7;
+                let evening = match day.weekday() {
+                    Weekday::Fri | Weekday::Sat => week % 2 == 0,
+                    Weekday::Wed => week % 4 == 1,
+                    _ => false,
+                };
+                if evening {
+                    out.push((at(19), at(3) + Duration::days(1)));
+                }
+            }
         }
     }
     out
-}
-
-/// Writes a naive local datetime the way exports do: mostly ISO with a `T`, some with a
-/// space (two systems feeding one warehouse). A wall-clock time inside the
-/// spring-forward gap never appears on a real clock: it is written an hour later.
-pub(crate) fn local(rng: &mut Rng, t: NaiveDateTime) -> String {
-    write_local(rng, on_clock(t))
-}
-
-/// A start and an end, each as a real clock shows it; the end is never before the start
-/// (moving a time out of the spring gap must not reverse an interval that spans it).
-pub(crate) fn local_pair(rng: &mut Rng, a: NaiveDateTime, b: NaiveDateTime) -> (String, String) {
-    let a = on_clock(a);
-    let b = on_clock(b).max(a);
-    (write_local(rng, a), write_local(rng, b))
-}
-
-/// The wall-clock reading of a scheduled local time: a time inside the spring-forward
-/// gap is shown an hour later, as clocks do.
-fn on_clock(t: NaiveDateTime) -> NaiveDateTime {
-    use chrono::TimeZone;
-    match chrono_tz::Europe::London.from_local_datetime(&t) {
-        chrono::LocalResult::None => t + Duration::hours(1),
-        _ => t,
-    }
-}
-
-fn write_local(rng: &mut Rng, t: NaiveDateTime) -> String {
-    if rng.chance(0.2) {
-        t.format("%Y-%m-%d %H:%M:%S").to_string()
-    } else {
-        t.format("%Y-%m-%dT%H:%M:%S").to_string()
-    }
-}
-
-/// Writes a UK mobile number (`07` + 9 digits) in one of the writings billing and
-/// force systems use.
-pub fn write_number(rng: &mut Rng, digits: &str) -> String {
-    let national = &digits[1..];
-    match rng.below(10) {
-        0..=4 => digits.to_string(),
-        5 => format!("{} {}", &digits[..5], &digits[5..]),
-        6 => format!("+44 {} {}", &national[..4], &national[4..]),
-        7 => format!("+44{national}"),
-        8 => format!("0044{national}"),
-        _ => format!("+44 (0){} {}", &national[..4], &national[4..]),
-    }
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> ApspError + '_ {
-    move |e| ApspError::io(path, e)
-}
-
-fn csv_writer(
-    path: &Path,
-    header: &[&str],
-) -> Result<csv::Writer<std::io::BufWriter<std::fs::File>>> {
-    let f = std::fs::File::create(path).map_err(io(path))?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(std::io::BufWriter::with_capacity(1 << 20, f));
-    w.write_record(header)
-        .map_err(|e| ApspError::io(path, std::io::Error::other(e)))?;
-    Ok(w)
-}
-
-pub(crate) fn put<W: Write>(w: &mut csv::Writer<W>, path: &Path, rec: &[&str]) -> Result<()> {
-    w.write_record(rec)
-        .map_err(|e| ApspError::io(path, std::io::Error::other(e)))
 }
 
 /// The officers of a force, in id order, from the seed.
@@ -207,43 +322,97 @@ pub fn officers(cfg: &SynthConfig) -> Vec<Officer> {
         .map(|i| {
             let x = rng.unit();
             let mut acc = 0.0;
-            let (role, _, rota) = ROLES
+            let profile = ROLES
                 .iter()
-                .find(|(_, share, _)| {
-                    acc += share;
+                .find(|r| {
+                    acc += r.share;
                     x < acc
                 })
-                .copied()
-                .unwrap_or(ROLES[0]);
-            let unit = match rota {
+                .unwrap_or(&ROLES[0]);
+            let role = profile.role;
+            let unit = match profile.rota {
+                Rota::Response if role == "Call Handler" => "Control Room".to_string(),
+                Rota::Response if role == "Custody Staff" => "Custody".to_string(),
                 Rota::Response => format!("Response {}", ["A", "B", "C", "D"][i % 4]),
                 Rota::Neighbourhood => format!(
                     "Neighbourhood {}",
                     ["North", "South", "East", "West"][i % 4]
                 ),
-                Rota::Office if role == "DC" && i % 3 == 0 => "Domestic Abuse Unit".to_string(),
+                Rota::Special => "Special Constabulary".to_string(),
+                Rota::Office if role == "DC" && i % 3 == 0 => DA_UNIT.to_string(),
                 Rota::Office if role == "DC" => "CID".to_string(),
+                Rota::Office if i % 3 == 0 => DESK_UNIT.to_string(),
                 Rota::Office => "Support".to_string(),
             };
             Officer {
                 id: format!(
                     "{}{:05}",
-                    if role == "PCSO" { "CS" } else { "PC" },
+                    match role {
+                        "PCSO" => "CS",
+                        "Special Constable" => "SC",
+                        "Call Handler" | "Custody Staff" | "Police Staff" => "ST",
+                        _ => "PC",
+                    },
                     10_000 + i
                 ),
                 role,
-                rota,
+                profile,
                 unit,
                 number: format!("077{:08}", 10_000_000 + i),
+                offset: rng.below(8) as u32,
             }
         })
         .collect()
 }
+
+/// A member of the public in force records.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub home: (f64, f64),
+    pub dob: NaiveDate,
+    pub flags: Vec<&'static str>,
+}
+
+impl Person {
+    pub fn vulnerable(&self) -> bool {
+        !self.flags.is_empty()
+    }
+}
+
+/// The person id of pool index `i`.
+pub fn person_id(i: usize) -> String {
+    format!("P{:07}", i + 1)
+}
+
+/// The phone number (national digits) of pool index `i`.
+pub fn person_number(i: usize) -> String {
+    format!("079{:08}", 20_000_000 + i)
+}
+
+/// A one-off member of the public in no record (a shopkeeper, a passer-by who
+/// reported something): a mobile outside the person pool's range.
+fn stranger_number(rng: &mut Rng) -> String {
+    format!("078{:08}", rng.below(100_000_000))
+}
+
+/// Organisations officers call every day: CPS, hospitals, social services, schools,
+/// custody suites, councils (Ofcom's drama range for Nottingham, 0115 496 0xxx).
+fn org_number(rng: &mut Rng) -> String {
+    format!("01154960{:03}", rng.below(40) * 7)
+}
+
+/// The four towns of the force area.
+pub const TOWNS: [(f64, f64); 4] = [
+    (52.950, -1.150),
+    (53.010, -1.300),
+    (52.880, -1.050),
+    (53.100, -1.200),
+];
 
 /// The places every patrol stops at: each town centre and two points near it (the
 /// hospital, the custody suite).
-fn hotspots(towns: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    towns
+pub fn hotspots() -> Vec<(f64, f64)> {
+    TOWNS
         .iter()
         .flat_map(|(la, lo)| {
             [
@@ -255,512 +424,951 @@ fn hotspots(towns: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Whether `p` is within `metres` of a hotspot (equirectangular distance: fine at
-/// these scales).
-fn near_hotspot(towns: &[(f64, f64)], p: (f64, f64), metres: f64) -> bool {
-    hotspots(towns).iter().any(|h| {
-        let dy = (p.0 - h.0) * 111_320.0;
-        let dx = (p.1 - h.1) * 111_320.0 * p.0.to_radians().cos();
-        (dx * dx + dy * dy).sqrt() < metres
-    })
+/// Distance in metres (equirectangular: fine at these scales).
+pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let dy = (a.0 - b.0) * 111_320.0;
+    let dx = (a.1 - b.1) * 111_320.0 * a.0.to_radians().cos();
+    (dx * dx + dy * dy).sqrt()
 }
 
-/// Counts of what was written.
+/// A point `m` metres away from `p` in a random direction.
+pub fn offset(rng: &mut Rng, p: (f64, f64), m: f64) -> (f64, f64) {
+    let bearing = rng.unit() * std::f64::consts::TAU;
+    let dlat = m * bearing.cos() / 111_320.0;
+    let dlon = m * bearing.sin() / (111_320.0 * p.0.to_radians().cos());
+    (p.0 + dlat, p.1 + dlon)
+}
+
+/// Whether `p` is within `m` metres of a patrol hotspot.
+pub fn near_hotspot(p: (f64, f64), m: f64) -> bool {
+    hotspots().iter().any(|h| metres(p, *h) < m)
+}
+
+/// The members of the public, from the seed (the main subjects of planted scenarios
+/// get the flags, ages and addresses the plan asks for).
+pub fn persons(cfg: &SynthConfig, plan: &scenarios::Plan, n: usize) -> Vec<Person> {
+    let mut rng = Rng::stream(cfg.seed, 1);
+    (0..n)
+        .map(|i| {
+            let age_years = if rng.chance(0.06) {
+                13 + rng.below(5)
+            } else {
+                18 + rng.below(70)
+            };
+            let mut dob = cfg.start - Duration::days((age_years * 365 + rng.below(365)) as i64);
+            let mut flags = Vec::new();
+            for (flag, p) in [
+                ("domestic_abuse", 0.06),
+                ("mental_health", 0.07),
+                ("substance_dependency", 0.04),
+                ("learning_disability", 0.02),
+                ("sexual_offence_victim", 0.015),
+                ("homeless", 0.01),
+            ] {
+                if rng.chance(p) {
+                    flags.push(flag);
+                }
+            }
+            let (tlat, tlon) = TOWNS[rng.below(TOWNS.len() as u64) as usize];
+            let mut home = (tlat + rng.normal() * 0.02, tlon + rng.normal() * 0.03);
+            if let Some(s) = plan.subject(i) {
+                // A planted subject's own story: her flags, her age, and a home away
+                // from the patrol hotspots (so the stops near it are the story).
+                flags = s.flags.to_vec();
+                if let Some((lo, hi)) = s.age {
+                    let years = lo + rng.below((hi - lo + 1) as u64) as i64;
+                    dob = cfg.start - Duration::days(years * 365 + 30 + rng.below(300) as i64);
+                } else if dob > cfg.start - Duration::days(18 * 366) {
+                    dob = cfg.start - Duration::days((20 + rng.below(40)) as i64 * 365);
+                }
+                while near_hotspot(home, 800.0) {
+                    home = (tlat + rng.normal() * 0.02, tlon + rng.normal() * 0.03);
+                }
+            }
+            flags.sort();
+            flags.dedup();
+            Person { home, dob, flags }
+        })
+        .collect()
+}
+
+/// A case an officer is linked to.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub person: usize,
+    pub role: &'static str,
+    pub opened: NaiveDateTime,
+    pub closed: NaiveDateTime,
+    /// When this officer's involvement ended (hand-over), if before closure.
+    pub until: Option<NaiveDateTime>,
+    pub category: &'static str,
+}
+
+impl Case {
+    /// The end of this officer's involvement.
+    pub fn involved_until(&self) -> NaiveDateTime {
+        self.until.unwrap_or(self.closed)
+    }
+}
+
+/// The dataset's writers, one per table.
+pub struct Sinks {
+    pub officers: Sink,
+    pub devices: Sink,
+    pub shifts: Sink,
+    pub persons: Sink,
+    pub person_numbers: Sink,
+    pub case_links: Sink,
+    pub billing: Sink,
+    pub stops: Sink,
+    pub vehicle_assignments: Sink,
+    pub deployments: Sink,
+    pub access_log: Sink,
+    pub complaints: Sink,
+    /// Next billing record number.
+    record: u64,
+    /// Next audit event number.
+    event: u64,
+}
+
+impl Sinks {
+    fn create(dir: &Path, cfg: &SynthConfig) -> Result<Sinks> {
+        let s = |t: Table, rate: f64| Sink::create(dir, t, cfg.format, cfg.seed, rate);
+        let rate = cfg.inject_errors;
+        Ok(Sinks {
+            // Officers and devices are never broken: every other table refers to them.
+            officers: s(Table::Officers, 0.0)?,
+            devices: s(Table::Devices, 0.0)?,
+            shifts: s(Table::Shifts, rate)?,
+            persons: s(Table::Persons, rate)?,
+            person_numbers: s(Table::PersonNumbers, rate)?,
+            case_links: s(Table::CaseLinks, rate)?,
+            billing: s(Table::Billing, rate)?,
+            stops: s(Table::Stops, rate)?,
+            vehicle_assignments: s(Table::VehicleAssignments, rate)?,
+            deployments: s(Table::Deployments, rate)?,
+            access_log: s(Table::AccessLog, rate)?,
+            complaints: s(Table::Complaints, rate)?,
+            record: 0,
+            event: 0,
+        })
+    }
+
+    fn all(&mut self) -> [&mut Sink; 12] {
+        [
+            &mut self.officers,
+            &mut self.devices,
+            &mut self.shifts,
+            &mut self.persons,
+            &mut self.person_numbers,
+            &mut self.case_links,
+            &mut self.billing,
+            &mut self.stops,
+            &mut self.vehicle_assignments,
+            &mut self.deployments,
+            &mut self.access_log,
+            &mut self.complaints,
+        ]
+    }
+
+    /// While on, no row is broken (planted scenarios must keep their facts).
+    pub fn protect(&mut self, on: bool) {
+        for s in self.all() {
+            s.protected = on;
+        }
+    }
+
+    /// A billing row: `device` and `other` are national digits (`other` empty =
+    /// withheld).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bill(
+        &mut self,
+        device: &str,
+        other: &str,
+        direction: &str,
+        kind: &str,
+        at: NaiveDateTime,
+        duration: Option<i64>,
+    ) -> Result<()> {
+        self.record += 1;
+        let id = format!("CDR{:010}", self.record);
+        self.billing.row(&[
+            V::S(&id),
+            V::Phone(device),
+            if other.is_empty() {
+                V::Null
+            } else {
+                V::Phone(other)
+            },
+            V::S(direction),
+            V::S(kind),
+            V::T(at),
+            duration.map(V::I).unwrap_or(V::Null),
+        ])
+    }
+
+    /// A police-system audit event.
+    pub fn access(
+        &mut self,
+        officer: &str,
+        at: NaiveDateTime,
+        system: &str,
+        action: &str,
+        person: usize,
+        purpose: Option<&str>,
+    ) -> Result<()> {
+        self.event += 1;
+        let id = format!("EV{:010}", self.event);
+        let pid = person_id(person);
+        self.access_log.row(&[
+            V::S(&id),
+            V::S(officer),
+            V::T(at),
+            V::S(system),
+            V::S(action),
+            V::S(&pid),
+            V::Null,
+            purpose.map(V::S).unwrap_or(V::Null),
+        ])
+    }
+
+    /// A vehicle stop (the officer is blank when the MDT was not logged on).
+    pub fn stop(
+        &mut self,
+        vehicle: &str,
+        officer: Option<&str>,
+        at: (f64, f64),
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<()> {
+        let (a, b) = clock_pair(from, to);
+        self.stops.row(&[
+            V::Null,
+            V::S(vehicle),
+            officer.map(V::S).unwrap_or(V::Null),
+            V::F(at.0),
+            V::F(at.1),
+            V::T(a),
+            V::T(b),
+        ])
+    }
+
+    /// A deployment (a dispatch: a legitimate reason to be somewhere).
+    pub fn deploy(
+        &mut self,
+        incident: &str,
+        officer: &str,
+        at: (f64, f64),
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<()> {
+        let (a, b) = clock_pair(from, to);
+        self.deployments.row(&[
+            V::S(incident),
+            V::S(officer),
+            V::F(at.0),
+            V::F(at.1),
+            V::T(a),
+            V::T(b),
+        ])
+    }
+
+    /// A case link row.
+    pub fn link(&mut self, officer: &str, c: &Case, end_of_period: NaiveDateTime) -> Result<()> {
+        let pid = person_id(c.person);
+        let (opened, closed) = clock_pair(c.opened, c.closed);
+        let until = c.until.map(|u| clock_pair(c.opened, u).1);
+        self.case_links.row(&[
+            V::S(&c.id),
+            V::S(&pid),
+            V::S(c.role),
+            V::S(officer),
+            V::T(opened),
+            if c.closed < end_of_period {
+                V::T(closed)
+            } else {
+                V::Null
+            },
+            until.map(V::T).unwrap_or(V::Null),
+            V::S(c.category),
+        ])
+    }
+
+    /// A complaint or intelligence report about an officer.
+    pub fn complaint(&mut self, officer: &str, at: NaiveDateTime, category: &str) -> Result<()> {
+        self.complaints
+            .row(&[V::S(officer), V::T(at), V::S(category)])
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        for s in self.all() {
+            s.finish()?;
+        }
+        Ok(())
+    }
+}
+
+/// What was written, per table.
 #[derive(Debug, Clone, Default)]
 pub struct SynthSummary {
-    pub officers: u64,
-    pub persons: u64,
-    pub case_links: u64,
-    pub shifts: u64,
-    pub billing: u64,
-    pub stops: u64,
-    pub deployments: u64,
-    pub vehicle_assignments: u64,
-    pub access_log: u64,
-    pub complaints: u64,
+    /// Rows per table (canonical order).
+    pub tables: Vec<(Table, Counts)>,
+    /// Rows broken (or doubled) on purpose, with the reason the validator must give.
+    pub injected: Vec<Injected>,
     /// Officers with a planted scenario.
     pub planted: u64,
+    /// Officers with a decoy pattern.
+    pub decoys: u64,
 }
 
-/// Generates the background force into `out` as canonical CSV files.
+impl SynthSummary {
+    /// The counts of one table.
+    pub fn counts(&self, t: Table) -> Counts {
+        self.tables
+            .iter()
+            .find(|(x, _)| *x == t)
+            .map(|(_, c)| *c)
+            .unwrap_or_default()
+    }
+
+    /// Rows written, all tables.
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|(_, c)| c.rows).sum()
+    }
+}
+
+/// Generates a force into `out` (see [`generate_with_progress`]).
 pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    let mut sum = SynthSummary::default();
+    generate_with_progress(out, cfg, &mut |_, _| {})
+}
+
+/// Generates a force into `out`: the twelve canonical tables, `labels.parquet` (the
+/// ground truth of planted scenarios and decoys) and, when errors were injected,
+/// `injected_errors.parquet`. `progress(done, total)` is called as officers are written.
+pub fn generate_with_progress(
+    out: &Path,
+    cfg: &SynthConfig,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<SynthSummary> {
+    cfg.check()?;
+    std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
+    let mut w = Sinks::create(out, cfg)?;
     let force = officers(cfg);
-    // Officers and their work phones.
-    let p = out.join("officers.csv");
-    let mut w = csv_writer(&p, &["officer_id", "role", "unit"])?;
-    for o in &force {
-        put(&mut w, &p, &[&o.id, o.role, &o.unit])?;
-    }
-    w.flush().map_err(io(&p))?;
-    sum.officers = force.len() as u64;
-    let p = out.join("devices.csv");
-    let mut w = csv_writer(
-        &p,
-        &[
-            "device_number",
-            "officer_id",
-            "kind",
-            "valid_from",
-            "valid_to",
-        ],
-    )?;
-    let from = cfg.start.and_hms_opt(0, 0, 0).expect("midnight") - Duration::days(365);
-    for o in &force {
-        put(
-            &mut w,
-            &p,
-            &[
-                &o.number,
-                &o.id,
-                "work",
-                &from.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                "",
-            ],
-        )?;
-    }
-    w.flush().map_err(io(&p))?;
-    // Members of the public: about 25 per officer, clustered around four towns.
-    let n_persons = (cfg.officers * 25).max(50);
+    let n_persons = (cfg.officers * 25).max(60);
     let plan = scenarios::plan(cfg, &force, n_persons);
-    let towns = [
-        (52.950, -1.150),
-        (53.010, -1.300),
-        (52.880, -1.050),
-        (53.100, -1.200),
-    ];
-    let mut rng = Rng::stream(cfg.seed, 1);
-    let p = out.join("persons.csv");
-    let mut wp = csv_writer(
-        &p,
-        &[
-            "person_id",
-            "date_of_birth",
-            "vulnerabilities",
-            "address_lat",
-            "address_lon",
-        ],
-    )?;
-    let pn = out.join("person_numbers.csv");
-    let mut wn = csv_writer(&pn, &["person_id", "number"])?;
-    let mut person_numbers = Vec::with_capacity(n_persons);
-    let mut addresses = Vec::with_capacity(n_persons);
-    for i in 0..n_persons {
-        let id = format!("P{:07}", i + 1);
-        let age_years = if rng.chance(0.06) {
-            13 + rng.below(5)
-        } else {
-            18 + rng.below(70)
-        };
-        let dob = cfg.start - Duration::days((age_years * 365 + rng.below(365)) as i64);
-        let mut flags = Vec::new();
-        if let Some(f) = plan.subject_flags(i) {
-            flags.push(f);
-        }
-        for (flag, p) in [
-            ("domestic_abuse", 0.06),
-            ("mental_health", 0.07),
-            ("substance_dependency", 0.04),
-            ("learning_disability", 0.02),
-            ("sexual_offence_victim", 0.015),
-            ("homeless", 0.01),
-        ] {
-            if rng.chance(p) {
-                flags.push(flag);
-            }
-        }
-        let (tlat, tlon) = towns[rng.below(towns.len() as u64) as usize];
-        let mut lat = tlat + rng.normal() * 0.02;
-        let mut lon = tlon + rng.normal() * 0.03;
-        // A planted scenario's main subject lives away from the patrol hotspots, so that
-        // the planted stops near her home are the story, not the town centre.
-        while plan.is_main_subject(i) && near_hotspot(&towns, (lat, lon), 800.0) {
-            lat = tlat + rng.normal() * 0.02;
-            lon = tlon + rng.normal() * 0.03;
-        }
-        put(
-            &mut wp,
-            &p,
-            &[
-                &id,
-                &dob.to_string(),
-                &flags.join(";"),
-                &format!("{lat:.6}"),
-                &format!("{lon:.6}"),
-            ],
-        )?;
-        let digits = format!("079{:08}", 20_000_000 + i);
-        put(&mut wn, &pn, &[&id, &write_number(&mut rng, &digits)])?;
-        person_numbers.push(digits);
-        addresses.push((lat, lon));
+    let people = persons(cfg, &plan, n_persons);
+    let start = cfg.start.and_hms_opt(0, 0, 0).expect("midnight");
+    let end = start + Duration::days(cfg.days as i64);
+    // Officers and their work phones.
+    for o in &force {
+        w.officers
+            .row(&[V::S(&o.id), V::S(o.role), V::S(&o.unit)])?;
+        w.devices.row(&[
+            V::Phone(&o.number),
+            V::S(&o.id),
+            V::S("work"),
+            V::T(start - Duration::days(365)),
+            V::Null,
+        ])?;
     }
-    wp.flush().map_err(io(&p))?;
-    wn.flush().map_err(io(&pn))?;
-    sum.persons = n_persons as u64;
-    // Per officer: shifts, cases and the contact they cause.
-    let ps = out.join("shifts.csv");
-    let mut ws = csv_writer(&ps, &["officer_id", "start", "end"])?;
-    let pc = out.join("case_links.csv");
-    let mut wc = csv_writer(
-        &pc,
-        &[
-            "case_id",
-            "person_id",
-            "person_role",
-            "officer_id",
-            "opened_at",
-            "closed_at",
-            "officer_until",
-            "category",
-        ],
-    )?;
-    let pb = out.join("billing.csv");
-    let mut wb = csv_writer(
-        &pb,
-        &[
-            "record_id",
-            "device_number",
-            "other_number",
-            "direction",
-            "kind",
-            "started_at",
-            "duration_s",
-        ],
-    )?;
-    let pst = out.join("stops.csv");
-    let mut wst = csv_writer(
-        &pst,
-        &[
-            "stop_id",
-            "vehicle_id",
-            "officer_id",
-            "lat",
-            "lon",
-            "arrived_at",
-            "departed_at",
-        ],
-    )?;
-    let pd = out.join("deployments.csv");
-    let mut wd = csv_writer(
-        &pd,
-        &["incident_id", "officer_id", "lat", "lon", "start", "end"],
-    )?;
-    let pv = out.join("vehicle_assignments.csv");
-    let mut wv = csv_writer(&pv, &["vehicle_id", "officer_id", "valid_from", "valid_to"])?;
-    let pa = out.join("access_log.csv");
-    let mut wa = csv_writer(
-        &pa,
-        &[
-            "event_id",
-            "officer_id",
-            "at",
-            "system",
-            "action",
-            "person_id",
-            "subject_number",
-            "purpose_ref",
-        ],
-    )?;
-    let pq = out.join("complaints.csv");
-    let mut wq = csv_writer(&pq, &["officer_id", "received_at", "category"])?;
-    // Places every patrol stops at: town centres, the hospital, the custody suite.
-    let hotspots: Vec<(f64, f64)> = towns
-        .iter()
-        .flat_map(|(la, lo)| {
-            [
-                (*la, *lo),
-                (la + 0.004, lo - 0.006),
-                (la - 0.003, lo + 0.005),
-            ]
-        })
-        .collect();
-    let end_of_period = cfg.start + Duration::days(cfg.days as i64);
-    let mut record = 0u64;
+    for (i, p) in people.iter().enumerate() {
+        let pid = person_id(i);
+        let flags = p.flags.join(";");
+        w.protect(plan.subject(i).is_some());
+        w.persons.row(&[
+            V::S(&pid),
+            V::D(p.dob),
+            if flags.is_empty() {
+                V::Null
+            } else {
+                V::S(&flags)
+            },
+            V::F(p.home.0),
+            V::F(p.home.1),
+        ])?;
+        let number = person_number(i);
+        w.person_numbers.row(&[V::S(&pid), V::Phone(&number)])?;
+    }
+    w.protect(false);
+    let world = World {
+        cfg,
+        plan: &plan,
+        force: &force,
+        people: &people,
+        hotspots: hotspots(),
+        da_victims: people
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| p.flags.contains(&"domestic_abuse") && !plan.reserved(*i))
+            .map(|(i, _)| i)
+            .collect(),
+        da_unit: force
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.unit == DA_UNIT)
+            .map(|(i, _)| i)
+            .collect(),
+        start,
+        end,
+    };
+    let total = force.len() as u64;
+    let mut extra: Vec<Vec<String>> = vec![Vec::new(); plan.planted.len()];
     for (oi, o) in force.iter().enumerate() {
         let mut rng = Rng::stream(cfg.seed, 1000 + oi as u64);
-        let rota = shifts(o.rota, rng.below(8) as u32, cfg.start, cfg.days);
-        for (s, e) in &rota {
-            put(
-                &mut ws,
-                &ps,
-                &[&o.id, &local(&mut rng, *s), &local(&mut rng, *e)],
-            )?;
-        }
-        sum.shifts += rota.len() as u64;
-        // Cases: response and neighbourhood officers pick up a case every few shifts,
-        // detectives fewer but longer ones.
-        let (per_shift, min_days, max_days) = match (o.role, o.rota) {
-            ("Call Handler" | "Custody Staff" | "Police Staff", _) => (0.0, 0, 0),
-            ("DC", _) => (0.25, 20, 90),
-            (_, Rota::Neighbourhood) => (0.2, 5, 40),
-            _ => (0.35, 2, 30),
-        };
-        let mut cases: Vec<(usize, NaiveDateTime, NaiveDateTime)> = Vec::new();
-        for (ci, (s, _)) in rota.iter().enumerate() {
-            if !rng.chance(per_shift) {
-                continue;
-            }
-            let opened = *s + Duration::minutes(30 + rng.below(300) as i64);
-            let closed = opened
-                + Duration::days(min_days + rng.below((max_days - min_days + 1) as u64) as i64);
-            let person = rng.below(n_persons as u64) as usize;
-            let category = [
-                "burglary",
-                "theft",
-                "assault",
-                "harassment",
-                "domestic_abuse",
-                "criminal_damage",
-            ][rng.below(6) as usize];
-            let case_id = format!("CR/{:06}/{:02}", oi * 1000 + ci, opened.year() % 100);
-            let closed_txt = if closed.date() < end_of_period {
-                local(&mut rng, closed)
-            } else {
-                String::new()
+        let life = background(&world, &mut w, &mut rng, oi, o)?;
+        for (pi, p) in plan.for_officer(oi) {
+            w.protect(true);
+            let mut ctx = scenarios::Ctx {
+                world: &world,
+                w: &mut w,
+                rng: std::cell::RefCell::new(&mut rng),
+                o,
+                oi,
+                life: &life,
             };
-            put(
-                &mut wc,
-                &pc,
-                &[
-                    &case_id,
-                    &format!("P{:07}", person + 1),
-                    if rng.chance(0.8) { "victim" } else { "witness" },
-                    &o.id,
-                    &local(&mut rng, opened),
-                    &closed_txt,
-                    "",
-                    category,
-                ],
-            )?;
-            sum.case_links += 1;
-            // Opening a case: the officer looks the victim up, citing the case.
-            sum.access_log += 1;
-            let looked_up = opened + Duration::minutes(5 + rng.below(60) as i64);
-            put(
-                &mut wa,
-                &pa,
-                &[
-                    &format!("EV{:06}{:05}", oi, sum.access_log % 100_000),
-                    &o.id,
-                    &local(&mut rng, looked_up),
-                    "RMS",
-                    "view",
-                    &format!("P{:07}", person + 1),
-                    "",
-                    if rng.chance(0.85) { &case_id } else { "" },
-                ],
-            )?;
-            cases.push((person, opened, closed));
+            extra[pi] = scenarios::plant(&mut ctx, p)?;
+            w.protect(false);
         }
-        let patrols = matches!(o.rota, Rota::Response | Rota::Neighbourhood)
-            && !matches!(o.role, "Call Handler" | "Custody Staff");
-        let vehicle = format!("V{:04}", oi / 4);
-        for (si, (s, e)) in rota.iter().enumerate() {
-            if !patrols {
-                break;
+        progress(oi as u64 + 1, total);
+    }
+    w.finish()?;
+    let mut labels = plan.labels(&extra)?;
+    crate::output::write_parquet(&mut labels, &out.join("labels.parquet"))?;
+    let mut sum = SynthSummary {
+        planted: plan.planted(),
+        decoys: plan.decoys(),
+        ..Default::default()
+    };
+    for s in w.all() {
+        sum.tables.push((s.table, s.counts));
+        sum.injected.append(&mut s.injected);
+    }
+    if cfg.inject_errors > 0.0 {
+        let mut df = injected_frame(&sum.injected)?;
+        crate::output::write_parquet(&mut df, &out.join("injected_errors.parquet"))?;
+    }
+    Ok(sum)
+}
+
+/// The injected errors as a frame: table, file, line, reason (`duplicate` for an
+/// exact duplicate), column.
+pub fn injected_frame(rows: &[Injected]) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let table: Vec<&str> = rows.iter().map(|r| r.table.name()).collect();
+    let file: Vec<&str> = rows.iter().map(|r| r.file.as_str()).collect();
+    let line: Vec<i64> = rows.iter().map(|r| r.line as i64).collect();
+    let reason: Vec<&str> = rows
+        .iter()
+        .map(|r| r.reason.map(|x| x.code()).unwrap_or("duplicate"))
+        .collect();
+    let column: Vec<Option<&str>> = rows.iter().map(|r| r.column).collect();
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("table".into(), table),
+        Column::new("file".into(), file),
+        Column::new("line".into(), line),
+        Column::new("reason".into(), reason),
+        Column::new("column".into(), column),
+    ])?)
+}
+
+/// What the generator knows of the whole force while writing one officer.
+pub struct World<'a> {
+    pub cfg: &'a SynthConfig,
+    pub plan: &'a scenarios::Plan,
+    pub force: &'a [Officer],
+    pub people: &'a [Person],
+    pub hotspots: Vec<(f64, f64)>,
+    /// People with a domestic-abuse flag (the DA unit's case load).
+    pub da_victims: Vec<usize>,
+    /// Officers of the DA unit (cases are handed over to them).
+    pub da_unit: Vec<usize>,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+impl World<'_> {
+    /// A random officer other than `oi`.
+    fn colleague(&self, rng: &mut Rng, oi: usize) -> Option<&Officer> {
+        if self.force.len() < 2 {
+            return None;
+        }
+        let k = rng.below(self.force.len() as u64 - 1) as usize;
+        Some(&self.force[if k >= oi { k + 1 } else { k }])
+    }
+
+    /// A random member of the public for background work, never one reserved for a
+    /// planted scenario (so each scenario's facts are exact).
+    fn pick_person(&self, rng: &mut Rng) -> usize {
+        loop {
+            let p = rng.below(self.people.len() as u64) as usize;
+            if !self.plan.reserved(p) {
+                return p;
             }
-            let (a, b) = local_pair(&mut rng, *s, *e);
-            put(&mut wv, &pv, &[&vehicle, &o.id, &a, &b])?;
-            sum.vehicle_assignments += 1;
+        }
+    }
+
+    /// The shifts of officer `oi` (a pure function of the officer, so a scenario can
+    /// place another officer's work inside their own shifts).
+    pub fn shifts_of(&self, oi: usize) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+        let o = &self.force[oi];
+        shifts(o.rota(), o.offset, self.cfg.start, self.cfg.days)
+    }
+}
+
+/// An officer's ordinary working life, as the scenarios build on it.
+pub struct Life {
+    pub shifts: Vec<(NaiveDateTime, NaiveDateTime)>,
+    /// Where and when the officer was deployed in the background.
+    pub deployments: Vec<((f64, f64), NaiveDateTime, NaiveDateTime)>,
+    pub cases: Vec<Case>,
+    pub vehicle: Option<String>,
+}
+
+impl Life {
+    /// Whether `t` falls inside a rostered shift.
+    pub fn on_duty(&self, t: NaiveDateTime) -> bool {
+        self.shifts.iter().any(|(a, b)| *a <= t && t <= *b)
+    }
+}
+
+/// A count with mean `m` (geometric-like, cheap and deterministic).
+fn count(rng: &mut Rng, m: f64) -> u64 {
+    let mut n = m.floor() as u64;
+    if rng.chance(m.fract()) {
+        n += 1;
+    }
+    // Spread: sometimes one more, sometimes one less.
+    match rng.below(4) {
+        0 if n > 0 => n - 1,
+        1 => n + 1,
+        _ => n,
+    }
+}
+
+const CATEGORIES: [&str; 6] = [
+    "burglary",
+    "theft",
+    "assault",
+    "harassment",
+    "domestic_abuse",
+    "criminal_damage",
+];
+
+/// Writes one officer's ordinary working life: shifts, cases (with hand-overs and the
+/// look-ups that open them), patrol stops, deployments, visits, record checks, calls
+/// with colleagues, organisations, the people of open cases and people in no record,
+/// updates after closure, a personal number now and then, and complaints at a low
+/// base rate.
+fn background(
+    world: &World<'_>,
+    w: &mut Sinks,
+    rng: &mut Rng,
+    oi: usize,
+    o: &Officer,
+) -> Result<Life> {
+    let cfg = world.cfg;
+    let prof = o.profile;
+    let rota = world.shifts_of(oi);
+    for (s, e) in &rota {
+        let (a, b) = clock_pair(*s, *e);
+        w.shifts.row(&[V::S(&o.id), V::T(a), V::T(b)])?;
+    }
+    // Cases picked up on shift.
+    let mut cases: Vec<Case> = Vec::new();
+    for (ci, (s, e)) in rota.iter().enumerate() {
+        let n = if o.unit == DESK_UNIT || !rng.chance(prof.cases_per_shift) {
+            0
+        } else {
+            1
+        };
+        for _ in 0..n {
+            let opened = *s
+                + Duration::minutes(
+                    30 + rng.below(((*e - *s).num_minutes() - 60).max(1) as u64) as i64,
+                );
+            let (lo, hi) = prof.case_days;
+            let closed = opened
+                + Duration::days(lo + rng.below((hi - lo + 1) as u64) as i64)
+                + Duration::hours(rng.below(8) as i64);
+            let (person, category, role) = match o.role {
+                "Custody Staff" => (world.pick_person(rng), "custody", "suspect"),
+                "Call Handler" => (
+                    world.pick_person(rng),
+                    ["concern_for_welfare", "nuisance", "suspicious_activity"]
+                        [rng.below(3) as usize],
+                    "reporter",
+                ),
+                _ if o.unit == DA_UNIT && !world.da_victims.is_empty() => (
+                    world.da_victims[rng.below(world.da_victims.len() as u64) as usize],
+                    "domestic_abuse",
+                    "victim",
+                ),
+                _ => (
+                    world.pick_person(rng),
+                    CATEGORIES[rng.below(6) as usize],
+                    if rng.chance(0.8) { "victim" } else { "witness" },
+                ),
+            };
+            let case = Case {
+                id: format!("CR/{:06}/{:02}", oi * 1000 + ci, opened.year() % 100),
+                person,
+                role,
+                opened,
+                closed,
+                until: None,
+                category,
+            };
+            // About one DA case in three is handed to the DA unit after a few days:
+            // from then on the unit's officer is the one in contact.
+            let handover = case.category == "domestic_abuse"
+                && o.unit != DA_UNIT
+                && !world.da_unit.is_empty()
+                && (closed - opened).num_days() > 4
+                && rng.chance(0.35);
+            let mut case = case;
+            let until = opened + Duration::days(1 + rng.below(3) as i64);
+            if handover && until < world.end {
+                case.until = Some(until);
+                let di = world.da_unit[rng.below(world.da_unit.len() as u64) as usize];
+                let dc = &world.force[di];
+                let theirs = Case {
+                    until: None,
+                    opened: until,
+                    ..case.clone()
+                };
+                w.link(&dc.id, &theirs, world.end)?;
+                // The unit's contact with the victim, on their office days.
+                let mut t = until;
+                while t < theirs.closed.min(world.end) {
+                    t += Duration::days(2 + rng.below(5) as i64);
+                    let day = t.date();
+                    if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) || t >= world.end {
+                        continue;
+                    }
+                    let at = day
+                        .and_hms_opt(9 + rng.below(7) as u32, rng.below(60) as u32, 0)
+                        .expect("time");
+                    let inbound = rng.chance(0.4);
+                    w.bill(
+                        &dc.number,
+                        &person_number(person),
+                        if inbound { "in" } else { "out" },
+                        "call",
+                        at,
+                        Some(30 + rng.below(900) as i64),
+                    )?;
+                }
+            }
+            w.link(&o.id, &case, world.end)?;
+            // Opening a case: the officer looks the person up, mostly citing the case.
+            let at = opened + Duration::minutes(5 + rng.below(60) as i64);
+            let purpose = rng.chance(0.85).then_some(case.id.as_str());
+            let system = if o.role == "Call Handler" {
+                "CAD"
+            } else {
+                "RMS"
+            };
+            w.access(&o.id, at, system, "view", person, purpose)?;
+            cases.push(case);
+        }
+    }
+    // Patrols: a vehicle per four officers, stops at deployments, hotspots and the
+    // homes of open cases' victims; record checks during stops.
+    let vehicle = prof.patrols.then(|| format!("V{:04}", oi / 4));
+    let mut deployments = Vec::new();
+    if let Some(vehicle) = &vehicle {
+        for (si, (s, e)) in rota.iter().enumerate() {
+            let (a, b) = clock_pair(*s, *e);
+            w.vehicle_assignments
+                .row(&[V::S(vehicle), V::S(&o.id), V::T(a), V::T(b)])?;
             let mut t = *s + Duration::minutes(10 + rng.below(40) as i64);
             let mut k = 0;
             while t < *e - Duration::minutes(30) {
-                // A deployment (with a stop there), a hotspot, or a visit to a victim of
-                // an open case.
                 let roll = rng.unit();
-                let open: Vec<&(usize, NaiveDateTime, NaiveDateTime)> = cases
+                let open: Vec<&Case> = cases
                     .iter()
-                    .filter(|(_, a, b)| *a <= t && t <= *b)
+                    .filter(|c| c.opened <= t && t <= c.involved_until())
                     .collect();
-                let (lat, lon) = if roll < 0.3 {
-                    let (la, lo) = hotspots[rng.below(hotspots.len() as u64) as usize];
-                    let (la, lo) = (la + rng.normal() * 0.01, lo + rng.normal() * 0.015);
-                    sum.deployments += 1;
+                let place = if roll < 0.3 {
+                    let h = world.hotspots[rng.below(world.hotspots.len() as u64) as usize];
+                    let p = (h.0 + rng.normal() * 0.01, h.1 + rng.normal() * 0.015);
                     let dur = 20 + rng.below(90) as i64;
-                    let (a, b) = local_pair(
-                        &mut rng,
-                        t - Duration::minutes(5),
-                        t + Duration::minutes(dur),
-                    );
-                    put(
-                        &mut wd,
-                        &pd,
-                        &[
-                            &format!("INC{:05}{:04}{:02}", oi, si, k),
-                            &o.id,
-                            &format!("{la:.6}"),
-                            &format!("{lo:.6}"),
-                            &a,
-                            &b,
-                        ],
-                    )?;
-                    (la, lo)
+                    let (a, b) = (t - Duration::minutes(5), t + Duration::minutes(dur));
+                    w.deploy(&format!("INC{oi:05}{si:04}{k:02}"), &o.id, p, a, b)?;
+                    deployments.push((p, a, b));
+                    p
                 } else if roll < 0.4 && !open.is_empty() {
-                    let (person, _, _) = open[rng.below(open.len() as u64) as usize];
-                    addresses[*person]
+                    // A visit to the victim of an open case, dispatched.
+                    let c = open[rng.below(open.len() as u64) as usize];
+                    let p = world.people[c.person].home;
+                    let (a, b) = (t - Duration::minutes(2), t + Duration::minutes(60));
+                    w.deploy(&format!("INC{oi:05}{si:04}{k:02}"), &o.id, p, a, b)?;
+                    deployments.push((p, a, b));
+                    p
                 } else {
-                    let (la, lo) = hotspots[rng.below(hotspots.len() as u64) as usize];
-                    (la + rng.normal() * 0.0015, lo + rng.normal() * 0.002)
+                    let h = world.hotspots[rng.below(world.hotspots.len() as u64) as usize];
+                    (h.0 + rng.normal() * 0.0015, h.1 + rng.normal() * 0.002)
                 };
                 let stay = 3 + rng.below(40) as i64;
-                sum.stops += 1;
-                let (a, b) = local_pair(&mut rng, t, t + Duration::minutes(stay));
-                put(
-                    &mut wst,
-                    &pst,
-                    &[
-                        "",
-                        &vehicle,
-                        if rng.chance(0.8) { &o.id } else { "" },
-                        &format!("{lat:.6}"),
-                        &format!("{lon:.6}"),
-                        &a,
-                        &b,
-                    ],
-                )?;
-                // Record checks during stops: a PNC search by name, no case reference.
+                let logged_on = rng.chance(0.8).then_some(o.id.as_str());
+                w.stop(vehicle, logged_on, place, t, t + Duration::minutes(stay))?;
                 if rng.chance(0.15) {
-                    sum.access_log += 1;
-                    put(
-                        &mut wa,
-                        &pa,
-                        &[
-                            &format!("EV{:06}{:05}", oi, sum.access_log % 100_000),
-                            &o.id,
-                            &local(&mut rng, t + Duration::minutes(2)),
-                            "PNC",
-                            "search",
-                            &format!("P{:07}", rng.below(n_persons as u64) + 1),
-                            "",
-                            "",
-                        ],
+                    // A PNC check of someone met on the street: no case reference.
+                    let person = world.pick_person(rng);
+                    w.access(
+                        &o.id,
+                        t + Duration::minutes(2),
+                        "PNC",
+                        "search",
+                        person,
+                        None,
                     )?;
                 }
                 t += Duration::minutes(stay + 20 + rng.below(120) as i64);
                 k += 1;
             }
         }
-        // A planted case-study pattern, on top of this officer's ordinary work.
-        if let Some(sc) = plan.for_officer(oi) {
-            let mut w = scenarios::Writers {
-                billing: (&mut wb, &pb),
-                stops: (&mut wst, &pst),
-                deployments: (&mut wd, &pd),
-                case_links: (&mut wc, &pc),
-                complaints: (&mut wq, &pq),
-            };
-            let extra = scenarios::plant(
-                sc,
-                &mut rng,
-                o,
-                oi,
-                &vehicle,
-                cfg,
-                &person_numbers,
-                &addresses,
-                &mut w,
-                &mut record,
-            )?;
-            sum.stops += extra.stops;
-            sum.deployments += extra.deployments;
-            sum.case_links += extra.case_links;
-            sum.complaints += extra.complaints;
-        }
-        // Complaints arrive at a low base rate, about one per ten officers a year.
-        let expected = cfg.days as f64 / 365.0 * 0.1;
-        let mut c = 0;
-        while rng.chance(if c == 0 { expected } else { expected / 2.0 }) && c < 5 {
-            let day = cfg.start + Duration::days(rng.below(cfg.days as u64) as i64);
-            let received = day
-                .and_hms_opt(9 + rng.below(8) as u32, 0, 0)
-                .expect("time");
-            put(
-                &mut wq,
-                &pq,
-                &[
-                    &o.id,
-                    &local(&mut rng, received),
-                    ["incivility", "conduct", "use of force", "service"][rng.below(4) as usize],
-                ],
-            )?;
-            c += 1;
-            sum.complaints += 1;
-        }
-        // Contact: on each shift, calls with colleagues and with the people of open
-        // cases (on duty, while involved: the job, not a warning sign).
-        for (s, e) in &rota {
-            let minutes = (*e - *s).num_minutes().max(60);
-            let colleagues = rng.below(4);
-            for _ in 0..colleagues {
-                let other = &force[rng.below(force.len() as u64) as usize];
-                if other.id == o.id {
-                    continue;
-                }
-                let at = *s + Duration::minutes(rng.below(minutes as u64) as i64);
-                record += 1;
-                let dur = (20 + rng.below(400)).to_string();
-                put(
-                    &mut wb,
-                    &pb,
-                    &[
-                        &format!("CDR{record:09}"),
-                        &o.number,
-                        &other.number,
-                        "out",
-                        "call",
-                        &local(&mut rng, at),
-                        &dur,
-                    ],
+    }
+    // Calls and messages.
+    let locals: Vec<String> = (0..8).map(|_| stranger_number(rng)).collect();
+    let personal = rng
+        .chance(0.08)
+        .then(|| format!("074{:08}", rng.below(100_000_000)));
+    for (s, e) in &rota {
+        let minutes = (*e - *s).num_minutes().max(60) as u64;
+        let at = |rng: &mut Rng| *s + Duration::minutes(rng.below(minutes) as i64);
+        for _ in 0..count(rng, prof.colleague_calls) {
+            if let Some(c) = world.colleague(rng, oi) {
+                let t = at(rng);
+                let inbound = rng.chance(0.45);
+                let sms = rng.chance(0.2);
+                w.bill(
+                    &o.number,
+                    &c.number,
+                    if inbound { "in" } else { "out" },
+                    if sms { "sms" } else { "call" },
+                    t,
+                    (!sms).then(|| 10 + rng.below(400) as i64),
                 )?;
             }
-            for (person, opened, closed) in &cases {
-                if *opened > *e || *closed < *s || !rng.chance(0.3) {
+        }
+        for _ in 0..count(rng, prof.org_calls) {
+            let t = at(rng);
+            let org = org_number(rng);
+            let inbound = rng.chance(0.3);
+            w.bill(
+                &o.number,
+                &org,
+                if inbound { "in" } else { "out" },
+                "call",
+                t,
+                Some(30 + rng.below(900) as i64),
+            )?;
+        }
+        for _ in 0..count(rng, prof.public_calls) {
+            // Members of the public in no record: mostly one-off numbers, some regulars
+            // of the beat (a shopkeeper, a school office).
+            let t = at(rng);
+            let n = if rng.chance(0.3) {
+                locals[rng.below(locals.len() as u64) as usize].clone()
+            } else {
+                stranger_number(rng)
+            };
+            let inbound = rng.chance(0.4);
+            let sms = rng.chance(0.15);
+            w.bill(
+                &o.number,
+                &n,
+                if inbound { "in" } else { "out" },
+                if sms { "sms" } else { "call" },
+                t,
+                (!sms).then(|| {
+                    if rng.chance(0.2) {
+                        rng.below(5) as i64
+                    } else {
+                        15 + rng.below(300) as i64
+                    }
+                }),
+            )?;
+        }
+        if rng.chance(0.05) {
+            // Withheld callers and service numbers are real traffic, never subjects.
+            let t = at(rng);
+            w.bill(
+                &o.number,
+                "",
+                "in",
+                "call",
+                t,
+                Some(20 + rng.below(200) as i64),
+            )?;
+        }
+        if rng.chance(0.03) {
+            let t = at(rng);
+            w.bill(
+                &o.number,
+                "101",
+                "out",
+                "call",
+                t,
+                Some(60 + rng.below(600) as i64),
+            )?;
+        }
+        // The people of the officer's open cases: updates, statements, welfare checks.
+        for c in &cases {
+            if c.opened > *e || c.involved_until() < *s || !rng.chance(prof.case_contact) {
+                continue;
+            }
+            let calls = if o.role == "Call Handler" {
+                1 + rng.below(3)
+            } else {
+                1
+            };
+            for _ in 0..calls {
+                let mut t = at(rng).max(c.opened);
+                if rng.chance(0.03) {
+                    // Overtime the roster does not show: contact after the shift's end.
+                    t = *e + Duration::minutes(20 + rng.below(150) as i64);
+                }
+                if t > c.involved_until() || t >= world.end {
                     continue;
                 }
-                let at = (*s + Duration::minutes(rng.below(minutes as u64) as i64)).max(*opened);
                 let inbound = rng.chance(0.35);
                 let sms = rng.chance(0.25);
-                record += 1;
-                let number = write_number(&mut rng, &person_numbers[*person]);
-                let dur = if sms {
-                    String::new()
-                } else {
-                    (15 + rng.below(600)).to_string()
-                };
-                put(
-                    &mut wb,
-                    &pb,
-                    &[
-                        &format!("CDR{record:09}"),
-                        &o.number,
-                        &number,
-                        if inbound { "in" } else { "out" },
-                        if sms { "sms" } else { "call" },
-                        &local(&mut rng, at),
-                        &dur,
-                    ],
+                w.bill(
+                    &o.number,
+                    &person_number(c.person),
+                    if inbound { "in" } else { "out" },
+                    if sms { "sms" } else { "call" },
+                    t,
+                    (!sms).then(|| {
+                        if rng.chance(0.12) {
+                            rng.below(5) as i64
+                        } else {
+                            15 + rng.below(600) as i64
+                        }
+                    }),
                 )?;
             }
         }
     }
-    for (w, p) in [
-        (&mut ws, &ps),
-        (&mut wc, &pc),
-        (&mut wb, &pb),
-        (&mut wst, &pst),
-        (&mut wd, &pd),
-        (&mut wv, &pv),
-        (&mut wa, &pa),
-        (&mut wq, &pq),
-    ] {
-        w.flush().map_err(io(p))?;
+    // Victims' calls to the enquiry desk about their own records: the desk looks the
+    // caller up (often with no case reference) and sometimes calls back.
+    if o.unit == DESK_UNIT {
+        for (s, e) in &rota {
+            let minutes = (*e - *s).num_minutes().max(60) as u64;
+            for _ in 0..count(rng, 3.0) {
+                let person = world.pick_person(rng);
+                let t = *s + Duration::minutes(rng.below(minutes) as i64);
+                w.bill(
+                    &o.number,
+                    &person_number(person),
+                    "in",
+                    "call",
+                    t,
+                    Some(60 + rng.below(900) as i64),
+                )?;
+                let purpose = rng.chance(0.4).then(|| {
+                    format!(
+                        "CR/{:06}/{:02}",
+                        rng.below(999_999),
+                        t.year() % 100 - 1 - rng.below(5) as i32
+                    )
+                });
+                w.access(
+                    &o.id,
+                    t + Duration::minutes(2),
+                    "RMS",
+                    "view",
+                    person,
+                    purpose.as_deref(),
+                )?;
+                if rng.chance(0.15) {
+                    let back = (t + Duration::minutes(30 + rng.below(200) as i64)).min(*e);
+                    w.bill(
+                        &o.number,
+                        &person_number(person),
+                        "out",
+                        "call",
+                        back,
+                        Some(30 + rng.below(400) as i64),
+                    )?;
+                }
+            }
+        }
     }
-    sum.billing = record;
-    let mut labels = plan.labels()?;
-    crate::output::write_parquet(&mut labels, &out.join("labels.parquet"))?;
-    sum.planted = plan.planted();
-    Ok(sum)
+    // After closure: a court date or result, an update (one call, on a shift).
+    for c in &cases {
+        if c.role == "suspect" || c.role == "reporter" || !rng.chance(0.3) {
+            continue;
+        }
+        let after = c.closed + Duration::days(1 + rng.below(45) as i64);
+        if let Some((s, e)) = rota.iter().find(|(s, _)| *s >= after) {
+            let t = *s
+                + Duration::minutes(rng.below(((*e - *s).num_minutes() - 30).max(1) as u64) as i64);
+            if t < world.end {
+                w.bill(
+                    &o.number,
+                    &person_number(c.person),
+                    "out",
+                    "call",
+                    t,
+                    Some(60 + rng.below(540) as i64),
+                )?;
+                if rng.chance(0.3) {
+                    w.bill(
+                        &o.number,
+                        &person_number(c.person),
+                        "in",
+                        "call",
+                        t + Duration::minutes(10 + rng.below(120) as i64),
+                        Some(30 + rng.below(300) as i64),
+                    )?;
+                }
+            }
+        }
+    }
+    // Some officers call a personal number (family) off duty on the work phone.
+    if let Some(p) = &personal {
+        let mut t = world.start + Duration::hours(18 + rng.below(48) as i64);
+        while t < world.end {
+            let at = t
+                .date()
+                .and_hms_opt(17 + rng.below(6) as u32, rng.below(60) as u32, 0)
+                .expect("time");
+            if !rota.iter().any(|(a, b)| *a <= at && at <= *b) {
+                let inbound = rng.chance(0.5);
+                w.bill(
+                    &o.number,
+                    p,
+                    if inbound { "in" } else { "out" },
+                    "call",
+                    at,
+                    Some(20 + rng.below(600) as i64),
+                )?;
+            }
+            t += Duration::hours(48 + rng.below(120) as i64);
+        }
+    }
+    // Complaints arrive at a low base rate, about one per ten officers a year.
+    let expected = cfg.days as f64 / 365.0 * 0.1;
+    let mut c = 0;
+    while rng.chance(if c == 0 { expected } else { expected / 2.0 }) && c < 5 {
+        let day = cfg.start + Duration::days(rng.below(cfg.days as u64) as i64);
+        let received = day
+            .and_hms_opt(9 + rng.below(8) as u32, rng.below(60) as u32, 0)
+            .expect("time");
+        let category = ["incivility", "conduct", "use of force", "service"][rng.below(4) as usize];
+        w.complaint(&o.id, received, category)?;
+        c += 1;
+    }
+    Ok(Life {
+        shifts: rota,
+        deployments,
+        cases,
+        vehicle,
+    })
 }
 
 #[cfg(test)]
@@ -789,5 +1397,35 @@ mod tests {
         let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(); // a Monday
         let s = shifts(Rota::Office, 0, start, 14);
         assert_eq!(s.len(), 10);
+    }
+
+    #[test]
+    fn specials_work_evenings_into_the_night() {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let s = shifts(Rota::Special, 0, start, 28);
+        assert!(!s.is_empty() && s.len() <= 8, "{}", s.len());
+        for (a, b) in &s {
+            assert_eq!(a.format("%H:%M").to_string(), "19:00");
+            assert_eq!((*b - *a).num_hours(), 8);
+        }
+    }
+
+    #[test]
+    fn phone_writings_all_normalise_to_the_same_number() {
+        let mut rng = Rng::stream(1, 1);
+        let mut seen = std::collections::BTreeSet::new();
+        for digits in ["07712345678", "01154960123"] {
+            for _ in 0..200 {
+                let w = sink::write_number(&mut rng, digits);
+                seen.insert(w.clone());
+                let e164 = crate::ingest::phone::normalise(&w).unwrap();
+                assert_eq!(
+                    e164.value(),
+                    Some(format!("+44{}", &digits[1..]).as_str()),
+                    "{w}"
+                );
+            }
+        }
+        assert!(seen.len() >= 10, "{seen:?}");
     }
 }
