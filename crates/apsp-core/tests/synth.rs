@@ -535,9 +535,20 @@ fn night(t: i64) -> bool {
     !(6..22).contains(&h)
 }
 
+/// Seeds to check: 1, 2, 3 by default; `APSP_SYNTH_SEEDS=4-40` (or `5,9`) for more.
+fn seeds() -> Vec<u64> {
+    let Ok(v) = std::env::var("APSP_SYNTH_SEEDS") else {
+        return vec![1, 2, 3];
+    };
+    match v.split_once('-') {
+        Some((a, b)) => (a.trim().parse().unwrap()..=b.trim().parse().unwrap()).collect(),
+        None => v.split(',').map(|x| x.trim().parse().unwrap()).collect(),
+    }
+}
+
 #[test]
 fn every_scenario_s_defining_facts_hold() {
-    for seed in [1u64, 2, 3] {
+    for seed in seeds() {
         let dir = tempfile::tempdir().unwrap();
         let k = SynthConfig {
             officers: 300,
@@ -789,7 +800,11 @@ fn case_study_10(f: &Facts, ctx: &str) {
     let w = &s[0];
     let l = f.link(&o, w).unwrap();
     let until = l.until.unwrap();
-    assert_eq!(until - l.opened, 2 * DAY, "{ctx}");
+    // Two days on the local calendar (47-49 h across a clock change).
+    assert!(
+        (2 * DAY - HOUR..=2 * DAY + HOUR).contains(&(until - l.opened)),
+        "{ctx}"
+    );
     // The unit took over the same case.
     assert!(
         f.links

@@ -608,6 +608,20 @@ impl Sinks {
         ])
     }
 
+    /// A call (`duration` given) or a text (`None`) between `device` and `other`.
+    pub fn exchange(
+        &mut self,
+        device: &str,
+        other: &str,
+        inbound: bool,
+        at: NaiveDateTime,
+        duration: Option<i64>,
+    ) -> Result<()> {
+        let direction = if inbound { "in" } else { "out" };
+        let kind = if duration.is_some() { "call" } else { "sms" };
+        self.bill(device, other, direction, kind, at, duration)
+    }
+
     /// A police-system audit event.
     pub fn access(
         &mut self,
@@ -708,6 +722,53 @@ impl Sinks {
         Ok(())
     }
 }
+
+/// How a random contact is drawn: the share that is inbound, the share that is texts,
+/// and a call's length in seconds (at least `secs.0`, up to `secs.1` more).
+/// A share `short` of calls are unanswered (0–4 s).
+#[derive(Debug, Clone, Copy)]
+pub struct Mix {
+    pub inbound: f64,
+    pub sms: f64,
+    pub short: f64,
+    pub secs: (i64, u64),
+}
+
+impl Mix {
+    /// (inbound, call length or `None` for a text).
+    pub fn draw(&self, rng: &mut Rng) -> (bool, Option<i64>) {
+        let inbound = rng.chance(self.inbound);
+        let sms = rng.chance(self.sms);
+        let secs = if rng.chance(self.short) {
+            rng.below(5) as i64
+        } else {
+            self.secs.0 + rng.below(self.secs.1) as i64
+        };
+        (inbound, (!sms).then_some(secs))
+    }
+}
+
+pub(crate) const fn mix(inbound: f64, sms: f64, short: f64, secs: (i64, u64)) -> Mix {
+    Mix {
+        inbound,
+        sms,
+        short,
+        secs,
+    }
+}
+
+/// Colleagues: both ways, some texts.
+const COLLEAGUE: Mix = mix(0.45, 0.2, 0.0, (10, 400));
+/// Organisations' landlines: calls only.
+const ORGANISATION: Mix = mix(0.3, 0.0, 0.0, (30, 900));
+/// Members of the public in no record: some texts, a fifth of calls unanswered.
+const PUBLIC: Mix = mix(0.4, 0.15, 0.2, (15, 300));
+/// The people of open cases: updates, statements, welfare checks; some voicemail.
+const CASE_CONTACT: Mix = mix(0.35, 0.25, 0.12, (15, 600));
+/// The DA unit's calls with a victim after a hand-over.
+const UNIT_CALL: Mix = mix(0.4, 0.0, 0.0, (30, 900));
+/// A family number, off duty.
+const PERSONAL: Mix = mix(0.5, 0.0, 0.0, (20, 600));
 
 /// What was written, per table.
 #[derive(Debug, Clone, Default)]
@@ -1049,15 +1110,8 @@ fn background(
                     let at = day
                         .and_hms_opt(9 + rng.below(7) as u32, rng.below(60) as u32, 0)
                         .expect("time");
-                    let inbound = rng.chance(0.4);
-                    w.bill(
-                        &dc.number,
-                        &person_number(person),
-                        if inbound { "in" } else { "out" },
-                        "call",
-                        at,
-                        Some(30 + rng.below(900) as i64),
-                    )?;
+                    let (inbound, secs) = UNIT_CALL.draw(rng);
+                    w.exchange(&dc.number, &person_number(person), inbound, at, secs)?;
                 }
             }
             w.link(&o.id, &case, world.end)?;
@@ -1141,30 +1195,15 @@ fn background(
         for _ in 0..count(rng, prof.colleague_calls) {
             if let Some(c) = world.colleague(rng, oi) {
                 let t = at(rng);
-                let inbound = rng.chance(0.45);
-                let sms = rng.chance(0.2);
-                w.bill(
-                    &o.number,
-                    &c.number,
-                    if inbound { "in" } else { "out" },
-                    if sms { "sms" } else { "call" },
-                    t,
-                    (!sms).then(|| 10 + rng.below(400) as i64),
-                )?;
+                let (inbound, secs) = COLLEAGUE.draw(rng);
+                w.exchange(&o.number, &c.number, inbound, t, secs)?;
             }
         }
         for _ in 0..count(rng, prof.org_calls) {
             let t = at(rng);
             let org = org_number(rng);
-            let inbound = rng.chance(0.3);
-            w.bill(
-                &o.number,
-                &org,
-                if inbound { "in" } else { "out" },
-                "call",
-                t,
-                Some(30 + rng.below(900) as i64),
-            )?;
+            let (inbound, secs) = ORGANISATION.draw(rng);
+            w.exchange(&o.number, &org, inbound, t, secs)?;
         }
         for _ in 0..count(rng, prof.public_calls) {
             // Members of the public in no record: mostly one-off numbers, some regulars
@@ -1175,22 +1214,8 @@ fn background(
             } else {
                 stranger_number(rng)
             };
-            let inbound = rng.chance(0.4);
-            let sms = rng.chance(0.15);
-            w.bill(
-                &o.number,
-                &n,
-                if inbound { "in" } else { "out" },
-                if sms { "sms" } else { "call" },
-                t,
-                (!sms).then(|| {
-                    if rng.chance(0.2) {
-                        rng.below(5) as i64
-                    } else {
-                        15 + rng.below(300) as i64
-                    }
-                }),
-            )?;
+            let (inbound, secs) = PUBLIC.draw(rng);
+            w.exchange(&o.number, &n, inbound, t, secs)?;
         }
         if rng.chance(0.05) {
             // Withheld callers and service numbers are real traffic, never subjects.
@@ -1234,22 +1259,8 @@ fn background(
                 if t > c.involved_until() || t >= world.end {
                     continue;
                 }
-                let inbound = rng.chance(0.35);
-                let sms = rng.chance(0.25);
-                w.bill(
-                    &o.number,
-                    &person_number(c.person),
-                    if inbound { "in" } else { "out" },
-                    if sms { "sms" } else { "call" },
-                    t,
-                    (!sms).then(|| {
-                        if rng.chance(0.12) {
-                            rng.below(5) as i64
-                        } else {
-                            15 + rng.below(600) as i64
-                        }
-                    }),
-                )?;
+                let (inbound, secs) = CASE_CONTACT.draw(rng);
+                w.exchange(&o.number, &person_number(c.person), inbound, t, secs)?;
             }
         }
     }
@@ -1338,15 +1349,8 @@ fn background(
                 .and_hms_opt(17 + rng.below(6) as u32, rng.below(60) as u32, 0)
                 .expect("time");
             if !rota.iter().any(|(a, b)| *a <= at && at <= *b) {
-                let inbound = rng.chance(0.5);
-                w.bill(
-                    &o.number,
-                    p,
-                    if inbound { "in" } else { "out" },
-                    "call",
-                    at,
-                    Some(20 + rng.below(600) as i64),
-                )?;
+                let (inbound, secs) = PERSONAL.draw(rng);
+                w.exchange(&o.number, p, inbound, at, secs)?;
             }
             t += Duration::hours(48 + rng.below(120) as i64);
         }

@@ -12,8 +12,8 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use polars::prelude::*;
 
 use super::{
-    offset, person_id, person_number, Case, Life, Officer, Rng, Sinks, SynthConfig, World, DA_UNIT,
-    DESK_UNIT,
+    mix, offset, person_id, person_number, Case, Life, Mix, Officer, Rng, Sinks, SynthConfig,
+    World, DA_UNIT, DESK_UNIT,
 };
 use crate::error::Result;
 
@@ -527,6 +527,28 @@ impl Ctx<'_, '_> {
         self.w.bill(&dev, other, dir, kind, at, dur)
     }
 
+    /// A call or text with `other`, drawn from `m`.
+    fn contact(&mut self, other: &str, at: NaiveDateTime, m: Mix) -> Result<()> {
+        let (inbound, secs) = m.draw(&mut self.rng.borrow_mut());
+        self.exchange(other, inbound, at, secs)
+    }
+
+    /// A call (`secs` given) or a text (`None`) with `other`, on this officer's device
+    /// (nothing outside the period).
+    fn exchange(
+        &mut self,
+        other: &str,
+        inbound: bool,
+        at: NaiveDateTime,
+        secs: Option<i64>,
+    ) -> Result<()> {
+        if at >= self.world.end || at < self.world.start {
+            return Ok(());
+        }
+        let dev = self.o.number.clone();
+        self.w.exchange(&dev, other, inbound, at, secs)
+    }
+
     /// A stop of this officer's vehicle `min..max` metres from `p`, MDT logged on, that
     /// no deployment of theirs explains: if one of their background deployments is
     /// nearby at that time, no stop is written (returns false).
@@ -930,16 +952,7 @@ fn case_study_8(c: &mut Ctx<'_, '_>, w1: usize, w2: usize) -> Result<()> {
         }
         let at = c.between(s + Duration::minutes(20), e - Duration::minutes(30));
         if c.chance(0.45) && at < closed {
-            let inbound = c.chance(0.4);
-            let sms = c.chance(0.5);
-            let dur = (!sms).then(|| 60 + c.below(900) as i64);
-            c.bill(
-                &n1,
-                if inbound { "in" } else { "out" },
-                if sms { "sms" } else { "call" },
-                at,
-                dur,
-            )?;
+            c.contact(&n1, at, mix(0.4, 0.5, 0.0, (60, 900)))?;
         }
         if s >= next_visit {
             let at = s + Duration::hours(2 + c.below(4) as i64);
@@ -1125,14 +1138,8 @@ fn case_study_10(c: &mut Ctx<'_, '_>, w1: usize) -> Result<()> {
                 .and_hms_opt(10 + c.below(6) as u32, c.below(60) as u32, 0)
                 .expect("time");
             let inbound = c.chance(0.4);
-            c.w.bill(
-                &dc.number,
-                &n,
-                if inbound { "in" } else { "out" },
-                "call",
-                at,
-                Some(60 + c.below(900) as i64),
-            )?;
+            let secs = Some(60 + c.below(900) as i64);
+            c.w.exchange(&dc.number, &n, inbound, at, secs)?;
         }
         t += Duration::days(2 + c.below(3) as i64);
     }
@@ -1326,16 +1333,7 @@ fn pursue(
                 day.and_hms_opt(12 + c.below(10) as u32, c.below(60) as u32, 0)
                     .expect("time")
             };
-            let inbound = c.chance(0.3);
-            let sms = c.chance(0.6);
-            let dur = (!sms).then(|| 60 + c.below(1500) as i64);
-            c.bill(
-                &n,
-                if inbound { "in" } else { "out" },
-                if sms { "sms" } else { "call" },
-                at,
-                dur,
-            )?;
+            c.contact(&n, at, mix(0.3, 0.6, 0.0, (60, 1500)))?;
         }
     }
     // After his involvement: look-ups without purpose and stops near her home.
@@ -1386,16 +1384,8 @@ fn decoy_da_specialist(c: &mut Ctx<'_, '_>, subjects: &[usize]) -> Result<()> {
                 }
                 // Both ways: calls returned, messages answered.
                 turn += 1;
-                let inbound = turn % 2 == 0;
-                let sms = c.chance(0.3);
-                let dur = (!sms).then(|| 120 + c.below(1200) as i64);
-                c.bill(
-                    &n,
-                    if inbound { "in" } else { "out" },
-                    if sms { "sms" } else { "call" },
-                    at,
-                    dur,
-                )?;
+                let secs = (!c.chance(0.3)).then(|| 120 + c.below(1200) as i64);
+                c.exchange(&n, turn % 2 == 0, at, secs)?;
             }
             if j % 5 == k % 5 {
                 c.deployed_visit(
@@ -1470,14 +1460,7 @@ fn decoy_court_result(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
     {
         let at = c.between(s + Duration::minutes(15), e - Duration::minutes(15));
         if c.chance(0.4) && at < closed {
-            let inbound = c.chance(0.4);
-            c.bill(
-                &n,
-                if inbound { "in" } else { "out" },
-                "call",
-                at,
-                Some(60 + c.below(600) as i64),
-            )?;
+            c.contact(&n, at, mix(0.4, 0.0, 0.0, (60, 600)))?;
         }
     }
     if let Some((s, e)) = c.shift_from(closed + Duration::days(9 + c.below(20) as i64)) {
@@ -1515,16 +1498,7 @@ fn decoy_partner(c: &mut Ctx<'_, '_>) -> Result<Vec<String>> {
             if c.life.on_duty(at) {
                 continue;
             }
-            let inbound = c.chance(0.5);
-            let sms = c.chance(0.4);
-            let dur = (!sms).then(|| 120 + c.below(2400) as i64);
-            c.bill(
-                &n,
-                if inbound { "in" } else { "out" },
-                if sms { "sms" } else { "call" },
-                at,
-                dur,
-            )?;
+            c.contact(&n, at, mix(0.5, 0.4, 0.0, (120, 2400)))?;
         }
     }
     Ok(vec![format!("+44{}", &n[1..])])
