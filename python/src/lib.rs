@@ -44,6 +44,12 @@ create_exception!(
 );
 create_exception!(
     _apsp,
+    MatrixError,
+    ApspError,
+    "A risk matrix is malformed: unknown or missing keys, values out of range."
+);
+create_exception!(
+    _apsp,
     PseudonymisationError,
     ApspError,
     "Pseudonymisation was asked for but no usable key was given."
@@ -107,6 +113,9 @@ fn to_py(py: Python<'_>, e: CoreError) -> PyErr {
             None,
             None,
         ),
+        CoreError::Matrix { source_name, .. } => {
+            (MatrixError::new_err(msg), Some(source_name), None, None)
+        }
         CoreError::Pseudonymisation(_) => (PseudonymisationError::new_err(msg), None, None, None),
         CoreError::Dataset { dir, .. } => (
             DatasetError::new_err(msg),
@@ -304,6 +313,7 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SchemaError", py.get_type::<SchemaError>())?;
     m.add("ParseError", py.get_type::<ParseError>())?;
     m.add("ProfileError", py.get_type::<ProfileError>())?;
+    m.add("MatrixError", py.get_type::<MatrixError>())?;
     m.add(
         "PseudonymisationError",
         py.get_type::<PseudonymisationError>(),

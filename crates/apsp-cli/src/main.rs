@@ -38,6 +38,34 @@ enum Command {
         #[arg(long, requires = "out")]
         tables: bool,
     },
+    /// Score every officer and officer x subject pair against the twelve warning signs
+    /// (warning signs for review, never a verdict); write officers, pairs, signals,
+    /// evidence, quarantine (Parquet; --csv also CSV) and manifest.json.
+    Score {
+        /// Folder with one file (or folder of files) per table.
+        dataset_dir: PathBuf,
+        #[command(flatten)]
+        ingest: IngestArgs,
+        /// Where to write the outputs.
+        #[arg(long)]
+        out: PathBuf,
+        /// Risk matrix (TOML); default: the shipped matrix.
+        #[arg(long, value_name = "FILE")]
+        matrix: Option<PathBuf>,
+        /// End of the analysis window (ISO 8601, UTC unless an offset is given);
+        /// default: the latest event in the data.
+        #[arg(long, value_name = "T")]
+        reference_time: Option<String>,
+        /// Length of the analysis window in days; default: the matrix's.
+        #[arg(long, value_name = "N")]
+        window_days: Option<u32>,
+        /// Also write every output as CSV.
+        #[arg(long)]
+        csv: bool,
+        /// Print the explanation of this officer after scoring.
+        #[arg(long, value_name = "OFFICER_ID")]
+        explain: Option<String>,
+    },
     /// Generate a synthetic force for demos, tests and benchmarks: every canonical
     /// table, planted case-study scenarios and decoys (ground truth in labels.parquet).
     Synth {
@@ -119,8 +147,90 @@ impl IngestArgs {
     }
 }
 
+/// Parses `--reference-time`: RFC 3339 / ISO 8601 with an offset, or naive (UTC).
+fn parse_reference(s: &str) -> apsp_core::Result<i64> {
+    let bad = |m: String| apsp_core::ApspError::Setting {
+        name: "reference_time",
+        value: s.to_string(),
+        message: m,
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_micros());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc().timestamp_micros());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp_micros()
+        })
+        .map_err(|e| bad(format!("{e}; expected e.g. 2026-11-21T23:59:59Z")))
+}
+
 fn run(cli: Cli) -> apsp_core::Result<i32> {
     match cli.command {
+        Command::Score {
+            dataset_dir,
+            ingest,
+            out,
+            matrix,
+            reference_time,
+            window_days,
+            csv,
+            explain,
+        } => {
+            let opts = ingest.options()?;
+            let matrix = match &matrix {
+                Some(p) => apsp_core::score::RiskMatrix::load(p)?,
+                None => apsp_core::score::RiskMatrix::default_matrix(),
+            };
+            let score_opts = apsp_core::score::ScoreOptions {
+                reference_time: reference_time.as_deref().map(parse_reference).transpose()?,
+                window_days,
+                ..Default::default()
+            };
+            let t = std::time::Instant::now();
+            let mut ds = apsp_core::read_dataset(&dataset_dir, &opts)?;
+            let read = t.elapsed().as_secs_f64();
+            let scored = apsp_core::score::score(&ds, &matrix, &score_opts)?;
+            let scoring = t.elapsed().as_secs_f64() - read;
+            apsp_core::explain::write_outputs(&scored, &mut ds, &out, csv)?;
+            let mut tiers = std::collections::BTreeMap::new();
+            for o in &scored.officers {
+                *tiers.entry(o.tier).or_insert(0u32) += 1;
+            }
+            println!(
+                "scored {} officers and {} officer x subject pairs in {:.1} s (read {:.1} s, score {:.1} s); matrix {} {}",
+                scored.officers.len(),
+                scored.pairs.len(),
+                t.elapsed().as_secs_f64(),
+                read,
+                scoring,
+                scored.matrix.matrix.name,
+                scored.matrix.matrix.version
+            );
+            println!(
+                "warning signs for review: {} high, {} medium, {} low tier officers; {} row(s) quarantined",
+                tiers.get("high").unwrap_or(&0),
+                tiers.get("medium").unwrap_or(&0),
+                tiers.get("low").unwrap_or(&0),
+                ds.quarantined()
+            );
+            println!(
+                "wrote officers, pairs, signals, evidence, quarantine and manifest.json to {}",
+                out.display()
+            );
+            if let Some(id) = explain {
+                println!();
+                print!("{}", apsp_core::explain::explain(&scored, &id, 5)?);
+            }
+            Ok(if ds.quarantined() > 0 { 1 } else { 0 })
+        }
         Command::Synth {
             officers,
             days,

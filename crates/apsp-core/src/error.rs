@@ -49,6 +49,14 @@ pub enum ApspError {
     #[error("{}: cannot read Parquet: {message}", file.display())]
     Parquet { file: PathBuf, message: String },
 
+    /// A risk matrix is malformed: unknown keys, missing keys, values out of range.
+    #[error("risk matrix {source_name}: {message}")]
+    Matrix {
+        /// The file the matrix was read from, or `default`.
+        source_name: String,
+        message: String,
+    },
+
     /// An import profile is malformed or does not fit the file it is applied to.
     #[error("profile {}: {message}", profile.display())]
     Profile { profile: PathBuf, message: String },
@@ -139,6 +147,7 @@ impl ApspError {
             ApspError::Csv { .. } => "csv",
             ApspError::Parquet { .. } => "parquet",
             ApspError::Profile { .. } => "profile",
+            ApspError::Matrix { .. } => "matrix",
             ApspError::Pseudonymisation(_) => "pseudonymisation",
             ApspError::Dataset { .. } => "dataset",
             ApspError::Setting { .. } => "setting",

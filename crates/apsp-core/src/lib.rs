@@ -6,10 +6,14 @@
 //! over it. A score is a warning sign for review, never a verdict.
 
 pub mod error;
+pub mod explain;
 pub mod ingest;
+pub mod link;
 pub mod manifest;
 pub mod output;
 pub mod pseudo;
+pub mod score;
+pub mod signals;
 pub mod synth;
 pub mod validate;
 

@@ -30,6 +30,10 @@ pub struct Manifest {
     pub quarantined: u64,
     /// Output file name -> hash and rows, filled in when outputs are written.
     pub outputs: BTreeMap<String, OutputFile>,
+    /// The scoring run's provenance (`apsp score` only): risk matrix name, version,
+    /// source and SHA-256, reference time, window, unlinked event rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<serde_json::Value>,
 }
 
 /// Settings that change what is read.

@@ -391,6 +391,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         ignored_files: found.ignored,
         quarantined: quarantine.len() as u64,
         outputs: BTreeMap::new(),
+        scoring: None,
     };
     Ok(Dataset {
         tables,

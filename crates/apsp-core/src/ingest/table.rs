@@ -378,12 +378,28 @@ impl RowParser<'_> {
                 format!("{s:?}")
             }
         };
+        // A typed Parquet cell (a datetime, a number) is used as it is: its text is
+        // only made for text columns and for messages (formatting every typed cell
+        // cost more than the rest of reading it).
         let owned;
-        let text: &str = match cell {
-            Cell::Str(s) => s.trim(),
-            other => {
+        let text: &str = match (cell, c.ty) {
+            (Cell::Str(s), _) => s.trim(),
+            (
+                _,
+                ColType::Datetime | ColType::Date | ColType::Count | ColType::Lat | ColType::Lon,
+            ) => {
+                owned = String::new();
+                &owned
+            }
+            (other, _) => {
                 owned = other.to_text();
                 &owned
+            }
+        };
+        let shown = |text: &str| -> String {
+            match cell {
+                Cell::Str(_) => text.to_string(),
+                other => other.to_text(),
             }
         };
         match c.ty {
@@ -454,8 +470,9 @@ impl RowParser<'_> {
                     None => Err((
                         Reason::BadNumber,
                         format!(
-                            "{} = {text:?} is not {}",
+                            "{} = {:?} is not {}",
                             c.name,
+                            shown(text),
                             match ctx.duration {
                                 DurationFormat::Seconds => "a whole number of seconds",
                                 DurationFormat::Hms => "a duration H:MM:SS",
@@ -486,7 +503,7 @@ impl RowParser<'_> {
                     )),
                     None => Err((
                         Reason::BadCoordinates,
-                        format!("{} = {text:?} is not a number", c.name),
+                        format!("{} = {:?} is not a number", c.name, shown(text)),
                     )),
                 }
             }
@@ -502,7 +519,7 @@ impl RowParser<'_> {
                     .map_err(|m| (Reason::BadDate, format!("{}: {m}", c.name))),
                 _ => Err((
                     Reason::BadDate,
-                    format!("{} = {text:?} is not a date", c.name),
+                    format!("{} = {:?} is not a date", c.name, shown(text)),
                 )),
             },
             ColType::Datetime => match cell {
@@ -529,7 +546,7 @@ impl RowParser<'_> {
                     .map_err(|e| time_err(c, e)),
                 _ => Err((
                     Reason::BadTimestamp,
-                    format!("{} = {text:?} is not a datetime", c.name),
+                    format!("{} = {:?} is not a datetime", c.name, shown(text)),
                 )),
             },
             ColType::Phone => {

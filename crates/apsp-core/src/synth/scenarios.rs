@@ -1302,8 +1302,8 @@ fn shark(c: &mut Ctx<'_, '_>, w1: usize, w2: usize) -> Result<()> {
     Ok(())
 }
 
-/// The shark's pursuit of one woman from `first`: weekly counts rising about threefold
-/// in three weeks, then near-daily contact; about a third of the events are hers; a
+/// The shark's pursuit of one woman from `first`: weekly counts rising more than
+/// threefold week on week, then near-daily contact; about a third of the events are hers; a
 /// third at night; look-ups and undeployed stops near her home after `involved_until`.
 fn pursue(
     c: &mut Ctx<'_, '_>,
@@ -1320,7 +1320,7 @@ fn pursue(
         .expect("time");
     c.bill(&n, "out", "sms", opening, None)?;
     let per_week = [
-        4u64, 9, 16, 14, 12, 12, 10, 10, 9, 9, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        5u64, 16, 30, 24, 18, 14, 12, 10, 10, 9, 9, 8, 8, 8, 8, 8, 8, 8, 8, 8,
     ];
     for (week, k) in per_week.iter().enumerate() {
         for _ in 0..*k {

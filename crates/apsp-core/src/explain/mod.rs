@@ -1,0 +1,518 @@
+//! Outputs and explanations: the scored run as the frames of the data contract
+//! (`officers`, `pairs`, `signals`, `evidence`), written deterministically with a
+//! manifest, and a readable account of one officer — every sign, its value against its
+//! threshold, the source rows behind it, and what was not evaluated.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{ApspError, Result};
+use crate::ingest::Dataset;
+use crate::link::Ts;
+use crate::output::{write_csv, write_parquet};
+use crate::score::{fmt_value, Scored};
+use crate::signals::{Finding, Status, PAIR_SIGNALS};
+
+fn utc(name: &str, v: Vec<Option<Ts>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), v.into_iter())
+        .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
+        .into_column()
+}
+
+/// Rounds a score for output (sums stay exact in the engine; 1e-9 keeps them exact to
+/// the display and identical across runs).
+fn r(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
+}
+
+/// One row per officer, by rank.
+pub fn officers_frame(s: &Scored) -> Result<DataFrame> {
+    let mut o: Vec<&crate::score::OfficerResult> = s.officers.iter().collect();
+    o.sort_by_key(|x| x.rank);
+    let l = &s.linked;
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "officer_id".into(),
+            o.iter()
+                .map(|x| l.officers[x.officer as usize].id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "role".into(),
+            o.iter()
+                .map(|x| l.officers[x.officer as usize].role.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "score".into(),
+            o.iter().map(|x| r(x.score)).collect::<Vec<_>>(),
+        ),
+        Column::new("tier".into(), o.iter().map(|x| x.tier).collect::<Vec<_>>()),
+        Column::new("rank".into(), o.iter().map(|x| x.rank).collect::<Vec<_>>()),
+        Column::new(
+            "style".into(),
+            o.iter().map(|x| x.style).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "style_reason".into(),
+            o.iter()
+                .map(|x| x.style_reason.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_subjects_flagged".into(),
+            o.iter()
+                .map(|x| x.n_subjects_flagged as u32)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "top_reasons".into(),
+            o.iter().map(|x| x.top_reasons.as_str()).collect::<Vec<_>>(),
+        ),
+    ])?)
+}
+
+/// The pairs in output order: officers by rank, then pairs by score.
+fn pair_order(s: &Scored) -> Vec<usize> {
+    let mut o: Vec<&crate::score::OfficerResult> = s.officers.iter().collect();
+    o.sort_by_key(|x| x.rank);
+    o.iter().flat_map(|x| x.pairs.iter().copied()).collect()
+}
+
+/// One row per officer × subject: score, tier and one contribution column per sign
+/// (contributions sum exactly to the score).
+pub fn pairs_frame(s: &Scored) -> Result<DataFrame> {
+    let l = &s.linked;
+    let order = pair_order(s);
+    let p = |i: &usize| &s.pairs[*i];
+    let mut cols = vec![
+        Column::new(
+            "officer_id".into(),
+            order
+                .iter()
+                .map(|i| l.officers[p(i).officer as usize].id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "subject_id".into(),
+            order
+                .iter()
+                .map(|i| l.subjects[p(i).subject as usize].id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "subject_kind".into(),
+            order
+                .iter()
+                .map(|i| l.subjects[p(i).subject as usize].kind.label())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "score".into(),
+            order.iter().map(|i| r(p(i).score)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tier".into(),
+            order
+                .iter()
+                .map(|i| s.matrix.matrix.tier(p(i).score))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_contacts".into(),
+            order
+                .iter()
+                .map(|i| p(i).n_contacts as u32)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_stops_near_home".into(),
+            order
+                .iter()
+                .map(|i| p(i).n_stops_near as u32)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_accesses".into(),
+            order
+                .iter()
+                .map(|i| p(i).n_accesses as u32)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "same_stops_as".into(),
+            order
+                .iter()
+                .map(|i| {
+                    p(i).same_stops_as
+                        .map(|s| l.subjects[s as usize].id.as_str())
+                })
+                .collect::<Vec<_>>(),
+        ),
+        utc(
+            "first_event",
+            order.iter().map(|i| Some(p(i).first_event)).collect(),
+        ),
+        utc(
+            "last_event",
+            order.iter().map(|i| Some(p(i).last_event)).collect(),
+        ),
+    ];
+    for (k, name) in PAIR_SIGNALS.iter().enumerate() {
+        cols.push(Column::new(
+            (*name).into(),
+            order
+                .iter()
+                .map(|i| r(p(i).contributions[k]))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    Ok(DataFrame::new_infer_height(cols)?)
+}
+
+/// Every finding to output: all signs of pairs with a score above 0, and the
+/// officer-level signs of every officer. (officer, subject or None, finding, contribution)
+fn findings(s: &Scored) -> Vec<(u32, Option<u32>, &Finding, f64)> {
+    let mut out = Vec::new();
+    let mut o: Vec<&crate::score::OfficerResult> = s.officers.iter().collect();
+    o.sort_by_key(|x| x.rank);
+    for x in o {
+        for (f, c) in x.findings.iter().zip(&x.contributions) {
+            out.push((x.officer, None, f, *c));
+        }
+        for i in &x.pairs {
+            let p = &s.pairs[*i];
+            if p.score > 0.0 {
+                for (f, c) in p.findings.iter().zip(&p.contributions) {
+                    out.push((p.officer, Some(p.subject), f, *c));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Long form: officer, subject (null for officer-level signs), sign, value, threshold,
+/// window, status, contribution, note.
+pub fn signals_frame(s: &Scored) -> Result<DataFrame> {
+    let l = &s.linked;
+    let f = findings(s);
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "officer_id".into(),
+            f.iter()
+                .map(|x| l.officers[x.0 as usize].id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "subject_id".into(),
+            f.iter()
+                .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "signal".into(),
+            f.iter().map(|x| x.2.signal).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            f.iter().map(|x| x.2.value).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "threshold".into(),
+            f.iter().map(|x| x.2.threshold).collect::<Vec<_>>(),
+        ),
+        utc(
+            "window_start",
+            f.iter().map(|x| Some(x.2.window.0)).collect(),
+        ),
+        utc("window_end", f.iter().map(|x| Some(x.2.window.1)).collect()),
+        Column::new(
+            "status".into(),
+            f.iter().map(|x| x.2.status.label()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "contribution".into(),
+            f.iter().map(|x| r(x.3)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "note".into(),
+            f.iter().map(|x| x.2.note.as_str()).collect::<Vec<_>>(),
+        ),
+    ])?)
+}
+
+/// The source rows behind every fired sign: officer, subject, sign, table, row id, time,
+/// detail.
+pub fn evidence_frame(s: &Scored) -> Result<DataFrame> {
+    let l = &s.linked;
+    let f = findings(s);
+    let rows: Vec<(u32, Option<u32>, &str, &crate::signals::Evidence)> = f
+        .iter()
+        .filter(|x| x.2.fired())
+        .flat_map(|x| x.2.evidence.iter().map(move |e| (x.0, x.1, x.2.signal, e)))
+        .collect();
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "officer_id".into(),
+            rows.iter()
+                .map(|x| l.officers[x.0 as usize].id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "subject_id".into(),
+            rows.iter()
+                .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "signal".into(),
+            rows.iter().map(|x| x.2).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "table".into(),
+            rows.iter().map(|x| x.3.table).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "row_id".into(),
+            rows.iter().map(|x| x.3.row_id.as_str()).collect::<Vec<_>>(),
+        ),
+        utc("at", rows.iter().map(|x| Some(x.3.at)).collect()),
+        Column::new(
+            "detail".into(),
+            rows.iter().map(|x| x.3.detail.as_str()).collect::<Vec<_>>(),
+        ),
+    ])?)
+}
+
+/// The four result frames.
+pub struct Frames {
+    pub officers: DataFrame,
+    pub pairs: DataFrame,
+    pub signals: DataFrame,
+    pub evidence: DataFrame,
+}
+
+pub fn frames(s: &Scored) -> Result<Frames> {
+    Ok(Frames {
+        officers: officers_frame(s)?,
+        pairs: pairs_frame(s)?,
+        signals: signals_frame(s)?,
+        evidence: evidence_frame(s)?,
+    })
+}
+
+fn iso(t: Ts) -> String {
+    chrono::DateTime::from_timestamp_micros(t)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The scoring provenance recorded in the manifest.
+pub fn provenance(s: &Scored) -> serde_json::Value {
+    serde_json::json!({
+        "matrix": {
+            "name": s.matrix.matrix.name,
+            "version": s.matrix.matrix.version,
+            "source": s.matrix.source,
+            "sha256": s.matrix.sha256,
+        },
+        "reference_time": iso(s.reference),
+        "window_start": iso(s.window.0),
+        "window_days": (s.window.1 - s.window.0) / crate::link::DAY,
+        "officers": s.officers.len(),
+        "pairs": s.pairs.len(),
+        "unlinked_event_rows": s.linked.unlinked,
+    })
+}
+
+/// Writes `officers`, `pairs`, `signals`, `evidence`, `quarantine` (Parquet, and CSV
+/// with `csv`) and `manifest.json` into `out`.
+pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
+    let mut f = frames(s)?;
+    ds.manifest.stamp_now();
+    ds.manifest.scoring = Some(provenance(s));
+    for (name, df) in [
+        ("officers", &mut f.officers),
+        ("pairs", &mut f.pairs),
+        ("signals", &mut f.signals),
+        ("evidence", &mut f.evidence),
+        ("quarantine", &mut ds.quarantine),
+    ] {
+        let p = out.join(format!("{name}.parquet"));
+        let rows = df.height() as u64;
+        write_parquet(df, &p)?;
+        ds.manifest
+            .record_output(&format!("{name}.parquet"), &p, rows)?;
+        if csv {
+            let p = out.join(format!("{name}.csv"));
+            write_csv(df, &p)?;
+            ds.manifest
+                .record_output(&format!("{name}.csv"), &p, rows)?;
+        }
+    }
+    ds.manifest.write(&out.join("manifest.json"))
+}
+
+/// A readable account of one officer: score and tier, style and its reason, each
+/// flagged pair with every sign (value against threshold, or why not evaluated) and
+/// the source rows behind the fired ones, and the officer-level signs.
+pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String> {
+    let o = s.officer(officer_id).ok_or_else(|| ApspError::Setting {
+        name: "officer_id",
+        value: officer_id.to_string(),
+        message: "no such officer in the dataset".into(),
+    })?;
+    let l = &s.linked;
+    let info = &l.officers[o.officer as usize];
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Officer {} ({}) — warning signs for review, not a verdict",
+        info.id, info.role
+    );
+    let _ = writeln!(
+        t,
+        "score {:.2}, tier {}, rank {} of {}; window {} .. {}; matrix {} {} ({})",
+        o.score,
+        o.tier,
+        o.rank,
+        s.officers.len(),
+        iso(s.window.0),
+        iso(s.window.1),
+        s.matrix.matrix.name,
+        s.matrix.matrix.version,
+        &s.matrix.sha256[..12]
+    );
+    let _ = writeln!(
+        t,
+        "style: {} — {}",
+        o.style.unwrap_or("none"),
+        o.style_reason
+    );
+    let _ = writeln!(t);
+    let _ = writeln!(t, "Officer-level signs:");
+    for (f, c) in o.findings.iter().zip(&o.contributions) {
+        write_finding(&mut t, f, *c, "  ");
+    }
+    let flagged: Vec<usize> = o
+        .pairs
+        .iter()
+        .copied()
+        .filter(|i| s.pairs[*i].score > 0.0)
+        .collect();
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "{} subject(s) with a score above 0 (of {} with any event); showing {}:",
+        flagged.len(),
+        o.pairs.len(),
+        flagged.len().min(max_pairs)
+    );
+    for i in flagged.iter().take(max_pairs) {
+        let p = &s.pairs[*i];
+        let sub = &l.subjects[p.subject as usize];
+        let _ = writeln!(t);
+        let _ = writeln!(
+            t,
+            "Subject {} ({}): pair score {:.2} = {}",
+            sub.id,
+            sub.kind.label(),
+            p.score,
+            p.findings
+                .iter()
+                .zip(&p.contributions)
+                .filter(|(_, c)| **c > 0.0)
+                .map(|(f, c)| format!("{} {:.2}", f.signal, c))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+        if let Some(of) = p.same_stops_as {
+            let _ = writeln!(
+                t,
+                "  rests only on stops already counted for {} (a neighbour): not counted again",
+                l.subjects[of as usize].id
+            );
+        }
+        let _ = writeln!(
+            t,
+            "  {} contacts, {} stops near home, {} record accesses, {:.0}% of contact from the subject",
+            p.n_contacts,
+            p.n_stops_near,
+            p.n_accesses,
+            p.inbound_share * 100.0
+        );
+        for (f, c) in p.findings.iter().zip(&p.contributions) {
+            write_finding(&mut t, f, *c, "  ");
+        }
+    }
+    let not_eval: Vec<&str> = s
+        .pairs
+        .iter()
+        .filter(|p| p.officer == o.officer)
+        .flat_map(|p| p.findings.iter())
+        .chain(o.findings.iter())
+        .filter(|f| f.status == Status::NotEvaluated)
+        .map(|f| f.signal)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let _ = writeln!(t);
+    if not_eval.is_empty() {
+        let _ = writeln!(t, "Every sign was evaluated for this officer.");
+    } else {
+        let _ = writeln!(
+            t,
+            "Not evaluated for some or all subjects (inputs absent — not looked at, not cleared): {}",
+            not_eval.join(", ")
+        );
+    }
+    Ok(t)
+}
+
+fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
+    match f.status {
+        Status::NotEvaluated => {
+            let _ = writeln!(t, "{indent}- {}: not evaluated ({})", f.signal, f.note);
+        }
+        Status::NotFired => {
+            let _ = writeln!(
+                t,
+                "{indent}- {}: not fired ({}; {})",
+                f.signal,
+                fmt_value(f),
+                f.note
+            );
+        }
+        Status::Fired => {
+            let _ = writeln!(
+                t,
+                "{indent}- {}: FIRED ({}; {}) contributes {:.2}",
+                f.signal,
+                fmt_value(f),
+                f.note,
+                contribution
+            );
+            for e in f.evidence.iter().take(12) {
+                let _ = writeln!(
+                    t,
+                    "{indent}    {} {} {} — {}",
+                    iso(e.at),
+                    e.table,
+                    e.row_id,
+                    e.detail
+                );
+            }
+            if f.evidence.len() > 12 {
+                let _ = writeln!(
+                    t,
+                    "{indent}    ... and {} more rows (see evidence)",
+                    f.evidence.len() - 12
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,830 @@
+//! Who is who: the canonical tables joined into one picture the warning signs read.
+//!
+//! - device → officer over the devices' validity windows; the other party of a call →
+//!   a person (via `person_numbers`), a colleague (another officer's device: internal,
+//!   never a subject), or an unmatched number (a subject in its own right); service
+//!   numbers and withheld callers are real traffic but never subjects;
+//! - stops → officer (the MDT log-on, else the vehicle's assignment at that time);
+//! - involvement windows from `case_links`: from `opened_at` to the earlier of
+//!   `closed_at` and `officer_until` (each blank = open);
+//! - on/off duty from `shifts`; the officer's deployments, for stops they explain;
+//! - record accesses → subject (the person, or the number queried).
+//!
+//! Every linked event keeps the id of its source row, so a score can be explained down
+//! to the billing lines, stops and audit events behind it.
+
+pub mod geo;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::TimeZone as _;
+use polars::prelude::*;
+
+use crate::error::{ApspError, Result};
+use crate::ingest::{Dataset, Table};
+
+/// UTC microseconds.
+pub type Ts = i64;
+pub const MINUTE: Ts = 60_000_000;
+pub const HOUR: Ts = 60 * MINUTE;
+pub const DAY: Ts = 24 * HOUR;
+
+/// An officer.
+#[derive(Debug, Clone)]
+pub struct Officer {
+    pub id: String,
+    pub role: String,
+    pub unit: Option<String>,
+}
+
+/// Whether a subject is a known person or a bare number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SubjectKind {
+    Person,
+    Number,
+}
+
+impl SubjectKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SubjectKind::Person => "person",
+            SubjectKind::Number => "number",
+        }
+    }
+}
+
+/// A member of the public: a person in force records, or a number that matches none.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// `person_id`, or the number in E.164.
+    pub id: String,
+    pub kind: SubjectKind,
+    pub person: Option<Person>,
+}
+
+/// What force records hold about a person.
+#[derive(Debug, Clone, Default)]
+pub struct Person {
+    /// Days since 1970-01-01.
+    pub dob: Option<i32>,
+    pub flags: Vec<String>,
+    pub home: Option<(f64, f64)>,
+}
+
+impl Person {
+    /// Whether the person was under 18 at `t`.
+    pub fn young_at(&self, t: Ts) -> bool {
+        self.dob.is_some_and(|d| {
+            let birth = d as i64 * DAY;
+            // 18 calendar years, leap days included (18 * 365.25 days).
+            t < birth + 18 * 365 * DAY + 4 * DAY + DAY / 2
+        })
+    }
+}
+
+/// A call or message between an officer's device and a subject.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub officer: u32,
+    pub subject: u32,
+    pub at: Ts,
+    pub out: bool,
+    pub call: bool,
+    pub duration: Option<i64>,
+    pub record_id: String,
+}
+
+impl Contact {
+    /// A call of at most `secs` seconds (unanswered or voicemail).
+    pub fn short_call(&self, secs: i64) -> bool {
+        self.call && self.duration.unwrap_or(0) <= secs
+    }
+
+    /// Contact the officer made, or took part in: every outgoing event, and incoming
+    /// calls that were answered (an unanswered incoming call is the subject's attempt).
+    pub fn engaged(&self) -> bool {
+        self.out || !self.call || self.duration.unwrap_or(0) > 5
+    }
+}
+
+/// A vehicle stop attributed to an officer.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    pub officer: u32,
+    pub at: Ts,
+    pub until: Ts,
+    pub lat: f64,
+    pub lon: f64,
+    pub stop_id: String,
+    /// Attributed through the vehicle's assignment (no MDT log-on).
+    pub by_assignment: bool,
+}
+
+/// A police-system access to a subject's record.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub officer: u32,
+    pub subject: u32,
+    pub at: Ts,
+    pub system: Option<String>,
+    pub purpose: Option<String>,
+    pub event_id: String,
+}
+
+/// One officer's involvement with one person on one case.
+#[derive(Debug, Clone)]
+pub struct Involvement {
+    pub case_id: String,
+    pub opened: Ts,
+    /// The earlier of closure and the end of this officer's involvement; `None` = open.
+    pub end: Option<Ts>,
+    pub closed: Option<Ts>,
+    pub until: Option<Ts>,
+}
+
+impl Involvement {
+    pub fn covers(&self, t: Ts) -> bool {
+        self.opened <= t && self.end.is_none_or(|e| t <= e)
+    }
+}
+
+/// A deployment of an officer.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub start: Ts,
+    pub end: Ts,
+    pub lat: f64,
+    pub lon: f64,
+    pub incident_id: String,
+}
+
+/// A complaint or intelligence report.
+#[derive(Debug, Clone)]
+pub struct Complaint {
+    pub at: Ts,
+    pub category: Option<String>,
+    /// `file:line` of the source row (complaints have no id).
+    pub row: String,
+}
+
+/// Which inputs a run had (a signal whose inputs are absent is *not evaluated*).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Present {
+    pub billing: bool,
+    pub devices: bool,
+    pub stops: bool,
+    pub access_log: bool,
+    pub case_links: bool,
+    pub shifts: bool,
+    pub persons: bool,
+    pub addresses: bool,
+    pub deployments: bool,
+    pub complaints: bool,
+}
+
+/// (officer, case id) → the officer's involvement windows on that case.
+pub type CaseWindows = HashMap<(u32, String), Vec<(Ts, Option<Ts>)>>;
+
+/// Rows of event tables that could not be tied to an officer or subject, by reason
+/// (reported in the manifest; never silently dropped).
+pub type Unlinked = BTreeMap<String, u64>;
+
+/// The linked dataset.
+pub struct Linked {
+    pub officers: Vec<Officer>,
+    pub officer_index: HashMap<String, u32>,
+    pub subjects: Vec<Subject>,
+    pub subject_index: HashMap<String, u32>,
+    /// Per officer, sorted by start.
+    pub shifts: Vec<Vec<(Ts, Ts)>>,
+    /// Per officer, sorted by start.
+    pub deployments: Vec<Vec<Deployment>>,
+    /// Longest deployment per officer (for overlap searches).
+    pub longest_deployment: Vec<Ts>,
+    /// (officer, subject) → involvements, sorted by opened.
+    pub involvement: HashMap<(u32, u32), Vec<Involvement>>,
+    /// (officer, case id) → involvement windows (for purpose references).
+    pub cases: CaseWindows,
+    /// Sorted by (officer, subject, at, record id).
+    pub contacts: Vec<Contact>,
+    /// Sorted by (officer, at, stop id).
+    pub stops: Vec<Stop>,
+    /// Sorted by (officer, subject, at, event id).
+    pub accesses: Vec<Access>,
+    /// Per officer, sorted.
+    pub complaints: Vec<Vec<Complaint>>,
+    pub present: Present,
+    pub unlinked: Unlinked,
+    pub timezone: chrono_tz::Tz,
+}
+
+fn col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
+    Ok(df.column(name)?.as_materialized_series())
+}
+
+fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
+    Ok(col(df, name)?.str()?.iter().collect())
+}
+
+fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let s = col(df, name)?;
+    Ok(match s.dtype() {
+        DataType::Datetime(TimeUnit::Microseconds, _) => s.datetime()?.physical().iter().collect(),
+        _ => s
+            .to_physical_repr()
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .collect(),
+    })
+}
+
+fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    Ok(col(df, name)?.f64()?.iter().collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(col(df, name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect())
+}
+
+fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
+    let f = col(df, "source_file")?.str()?.get(i).unwrap_or("");
+    let l = col(df, "source_line")?.i64()?.get(i).unwrap_or(0);
+    Ok(format!("{f}:{l}"))
+}
+
+impl Linked {
+    /// Links a dataset. `timezone` is the dataset's zone (for local hours).
+    pub fn build(ds: &Dataset) -> Result<Linked> {
+        let timezone: chrono_tz::Tz =
+            ds.manifest
+                .settings
+                .timezone
+                .parse()
+                .map_err(|e: chrono_tz::ParseError| ApspError::Setting {
+                    name: "timezone",
+                    value: ds.manifest.settings.timezone.clone(),
+                    message: e.to_string(),
+                })?;
+        let off = ds
+            .table(Table::Officers)
+            .ok_or_else(|| ApspError::Dataset {
+                dir: ds.manifest.dataset.clone().into(),
+                message: "no officers table".into(),
+            })?;
+        let mut officers = Vec::with_capacity(off.height());
+        let mut officer_index = HashMap::new();
+        let (ids, roles, units) = (
+            strs(off, "officer_id")?,
+            strs(off, "role")?,
+            strs(off, "unit")?,
+        );
+        for i in 0..off.height() {
+            let id = ids[i].unwrap_or_default().to_string();
+            officer_index.insert(id.clone(), officers.len() as u32);
+            officers.push(Officer {
+                id,
+                role: roles[i].unwrap_or_default().to_string(),
+                unit: units[i].map(String::from),
+            });
+        }
+        let n = officers.len();
+        let mut unlinked = Unlinked::new();
+        let mut miss = |k: &str| *unlinked.entry(k.to_string()).or_insert(0) += 1;
+        let present = Present {
+            billing: ds.table(Table::Billing).is_some(),
+            devices: ds.table(Table::Devices).is_some(),
+            stops: ds.table(Table::Stops).is_some(),
+            access_log: ds.table(Table::AccessLog).is_some(),
+            case_links: ds.table(Table::CaseLinks).is_some(),
+            shifts: ds.table(Table::Shifts).is_some(),
+            persons: ds.table(Table::Persons).is_some(),
+            addresses: ds.table(Table::Persons).is_some_and(|p| {
+                p.column("address_lat")
+                    .is_ok_and(|c| c.null_count() < p.height())
+            }),
+            deployments: ds.table(Table::Deployments).is_some(),
+            complaints: ds.table(Table::Complaints).is_some(),
+        };
+
+        // Subjects: persons first (in file order), numbers interned as met.
+        let mut subjects: Vec<Subject> = Vec::new();
+        let mut subject_index: HashMap<String, u32> = HashMap::new();
+        if let Some(p) = ds.table(Table::Persons) {
+            let (ids, flags) = (strs(p, "person_id")?, strs(p, "vulnerabilities")?);
+            let dob = ints(p, "date_of_birth")?;
+            let (la, lo) = (floats(p, "address_lat")?, floats(p, "address_lon")?);
+            for i in 0..p.height() {
+                let id = ids[i].unwrap_or_default().to_string();
+                subject_index.insert(id.clone(), subjects.len() as u32);
+                subjects.push(Subject {
+                    id,
+                    kind: SubjectKind::Person,
+                    person: Some(Person {
+                        dob: dob[i].map(|d| d as i32),
+                        flags: flags[i]
+                            .map(|f| f.split(';').map(String::from).collect())
+                            .unwrap_or_default(),
+                        home: la[i].zip(lo[i]),
+                    }),
+                });
+            }
+        }
+        // A person in case links or person_numbers but not in persons: known by id only.
+        fn person_subject(
+            id: &str,
+            subjects: &mut Vec<Subject>,
+            index: &mut HashMap<String, u32>,
+        ) -> u32 {
+            if let Some(i) = index.get(id) {
+                return *i;
+            }
+            let i = subjects.len() as u32;
+            index.insert(id.to_string(), i);
+            subjects.push(Subject {
+                id: id.to_string(),
+                kind: SubjectKind::Person,
+                person: Some(Person::default()),
+            });
+            i
+        }
+        let mut number_person: HashMap<String, u32> = HashMap::new();
+        if let Some(pn) = ds.table(Table::PersonNumbers) {
+            let (pid, num) = (strs(pn, "person_id")?, strs(pn, "number")?);
+            let kind = strs(pn, "number_kind")?;
+            for i in 0..pn.height() {
+                if let (Some(p), Some(nr), Some("e164")) = (pid[i], num[i], kind[i]) {
+                    let s = person_subject(p, &mut subjects, &mut subject_index);
+                    // A number shared by several people belongs to the first one listed.
+                    number_person.entry(nr.to_string()).or_insert(s);
+                }
+            }
+        }
+
+        // Devices: number → [(officer, from, to)].
+        let mut devices: HashMap<String, Vec<(u32, Ts, Ts)>> = HashMap::new();
+        if let Some(d) = ds.table(Table::Devices) {
+            let (num, oid) = (strs(d, "device_number")?, strs(d, "officer_id")?);
+            let (from, to) = (times(d, "valid_from")?, times(d, "valid_to")?);
+            for i in 0..d.height() {
+                let (Some(nr), Some(o)) = (num[i], oid[i]) else {
+                    continue;
+                };
+                match officer_index.get(o) {
+                    Some(&oi) => devices.entry(nr.to_string()).or_default().push((
+                        oi,
+                        from[i].unwrap_or(i64::MIN),
+                        to[i].unwrap_or(i64::MAX),
+                    )),
+                    None => miss("devices: officer not in officers"),
+                }
+            }
+        }
+        let owner = |nr: &str, t: Ts| -> Option<u32> {
+            devices
+                .get(nr)?
+                .iter()
+                .find(|(_, a, b)| *a <= t && t <= *b)
+                .map(|(o, _, _)| *o)
+        };
+
+        // Shifts.
+        let mut shifts: Vec<Vec<(Ts, Ts)>> = vec![Vec::new(); n];
+        if let Some(s) = ds.table(Table::Shifts) {
+            let (oid, a, b) = (strs(s, "officer_id")?, times(s, "start")?, times(s, "end")?);
+            for i in 0..s.height() {
+                match oid[i].and_then(|o| officer_index.get(o)) {
+                    Some(&o) => shifts[o as usize].push((a[i].unwrap_or(0), b[i].unwrap_or(0))),
+                    None => miss("shifts: officer not in officers"),
+                }
+            }
+        }
+        for v in &mut shifts {
+            v.sort_unstable();
+        }
+
+        // Deployments.
+        let mut deployments: Vec<Vec<Deployment>> = vec![Vec::new(); n];
+        if let Some(d) = ds.table(Table::Deployments) {
+            let (inc, oid) = (strs(d, "incident_id")?, strs(d, "officer_id")?);
+            let (la, lo) = (floats(d, "lat")?, floats(d, "lon")?);
+            let (a, b) = (times(d, "start")?, times(d, "end")?);
+            for i in 0..d.height() {
+                match oid[i].and_then(|o| officer_index.get(o)) {
+                    Some(&o) => deployments[o as usize].push(Deployment {
+                        start: a[i].unwrap_or(0),
+                        end: b[i].unwrap_or(0),
+                        lat: la[i].unwrap_or(0.0),
+                        lon: lo[i].unwrap_or(0.0),
+                        incident_id: inc[i].unwrap_or_default().to_string(),
+                    }),
+                    None => miss("deployments: officer not in officers"),
+                }
+            }
+        }
+        for v in &mut deployments {
+            v.sort_by(|x, y| (x.start, &x.incident_id).cmp(&(y.start, &y.incident_id)));
+        }
+        let longest_deployment = deployments
+            .iter()
+            .map(|v| v.iter().map(|d| d.end - d.start).max().unwrap_or(0))
+            .collect();
+
+        // Involvement.
+        let mut involvement: HashMap<(u32, u32), Vec<Involvement>> = HashMap::new();
+        let mut cases: CaseWindows = HashMap::new();
+        if let Some(c) = ds.table(Table::CaseLinks) {
+            let (cid, pid, oid) = (
+                strs(c, "case_id")?,
+                strs(c, "person_id")?,
+                strs(c, "officer_id")?,
+            );
+            let (op, cl, un) = (
+                times(c, "opened_at")?,
+                times(c, "closed_at")?,
+                times(c, "officer_until")?,
+            );
+            for i in 0..c.height() {
+                let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
+                    miss("case_links: officer not in officers");
+                    continue;
+                };
+                let s = person_subject(
+                    pid[i].unwrap_or_default(),
+                    &mut subjects,
+                    &mut subject_index,
+                );
+                let end = match (cl[i], un[i]) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                let case_id = cid[i].unwrap_or_default().to_string();
+                let opened = op[i].unwrap_or(0);
+                cases
+                    .entry((o, case_id.clone()))
+                    .or_default()
+                    .push((opened, end));
+                involvement.entry((o, s)).or_default().push(Involvement {
+                    case_id,
+                    opened,
+                    end,
+                    closed: cl[i],
+                    until: un[i],
+                });
+            }
+        }
+        for v in involvement.values_mut() {
+            v.sort_by(|a, b| (a.opened, &a.case_id).cmp(&(b.opened, &b.case_id)));
+        }
+
+        // Contacts.
+        let mut contacts = Vec::new();
+        if let Some(b) = ds.table(Table::Billing) {
+            let (rid, dev, oth, okind) = (
+                strs(b, "record_id")?,
+                strs(b, "device_number")?,
+                strs(b, "other_number")?,
+                strs(b, "other_number_kind")?,
+            );
+            let (dir, kind) = (strs(b, "direction")?, strs(b, "kind")?);
+            let (at, dur) = (times(b, "started_at")?, ints(b, "duration_s")?);
+            for i in 0..b.height() {
+                let t = at[i].unwrap_or(0);
+                let Some(o) = dev[i].and_then(|d| owner(d, t)) else {
+                    miss("billing: device of no officer at that time");
+                    continue;
+                };
+                let other = match (okind[i], oth[i]) {
+                    (Some("e164"), Some(nr)) => nr,
+                    (Some("service"), _) => {
+                        miss("billing: service number (not a subject)");
+                        continue;
+                    }
+                    _ => {
+                        miss("billing: withheld number (not a subject)");
+                        continue;
+                    }
+                };
+                if owner(other, t).is_some() || devices.contains_key(other) {
+                    miss("billing: colleague's device (internal)");
+                    continue;
+                }
+                let s = match number_person.get(other) {
+                    Some(s) => *s,
+                    None => match subject_index.get(other) {
+                        Some(s) => *s,
+                        None => {
+                            let s = subjects.len() as u32;
+                            subject_index.insert(other.to_string(), s);
+                            subjects.push(Subject {
+                                id: other.to_string(),
+                                kind: SubjectKind::Number,
+                                person: None,
+                            });
+                            s
+                        }
+                    },
+                };
+                contacts.push(Contact {
+                    officer: o,
+                    subject: s,
+                    at: t,
+                    out: dir[i] == Some("out"),
+                    call: kind[i] == Some("call"),
+                    duration: dur[i],
+                    record_id: rid[i].unwrap_or_default().to_string(),
+                });
+            }
+        }
+        contacts.sort_by(|a, b| {
+            (a.officer, a.subject, a.at, &a.record_id).cmp(&(
+                b.officer,
+                b.subject,
+                b.at,
+                &b.record_id,
+            ))
+        });
+
+        // Stops → officer.
+        let mut assignments: HashMap<String, Vec<(Ts, Ts, u32)>> = HashMap::new();
+        if let Some(v) = ds.table(Table::VehicleAssignments) {
+            let (vid, oid) = (strs(v, "vehicle_id")?, strs(v, "officer_id")?);
+            let (a, b) = (times(v, "valid_from")?, times(v, "valid_to")?);
+            for i in 0..v.height() {
+                if let (Some(vh), Some(&o)) = (vid[i], oid[i].and_then(|o| officer_index.get(o))) {
+                    assignments.entry(vh.to_string()).or_default().push((
+                        a[i].unwrap_or(i64::MIN),
+                        b[i].unwrap_or(i64::MAX),
+                        o,
+                    ));
+                }
+            }
+        }
+        for v in assignments.values_mut() {
+            v.sort_unstable();
+        }
+        let mut stops = Vec::new();
+        if let Some(s) = ds.table(Table::Stops) {
+            let (sid, vid, oid) = (
+                strs(s, "stop_id")?,
+                strs(s, "vehicle_id")?,
+                strs(s, "officer_id")?,
+            );
+            let (la, lo) = (floats(s, "lat")?, floats(s, "lon")?);
+            let (a, b) = (times(s, "arrived_at")?, times(s, "departed_at")?);
+            for i in 0..s.height() {
+                let t = a[i].unwrap_or(0);
+                let (o, by_assignment) = match oid[i] {
+                    Some(o) => match officer_index.get(o) {
+                        Some(&o) => (o, false),
+                        None => {
+                            miss("stops: officer not in officers");
+                            continue;
+                        }
+                    },
+                    None => {
+                        // The officers the vehicle was assigned to at arrival. One: the
+                        // stop is theirs. Several (a double-crewed car, overlapping
+                        // shifts): whose stop it was is unknown, so it is nobody's rather
+                        // than the wrong officer's (counted in the manifest).
+                        let mut found: Vec<u32> = vid[i]
+                            .and_then(|v| assignments.get(v))
+                            .map(|v| {
+                                let k = v.partition_point(|(from, _, _)| *from <= t);
+                                v[..k]
+                                    .iter()
+                                    .filter(|(_, to, _)| t <= *to)
+                                    .map(|x| x.2)
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        found.sort_unstable();
+                        found.dedup();
+                        match found.as_slice() {
+                            [o] => (*o, true),
+                            [] => {
+                                miss("stops: no officer logged on and no vehicle assignment");
+                                continue;
+                            }
+                            _ => {
+                                miss("stops: no officer logged on, vehicle assigned to several officers");
+                                continue;
+                            }
+                        }
+                    }
+                };
+                stops.push(Stop {
+                    officer: o,
+                    at: t,
+                    until: b[i].unwrap_or(t),
+                    lat: la[i].unwrap_or(0.0),
+                    lon: lo[i].unwrap_or(0.0),
+                    stop_id: sid[i].unwrap_or_default().to_string(),
+                    by_assignment,
+                });
+            }
+        }
+        stops.sort_by(|x, y| (x.officer, x.at, &x.stop_id).cmp(&(y.officer, y.at, &y.stop_id)));
+
+        // Accesses → subject.
+        let mut accesses = Vec::new();
+        if let Some(a) = ds.table(Table::AccessLog) {
+            let (eid, oid, sys) = (
+                strs(a, "event_id")?,
+                strs(a, "officer_id")?,
+                strs(a, "system")?,
+            );
+            let (pid, num, pur) = (
+                strs(a, "person_id")?,
+                strs(a, "subject_number")?,
+                strs(a, "purpose_ref")?,
+            );
+            let at = times(a, "at")?;
+            for i in 0..a.height() {
+                let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
+                    miss("access_log: officer not in officers");
+                    continue;
+                };
+                let s = match (pid[i], num[i]) {
+                    (Some(p), _) => person_subject(p, &mut subjects, &mut subject_index),
+                    (None, Some(nr)) => match number_person.get(nr).or(subject_index.get(nr)) {
+                        Some(s) => *s,
+                        None => {
+                            let s = subjects.len() as u32;
+                            subject_index.insert(nr.to_string(), s);
+                            subjects.push(Subject {
+                                id: nr.to_string(),
+                                kind: SubjectKind::Number,
+                                person: None,
+                            });
+                            s
+                        }
+                    },
+                    (None, None) => {
+                        miss("access_log: no subject (neither person_id nor subject_number)");
+                        continue;
+                    }
+                };
+                accesses.push(Access {
+                    officer: o,
+                    subject: s,
+                    at: at[i].unwrap_or(0),
+                    system: sys[i].map(String::from),
+                    purpose: pur[i].map(String::from),
+                    event_id: eid[i].unwrap_or_default().to_string(),
+                });
+            }
+        }
+        accesses.sort_by(|x, y| {
+            (x.officer, x.subject, x.at, &x.event_id).cmp(&(
+                y.officer,
+                y.subject,
+                y.at,
+                &y.event_id,
+            ))
+        });
+
+        // Complaints.
+        let mut complaints: Vec<Vec<Complaint>> = vec![Vec::new(); n];
+        if let Some(c) = ds.table(Table::Complaints) {
+            let (oid, cat, at) = (
+                strs(c, "officer_id")?,
+                strs(c, "category")?,
+                times(c, "received_at")?,
+            );
+            for i in 0..c.height() {
+                match oid[i].and_then(|o| officer_index.get(o)) {
+                    Some(&o) => complaints[o as usize].push(Complaint {
+                        at: at[i].unwrap_or(0),
+                        category: cat[i].map(String::from),
+                        row: row_ref(c, i)?,
+                    }),
+                    None => miss("complaints: officer not in officers"),
+                }
+            }
+        }
+        for v in &mut complaints {
+            v.sort_by(|a, b| (a.at, &a.row).cmp(&(b.at, &b.row)));
+        }
+
+        Ok(Linked {
+            officers,
+            officer_index,
+            subjects,
+            subject_index,
+            shifts,
+            deployments,
+            longest_deployment,
+            involvement,
+            cases,
+            contacts,
+            stops,
+            accesses,
+            complaints,
+            present,
+            unlinked,
+            timezone,
+        })
+    }
+
+    /// Whether officer `o` was on a rostered shift at `t`.
+    pub fn on_duty(&self, o: u32, t: Ts) -> bool {
+        let s = &self.shifts[o as usize];
+        let k = s.partition_point(|(a, _)| *a <= t);
+        s[..k].iter().rev().take(4).any(|(_, b)| t <= *b)
+    }
+
+    /// The involvements of officer `o` with subject `s`.
+    pub fn involvements(&self, o: u32, s: u32) -> &[Involvement] {
+        self.involvement
+            .get(&(o, s))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Whether officer `o` was involved with subject `s` at `t`.
+    pub fn involved(&self, o: u32, s: u32, t: Ts) -> bool {
+        self.involvements(o, s).iter().any(|i| i.covers(t))
+    }
+
+    /// Whether `purpose` names a case on which officer `o` was involved at `t`.
+    pub fn purpose_holds(&self, o: u32, purpose: &str, t: Ts) -> bool {
+        self.cases
+            .get(&(o, purpose.trim().to_string()))
+            .is_some_and(|w| w.iter().any(|(a, e)| *a <= t && e.is_none_or(|e| t <= e)))
+    }
+
+    /// A deployment of officer `o` within `radius` metres of `p` overlapping [a, b].
+    pub fn deployment_near(
+        &self,
+        o: u32,
+        p: (f64, f64),
+        a: Ts,
+        b: Ts,
+        radius: f64,
+    ) -> Option<&Deployment> {
+        let v = &self.deployments[o as usize];
+        let k = v.partition_point(|d| d.start <= b);
+        let earliest = a - self.longest_deployment[o as usize];
+        v[..k]
+            .iter()
+            .rev()
+            .take_while(|d| d.start >= earliest)
+            .find(|d| d.end >= a && haversine_m(p, (d.lat, d.lon)) <= radius)
+    }
+
+    /// Local hour of `t` in the dataset's time zone.
+    pub fn local_hour(&self, t: Ts) -> u32 {
+        use chrono::Timelike;
+        self.timezone
+            .timestamp_micros(t)
+            .single()
+            .map(|d| d.hour())
+            .unwrap_or(0)
+    }
+
+    /// The latest event time in the data (the default reference time).
+    pub fn latest_event(&self) -> Option<Ts> {
+        let c = self.contacts.iter().map(|c| c.at).max();
+        let s = self.stops.iter().map(|s| s.at).max();
+        let a = self.accesses.iter().map(|a| a.at).max();
+        [c, s, a].into_iter().flatten().max()
+    }
+}
+
+/// Great-circle distance in metres.
+pub fn haversine_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn haversine_matches_known_distances() {
+        // One degree of latitude is ~111.2 km; 0.001 degree ~ 111 m.
+        let d = haversine_m((52.0, -1.0), (52.001, -1.0));
+        assert!((d - 111.19).abs() < 0.1, "{d}");
+        let d = haversine_m((51.5007, -0.1246), (48.8584, 2.2945)); // Big Ben - Eiffel
+        assert!((d / 1000.0 - 340.6).abs() < 1.0, "{d}");
+    }
+
+    #[test]
+    fn young_person_is_under_eighteen_at_the_time() {
+        let p = Person {
+            dob: Some(10_000),
+            ..Default::default()
+        };
+        let birth = 10_000 * DAY;
+        assert!(p.young_at(birth + 17 * 365 * DAY));
+        assert!(!p.young_at(birth + 18 * 366 * DAY));
+    }
+}

@@ -1,0 +1,337 @@
+//! The risk matrix: every number that changes a score, read from TOML (serde), with
+//! unknown keys refused so a typo is an error, not a silent default. The default
+//! matrix ships in `crates/apsp-core/matrices/default.toml` with the source of each
+//! number; its SHA-256 goes in every manifest.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApspError, Result};
+
+/// The default matrix's text.
+pub const DEFAULT_TOML: &str = include_str!("../../matrices/default.toml");
+
+/// A risk matrix.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RiskMatrix {
+    pub name: String,
+    pub version: String,
+    pub analysis: Analysis,
+    pub signals: Signals,
+    pub officer: OfficerAggregation,
+    pub tiers: Tiers,
+    pub style: Style,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Analysis {
+    pub window_days: u32,
+    pub reply_hours: u32,
+    pub intensity_cap: f64,
+    pub no_record_factor: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Signals {
+    pub contact_volume: ContactVolume,
+    pub escalation: Escalation,
+    pub off_duty_contact: MinEvents,
+    pub night_contact: NightContact,
+    pub after_closure: AfterClosure,
+    pub unanswered_persistence: Unanswered,
+    pub stop_near_home: StopNearHome,
+    pub access_without_purpose: MinEvents,
+    pub access_then_contact: AccessThenContact,
+    pub vulnerable_subject: Vulnerable,
+    pub multiple_subjects: MultipleSubjects,
+    pub repeat_complaints: RepeatComplaints,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContactVolume {
+    pub weight: f64,
+    pub window_days: u32,
+    pub min_contacts: u32,
+    pub peer_quantile: f64,
+    pub min_peers: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub weight: f64,
+    pub burst_days: u32,
+    pub burst_min: u32,
+    pub growth_min: f64,
+    pub growth_min_week: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MinEvents {
+    pub weight: f64,
+    pub min_events: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NightContact {
+    pub weight: f64,
+    pub start_hour: u32,
+    pub end_hour: u32,
+    pub min_events: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AfterClosure {
+    pub weight: f64,
+    pub grace_days: u32,
+    pub min_events: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Unanswered {
+    pub weight: f64,
+    pub short_seconds: i64,
+    pub min_short_calls: u32,
+    pub max_inbound_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StopNearHome {
+    pub weight: f64,
+    pub radius_m: f64,
+    pub min_stops: u32,
+    pub common_place_officers: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessThenContact {
+    pub weight: f64,
+    pub max_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vulnerable {
+    pub weight: f64,
+    pub young_person_weight: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MultipleSubjects {
+    pub weight: f64,
+    pub min_subjects: u32,
+    pub min_pair_score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatComplaints {
+    pub weight: f64,
+    pub window_days: u32,
+    pub min_complaints: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerAggregation {
+    pub top_pairs: u32,
+    pub decay: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tiers {
+    pub high: f64,
+    pub medium: f64,
+    pub low: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    pub predatory_signs: Vec<String>,
+    pub predatory_min_intense: u32,
+    pub predatory_max_subjects: u32,
+    pub exploratory_min_subjects: u32,
+    pub exploratory_max_inbound_share: f64,
+}
+
+/// A matrix with where it came from and its hash.
+#[derive(Debug, Clone)]
+pub struct LoadedMatrix {
+    pub matrix: RiskMatrix,
+    /// `default` or the file path.
+    pub source: String,
+    /// SHA-256 of the TOML text.
+    pub sha256: String,
+}
+
+impl RiskMatrix {
+    /// The default matrix.
+    pub fn default_matrix() -> LoadedMatrix {
+        RiskMatrix::parse(DEFAULT_TOML, "default").expect("the shipped matrix is valid")
+    }
+
+    /// Reads a matrix from a TOML file.
+    pub fn load(path: &Path) -> Result<LoadedMatrix> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ApspError::NotFound {
+                what: "risk matrix",
+                path: path.to_path_buf(),
+            },
+            _ => ApspError::io(path, e),
+        })?;
+        RiskMatrix::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a matrix.
+    pub fn parse(text: &str, source: &str) -> Result<LoadedMatrix> {
+        let err = |message: String| ApspError::Matrix {
+            source_name: source.to_string(),
+            message,
+        };
+        let matrix: RiskMatrix = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        matrix.check().map_err(err)?;
+        Ok(LoadedMatrix {
+            matrix,
+            source: source.to_string(),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        })
+    }
+
+    /// The matrix as TOML (for saving an edited matrix).
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self).map_err(|e| ApspError::Matrix {
+            source_name: self.name.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        let s = &self.signals;
+        let weights = [
+            ("contact_volume", s.contact_volume.weight),
+            ("escalation", s.escalation.weight),
+            ("off_duty_contact", s.off_duty_contact.weight),
+            ("night_contact", s.night_contact.weight),
+            ("after_closure", s.after_closure.weight),
+            ("unanswered_persistence", s.unanswered_persistence.weight),
+            ("stop_near_home", s.stop_near_home.weight),
+            ("access_without_purpose", s.access_without_purpose.weight),
+            ("access_then_contact", s.access_then_contact.weight),
+            ("vulnerable_subject", s.vulnerable_subject.weight),
+            (
+                "vulnerable_subject.young_person_weight",
+                s.vulnerable_subject.young_person_weight,
+            ),
+            ("multiple_subjects", s.multiple_subjects.weight),
+            ("repeat_complaints", s.repeat_complaints.weight),
+        ];
+        for (name, w) in weights {
+            if !w.is_finite() || w < 0.0 {
+                return Err(format!(
+                    "signals.{name}.weight = {w}: a weight is a number >= 0"
+                ));
+            }
+        }
+        let unit = |name: &str, x: f64| {
+            if (0.0..=1.0).contains(&x) {
+                Ok(())
+            } else {
+                Err(format!("{name} = {x}: expected a share between 0 and 1"))
+            }
+        };
+        unit(
+            "signals.contact_volume.peer_quantile",
+            s.contact_volume.peer_quantile,
+        )?;
+        unit(
+            "signals.unanswered_persistence.max_inbound_share",
+            s.unanswered_persistence.max_inbound_share,
+        )?;
+        unit("officer.decay", self.officer.decay)?;
+        unit("analysis.no_record_factor", self.analysis.no_record_factor)?;
+        unit(
+            "style.exploratory_max_inbound_share",
+            self.style.exploratory_max_inbound_share,
+        )?;
+        if s.night_contact.start_hour > 23 || s.night_contact.end_hour > 23 {
+            return Err("signals.night_contact hours are 0-23".into());
+        }
+        if !(s.stop_near_home.radius_m > 0.0 && s.stop_near_home.radius_m <= 5_000.0) {
+            return Err(format!(
+                "signals.stop_near_home.radius_m = {}: expected metres in (0, 5000]",
+                s.stop_near_home.radius_m
+            ));
+        }
+        if self.analysis.window_days == 0 || s.contact_volume.window_days == 0 {
+            return Err("window_days must be at least 1".into());
+        }
+        if self.analysis.intensity_cap < 1.0 {
+            return Err("analysis.intensity_cap must be at least 1".into());
+        }
+        if !(self.tiers.high >= self.tiers.medium && self.tiers.medium >= self.tiers.low) {
+            return Err("tiers must satisfy high >= medium >= low".into());
+        }
+        for sign in &self.style.predatory_signs {
+            if !crate::signals::PAIR_SIGNALS.contains(&sign.as_str()) {
+                return Err(format!(
+                    "style.predatory_signs: {sign:?} is not a pair warning sign"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tier of a score.
+    pub fn tier(&self, score: f64) -> &'static str {
+        if score >= self.tiers.high {
+            "high"
+        } else if score >= self.tiers.medium {
+            "medium"
+        } else if score >= self.tiers.low {
+            "low"
+        } else {
+            "none"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_matrix_loads_and_round_trips() {
+        let m = RiskMatrix::default_matrix();
+        assert_eq!(m.source, "default");
+        assert_eq!(m.sha256.len(), 64);
+        let again = RiskMatrix::parse(&m.matrix.to_toml().unwrap(), "x").unwrap();
+        assert_eq!(again.matrix, m.matrix);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let bad = DEFAULT_TOML.replace("radius_m = 150.0", "radius_metres = 150.0");
+        let e = RiskMatrix::parse(&bad, "m.toml").unwrap_err().to_string();
+        assert!(e.contains("m.toml") && e.contains("radius_metres"), "{e}");
+        let bad = DEFAULT_TOML.replace("peer_quantile = 0.99", "peer_quantile = 99");
+        let e = RiskMatrix::parse(&bad, "m.toml").unwrap_err().to_string();
+        assert!(e.contains("peer_quantile"), "{e}");
+        let bad = DEFAULT_TOML.replace("weight = 3.0", "weight = -1.0");
+        assert!(RiskMatrix::parse(&bad, "m.toml").is_err());
+    }
+}

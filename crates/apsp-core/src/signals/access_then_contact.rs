@@ -1,0 +1,69 @@
+//! `access_then_contact` — the officer took the woman's number "from force systems"
+//! and messaged her three days later (seed s.5).
+//!
+//! Fired when the officer's first initiated contact with the subject (an outgoing
+//! contact that is not a reply to one of hers, or the first undeployed stop near her
+//! home) follows an unexplained access to her record within `max_days`. Value: the
+//! days between the access and that first contact.
+
+use super::{days, Finding, PairView, Status};
+use crate::link::{Ts, DAY, HOUR};
+
+pub fn evaluate(p: &PairView<'_>) -> Finding {
+    let m = &p.m.signals.access_then_contact;
+    if !p.linked.present.access_log || !p.linked.present.case_links {
+        return Finding::not_evaluated(
+            "access_then_contact",
+            p.window,
+            "no access_log or case_links table",
+        );
+    }
+    let first_contact = p
+        .contacts
+        .iter()
+        .find(|c| c.c.out && !c.reply && !c.explained());
+    let first_stop = p.near.iter().find(|s| !s.involved);
+    let first: Option<(Ts, super::Evidence)> = match (first_contact, first_stop) {
+        (Some(c), Some(s)) if s.s.at < c.c.at => Some((s.s.at, s.evidence("first visit"))),
+        (Some(c), _) => Some((c.c.at, c.evidence("first contact the officer initiated"))),
+        (None, Some(s)) => Some((s.s.at, s.evidence("first visit"))),
+        (None, None) => None,
+    };
+    let not = |note: &str| Finding {
+        signal: "access_then_contact",
+        value: 0.0,
+        threshold: m.max_days as f64,
+        window: p.window,
+        status: Status::NotFired,
+        intensity: 0.0,
+        note: note.to_string(),
+        evidence: Vec::new(),
+    };
+    let Some((t, contact_ev)) = first else {
+        return not("no contact initiated by the officer");
+    };
+    let access = p
+        .accesses
+        .iter()
+        .rfind(|a| a.unexplained() && a.a.at <= t && t - a.a.at <= days(m.max_days));
+    match access {
+        Some(a) => {
+            let gap = (t - a.a.at) as f64 / DAY as f64;
+            Finding {
+                signal: "access_then_contact",
+                value: (gap * 10.0).round() / 10.0,
+                threshold: m.max_days as f64,
+                window: p.window,
+                status: Status::Fired,
+                intensity: 1.0,
+                note: format!(
+                    "first initiated contact {:.1} days ({} h) after an unexplained access",
+                    gap,
+                    (t - a.a.at) / HOUR
+                ),
+                evidence: vec![a.evidence("unexplained access"), contact_ev],
+            }
+        }
+        None => not("no unexplained access in the days before the first initiated contact"),
+    }
+}

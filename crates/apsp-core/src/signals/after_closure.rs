@@ -1,0 +1,69 @@
+//! `after_closure` — "continued contact after investigation is complete" (seed s.7);
+//! the end of the officer's own involvement (a hand-over, s.27) counts as closure for
+//! them.
+//!
+//! Value: the officer's outgoing contacts, undeployed stops near the subject's home and
+//! record accesses more than `grace_days` after an involvement of the officer with the
+//! subject ended, and inside none of their involvements (plus grace). The subject's own
+//! calls and messages are not counted: a repeat caller ringing the officer she knows is
+//! her contact, not his. A pair with no case link has nothing to close: not fired,
+//! value 0.
+
+use super::{days, Evidence, Finding, PairView};
+use crate::link::Ts;
+
+pub fn evaluate(p: &PairView<'_>) -> Finding {
+    let m = &p.m.signals.after_closure;
+    if !p.linked.present.case_links {
+        return Finding::not_evaluated("after_closure", p.window, "no case_links table");
+    }
+    if p.involvements.is_empty() {
+        return Finding::count(
+            "after_closure",
+            0,
+            m.min_events,
+            p.window,
+            Vec::new(),
+            "no case link between officer and subject",
+        );
+    }
+    let grace = days(m.grace_days);
+    let after = |t: Ts| -> Option<&str> {
+        let inside = p
+            .involvements
+            .iter()
+            .any(|i| i.opened <= t && i.end.is_none_or(|e| t <= e + grace));
+        if inside {
+            return None;
+        }
+        p.involvements
+            .iter()
+            .filter(|i| i.end.is_some_and(|e| t > e + grace))
+            .map(|i| i.case_id.as_str())
+            .next_back()
+    };
+    let mut ev: Vec<Evidence> = Vec::new();
+    for c in &p.contacts {
+        if c.c.out {
+            if let Some(case) = after(c.c.at) {
+                ev.push(c.evidence(&format!("after involvement in {case} ended")));
+            }
+        }
+    }
+    for s in &p.near {
+        if let Some(case) = after(s.s.at) {
+            ev.push(s.evidence(&format!("after involvement in {case} ended")));
+        }
+    }
+    for a in &p.accesses {
+        if let Some(case) = after(a.a.at) {
+            ev.push(a.evidence(&format!("after involvement in {case} ended")));
+        }
+    }
+    ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));
+    let note = format!(
+        "events more than {} days after the officer's involvement ended",
+        m.grace_days
+    );
+    Finding::count("after_closure", ev.len(), m.min_events, p.window, ev, note)
+}

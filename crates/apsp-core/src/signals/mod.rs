@@ -1,0 +1,348 @@
+//! The twelve warning signs of `design/SIGNALS.md`, one module each, named by its id.
+//!
+//! A pair sign is a pure function of a [`PairView`] (one officer × one subject, their
+//! linked events inside the analysis window, and the risk matrix) returning a
+//! [`Finding`]: the measured value, the threshold, the window, a status — `fired`,
+//! `not_fired`, or `not_evaluated` when its inputs are absent (never conflated) — and the
+//! source rows behind it. Officer-level signs (`multiple_subjects`,
+//! `repeat_complaints`) read the officer's scored pairs and complaints.
+
+pub mod access_then_contact;
+pub mod access_without_purpose;
+pub mod after_closure;
+pub mod contact_volume;
+pub mod escalation;
+pub mod multiple_subjects;
+pub mod night_contact;
+pub mod off_duty_contact;
+pub mod repeat_complaints;
+pub mod stop_near_home;
+pub mod unanswered_persistence;
+pub mod vulnerable_subject;
+
+use crate::link::{Access, Contact, Involvement, Linked, Stop, Ts};
+use crate::score::matrix::RiskMatrix;
+
+/// Pair-level signs, in output order (the contribution columns of `pairs`).
+pub const PAIR_SIGNALS: [&str; 10] = [
+    "contact_volume",
+    "escalation",
+    "off_duty_contact",
+    "night_contact",
+    "after_closure",
+    "unanswered_persistence",
+    "stop_near_home",
+    "access_without_purpose",
+    "access_then_contact",
+    "vulnerable_subject",
+];
+
+/// Officer-level signs.
+pub const OFFICER_SIGNALS: [&str; 2] = ["multiple_subjects", "repeat_complaints"];
+
+/// Whether a sign was found, not found, or could not be looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Fired,
+    NotFired,
+    /// Its inputs are absent: "not looked at", never "no evidence".
+    NotEvaluated,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Fired => "fired",
+            Status::NotFired => "not_fired",
+            Status::NotEvaluated => "not_evaluated",
+        }
+    }
+}
+
+/// One source row behind a sign.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// `billing`, `stops`, `access_log`, `case_links`, `complaints`.
+    pub table: &'static str,
+    /// The row's id (`record_id`, `stop_id`, `event_id`, `case_id`, or `file:line`).
+    pub row_id: String,
+    pub at: Ts,
+    pub detail: String,
+}
+
+/// The result of one sign for one pair (or officer).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub signal: &'static str,
+    pub value: f64,
+    pub threshold: f64,
+    pub window: (Ts, Ts),
+    pub status: Status,
+    /// How far past its threshold the sign is (value / threshold for counts); the
+    /// contribution is weight × min(intensity, cap) when fired.
+    pub intensity: f64,
+    /// The basis of the threshold, why it was not evaluated, or further facts.
+    pub note: String,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Finding {
+    /// A sign that could not be looked for.
+    pub fn not_evaluated(
+        signal: &'static str,
+        window: (Ts, Ts),
+        why: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            signal,
+            value: 0.0,
+            threshold: 0.0,
+            window,
+            status: Status::NotEvaluated,
+            intensity: 0.0,
+            note: why.into(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// A count against a minimum: fired when `value >= threshold`.
+    pub fn count(
+        signal: &'static str,
+        value: usize,
+        threshold: u32,
+        window: (Ts, Ts),
+        evidence: Vec<Evidence>,
+        note: impl Into<String>,
+    ) -> Finding {
+        let threshold = threshold.max(1) as f64;
+        let v = value as f64;
+        let fired = v >= threshold;
+        Finding {
+            signal,
+            value: v,
+            threshold,
+            window,
+            status: if fired {
+                Status::Fired
+            } else {
+                Status::NotFired
+            },
+            intensity: v / threshold,
+            note: note.into(),
+            evidence: if fired { evidence } else { Vec::new() },
+        }
+    }
+
+    pub fn fired(&self) -> bool {
+        self.status == Status::Fired
+    }
+}
+
+/// A contact with the facts the signs need.
+#[derive(Debug, Clone, Copy)]
+pub struct ContactFact<'a> {
+    pub c: &'a Contact,
+    pub on_duty: bool,
+    pub involved: bool,
+    /// An outgoing contact within `reply_hours` of an incoming one from the subject.
+    pub reply: bool,
+}
+
+impl ContactFact<'_> {
+    /// On shift while involved with the subject: the job, not a sign.
+    pub fn explained(&self) -> bool {
+        self.on_duty && self.involved
+    }
+
+    /// Engaged contact the job does not explain.
+    pub fn unexplained(&self) -> bool {
+        self.c.engaged() && !self.explained()
+    }
+
+    /// The officer's own contact (outgoing) that the job does not explain. The
+    /// subject's calls and messages are hers: "direction matters" (a member of the
+    /// public pursuing an officer, or a repeat caller, is not the officer's pursuit).
+    pub fn pursued(&self) -> bool {
+        self.c.out && !self.explained()
+    }
+
+    pub fn evidence(&self, why: &str) -> Evidence {
+        let c = self.c;
+        let what = match (c.out, c.call) {
+            (true, true) => format!("outgoing call, {} s", c.duration.unwrap_or(0)),
+            (false, true) => format!("incoming call, {} s", c.duration.unwrap_or(0)),
+            (true, false) => "outgoing message".to_string(),
+            (false, false) => "incoming message".to_string(),
+        };
+        let duty = if self.on_duty { "on duty" } else { "off duty" };
+        let inv = if self.involved {
+            "involved"
+        } else {
+            "not involved"
+        };
+        Evidence {
+            table: "billing",
+            row_id: c.record_id.clone(),
+            at: c.at,
+            detail: format!(
+                "{what}; {duty}; {inv}{}",
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {why}")
+                }
+            ),
+        }
+    }
+}
+
+/// A stop of the officer near the subject's home that nothing explains: no deployment
+/// of the officer within the radius covers it, and it is not at a common place (see
+/// `link::geo`).
+#[derive(Debug, Clone, Copy)]
+pub struct NearStop<'a> {
+    pub s: &'a Stop,
+    pub metres: f64,
+    pub involved: bool,
+    pub on_duty: bool,
+    /// Distinct officers who stopped within the radius of this stop in the window.
+    pub place_officers: u32,
+}
+
+impl NearStop<'_> {
+    pub fn evidence(&self, why: &str) -> Evidence {
+        let mins = (self.s.until - self.s.at) / crate::link::MINUTE;
+        Evidence {
+            table: "stops",
+            row_id: self.s.stop_id.clone(),
+            at: self.s.at,
+            detail: format!(
+                "stop {:.0} m from the subject's home, {mins} min; not deployed; {}; {}{}{}",
+                self.metres,
+                if self.on_duty { "on duty" } else { "off duty" },
+                if self.involved {
+                    "involved"
+                } else {
+                    "not involved"
+                },
+                if self.s.by_assignment {
+                    "; officer from vehicle assignment"
+                } else {
+                    ""
+                },
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {why}")
+                }
+            ),
+        }
+    }
+}
+
+/// A record access with the facts the signs need.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessFact<'a> {
+    pub a: &'a Access,
+    pub involved: bool,
+    /// The purpose reference names a case the officer was involved in at the time.
+    pub purpose_ok: bool,
+}
+
+impl AccessFact<'_> {
+    /// Neither involved nor a valid purpose reference.
+    pub fn unexplained(&self) -> bool {
+        !self.involved && !self.purpose_ok
+    }
+
+    pub fn evidence(&self, why: &str) -> Evidence {
+        let a = self.a;
+        Evidence {
+            table: "access_log",
+            row_id: a.event_id.clone(),
+            at: a.at,
+            detail: format!(
+                "{} access; purpose {}; {}{}",
+                a.system.as_deref().unwrap_or("system"),
+                match (&a.purpose, self.purpose_ok) {
+                    (None, _) => "blank".to_string(),
+                    (Some(p), true) => format!("{p} (his case)"),
+                    (Some(p), false) => format!("{p} (not a case of his at the time)"),
+                },
+                if self.involved {
+                    "involved"
+                } else {
+                    "not involved"
+                },
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {why}")
+                }
+            ),
+        }
+    }
+}
+
+/// What a pair sign sees: one officer and one subject, their events in the window.
+pub struct PairView<'a> {
+    pub linked: &'a Linked,
+    pub m: &'a RiskMatrix,
+    pub officer: u32,
+    pub subject: u32,
+    /// (start, end] of the analysis window.
+    pub window: (Ts, Ts),
+    pub contacts: Vec<ContactFact<'a>>,
+    pub near: Vec<NearStop<'a>>,
+    pub accesses: Vec<AccessFact<'a>>,
+    pub involvements: &'a [Involvement],
+}
+
+impl PairView<'_> {
+    /// The pair's subject is a known person with a home address.
+    pub fn home(&self) -> Option<(f64, f64)> {
+        self.linked.subjects[self.subject as usize]
+            .person
+            .as_ref()
+            .and_then(|p| p.home)
+    }
+
+    /// Share of the pair's contacts that came from the subject.
+    pub fn inbound_share(&self) -> f64 {
+        if self.contacts.is_empty() {
+            return 0.0;
+        }
+        self.contacts.iter().filter(|c| !c.c.out).count() as f64 / self.contacts.len() as f64
+    }
+
+    /// The officer has a roster in the window (without one, on/off duty is unknown).
+    pub fn rostered(&self) -> bool {
+        let s = &self.linked.shifts[self.officer as usize];
+        self.linked.present.shifts
+            && s.iter()
+                .any(|(a, b)| *b > self.window.0 && *a <= self.window.1)
+    }
+}
+
+/// Evaluates every pair sign but `vulnerable_subject` (which needs the others).
+pub fn evaluate_pair(
+    p: &PairView<'_>,
+    volume_threshold: &contact_volume::Threshold,
+) -> Vec<Finding> {
+    vec![
+        contact_volume::evaluate(p, volume_threshold),
+        escalation::evaluate(p),
+        off_duty_contact::evaluate(p),
+        night_contact::evaluate(p),
+        after_closure::evaluate(p),
+        unanswered_persistence::evaluate(p),
+        stop_near_home::evaluate(p),
+        access_without_purpose::evaluate(p),
+        access_then_contact::evaluate(p),
+    ]
+}
+
+/// Days as microseconds.
+pub(crate) fn days(d: u32) -> Ts {
+    d as Ts * crate::link::DAY
+}

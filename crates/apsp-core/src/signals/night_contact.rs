@@ -1,0 +1,41 @@
+//! `night_contact` — "unexpected visits or welfare checks at all times of the day"
+//! (force guidance); visits "during afternoon or evening shifts" (seed s.9).
+//!
+//! Value: engaged contacts and undeployed stops near the subject's home between
+//! `start_hour` and `end_hour` local time, except those made on shift while involved
+//! with the subject (night-shift work on an open case is normal).
+
+use super::{Finding, PairView};
+
+pub fn evaluate(p: &PairView<'_>) -> Finding {
+    let m = &p.m.signals.night_contact;
+    if !p.linked.present.billing && !p.linked.present.stops {
+        return Finding::not_evaluated("night_contact", p.window, "no billing or stops table");
+    }
+    let night = |t| {
+        let h = p.linked.local_hour(t);
+        if m.start_hour > m.end_hour {
+            h >= m.start_hour || h < m.end_hour
+        } else {
+            h >= m.start_hour && h < m.end_hour
+        }
+    };
+    let mut ev: Vec<_> = p
+        .contacts
+        .iter()
+        .filter(|c| c.c.engaged() && !c.explained() && night(c.c.at))
+        .map(|c| c.evidence("at night"))
+        .collect();
+    ev.extend(
+        p.near
+            .iter()
+            .filter(|s| !(s.on_duty && s.involved) && night(s.s.at))
+            .map(|s| s.evidence("at night")),
+    );
+    ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));
+    let note = format!(
+        "contacts and visits {:02}:00-{:02}:00 local, not on shift while involved",
+        m.start_hour, m.end_hour
+    );
+    Finding::count("night_contact", ev.len(), m.min_events, p.window, ev, note)
+}

@@ -1,0 +1,35 @@
+//! `stop_near_home` — "vehicle ... stopped on four occasions in the vicinity of the
+//! woman's home" (seed s.9); "MDT GPS ... in the vicinity of the woman's address on
+//! several occasions ... not deployed to this area" (seed s.27).
+//!
+//! Value: the officer's stops within `radius_m` of the subject's home that no
+//! deployment of theirs within the radius explains, made when they were not involved
+//! with the subject, and not at a place where at least `common_place_officers`
+//! distinct officers stop (a stop where every officer stops explains itself).
+
+use super::{Finding, PairView};
+
+pub fn evaluate(p: &PairView<'_>) -> Finding {
+    let m = &p.m.signals.stop_near_home;
+    if !p.linked.present.stops {
+        return Finding::not_evaluated("stop_near_home", p.window, "no stops table");
+    }
+    if p.home().is_none() {
+        return Finding::not_evaluated(
+            "stop_near_home",
+            p.window,
+            "no home address for the subject",
+        );
+    }
+    let ev: Vec<_> = p
+        .near
+        .iter()
+        .filter(|s| !s.involved && s.place_officers < m.common_place_officers)
+        .map(|s| s.evidence(""))
+        .collect();
+    let note = format!(
+        "undeployed stops within {:.0} m of the home, not involved, not at a place {} or more officers stop",
+        m.radius_m, m.common_place_officers
+    );
+    Finding::count("stop_near_home", ev.len(), m.min_stops, p.window, ev, note)
+}

@@ -1,0 +1,49 @@
+//! `unanswered_persistence` — "38 calls ... 30 of these calls were less than five
+//! seconds", "no calls registered from the woman's number" (seed s.9).
+//!
+//! Value: outgoing calls of at most `short_seconds` to the subject; fired at
+//! `min_short_calls` when the subject's share of the pair's contacts is at most
+//! `max_inbound_share` (persistence, not an exchange).
+
+use super::{Finding, PairView, Status};
+
+pub fn evaluate(p: &PairView<'_>) -> Finding {
+    let m = &p.m.signals.unanswered_persistence;
+    if !p.linked.present.billing {
+        return Finding::not_evaluated("unanswered_persistence", p.window, "no billing table");
+    }
+    let short: Vec<_> = p
+        .contacts
+        .iter()
+        .filter(|c| c.c.out && c.c.short_call(m.short_seconds))
+        .collect();
+    let share = p.inbound_share();
+    let n = short.len();
+    let fired = n as u32 >= m.min_short_calls && share <= m.max_inbound_share;
+    Finding {
+        signal: "unanswered_persistence",
+        value: n as f64,
+        threshold: m.min_short_calls as f64,
+        window: p.window,
+        status: if fired {
+            Status::Fired
+        } else {
+            Status::NotFired
+        },
+        intensity: n as f64 / m.min_short_calls.max(1) as f64,
+        note: format!(
+            "outgoing calls of <= {} s; the subject's share of contacts {:.0}% (at most {:.0}%)",
+            m.short_seconds,
+            share * 100.0,
+            m.max_inbound_share * 100.0
+        ),
+        evidence: if fired {
+            short
+                .iter()
+                .map(|c| c.evidence("short outgoing call"))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}

@@ -1,0 +1,661 @@
+//! Hand-worked cases, one or more per warning sign: tiny datasets whose expected
+//! value, status and evidence rows were worked out by hand (see each comment), with the
+//! boundary just inside and just outside each threshold, window and radius, and the
+//! `not_evaluated` case. Times are in January (GMT = UTC) unless the test is about
+//! local time.
+
+use std::collections::BTreeMap;
+
+use apsp_core::ingest::IngestOptions;
+use apsp_core::score::{score, RiskMatrix, ScoreOptions, Scored};
+use apsp_core::signals::{Finding, Status};
+
+/// A dataset under construction: table name → CSV lines (header first).
+struct Data(BTreeMap<&'static str, Vec<String>>);
+
+const HOME: (f64, f64) = (52.950000, -1.150000);
+
+impl Data {
+    /// Officer O1 (PC) with peers O2..O6, devices, O1's shifts 08:00-16:00 on
+    /// 5-30 January 2026, persons P1 (domestic_abuse, home HOME), P2 (born 2012: a child),
+    /// P3 (no flags), their numbers, and case C1: P1 with O1 from 5 Jan 09:00 to
+    /// 10 Jan 12:00.
+    fn base() -> Data {
+        let mut d = BTreeMap::new();
+        let mut officers = vec!["officer_id,role,unit".to_string()];
+        let mut devices = vec!["device_number,officer_id".to_string()];
+        for i in 1..=6 {
+            officers.push(format!("O{i},PC,A"));
+            devices.push(format!("0770090000{i},O{i}"));
+        }
+        d.insert("officers", officers);
+        d.insert("devices", devices);
+        let mut shifts = vec!["officer_id,start,end".to_string()];
+        for day in 5..=30 {
+            shifts.push(format!(
+                "O1,2026-01-{day:02}T08:00:00,2026-01-{day:02}T16:00:00"
+            ));
+        }
+        d.insert("shifts", shifts);
+        d.insert(
+            "persons",
+            vec![
+                "person_id,date_of_birth,vulnerabilities,address_lat,address_lon".into(),
+                format!("P1,1990-01-01,domestic_abuse,{},{}", HOME.0, HOME.1),
+                "P2,2012-06-01,,53.000000,-1.200000".into(),
+                "P3,1980-01-01,,53.050000,-1.250000".into(),
+            ],
+        );
+        d.insert(
+            "person_numbers",
+            vec![
+                "person_id,number".into(),
+                "P1,07900000001".into(),
+                "P2,07900000002".into(),
+                "P3,07900000003".into(),
+            ],
+        );
+        d.insert(
+            "case_links",
+            vec![
+                "case_id,person_id,person_role,officer_id,opened_at,closed_at,officer_until,category".into(),
+                "C1,P1,victim,O1,2026-01-05T09:00:00,2026-01-10T12:00:00,,domestic_abuse".into(),
+            ],
+        );
+        d.insert(
+            "billing",
+            vec![
+                "record_id,device_number,other_number,direction,kind,started_at,duration_s".into(),
+            ],
+        );
+        d.insert(
+            "stops",
+            vec!["stop_id,vehicle_id,officer_id,lat,lon,arrived_at,departed_at".into()],
+        );
+        d.insert(
+            "deployments",
+            vec!["incident_id,officer_id,lat,lon,start,end".into()],
+        );
+        d.insert(
+            "access_log",
+            vec![
+                "event_id,officer_id,at,system,action,person_id,subject_number,purpose_ref".into(),
+            ],
+        );
+        d.insert("complaints", vec!["officer_id,received_at,category".into()]);
+        Data(d)
+    }
+
+    fn add(&mut self, table: &'static str, row: impl Into<String>) -> &mut Self {
+        self.0.get_mut(table).expect("table").push(row.into());
+        self
+    }
+
+    fn drop_table(&mut self, table: &'static str) -> &mut Self {
+        self.0.remove(table);
+        self
+    }
+
+    /// A billing row from O1's device to person `p` (1-3) or a raw number.
+    fn bill(
+        &mut self,
+        id: &str,
+        other: &str,
+        dir: &str,
+        kind: &str,
+        at: &str,
+        dur: Option<i64>,
+    ) -> &mut Self {
+        let other = match other {
+            "P1" => "07900000001",
+            "P2" => "07900000002",
+            "P3" => "07900000003",
+            x => x,
+        };
+        let dur = dur.map(|d| d.to_string()).unwrap_or_default();
+        self.add(
+            "billing",
+            format!("{id},07700900001,{other},{dir},{kind},{at},{dur}"),
+        )
+    }
+
+    fn score(&self) -> Scored {
+        self.score_with(&RiskMatrix::default_matrix(), ScoreOptions::default())
+    }
+
+    fn score_with(&self, m: &apsp_core::score::LoadedMatrix, opts: ScoreOptions) -> Scored {
+        // APSP_KEEP=DIR keeps the last dataset written, to look at by hand.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = match std::env::var("APSP_KEEP") {
+            Ok(p) => std::path::PathBuf::from(p),
+            Err(_) => tmp.path().to_path_buf(),
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        for (t, lines) in &self.0 {
+            std::fs::write(dir.join(format!("{t}.csv")), lines.join("\n") + "\n").unwrap();
+        }
+        let ds = apsp_core::read_dataset(&dir, &IngestOptions::default()).unwrap();
+        assert_eq!(ds.quarantined(), 0, "{}", ds.quarantine);
+        let opts = ScoreOptions {
+            keep_all_findings: true,
+            ..opts
+        };
+        score(&ds, m, &opts).unwrap()
+    }
+}
+
+/// Reference time 31 Jan 2026 23:00 UTC, window one year back.
+fn at_end_of_january() -> ScoreOptions {
+    ScoreOptions {
+        reference_time: Some(utc("2026-01-31T23:00:00")),
+        ..ScoreOptions::default()
+    }
+}
+
+fn utc(s: &str) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+        .unwrap()
+        .and_utc()
+        .timestamp_micros()
+}
+
+/// The finding of `signal` for O1 × `subject`.
+fn finding<'a>(s: &'a Scored, subject: &str, signal: &str) -> &'a Finding {
+    let o = s.linked.officer_index["O1"];
+    let sub = s.linked.subject_index[subject];
+    let p = s
+        .pairs
+        .iter()
+        .find(|p| p.officer == o && p.subject == sub)
+        .unwrap_or_else(|| panic!("no pair O1 x {subject}"));
+    assert!(
+        !p.findings.is_empty(),
+        "pair O1 x {subject} has score 0 (no findings kept)"
+    );
+    p.findings.iter().find(|f| f.signal == signal).unwrap()
+}
+
+/// The pair's score (0 when it has none).
+fn pair_score(s: &Scored, subject: &str) -> f64 {
+    let o = s.linked.officer_index["O1"];
+    let sub = s.linked.subject_index[subject];
+    s.pairs
+        .iter()
+        .find(|p| p.officer == o && p.subject == sub)
+        .map(|p| p.score)
+        .unwrap_or(0.0)
+}
+
+fn rows(f: &Finding) -> Vec<&str> {
+    f.evidence.iter().map(|e| e.row_id.as_str()).collect()
+}
+
+/// Evening texts (off duty: shifts end at 16:00), one a day from 5 January.
+fn texts(d: &mut Data, n: usize, subject: &str) {
+    for i in 0..n {
+        d.bill(
+            &format!("T{subject}{i:02}"),
+            subject,
+            "out",
+            "sms",
+            &format!("2026-01-{:02}T19:00:00", i + 5),
+            None,
+        );
+    }
+}
+
+#[test]
+fn contact_volume_counts_unexplained_outgoing_contact_against_peers() {
+    // 10 evening texts to P3: peers have no contact (p99 = 0), so the threshold is the
+    // minimum, 10: fired, value 10, the ten texts as evidence.
+    let mut d = Data::base();
+    texts(&mut d, 10, "P3");
+    let s = d.score();
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!(
+        (f.value, f.threshold, f.status),
+        (10.0, 10.0, Status::Fired)
+    );
+    assert_eq!(rows(f).len(), 10);
+    assert!(f.note.contains("6 officers of role PC"), "{}", f.note);
+    // Nine: one short.
+    let mut d = Data::base();
+    texts(&mut d, 9, "P3");
+    d.bill("X1", "P3", "in", "sms", "2026-01-20T19:00:00", None); // hers: not counted
+    let s = d.score();
+    assert!(pair_score(&s, "P3") > 0.0); // off-duty texts still fire
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!((f.value, f.status), (9.0, Status::NotFired));
+}
+
+#[test]
+fn contact_volume_window_is_ninety_days_exactly() {
+    // Ten texts where the tenth is exactly 90 days after the first: the busiest 90-day
+    // window holds 9 (a window is [t, t + 90 d)).
+    let mut d = Data::base();
+    for i in 0..9 {
+        d.bill(
+            &format!("T{i}"),
+            "P3",
+            "out",
+            "sms",
+            &format!("2025-11-{:02}T19:00:00", i + 1),
+            None,
+        );
+    }
+    // 1 Nov 2025 19:00 + 90 days = 30 Jan 2026 19:00.
+    d.bill("T9", "P3", "out", "sms", "2026-01-30T19:00:00", None);
+    let f_out = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    assert_eq!(finding(&f_out, "P3", "contact_volume").value, 9.0);
+    // One minute earlier, it is inside.
+    d.0.get_mut("billing").unwrap().pop();
+    d.bill("T9", "P3", "out", "sms", "2026-01-30T18:59:00", None);
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!((f.value, f.status), (10.0, Status::Fired));
+}
+
+#[test]
+fn contact_on_shift_while_involved_is_the_job() {
+    // Twelve on-shift calls to P1 while C1 is open (5-10 Jan, 10:00-15:00): explained,
+    // so contact_volume counts none, and nothing else fires: the pair scores 0.
+    let mut d = Data::base();
+    for i in 0..12 {
+        let day = 5 + i / 3;
+        d.bill(
+            &format!("J{i}"),
+            "P1",
+            "out",
+            "call",
+            &format!("2026-01-{day:02}T{:02}:00:00", 10 + i % 3 * 2),
+            Some(120),
+        );
+    }
+    let s = d.score();
+    assert_eq!(pair_score(&s, "P1"), 0.0);
+}
+
+#[test]
+fn escalation_fires_on_a_burst_or_on_growth() {
+    // 15 evening texts on 5-19 Jan: 5 Jan 19:00 + 14 d = 19 Jan 19:00, so the text on
+    // the 19th is outside: burst 14, not fired by the burst; weekly counts 7, 7, 1: no
+    // growth. Not fired.
+    let mut d = Data::base();
+    texts(&mut d, 15, "P3");
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!((f.value, f.status), (14.0, Status::NotFired));
+    // One more text on the 14th (23:00) makes the burst 15: fired.
+    d.bill("T99", "P3", "out", "sms", "2026-01-14T23:00:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!((f.value, f.status), (15.0, Status::Fired));
+    // Growth: 2 texts in week 0, 6 in week 1 (3.0x, and at least 6): fired, with the
+    // two weeks' 8 texts as evidence.
+    let mut d = Data::base();
+    for (i, day) in [1, 3, 8, 9, 10, 11, 12, 13].iter().enumerate() {
+        d.bill(
+            &format!("G{i}"),
+            "P3",
+            "out",
+            "sms",
+            &format!("2026-01-{day:02}T19:00:00"),
+            None,
+        );
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(f.status, Status::Fired);
+    assert_eq!(f.value, 8.0); // all 8 are within 14 days, below the burst minimum
+    assert!(f.note.contains("3.0x"), "{}", f.note);
+    assert_eq!(rows(f).len(), 8);
+}
+
+#[test]
+fn off_duty_contact_and_its_shift_boundaries() {
+    // Shifts are 08:00-16:00. Contacts at 16:00 (end of shift: on duty), 16:01, 07:59,
+    // 20:00 (off duty): value 3, fired.
+    let mut d = Data::base();
+    d.bill("A", "P3", "out", "call", "2026-01-20T16:00:00", Some(60))
+        .bill("B", "P3", "out", "call", "2026-01-20T16:01:00", Some(60))
+        .bill("C", "P3", "out", "call", "2026-01-21T07:59:00", Some(60))
+        .bill("D", "P3", "out", "sms", "2026-01-21T20:00:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.threshold, f.status), (3.0, 3.0, Status::Fired));
+    assert_eq!(rows(f), vec!["B", "C", "D"]);
+    // Without a roster the sign is not evaluated (never "not fired").
+    d.drop_table("shifts");
+    let s = d.score();
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!(f.status, Status::NotEvaluated);
+}
+
+#[test]
+fn night_contact_is_22_to_06_local_time() {
+    // Local time: in July (BST) 22:00 local is 21:00 UTC. Contacts at 21:59 local
+    // (not night), 22:00, 05:59 (night), 06:00 (not): value 2, not fired; one more at
+    // 23:30: 3, fired.
+    let mut d = Data::base();
+    d.bill("A", "P3", "out", "sms", "2026-07-01T21:59:00", None)
+        .bill("B", "P3", "out", "sms", "2026-07-01T22:00:00", None)
+        .bill("C", "P3", "out", "sms", "2026-07-02T05:59:00", None)
+        .bill("D", "P3", "out", "sms", "2026-07-02T06:00:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "night_contact");
+    assert_eq!((f.value, f.status), (2.0, Status::NotFired));
+    d.bill("E", "P3", "out", "sms", "2026-07-02T23:30:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "night_contact");
+    assert_eq!((f.value, f.status), (3.0, Status::Fired));
+    assert_eq!(rows(f), vec!["B", "C", "E"]);
+}
+
+#[test]
+fn after_closure_counts_the_officer_s_events_after_the_grace() {
+    // C1 closed 10 Jan 12:00; grace 7 days: an outgoing call at 17 Jan 12:00 is inside
+    // the grace, 12:01 is after; her incoming call after closure is hers, not counted.
+    let mut d = Data::base();
+    d.bill("A", "P1", "out", "call", "2026-01-17T12:00:00", Some(60))
+        .bill("B", "P1", "in", "call", "2026-01-20T12:00:00", Some(600));
+    let s = d.score();
+    assert_eq!(pair_score(&s, "P1"), 0.0);
+    d.bill("C", "P1", "out", "call", "2026-01-17T12:01:00", Some(60));
+    let s = d.score();
+    let f = finding(&s, "P1", "after_closure");
+    assert_eq!((f.value, f.status), (1.0, Status::Fired));
+    assert_eq!(rows(f), vec!["C"]);
+    // The contribution: weight 1.0 x 1; P1 is vulnerable: +50 % = 1.5 in all.
+    assert!((pair_score(&s, "P1") - 1.5).abs() < 1e-9);
+    // officer_until ends the involvement earlier (a hand-over).
+    let mut d = Data::base();
+    d.0.get_mut("case_links").unwrap()[1] =
+        "C1,P1,victim,O1,2026-01-05T09:00:00,2026-01-30T12:00:00,2026-01-06T09:00:00,domestic_abuse".into();
+    d.bill("A", "P1", "out", "sms", "2026-01-13T09:01:00", None);
+    let s = d.score();
+    assert_eq!(finding(&s, "P1", "after_closure").value, 1.0);
+    // Without case links: not evaluated.
+    d.drop_table("case_links");
+    let s = d.score();
+    assert_eq!(
+        finding(&s, "P1", "after_closure").status,
+        Status::NotEvaluated
+    );
+}
+
+#[test]
+fn unanswered_persistence_needs_ten_short_calls_and_little_reply() {
+    // Ten outgoing calls of 0-5 s (5 s counts), one of 6 s (not short), one incoming
+    // text: the subject's share is 1 / 12 = 8.3 % <= 10 %: fired, value 10.
+    let mut d = Data::base();
+    for i in 0..10 {
+        d.bill(
+            &format!("S{i}"),
+            "P3",
+            "out",
+            "call",
+            &format!("2026-01-{:02}T10:30:00", i + 11),
+            Some((i % 6) as i64),
+        );
+    }
+    d.bill("L", "P3", "out", "call", "2026-01-25T10:30:00", Some(6))
+        .bill("R", "P3", "in", "sms", "2026-01-26T10:30:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "unanswered_persistence");
+    assert_eq!((f.value, f.status), (10.0, Status::Fired));
+    assert_eq!(rows(f).len(), 10);
+    // A second reply: 2 / 13 = 15 % > 10 %: not fired.
+    d.bill("R2", "P3", "in", "sms", "2026-01-27T10:30:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "unanswered_persistence");
+    assert_eq!((f.value, f.status), (10.0, Status::NotFired));
+}
+
+/// A point `m` metres due north of HOME (haversine with the engine's earth radius).
+fn north(m: f64) -> (f64, f64) {
+    (HOME.0 + (m / 6_371_008.8).to_degrees(), HOME.1)
+}
+
+fn stop(d: &mut Data, id: &str, p: (f64, f64), from: &str, to: &str) {
+    d.add(
+        "stops",
+        format!("{id},V1,O1,{:.7},{:.7},{from},{to}", p.0, p.1),
+    );
+}
+
+#[test]
+fn stop_near_home_radius_deployments_and_involvement() {
+    // Stops of O1 at 149 m (inside), 151 m (outside), 100 m during a deployment of his
+    // within 150 m (explained), 120 m while C1 is open (involved), and 140 m after
+    // closure: value 2 (149 m and 140 m), fired.
+    let mut d = Data::base();
+    stop(
+        &mut d,
+        "S149",
+        north(149.0),
+        "2026-01-20T10:00:00",
+        "2026-01-20T10:30:00",
+    );
+    stop(
+        &mut d,
+        "S151",
+        north(151.0),
+        "2026-01-21T10:00:00",
+        "2026-01-21T10:30:00",
+    );
+    stop(
+        &mut d,
+        "SDEP",
+        north(100.0),
+        "2026-01-22T10:00:00",
+        "2026-01-22T10:30:00",
+    );
+    d.add(
+        "deployments",
+        format!(
+            "INC1,O1,{:.7},{:.7},2026-01-22T09:50:00,2026-01-22T11:00:00",
+            north(50.0).0,
+            HOME.1
+        ),
+    );
+    stop(
+        &mut d,
+        "SINV",
+        north(120.0),
+        "2026-01-07T10:00:00",
+        "2026-01-07T10:30:00",
+    );
+    stop(
+        &mut d,
+        "S140",
+        north(140.0),
+        "2026-01-23T19:00:00",
+        "2026-01-23T19:30:00",
+    );
+    let s = d.score();
+    let f = finding(&s, "P1", "stop_near_home");
+    assert_eq!((f.value, f.threshold, f.status), (2.0, 2.0, Status::Fired));
+    assert_eq!(rows(f), vec!["S149", "S140"]);
+    // A subject without an address: not evaluated.
+    let mut d = Data::base();
+    d.0.get_mut("persons").unwrap()[1] = "P1,1990-01-01,domestic_abuse,,".into();
+    d.bill("A", "P1", "out", "sms", "2026-01-25T20:00:00", None);
+    let s = d.score();
+    assert_eq!(
+        finding(&s, "P1", "stop_near_home").status,
+        Status::NotEvaluated
+    );
+}
+
+#[test]
+fn access_without_purpose_and_its_exceptions() {
+    // O1 looks up P2 (no case of his): unexplained. P1 during C1: involved. P3 citing
+    // C1 at a time he is involved in C1: a valid purpose. P3 citing C1 after C1 closed:
+    // unexplained. P2 citing another officer's case: unexplained. Values: P2 2, P3 1.
+    let mut d = Data::base();
+    d.add("case_links", "C2,P2,victim,O2,2026-01-01T09:00:00,,,theft");
+    d.add("access_log", "E1,O1,2026-01-20T10:00:00,PNC,search,P2,,")
+        .add("access_log", "E2,O1,2026-01-06T10:00:00,RMS,view,P1,,")
+        .add("access_log", "E3,O1,2026-01-07T10:00:00,RMS,view,P3,,C1")
+        .add("access_log", "E4,O1,2026-01-21T10:00:00,RMS,view,P3,,C1")
+        .add("access_log", "E5,O1,2026-01-22T10:00:00,RMS,view,P2,,C2");
+    let s = d.score();
+    let f = finding(&s, "P2", "access_without_purpose");
+    assert_eq!((f.value, f.status), (2.0, Status::Fired));
+    assert_eq!(rows(f), vec!["E1", "E5"]);
+    let f = finding(&s, "P3", "access_without_purpose");
+    assert_eq!((f.value, f.status), (1.0, Status::Fired));
+    assert_eq!(rows(f), vec!["E4"]);
+    assert_eq!(pair_score(&s, "P1"), 0.0);
+}
+
+#[test]
+fn access_then_contact_within_fourteen_days() {
+    // Unexplained look-up of P3 on 1 Jan 10:00; his first own contact on 15 Jan 10:00
+    // is exactly 14 days later: fired, value 14.
+    let mut d = Data::base();
+    d.add("access_log", "E1,O1,2026-01-01T10:00:00,RMS,view,P3,,")
+        .bill("A", "P3", "out", "sms", "2026-01-15T10:00:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "access_then_contact");
+    assert_eq!(
+        (f.value, f.threshold, f.status),
+        (14.0, 14.0, Status::Fired)
+    );
+    assert_eq!(rows(f), vec!["E1", "A"]);
+    // One minute later: outside.
+    let mut d = Data::base();
+    d.add("access_log", "E1,O1,2026-01-01T10:00:00,RMS,view,P3,,")
+        .bill("A", "P3", "out", "sms", "2026-01-15T10:01:00", None);
+    let s = d.score();
+    assert_eq!(
+        finding(&s, "P3", "access_then_contact").status,
+        Status::NotFired
+    );
+    // A reply to her call within 24 h is not his initiative (case study 1's desk).
+    let mut d = Data::base();
+    d.bill("IN", "P3", "in", "call", "2026-01-02T09:00:00", Some(300))
+        .add("access_log", "E1,O1,2026-01-02T09:02:00,RMS,view,P3,,")
+        .bill(
+            "BACK",
+            "P3",
+            "out",
+            "call",
+            "2026-01-02T15:00:00",
+            Some(120),
+        );
+    let s = d.score();
+    assert_eq!(
+        finding(&s, "P3", "access_then_contact").status,
+        Status::NotFired
+    );
+    // Without the audit log: not evaluated.
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    d.drop_table("access_log");
+    let s = d.score();
+    assert_eq!(
+        finding(&s, "P3", "access_then_contact").status,
+        Status::NotEvaluated
+    );
+}
+
+#[test]
+fn vulnerable_subject_aggravates_only_what_else_fired() {
+    // Three evening texts: off_duty_contact fires (1.5 x 1 = 1.5).
+    // P3 (no flags): score 1.5. P1 (domestic_abuse): + 50 % = 2.25. P2 (14, a young
+    // person): + 100 % = 3.0.
+    for (p, want, value) in [("P3", 1.5, 0.0), ("P1", 2.25, 1.0), ("P2", 3.0, 2.0)] {
+        let mut d = Data::base();
+        texts(&mut d, 3, p);
+        let s = d.score();
+        assert!(
+            (pair_score(&s, p) - want).abs() < 1e-9,
+            "{p}: {}",
+            pair_score(&s, p)
+        );
+        assert_eq!(finding(&s, p, "vulnerable_subject").value, value);
+    }
+    // Flagged but nothing else fired (an on-shift text during her case): no weight.
+    let mut d = Data::base();
+    d.bill("A", "P1", "out", "sms", "2026-01-06T10:00:00", None);
+    let s = d.score();
+    assert_eq!(pair_score(&s, "P1"), 0.0);
+    let f = finding(&s, "P1", "vulnerable_subject");
+    assert_eq!((f.value, f.status), (1.0, Status::NotFired));
+}
+
+#[test]
+fn a_number_in_no_record_weighs_less() {
+    // The same three evening texts to a number in no record: 1.5 x no_record_factor
+    // (0.1) = 0.15; vulnerable_subject is not evaluated (nothing known of them).
+    let mut d = Data::base();
+    texts(&mut d, 3, "07512345678");
+    let s = d.score();
+    let o = s.linked.officer_index["O1"];
+    let p = s.pairs.iter().find(|p| p.officer == o).unwrap();
+    assert_eq!(s.linked.subjects[p.subject as usize].id, "+447512345678");
+    assert!((p.score - 0.15).abs() < 1e-9, "{}", p.score);
+    let v = p
+        .findings
+        .iter()
+        .find(|f| f.signal == "vulnerable_subject")
+        .unwrap();
+    assert_eq!(v.status, Status::NotEvaluated);
+}
+
+#[test]
+fn officer_level_multiple_subjects_and_repeat_complaints() {
+    // Twelve evening texts each to P2 and P3 (contact_volume 3 x 1.2, off_duty 1.5 x 3,
+    // night 0): P3 8.1, P2 16.2 (a child, + 100 %): two subjects over 5.0: fired.
+    let mut d = Data::base();
+    texts(&mut d, 12, "P2");
+    texts(&mut d, 12, "P3");
+    // Complaints: 3 within 365 days (12 Jan 2025 to 10 Jan 2026: 363 days).
+    d.add("complaints", "O1,2025-01-12T10:00:00,conduct")
+        .add("complaints", "O1,2025-09-01T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-10T10:00:00,conduct");
+    let s = d.score();
+    let o = s.officer("O1").unwrap();
+    let ms = &o.findings[0];
+    assert_eq!(
+        (ms.signal, ms.value, ms.status),
+        ("multiple_subjects", 2.0, Status::Fired)
+    );
+    assert!(
+        (pair_score(&s, "P3") - 8.1).abs() < 1e-9,
+        "{}",
+        pair_score(&s, "P3")
+    );
+    assert!(
+        (pair_score(&s, "P2") - 16.2).abs() < 1e-9,
+        "{}",
+        pair_score(&s, "P2")
+    );
+    let rc = &o.findings[1];
+    assert_eq!(
+        (rc.signal, rc.value, rc.status),
+        ("repeat_complaints", 3.0, Status::Fired)
+    );
+    // Officer score: 16.2 + 0.5 x 8.1 + multiple_subjects 2.0 x 1 + repeat 1.5 x 1.
+    assert!(
+        (o.score - (16.2 + 4.05 + 2.0 + 1.5)).abs() < 1e-9,
+        "{}",
+        o.score
+    );
+    // 3 complaints spanning 366 days: the most in any 365 days is 2.
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    d.add("complaints", "O1,2025-01-01T10:00:00,conduct")
+        .add("complaints", "O1,2025-06-01T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-02T10:00:00,conduct");
+    let s = d.score();
+    let rc = &s.officer("O1").unwrap().findings[1];
+    assert_eq!((rc.value, rc.status), (2.0, Status::NotFired));
+    d.drop_table("complaints");
+    let s = d.score();
+    assert_eq!(
+        s.officer("O1").unwrap().findings[1].status,
+        Status::NotEvaluated
+    );
+}
