@@ -352,6 +352,25 @@ impl Linked {
             });
             i
         }
+        // A number: the person it belongs to, else a subject of its own.
+        fn number_subject(
+            nr: &str,
+            number_person: &HashMap<String, u32>,
+            subjects: &mut Vec<Subject>,
+            index: &mut HashMap<String, u32>,
+        ) -> u32 {
+            if let Some(s) = number_person.get(nr).or(index.get(nr)) {
+                return *s;
+            }
+            let s = subjects.len() as u32;
+            index.insert(nr.to_string(), s);
+            subjects.push(Subject {
+                id: nr.to_string(),
+                kind: SubjectKind::Number,
+                person: None,
+            });
+            s
+        }
         let mut number_person: HashMap<String, u32> = HashMap::new();
         if let Some(pn) = ds.table(Table::PersonNumbers) {
             let (pid, num) = (strs(pn, "person_id")?, strs(pn, "number")?);
@@ -513,22 +532,7 @@ impl Linked {
                     miss("billing: colleague's device (internal)");
                     continue;
                 }
-                let s = match number_person.get(other) {
-                    Some(s) => *s,
-                    None => match subject_index.get(other) {
-                        Some(s) => *s,
-                        None => {
-                            let s = subjects.len() as u32;
-                            subject_index.insert(other.to_string(), s);
-                            subjects.push(Subject {
-                                id: other.to_string(),
-                                kind: SubjectKind::Number,
-                                person: None,
-                            });
-                            s
-                        }
-                    },
-                };
+                let s = number_subject(other, &number_person, &mut subjects, &mut subject_index);
                 contacts.push(Contact {
                     officer: o,
                     subject: s,
@@ -651,19 +655,9 @@ impl Linked {
                 };
                 let s = match (pid[i], num[i]) {
                     (Some(p), _) => person_subject(p, &mut subjects, &mut subject_index),
-                    (None, Some(nr)) => match number_person.get(nr).or(subject_index.get(nr)) {
-                        Some(s) => *s,
-                        None => {
-                            let s = subjects.len() as u32;
-                            subject_index.insert(nr.to_string(), s);
-                            subjects.push(Subject {
-                                id: nr.to_string(),
-                                kind: SubjectKind::Number,
-                                person: None,
-                            });
-                            s
-                        }
-                    },
+                    (None, Some(nr)) => {
+                        number_subject(nr, &number_person, &mut subjects, &mut subject_index)
+                    }
                     (None, None) => {
                         miss("access_log: no subject (neither person_id nor subject_number)");
                         continue;
