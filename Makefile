@@ -61,8 +61,11 @@ demo: build ## Set up and run the main job on built-in demo data (a generated fo
 	@echo "== apsp validate $(DEMO_DATA) --out $(DEMO_OUT)"
 	@$(TARGET_DIR)/apsp validate $(DEMO_DATA) --out $(DEMO_OUT); rc=$$?; \
 	  if [ $$rc -gt 1 ]; then exit $$rc; fi
-	@echo "== the same from Python"
-	$(PY) -c "import apsp; ds = apsp.read_dataset('$(DEMO_DATA)'); print(ds['billing'].head(5)); print('quarantined rows:', ds.quarantine.height); import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(60); print(pl.read_parquet('$(DEMO_DATA)/labels.parquet').select('officer_id', 'role', 'scenario', 'kind', 'expected_signals'))"
+	@echo "== apsp score $(DEMO_DATA) --out $(DEMO_OUT): warning signs for review, and the account of the officer ranked first"
+	@$(TARGET_DIR)/apsp score $(DEMO_DATA) --out $(DEMO_OUT) --explain top | cut -c1-200; rc=$${PIPESTATUS[0]}; \
+	  if [ $$rc -gt 1 ]; then exit $$rc; fi
+	@echo "== from Python: the ranking next to the ground truth the generator planted"
+	$(PY) -c "import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(40); o = pl.read_parquet('$(DEMO_OUT)/officers.parquet'); l = pl.read_parquet('$(DEMO_DATA)/labels.parquet'); print(o.head(12).select('rank', 'officer_id', 'role', 'score', 'tier', 'style').join(l.select('officer_id', 'scenario', 'kind'), on='officer_id', how='left').sort('rank'))"
 
 test: build test-rust test-python test-polars-min ## Run every test (Rust, Python, both ends of the polars range)
 	@echo "make test: all test suites passed"

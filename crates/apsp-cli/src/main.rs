@@ -62,7 +62,8 @@ enum Command {
         /// Also write every output as CSV.
         #[arg(long)]
         csv: bool,
-        /// Print the explanation of this officer after scoring.
+        /// Print the explanation of this officer after scoring (`top`: the officer
+        /// ranked first).
         #[arg(long, value_name = "OFFICER_ID")]
         explain: Option<String>,
     },
@@ -226,8 +227,17 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 out.display()
             );
             if let Some(id) = explain {
+                let id = match id.as_str() {
+                    "top" => scored
+                        .officers
+                        .iter()
+                        .find(|o| o.rank == 1)
+                        .map(|o| scored.linked.officers[o.officer as usize].id.clone())
+                        .unwrap_or_default(),
+                    _ => id,
+                };
                 println!();
-                print!("{}", apsp_core::explain::explain(&scored, &id, 5)?);
+                print!("{}", apsp_core::explain::explain(&scored, &id, 3)?);
             }
             Ok(if ds.quarantined() > 0 { 1 } else { 0 })
         }

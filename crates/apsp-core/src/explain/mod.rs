@@ -474,27 +474,25 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
 }
 
 fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
+    // `value vs threshold; note` (the aggravator's value is already its note).
+    let v = fmt_value(f);
+    let said = if f.note.starts_with(&v) {
+        f.note.clone()
+    } else {
+        format!("{v}; {}", f.note)
+    };
     match f.status {
         Status::NotEvaluated => {
             let _ = writeln!(t, "{indent}- {}: not evaluated ({})", f.signal, f.note);
         }
         Status::NotFired => {
-            let _ = writeln!(
-                t,
-                "{indent}- {}: not fired ({}; {})",
-                f.signal,
-                fmt_value(f),
-                f.note
-            );
+            let _ = writeln!(t, "{indent}- {}: not fired ({said})", f.signal);
         }
         Status::Fired => {
             let _ = writeln!(
                 t,
-                "{indent}- {}: FIRED ({}; {}) contributes {:.2}",
-                f.signal,
-                fmt_value(f),
-                f.note,
-                contribution
+                "{indent}- {}: FIRED ({said}) contributes {:.2}",
+                f.signal, contribution
             );
             for e in f.evidence.iter().take(12) {
                 let _ = writeln!(

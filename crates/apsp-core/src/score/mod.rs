@@ -607,8 +607,8 @@ pub fn fmt_value(f: &Finding) -> String {
     match f.signal {
         "access_then_contact" => format!("{} days, within {}", n(f.value), n(f.threshold)),
         "vulnerable_subject" => match f.value as u32 {
-            2 => "a young person".to_string(),
-            1 => "a vulnerability recorded".to_string(),
+            2 => "young person".to_string(),
+            1 => f.note.split(';').next().unwrap_or_default().to_string(),
             _ => "no vulnerability recorded".to_string(),
         },
         _ => format!("{} vs {}", n(f.value), n(f.threshold)),
