@@ -528,7 +528,8 @@ impl Linked {
                         continue;
                     }
                 };
-                if owner(other, t).is_some() || devices.contains_key(other) {
+                // Any officer's device, whatever its validity window: internal.
+                if devices.contains_key(other) {
                     miss("billing: colleague's device (internal)");
                     continue;
                 }

@@ -27,7 +27,7 @@ use crate::ingest::Dataset;
 use crate::link::{geo, Linked, SubjectKind, Ts, DAY, HOUR};
 use crate::signals::{
     self, contact_volume, multiple_subjects, repeat_complaints, vulnerable_subject, AccessFact,
-    ContactFact, Finding, NearStop, PairView, Status, OFFICER_SIGNALS, PAIR_SIGNALS,
+    ContactFact, Finding, NearStop, PairView, OFFICER_SIGNALS, PAIR_SIGNALS,
 };
 
 /// Run settings besides the matrix.
@@ -226,7 +226,9 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
 
     // Peer thresholds for contact volume, per role.
     let cv = &m.signals.contact_volume;
-    let values: Vec<usize> = views.iter().map(|v| contact_volume::value(v).0).collect();
+    // Each pair's volume (and its busiest window), once: the peer baseline needs every
+    // pair's count before any pair is scored.
+    let mut volumes: Vec<(usize, Vec<usize>)> = views.iter().map(contact_volume::value).collect();
     let mut role_officers: BTreeMap<&str, usize> = BTreeMap::new();
     for o in &linked.officers {
         *role_officers.entry(o.role.as_str()).or_default() += 1;
@@ -234,7 +236,7 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
     let mut by_role: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut all: Vec<usize> = Vec::new();
     let mut own: Vec<Vec<usize>> = vec![Vec::new(); linked.officers.len()];
-    for (v, val) in views.iter().zip(&values) {
+    for (v, (val, _)) in views.iter().zip(&volumes) {
         if *val > 0 {
             by_role
                 .entry(linked.officers[v.officer as usize].role.as_str())
@@ -318,8 +320,9 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
         }
     };
     let mut pairs: Vec<PairResult> = Vec::with_capacity(views.len());
-    for v in &views {
-        let mut findings = signals::evaluate_pair(v, &volume_threshold(v.officer));
+    for (k, v) in views.iter().enumerate() {
+        let volume = std::mem::take(&mut volumes[k]);
+        let mut findings = signals::evaluate_pair(v, &volume_threshold(v.officer), volume);
         let vuln = vulnerable_subject::evaluate(v, &findings);
         findings.push(vuln);
         debug_assert!(findings.iter().map(|f| f.signal).eq(PAIR_SIGNALS));
@@ -620,24 +623,5 @@ impl Scored {
     pub fn officer(&self, id: &str) -> Option<&OfficerResult> {
         let i = *self.linked.officer_index.get(id)?;
         self.officers.get(i as usize)
-    }
-
-    /// Status counts per sign, for summaries.
-    pub fn status_counts(&self) -> BTreeMap<&'static str, [u64; 3]> {
-        let mut out: BTreeMap<&'static str, [u64; 3]> = BTreeMap::new();
-        let findings = self
-            .pairs
-            .iter()
-            .flat_map(|p| p.findings.iter())
-            .chain(self.officers.iter().flat_map(|o| o.findings.iter()));
-        for f in findings {
-            let e = out.entry(f.signal).or_default();
-            e[match f.status {
-                Status::Fired => 0,
-                Status::NotFired => 1,
-                Status::NotEvaluated => 2,
-            }] += 1;
-        }
-        out
     }
 }

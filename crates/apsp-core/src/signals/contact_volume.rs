@@ -77,11 +77,12 @@ pub fn threshold(
     }
 }
 
-pub fn evaluate(p: &PairView<'_>, t: &Threshold) -> Finding {
+/// `value` is this pair's [`value`], computed once for the peer baseline and reused.
+pub fn evaluate(p: &PairView<'_>, t: &Threshold, value: (usize, Vec<usize>)) -> Finding {
     if !p.linked.present.billing {
         return Finding::not_evaluated("contact_volume", p.window, "no billing table");
     }
-    let (v, idx) = value(p);
+    let (v, idx) = value;
     let evidence = idx.iter().map(|i| p.contacts[*i].evidence("")).collect();
     let fired = v as f64 >= t.value;
     Finding {

@@ -328,9 +328,10 @@ impl PairView<'_> {
 pub fn evaluate_pair(
     p: &PairView<'_>,
     volume_threshold: &contact_volume::Threshold,
+    volume: (usize, Vec<usize>),
 ) -> Vec<Finding> {
     vec![
-        contact_volume::evaluate(p, volume_threshold),
+        contact_volume::evaluate(p, volume_threshold, volume),
         escalation::evaluate(p),
         off_duty_contact::evaluate(p),
         night_contact::evaluate(p),
