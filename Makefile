@@ -76,6 +76,7 @@ test-rust: build ## Rust unit and integration tests
 
 test-python: build ## pytest on the supported polars upper end
 	bash scripts/pytest.sh $(PY) tests
+	bash scripts/pytest.sh $(PY) --doctest-modules python/apsp
 
 test-polars-min: build $(VENV_MIN)/.ok ## The interop tests on the lowest supported polars
 	$(PY_MIN) scripts/dev_install.py $(VENV_MIN)

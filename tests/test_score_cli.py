@@ -122,3 +122,43 @@ def test_missing_matrix_and_bad_reference_time(apsp_bin, force, tmp_path):
     assert r.returncode == 2 and "not found" in r.stderr
     r = run(apsp_bin, "score", str(data), "--out", str(tmp_path), "--reference-time", "yesterday")
     assert r.returncode == 2 and "reference_time" in r.stderr
+
+
+def test_python_score_matches_the_cli(apsp_bin, force, tmp_path):
+    """apsp.score gives the CLI's frames and files, and explains any officer."""
+    data, labels = force
+    r = run(apsp_bin, "score", str(data), "--out", str(tmp_path / "cli"))
+    assert r.returncode == 0, r.stderr
+    res = apsp.score(data)
+    for name in ["officers", "pairs", "signals", "evidence", "quarantine"]:
+        cli = pl.read_parquet(tmp_path / "cli" / f"{name}.parquet")
+        assert getattr(res, name).equals(cli), name
+    m = res.write(tmp_path / "py")
+    for name in ["officers", "pairs", "signals", "evidence", "quarantine"]:
+        a = (tmp_path / "cli" / f"{name}.parquet").read_bytes()
+        assert (tmp_path / "py" / f"{name}.parquet").read_bytes() == a, name
+    assert m["scoring"]["pairs"] == res.pairs.height
+    assert res.manifest["scoring"]["matrix"]["name"] == "apsp-default"
+    top = res.officers["officer_id"][0]
+    text = res.explain(top)
+    assert top in text and "warning signs for review" in text
+    assert "rank 1" in text
+    assert "300 officers" in repr(res)
+    assert set(res.timings) >= {"link", "score pairs"}
+    with pytest.raises(apsp.SettingError, match="NO-SUCH"):
+        res.explain("NO-SUCH")
+
+
+def test_python_score_errors(force, tmp_path):
+    data, _ = force
+    bad = tmp_path / "m.toml"
+    bad.write_text(MATRIX.read_text().replace("weight = 1.0", "weight = -1.0", 1))
+    with pytest.raises(apsp.MatrixError, match="weight"):
+        apsp.score(data, matrix=bad)
+    with pytest.raises(apsp.SettingError, match="reference_time"):
+        apsp.score(data, reference_time="yesterday")
+    with pytest.raises(apsp.SettingError, match="window"):
+        apsp.score(data, window_days=0)
+    # A window ending before the data: nothing in it, every officer scores 0.
+    r = apsp.score(data, reference_time="2020-01-01")
+    assert r.officers["score"].sum() == 0 and r.officers.height == 300

@@ -12,6 +12,7 @@ from ._apsp import (
     ApspError,
     DatasetError,
     InternalError,
+    MatrixError,
     ParseError,
     ProfileError,
     PseudonymisationError,
@@ -21,6 +22,7 @@ from ._apsp import (
 from ._apsp import version as _version
 from . import synth
 from .dataset import Dataset, read_dataset, validate
+from .scoring import Result, score
 
 __version__: str = _version()
 
@@ -29,13 +31,16 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "InternalError",
+    "MatrixError",
     "ParseError",
     "ProfileError",
     "PseudonymisationError",
+    "Result",
     "SchemaError",
     "SettingError",
     "__version__",
     "read_dataset",
+    "score",
     "synth",
     "validate",
 ]

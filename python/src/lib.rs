@@ -221,6 +221,129 @@ fn validate(
     Ok((tables, PyDataFrame(ds.quarantine), manifest, text, code))
 }
 
+/// A scored run held for explanations and writing: the linked data, the results, and
+/// the dataset's quarantine and manifest.
+#[pyclass(frozen, module = "apsp._apsp")]
+struct Scoring {
+    scored: apsp_core::score::Scored,
+    dataset: std::sync::Mutex<apsp_core::ingest::Dataset>,
+}
+
+#[pymethods]
+impl Scoring {
+    /// A readable account of one officer (see `apsp score --explain`).
+    #[pyo3(signature = (officer_id, max_pairs=3))]
+    fn explain(&self, py: Python<'_>, officer_id: &str, max_pairs: usize) -> PyResult<String> {
+        apsp_core::explain::explain(&self.scored, officer_id, max_pairs).map_err(|e| to_py(py, e))
+    }
+
+    /// (officers, pairs, signals, evidence) frames.
+    fn frames(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(PyDataFrame, PyDataFrame, PyDataFrame, PyDataFrame)> {
+        let f = py
+            .detach(|| apsp_core::explain::frames(&self.scored))
+            .map_err(|e| to_py(py, e))?;
+        Ok((
+            PyDataFrame(f.officers),
+            PyDataFrame(f.pairs),
+            PyDataFrame(f.signals),
+            PyDataFrame(f.evidence),
+        ))
+    }
+
+    /// The quarantined rows.
+    fn quarantine(&self) -> PyDataFrame {
+        PyDataFrame(
+            self.dataset
+                .lock()
+                .expect("not poisoned")
+                .quarantine
+                .clone(),
+        )
+    }
+
+    /// Writes every output and manifest.json into `out`; returns the manifest (JSON).
+    #[pyo3(signature = (out, csv=false))]
+    fn write(&self, py: Python<'_>, out: PathBuf, csv: bool) -> PyResult<String> {
+        py.detach(|| {
+            let mut ds = self.dataset.lock().expect("not poisoned");
+            apsp_core::explain::write_outputs(&self.scored, &mut ds, &out, csv)?;
+            ds.manifest.to_json()
+        })
+        .map_err(|e| to_py(py, e))
+    }
+
+    /// The manifest (JSON) as it stands: provenance, inputs, counts and scoring.
+    fn manifest(&self, py: Python<'_>) -> PyResult<String> {
+        let mut ds = self.dataset.lock().expect("not poisoned");
+        ds.manifest.scoring = Some(apsp_core::explain::provenance(&self.scored));
+        ds.manifest.to_json().map_err(|e| to_py(py, e))
+    }
+
+    /// Seconds per stage.
+    fn timings(&self) -> Vec<(&'static str, f64)> {
+        self.scored.timings.clone()
+    }
+}
+
+/// Reads, links and scores a dataset.
+#[pyfunction]
+#[pyo3(signature = (path, *, matrix=None, reference_time=None, window_days=None,
+                    keep_all_findings=false, profiles=Vec::new(), timezone="Europe/London",
+                    ambiguous="earliest", nonexistent="quarantine", pseudonymise=false,
+                    key_file=None, key_env=None, ignore_extra_columns=false))]
+#[allow(clippy::too_many_arguments)]
+fn score(
+    py: Python<'_>,
+    path: PathBuf,
+    matrix: Option<PathBuf>,
+    reference_time: Option<String>,
+    window_days: Option<u32>,
+    keep_all_findings: bool,
+    profiles: Vec<PathBuf>,
+    timezone: &str,
+    ambiguous: &str,
+    nonexistent: &str,
+    pseudonymise: bool,
+    key_file: Option<PathBuf>,
+    key_env: Option<String>,
+    ignore_extra_columns: bool,
+) -> PyResult<Scoring> {
+    py.detach(|| {
+        let opts = options(
+            profiles,
+            timezone,
+            ambiguous,
+            nonexistent,
+            pseudonymise,
+            key_file,
+            key_env,
+            ignore_extra_columns,
+        )?;
+        let matrix = match &matrix {
+            Some(p) => apsp_core::score::RiskMatrix::load(p)?,
+            None => apsp_core::score::RiskMatrix::default_matrix(),
+        };
+        let score_opts = apsp_core::score::ScoreOptions {
+            reference_time: reference_time
+                .as_deref()
+                .map(apsp_core::score::parse_reference_time)
+                .transpose()?,
+            window_days,
+            keep_all_findings,
+        };
+        let mut ds = apsp_core::read_dataset(&path, &opts)?;
+        let scored = apsp_core::score::score_releasing(&mut ds, &matrix, &score_opts, &|_| {})?;
+        Ok(Scoring {
+            scored,
+            dataset: std::sync::Mutex::new(ds),
+        })
+    })
+    .map_err(|e: CoreError| to_py(py, e))
+}
+
 /// Generates a synthetic force into `out`; returns the labels frame.
 #[pyfunction]
 #[pyo3(signature = (out, *, officers=200, days=90, seed=1, start="2026-01-05", format="csv", inject_errors=0.0, plant_rate=None))]
@@ -306,6 +429,8 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
+    m.add_function(wrap_pyfunction!(score, m)?)?;
+    m.add_class::<Scoring>()?;
     m.add_function(wrap_pyfunction!(_selftest_frame, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_equals, m)?)?;
     m.add_function(wrap_pyfunction!(_echo_frame, m)?)?;

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use crate::error::{ApspError, Result};
 use crate::ingest::Dataset;
 use crate::link::Ts;
-use crate::output::{write_csv, write_parquet};
+use crate::output::{write_parts, PartFn};
 use crate::score::{fmt_value, Scored};
 use crate::signals::{Finding, Status, PAIR_SIGNALS};
 
@@ -25,6 +25,15 @@ fn utc(name: &str, v: Vec<Option<Ts>>) -> Column {
 /// the display and identical across runs).
 fn r(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
+}
+
+/// Builds one output column.
+type ColumnFn<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
+
+/// Builds the columns side by side (a large force's signals are millions of rows).
+fn build(cols: Vec<ColumnFn<'_>>) -> Vec<Column> {
+    use rayon::prelude::*;
+    cols.par_iter().map(|c| c()).collect()
 }
 
 /// One row per officer, by rank.
@@ -84,97 +93,125 @@ fn pair_order(s: &Scored) -> Vec<usize> {
 /// One row per officer × subject: score, tier and one contribution column per sign
 /// (contributions sum exactly to the score).
 pub fn pairs_frame(s: &Scored) -> Result<DataFrame> {
+    pairs_part(s, &pair_order(s))
+}
+
+/// The rows of `pairs` for the given pairs.
+fn pairs_part(s: &Scored, order: &[usize]) -> Result<DataFrame> {
     let l = &s.linked;
-    let order = pair_order(s);
     let p = |i: &usize| &s.pairs[*i];
-    let mut cols = vec![
-        Column::new(
-            "officer_id".into(),
-            order
-                .iter()
-                .map(|i| l.officers[p(i).officer as usize].id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "subject_id".into(),
-            order
-                .iter()
-                .map(|i| l.subjects[p(i).subject as usize].id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "subject_kind".into(),
-            order
-                .iter()
-                .map(|i| l.subjects[p(i).subject as usize].kind.label())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "score".into(),
-            order.iter().map(|i| r(p(i).score)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tier".into(),
-            order
-                .iter()
-                .map(|i| s.matrix.matrix.tier(p(i).score))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_contacts".into(),
-            order
-                .iter()
-                .map(|i| p(i).n_contacts as u32)
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_stops_near_home".into(),
-            order
-                .iter()
-                .map(|i| p(i).n_stops_near as u32)
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_accesses".into(),
-            order
-                .iter()
-                .map(|i| p(i).n_accesses as u32)
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "same_stops_as".into(),
-            order
-                .iter()
-                .map(|i| {
-                    p(i).same_stops_as
-                        .map(|s| l.subjects[s as usize].id.as_str())
-                })
-                .collect::<Vec<_>>(),
-        ),
-        utc(
-            "first_event",
-            order.iter().map(|i| Some(p(i).first_event)).collect(),
-        ),
-        utc(
-            "last_event",
-            order.iter().map(|i| Some(p(i).last_event)).collect(),
-        ),
+    let mut cols: Vec<ColumnFn<'_>> = vec![
+        Box::new(|| {
+            Column::new(
+                "officer_id".into(),
+                order
+                    .iter()
+                    .map(|i| l.officers[p(i).officer as usize].id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "subject_id".into(),
+                order
+                    .iter()
+                    .map(|i| l.subjects[p(i).subject as usize].id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "subject_kind".into(),
+                order
+                    .iter()
+                    .map(|i| l.subjects[p(i).subject as usize].kind.label())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "score".into(),
+                order.iter().map(|i| r(p(i).score)).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "tier".into(),
+                order
+                    .iter()
+                    .map(|i| s.matrix.matrix.tier(p(i).score))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "n_contacts".into(),
+                order
+                    .iter()
+                    .map(|i| p(i).n_contacts as u32)
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "n_stops_near_home".into(),
+                order
+                    .iter()
+                    .map(|i| p(i).n_stops_near as u32)
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "n_accesses".into(),
+                order
+                    .iter()
+                    .map(|i| p(i).n_accesses as u32)
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "same_stops_as".into(),
+                order
+                    .iter()
+                    .map(|i| {
+                        p(i).same_stops_as
+                            .map(|s| l.subjects[s as usize].id.as_str())
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            utc(
+                "first_event",
+                order.iter().map(|i| Some(p(i).first_event)).collect(),
+            )
+        }),
+        Box::new(|| {
+            utc(
+                "last_event",
+                order.iter().map(|i| Some(p(i).last_event)).collect(),
+            )
+        }),
     ];
     for (k, name) in PAIR_SIGNALS.iter().enumerate() {
-        cols.push(Column::new(
-            (*name).into(),
-            order
-                .iter()
-                .map(|i| r(p(i).contributions[k]))
-                .collect::<Vec<_>>(),
-        ));
+        cols.push(Box::new(move || {
+            Column::new(
+                (*name).into(),
+                order
+                    .iter()
+                    .map(|i| r(p(i).contributions[k]))
+                    .collect::<Vec<_>>(),
+            )
+        }));
     }
-    Ok(DataFrame::new_infer_height(cols)?)
+    Ok(DataFrame::new_infer_height(build(cols))?)
 }
 
 /// Every finding to output: all signs of pairs with a score above 0, and the
 /// officer-level signs of every officer. (officer, subject or None, finding, contribution)
-fn findings(s: &Scored) -> Vec<(u32, Option<u32>, &Finding, f64)> {
+fn findings(s: &Scored) -> Vec<FindingRow<'_>> {
     let mut out = Vec::new();
     let mut o: Vec<&crate::score::OfficerResult> = s.officers.iter().collect();
     o.sort_by_key(|x| x.rank);
@@ -197,94 +234,141 @@ fn findings(s: &Scored) -> Vec<(u32, Option<u32>, &Finding, f64)> {
 /// Long form: officer, subject (null for officer-level signs), sign, value, threshold,
 /// window, status, contribution, note.
 pub fn signals_frame(s: &Scored) -> Result<DataFrame> {
+    signals_part(s, &findings(s))
+}
+
+/// A finding to output: (officer, subject or None, finding, contribution).
+type FindingRow<'a> = (u32, Option<u32>, &'a Finding, f64);
+
+/// The rows of `signals` for the given findings.
+fn signals_part(s: &Scored, f: &[FindingRow<'_>]) -> Result<DataFrame> {
     let l = &s.linked;
-    let f = findings(s);
-    Ok(DataFrame::new_infer_height(vec![
-        Column::new(
-            "officer_id".into(),
-            f.iter()
-                .map(|x| l.officers[x.0 as usize].id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "subject_id".into(),
-            f.iter()
-                .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "signal".into(),
-            f.iter().map(|x| x.2.signal).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "value".into(),
-            f.iter().map(|x| x.2.value).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "threshold".into(),
-            f.iter().map(|x| x.2.threshold).collect::<Vec<_>>(),
-        ),
-        utc(
-            "window_start",
-            f.iter().map(|x| Some(x.2.window.0)).collect(),
-        ),
-        utc("window_end", f.iter().map(|x| Some(x.2.window.1)).collect()),
-        Column::new(
-            "status".into(),
-            f.iter().map(|x| x.2.status.label()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "contribution".into(),
-            f.iter().map(|x| r(x.3)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "note".into(),
-            f.iter().map(|x| x.2.note.as_str()).collect::<Vec<_>>(),
-        ),
-    ])?)
+    Ok(DataFrame::new_infer_height(build(vec![
+        Box::new(|| {
+            Column::new(
+                "officer_id".into(),
+                f.iter()
+                    .map(|x| l.officers[x.0 as usize].id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "subject_id".into(),
+                f.iter()
+                    .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "signal".into(),
+                f.iter().map(|x| x.2.signal).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "value".into(),
+                f.iter().map(|x| x.2.value).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "threshold".into(),
+                f.iter().map(|x| x.2.threshold).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            utc(
+                "window_start",
+                f.iter().map(|x| Some(x.2.window.0)).collect(),
+            )
+        }),
+        Box::new(|| utc("window_end", f.iter().map(|x| Some(x.2.window.1)).collect())),
+        Box::new(|| {
+            Column::new(
+                "status".into(),
+                f.iter().map(|x| x.2.status.label()).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "contribution".into(),
+                f.iter().map(|x| r(x.3)).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "note".into(),
+                f.iter().map(|x| &*x.2.note).collect::<Vec<_>>(),
+            )
+        }),
+    ]))?)
 }
 
 /// The source rows behind every fired sign: officer, subject, sign, table, row id, time,
 /// detail.
 pub fn evidence_frame(s: &Scored) -> Result<DataFrame> {
-    let l = &s.linked;
-    let f = findings(s);
-    let rows: Vec<(u32, Option<u32>, &str, &crate::signals::Evidence)> = f
-        .iter()
+    evidence_part(s, &evidence_rows(&findings(s)))
+}
+
+/// A source row to output: (officer, subject or None, sign, evidence).
+type EvidenceRow<'a> = (u32, Option<u32>, &'static str, &'a crate::signals::Evidence);
+
+/// The evidence of the fired findings, in order.
+fn evidence_rows<'a>(f: &[FindingRow<'a>]) -> Vec<EvidenceRow<'a>> {
+    f.iter()
         .filter(|x| x.2.fired())
         .flat_map(|x| x.2.evidence.iter().map(move |e| (x.0, x.1, x.2.signal, e)))
-        .collect();
-    Ok(DataFrame::new_infer_height(vec![
-        Column::new(
-            "officer_id".into(),
-            rows.iter()
-                .map(|x| l.officers[x.0 as usize].id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "subject_id".into(),
-            rows.iter()
-                .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "signal".into(),
-            rows.iter().map(|x| x.2).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "table".into(),
-            rows.iter().map(|x| x.3.table).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "row_id".into(),
-            rows.iter().map(|x| x.3.row_id.as_str()).collect::<Vec<_>>(),
-        ),
-        utc("at", rows.iter().map(|x| Some(x.3.at)).collect()),
-        Column::new(
-            "detail".into(),
-            rows.iter().map(|x| x.3.detail.as_str()).collect::<Vec<_>>(),
-        ),
-    ])?)
+        .collect()
+}
+
+/// The rows of `evidence` for the given source rows.
+fn evidence_part(s: &Scored, rows: &[EvidenceRow<'_>]) -> Result<DataFrame> {
+    let l = &s.linked;
+    Ok(DataFrame::new_infer_height(build(vec![
+        Box::new(|| {
+            Column::new(
+                "officer_id".into(),
+                rows.iter()
+                    .map(|x| l.officers[x.0 as usize].id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "subject_id".into(),
+                rows.iter()
+                    .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "signal".into(),
+                rows.iter().map(|x| x.2).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "table".into(),
+                rows.iter().map(|x| x.3.table).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "row_id".into(),
+                rows.iter().map(|x| x.3.row_id.as_str()).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| utc("at", rows.iter().map(|x| Some(x.3.at)).collect())),
+        Box::new(|| {
+            Column::new(
+                "detail".into(),
+                rows.iter().map(|x| x.3.detail.as_str()).collect::<Vec<_>>(),
+            )
+        }),
+    ]))?)
 }
 
 /// The four result frames.
@@ -332,26 +416,43 @@ pub fn provenance(s: &Scored) -> serde_json::Value {
 /// with `csv`) and `manifest.json` into `out`.
 pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
-    let mut f = frames(s)?;
     ds.manifest.stamp_now();
     ds.manifest.scoring = Some(provenance(s));
-    for (name, df) in [
-        ("officers", &mut f.officers),
-        ("pairs", &mut f.pairs),
-        ("signals", &mut f.signals),
-        ("evidence", &mut f.evidence),
-        ("quarantine", &mut ds.quarantine),
-    ] {
+    let order = pair_order(s);
+    let found = findings(s);
+    let evidence = evidence_rows(&found);
+    let quarantine = &ds.quarantine;
+    // Written a row group at a time: the signals of a large force are millions of rows,
+    // never whole in memory.
+    let parts: [(&str, usize, PartFn<'_>); 5] = [
+        ("officers", 1, Box::new(|_| officers_frame(s))),
+        ("pairs", order.len(), Box::new(|r| pairs_part(s, &order[r]))),
+        (
+            "signals",
+            found.len(),
+            Box::new(|r| signals_part(s, &found[r])),
+        ),
+        (
+            "evidence",
+            evidence.len(),
+            Box::new(|r| evidence_part(s, &evidence[r])),
+        ),
+        ("quarantine", 1, Box::new(|_| Ok(quarantine.clone()))),
+    ];
+    let mut written = Vec::new();
+    for (name, n, part) in &parts {
         let p = out.join(format!("{name}.parquet"));
-        let rows = df.height() as u64;
-        write_parquet(df, &p)?;
+        let c = csv.then(|| out.join(format!("{name}.csv")));
+        let rows = write_parts(*n, part, &p, c.as_deref())?;
+        written.push((name.to_string(), p, c, rows));
+    }
+    drop(parts);
+    for (name, p, c, rows) in written {
         ds.manifest
             .record_output(&format!("{name}.parquet"), &p, rows)?;
-        if csv {
-            let p = out.join(format!("{name}.csv"));
-            write_csv(df, &p)?;
+        if let Some(c) = c {
             ds.manifest
-                .record_output(&format!("{name}.csv"), &p, rows)?;
+                .record_output(&format!("{name}.csv"), &c, rows)?;
         }
     }
     ds.manifest.write(&out.join("manifest.json"))
@@ -477,7 +578,7 @@ fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
     // `value vs threshold; note` (the aggravator's value is already its note).
     let v = fmt_value(f);
     let said = if f.note.starts_with(&v) {
-        f.note.clone()
+        f.note.to_string()
     } else {
         format!("{v}; {}", f.note)
     };

@@ -15,6 +15,7 @@ pub mod source;
 pub mod table;
 pub mod time;
 
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -314,9 +315,9 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
     let mut quarantine: Vec<QuarantineRow> = Vec::new();
     let mut inputs: Vec<InputFile> = Vec::new();
     let mut summaries: BTreeMap<String, TableSummary> = BTreeMap::new();
-    for t in Table::ALL {
+    let read_table = |t: Table, officer_numbers: &HashSet<String>| -> Result<Option<ReadTable>> {
         let Some(paths) = found.files.get(&t) else {
-            continue;
+            return Ok(None);
         };
         let profile = by_table.get(&t).copied();
         let settings = FileSettings {
@@ -326,11 +327,12 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         };
         let mut builder = TableBuilder::new(t);
         let mut summary = TableSummary::default();
+        let mut inputs = Vec::new();
         for path in paths {
             let rel = table::rel_path(dir, path);
             let shared = Shared {
                 pseudo: pseudo.as_ref(),
-                officer_numbers: &officer_numbers,
+                officer_numbers,
             };
             let (ctx, info, format) = read_file(&mut builder, path, &rel, &settings, &shared)?;
             builder.finish_file(path, &ctx)?;
@@ -353,16 +355,43 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
             });
         }
         let (df, q) = builder.finish()?;
-        if t == Table::Devices {
-            if let Ok(ca) = df.column("device_number").and_then(|c| c.str().cloned()) {
-                officer_numbers.extend(ca.iter().flatten().map(str::to_string));
-            }
-        }
         summary.time_range = time_range(&df, t);
         summary.rows = df.height() as u64;
-        quarantine.extend(q);
-        summaries.insert(t.name().to_string(), summary);
-        tables.insert(t, df);
+        Ok(Some(ReadTable {
+            table: t,
+            df,
+            quarantine: q,
+            summary,
+            inputs,
+        }))
+    };
+    // Officers and devices first (the officers' own numbers are never pseudonymised),
+    // then the other tables side by side; results are taken in table order, so the
+    // outputs do not depend on which finished first.
+    let mut read = Vec::new();
+    for t in &Table::ALL[..2] {
+        let r = read_table(*t, &officer_numbers)?;
+        if let Some(r) = &r {
+            if r.table == Table::Devices {
+                if let Ok(ca) = r.df.column("device_number").and_then(|c| c.str().cloned()) {
+                    officer_numbers.extend(ca.iter().flatten().map(str::to_string));
+                }
+            }
+        }
+        read.push(Ok(r));
+    }
+    read.extend(
+        Table::ALL[2..]
+            .par_iter()
+            .map(|t| read_table(*t, &officer_numbers))
+            .collect::<Vec<_>>(),
+    );
+    for r in read {
+        let Some(r) = r? else { continue };
+        quarantine.extend(r.quarantine);
+        inputs.extend(r.inputs);
+        summaries.insert(r.table.name().to_string(), r.summary);
+        tables.insert(r.table, r.df);
     }
     let quarantine_df = quarantine_frame(&quarantine)?;
     let manifest = Manifest {
@@ -398,6 +427,15 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         quarantine: quarantine_df,
         manifest,
     })
+}
+
+/// One table read: its frame, quarantined rows, summary and input files.
+struct ReadTable {
+    table: Table,
+    df: DataFrame,
+    quarantine: Vec<QuarantineRow>,
+    summary: TableSummary,
+    inputs: Vec<InputFile>,
 }
 
 fn read_file(

@@ -1,12 +1,15 @@
 //! Stops near subjects' homes, found through a grid (cells of the search radius), never
 //! a cross join; the final test is the exact haversine distance.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use super::{haversine_m, Linked, Stop, Ts};
 
 /// Points per grid cell: (lat, lon, value).
-type Cells<T> = HashMap<(i64, i64), Vec<(f64, f64, T)>>;
+type Cells<T> = FxHashMap<(i64, i64), Vec<(f64, f64, T)>>;
 
 /// A grid of points with cells of about `radius` metres.
 pub struct Grid<T> {
@@ -25,7 +28,7 @@ impl<T: Copy> Grid<T> {
             cell_lat,
             cell_lon,
             m_lon: 111_320.0 * ref_lat.to_radians().cos(),
-            cells: HashMap::new(),
+            cells: FxHashMap::default(),
         }
     }
 
@@ -54,6 +57,29 @@ impl<T: Copy> Grid<T> {
         self.cells.entry(k).or_default().push((p.0, p.1, v));
     }
 
+    /// Whether any point is within `radius` metres of `p` (planar test, haversine only
+    /// within 0.1 % of the radius; see [`PlaceGrid::distinct_within`]).
+    pub fn any_within(&self, p: (f64, f64), radius: f64) -> bool {
+        let m_lon = 111_320.0 * p.0.to_radians().cos();
+        let (inner, outer) = ((radius * 0.999).powi(2), (radius * 1.001).powi(2));
+        let (a, b) = self.key(p);
+        for da in -1..=1 {
+            for db in -1..=1 {
+                if let Some(v) = self.cells.get(&(a + da, b + db)) {
+                    for (la, lo, _) in v {
+                        let dy = (p.0 - la) * 111_320.0;
+                        let dx = (p.1 - lo) * m_lon;
+                        let d2 = dx * dx + dy * dy;
+                        if d2 < inner || (d2 <= outer && haversine_m(p, (*la, *lo)) <= radius) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// Every point within `radius` metres of `p`, with its distance.
     pub fn within(&self, p: (f64, f64), radius: f64, out: &mut Vec<(T, f64)>) {
         out.clear();
@@ -72,22 +98,131 @@ impl<T: Copy> Grid<T> {
     }
 }
 
-impl Grid<u32> {
-    /// Distinct values within `radius` metres of `p`, counted up to `cap`.
+/// Cells per radius in a [`PlaceGrid`].
+const PLACE_SUB: i64 = 4;
+
+/// Stop places by officer, for counting the distinct officers who stopped near a point.
+/// Cells are a quarter of the radius; per cell, the officers who stopped in it, each
+/// with their distinct stop points. A cell wholly inside the circle counts its officers
+/// without a distance test, a cell wholly outside is skipped, and only cells on the
+/// circle's edge test points — a busy beat holds thousands of stops of a few officers.
+pub struct PlaceGrid {
+    cell_lat: f64,
+    cell_lon: f64,
+    /// Cell → range of `groups`.
+    cells: FxHashMap<(i64, i64), Range<usize>>,
+    /// (officer, range of `points`), by cell then officer.
+    groups: Vec<(u32, Range<usize>)>,
+    points: Vec<(f64, f64)>,
+    /// Cell offsets covering the radius, nearest first: at a busy place the officers
+    /// of the cells around the point reach the cap before the far cells are looked at.
+    offsets: Vec<(i64, i64)>,
+    reach_lon: i64,
+}
+
+impl PlaceGrid {
+    /// `places`: (officer, point).
+    pub fn new(radius: f64, ref_lat: f64, places: Vec<(u32, (f64, f64))>) -> PlaceGrid {
+        let shape: Grid<()> = Grid::new(radius / PLACE_SUB as f64, ref_lat);
+        let mut keyed: Vec<((i64, i64), u32, u64, u64)> = places
+            .into_par_iter()
+            .map(|(o, p)| (shape.key(p), o, p.0.to_bits(), p.1.to_bits()))
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.dedup();
+        // Two cells of margin for latitudes away from the reference one.
+        let m_lon = 111_320.0 * ref_lat.to_radians().cos();
+        let reach_lon = (radius / (m_lon.max(1.0) * shape.cell_lon)).ceil() as i64 + 3;
+        let mut offsets: Vec<(i64, i64)> = (-PLACE_SUB - 1..=PLACE_SUB + 1)
+            .flat_map(|da| (-reach_lon..=reach_lon).map(move |db| (da, db)))
+            .collect();
+        offsets.sort_by_key(|(da, db)| (da * da + db * db, *da, *db));
+        let mut g = PlaceGrid {
+            cell_lat: shape.cell_lat,
+            cell_lon: shape.cell_lon,
+            cells: FxHashMap::default(),
+            groups: Vec::new(),
+            points: Vec::with_capacity(keyed.len()),
+            offsets,
+            reach_lon,
+        };
+        let mut i = 0;
+        while i < keyed.len() {
+            let cell = keyed[i].0;
+            let first_group = g.groups.len();
+            while i < keyed.len() && keyed[i].0 == cell {
+                let o = keyed[i].1;
+                let first = g.points.len();
+                while i < keyed.len() && keyed[i].0 == cell && keyed[i].1 == o {
+                    g.points
+                        .push((f64::from_bits(keyed[i].2), f64::from_bits(keyed[i].3)));
+                    i += 1;
+                }
+                g.groups.push((o, first..g.points.len()));
+            }
+            g.cells.insert(cell, first_group..g.groups.len());
+        }
+        g
+    }
+
+    /// Distinct officers who stopped within `radius` metres of `p`, counted up to `cap`.
+    ///
+    /// Only "within or not" matters here, so the exact haversine distance is computed
+    /// only near the boundary: the planar distance with the longitude scale of `p`'s own
+    /// latitude is within 0.1 % of it at these distances, so a point (or a cell) clearly
+    /// inside or outside that band is decided without trigonometry.
     pub fn distinct_within(&self, p: (f64, f64), radius: f64, cap: u32) -> u32 {
+        let m_lon = 111_320.0 * p.0.to_radians().cos();
+        let (inner, outer) = ((radius * 0.999).powi(2), (radius * 1.001).powi(2));
+        let d2 = |q: (f64, f64)| {
+            let dy = (p.0 - q.0) * 111_320.0;
+            let dx = (p.1 - q.1) * m_lon;
+            dx * dx + dy * dy
+        };
+        let within = |q: &(f64, f64)| {
+            let d = d2(*q);
+            d < inner || (d <= outer && haversine_m(p, *q) <= radius)
+        };
         let mut seen: Vec<u32> = Vec::new();
-        let (a, b) = self.key(p);
-        for da in -1..=1 {
-            for db in -1..=1 {
-                let Some(v) = self.cells.get(&(a + da, b + db)) else {
-                    continue;
-                };
-                for (la, lo, x) in v {
-                    if !seen.contains(x) && self.close(p, (*la, *lo), radius).is_some() {
-                        seen.push(*x);
-                        if seen.len() as u32 >= cap {
-                            return cap;
-                        }
+        let (a, b) = (
+            (p.0 / self.cell_lat).floor() as i64,
+            (p.1 / self.cell_lon).floor() as i64,
+        );
+        // Enough cells to cover the radius at p's latitude: the precomputed offsets,
+        // nearest first, unless p is so far from the reference latitude that they fall
+        // short (then every cell in reach, in row order).
+        let reach_lon = (radius / (m_lon.max(1.0) * self.cell_lon)).ceil() as i64 + 1;
+        let wide: Vec<(i64, i64)>;
+        let offsets: &[(i64, i64)] = if reach_lon <= self.reach_lon {
+            &self.offsets
+        } else {
+            wide = (-PLACE_SUB - 1..=PLACE_SUB + 1)
+                .flat_map(|da| (-reach_lon..=reach_lon).map(move |db| (da, db)))
+                .collect();
+            &wide
+        };
+        for (da, db) in offsets {
+            let (ka, kb) = (a + da, b + db);
+            let Some(r) = self.cells.get(&(ka, kb)) else {
+                continue;
+            };
+            // The cell's nearest and farthest points from p (planar).
+            let (lat0, lon0) = (ka as f64 * self.cell_lat, kb as f64 * self.cell_lon);
+            let (lat1, lon1) = (lat0 + self.cell_lat, lon0 + self.cell_lon);
+            let near = (p.0.clamp(lat0, lat1), p.1.clamp(lon0, lon1));
+            let far = (
+                if p.0 - lat0 > lat1 - p.0 { lat0 } else { lat1 },
+                if p.1 - lon0 > lon1 - p.1 { lon0 } else { lon1 },
+            );
+            if d2(near) > outer {
+                continue;
+            }
+            let whole = d2(far) < inner;
+            for (o, pts) in &self.groups[r.clone()] {
+                if !seen.contains(o) && (whole || self.points[pts.clone()].iter().any(within)) {
+                    seen.push(*o);
+                    if seen.len() as u32 >= cap {
+                        return cap;
                     }
                 }
             }
@@ -140,46 +275,53 @@ pub fn stops_near_homes(l: &Linked, radius: f64, cap: u32, from: Ts, to: Ts) -> 
     // dispatch (a town centre, a hospital car park), not because incidents were near.
     let deployed: Vec<bool> = l
         .stops
-        .iter()
+        .par_iter()
         .map(|s| {
             in_window(s)
                 && l.deployment_near(s.officer, (s.lat, s.lon), s.at, s.until, radius)
                     .is_some()
         })
         .collect();
-    let mut stop_grid: Grid<u32> = Grid::new(radius, ref_lat);
-    for (i, s) in l.stops.iter().enumerate() {
-        if in_window(s) && !deployed[i] {
-            stop_grid.insert((s.lat, s.lon), s.officer);
-        }
-    }
-    let mut near = Vec::new();
-    let mut buf = Vec::new();
-    for (i, s) in l.stops.iter().enumerate() {
-        if !in_window(s) || deployed[i] {
-            continue;
-        }
-        let p = (s.lat, s.lon);
-        grid.within(p, radius, &mut buf);
-        if buf.is_empty() {
-            continue;
-        }
-        // Counting stops once `cap` distinct officers are found: a hotspot cell holds
-        // thousands of stops, and all that matters is whether the place is common.
-        let place_officers = stop_grid.distinct_within(p, radius, cap);
-        if place_officers >= cap {
-            continue;
-        }
-        for (subject, d) in &buf {
-            near.push(Near {
+    let stop_grid = PlaceGrid::new(
+        radius,
+        ref_lat,
+        l.stops
+            .iter()
+            .zip(&deployed)
+            .filter(|(s, d)| in_window(s) && !**d)
+            .map(|(s, _)| (s.officer, (s.lat, s.lon)))
+            .collect(),
+    );
+    // In parallel, collected in stop order: the result does not depend on the threads.
+    let mut near: Vec<Near> = l
+        .stops
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, s)| {
+            let p = (s.lat, s.lon);
+            // Cheapest test first: in a town a stop has dozens of homes within the
+            // radius, and most such stops are at common places.
+            let mut buf = Vec::new();
+            let mut place_officers = cap;
+            if in_window(s) && !deployed[i] && grid.any_within(p, radius) {
+                // Counting stops once `cap` distinct officers are found: a hotspot
+                // holds thousands of stops, and all that matters is whether the place
+                // is common.
+                place_officers = stop_grid.distinct_within(p, radius, cap);
+                if place_officers < cap {
+                    grid.within(p, radius, &mut buf);
+                }
+            }
+            buf.into_iter().map(move |(subject, d)| Near {
                 stop: i,
-                subject: *subject,
-                metres: *d,
+                subject,
+                metres: d,
                 place_officers,
-            });
-        }
-    }
-    near.sort_by(|a, b| {
+            })
+        })
+        .collect();
+    // (officer, subject, time, stop) is unique: an unstable sort is deterministic.
+    near.par_sort_unstable_by(|a, b| {
         let (sa, sb) = (&l.stops[a.stop], &l.stops[b.stop]);
         (sa.officer, a.subject, sa.at, a.stop).cmp(&(sb.officer, b.subject, sb.at, b.stop))
     });

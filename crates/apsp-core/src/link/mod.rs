@@ -15,13 +15,16 @@
 
 pub mod geo;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::TimeZone as _;
 use polars::prelude::*;
 
 use crate::error::{ApspError, Result};
 use crate::ingest::{Dataset, Table};
+use crate::manifest::Manifest;
 
 /// UTC microseconds.
 pub type Ts = i64;
@@ -216,6 +219,8 @@ pub struct Linked {
     pub present: Present,
     pub unlinked: Unlinked,
     pub timezone: chrono_tz::Tz,
+    /// The dataset's folder (for messages).
+    pub dataset: String,
 }
 
 fn col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
@@ -260,28 +265,41 @@ fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
 impl Linked {
     /// Links a dataset. `timezone` is the dataset's zone (for local hours).
     pub fn build(ds: &Dataset) -> Result<Linked> {
+        Linked::link(ds.tables.clone(), &ds.manifest)
+    }
+
+    /// Links a dataset like [`Linked::build`], freeing each table once it is linked (the
+    /// dataset keeps its quarantine and manifest): the peak memory of a large force is
+    /// then the larger of the two, not their sum.
+    pub fn build_releasing(ds: &mut Dataset) -> Result<Linked> {
+        Linked::link(std::mem::take(&mut ds.tables), &ds.manifest)
+    }
+
+    /// Links `tables`, each dropped once linked (a frame clone shares its buffers, so
+    /// [`Linked::build`]'s copies free nothing).
+    fn link(mut tables: BTreeMap<Table, DataFrame>, manifest: &Manifest) -> Result<Linked> {
         let timezone: chrono_tz::Tz =
-            ds.manifest
+            manifest
                 .settings
                 .timezone
                 .parse()
                 .map_err(|e: chrono_tz::ParseError| ApspError::Setting {
                     name: "timezone",
-                    value: ds.manifest.settings.timezone.clone(),
+                    value: manifest.settings.timezone.clone(),
                     message: e.to_string(),
                 })?;
-        let off = ds
-            .table(Table::Officers)
+        let off = tables
+            .remove(&Table::Officers)
             .ok_or_else(|| ApspError::Dataset {
-                dir: ds.manifest.dataset.clone().into(),
+                dir: manifest.dataset.clone().into(),
                 message: "no officers table".into(),
             })?;
         let mut officers = Vec::with_capacity(off.height());
-        let mut officer_index = HashMap::new();
+        let mut officer_index = HashMap::default();
         let (ids, roles, units) = (
-            strs(off, "officer_id")?,
-            strs(off, "role")?,
-            strs(off, "unit")?,
+            strs(&off, "officer_id")?,
+            strs(&off, "role")?,
+            strs(&off, "unit")?,
         );
         for i in 0..off.height() {
             let id = ids[i].unwrap_or_default().to_string();
@@ -296,25 +314,25 @@ impl Linked {
         let mut unlinked = Unlinked::new();
         let mut miss = |k: &str| *unlinked.entry(k.to_string()).or_insert(0) += 1;
         let present = Present {
-            billing: ds.table(Table::Billing).is_some(),
-            devices: ds.table(Table::Devices).is_some(),
-            stops: ds.table(Table::Stops).is_some(),
-            access_log: ds.table(Table::AccessLog).is_some(),
-            case_links: ds.table(Table::CaseLinks).is_some(),
-            shifts: ds.table(Table::Shifts).is_some(),
-            persons: ds.table(Table::Persons).is_some(),
-            addresses: ds.table(Table::Persons).is_some_and(|p| {
+            billing: tables.contains_key(&Table::Billing),
+            devices: tables.contains_key(&Table::Devices),
+            stops: tables.contains_key(&Table::Stops),
+            access_log: tables.contains_key(&Table::AccessLog),
+            case_links: tables.contains_key(&Table::CaseLinks),
+            shifts: tables.contains_key(&Table::Shifts),
+            persons: tables.contains_key(&Table::Persons),
+            addresses: tables.get(&Table::Persons).is_some_and(|p| {
                 p.column("address_lat")
                     .is_ok_and(|c| c.null_count() < p.height())
             }),
-            deployments: ds.table(Table::Deployments).is_some(),
-            complaints: ds.table(Table::Complaints).is_some(),
+            deployments: tables.contains_key(&Table::Deployments),
+            complaints: tables.contains_key(&Table::Complaints),
         };
 
         // Subjects: persons first (in file order), numbers interned as met.
         let mut subjects: Vec<Subject> = Vec::new();
-        let mut subject_index: HashMap<String, u32> = HashMap::new();
-        if let Some(p) = ds.table(Table::Persons) {
+        let mut subject_index: HashMap<String, u32> = HashMap::default();
+        if let Some(p) = tables.remove(&Table::Persons).as_ref() {
             let (ids, flags) = (strs(p, "person_id")?, strs(p, "vulnerabilities")?);
             let dob = ints(p, "date_of_birth")?;
             let (la, lo) = (floats(p, "address_lat")?, floats(p, "address_lon")?);
@@ -371,8 +389,8 @@ impl Linked {
             });
             s
         }
-        let mut number_person: HashMap<String, u32> = HashMap::new();
-        if let Some(pn) = ds.table(Table::PersonNumbers) {
+        let mut number_person: HashMap<String, u32> = HashMap::default();
+        if let Some(pn) = tables.remove(&Table::PersonNumbers).as_ref() {
             let (pid, num) = (strs(pn, "person_id")?, strs(pn, "number")?);
             let kind = strs(pn, "number_kind")?;
             for i in 0..pn.height() {
@@ -385,8 +403,8 @@ impl Linked {
         }
 
         // Devices: number → [(officer, from, to)].
-        let mut devices: HashMap<String, Vec<(u32, Ts, Ts)>> = HashMap::new();
-        if let Some(d) = ds.table(Table::Devices) {
+        let mut devices: HashMap<String, Vec<(u32, Ts, Ts)>> = HashMap::default();
+        if let Some(d) = tables.remove(&Table::Devices).as_ref() {
             let (num, oid) = (strs(d, "device_number")?, strs(d, "officer_id")?);
             let (from, to) = (times(d, "valid_from")?, times(d, "valid_to")?);
             for i in 0..d.height() {
@@ -413,7 +431,7 @@ impl Linked {
 
         // Shifts.
         let mut shifts: Vec<Vec<(Ts, Ts)>> = vec![Vec::new(); n];
-        if let Some(s) = ds.table(Table::Shifts) {
+        if let Some(s) = tables.remove(&Table::Shifts).as_ref() {
             let (oid, a, b) = (strs(s, "officer_id")?, times(s, "start")?, times(s, "end")?);
             for i in 0..s.height() {
                 match oid[i].and_then(|o| officer_index.get(o)) {
@@ -428,7 +446,7 @@ impl Linked {
 
         // Deployments.
         let mut deployments: Vec<Vec<Deployment>> = vec![Vec::new(); n];
-        if let Some(d) = ds.table(Table::Deployments) {
+        if let Some(d) = tables.remove(&Table::Deployments).as_ref() {
             let (inc, oid) = (strs(d, "incident_id")?, strs(d, "officer_id")?);
             let (la, lo) = (floats(d, "lat")?, floats(d, "lon")?);
             let (a, b) = (times(d, "start")?, times(d, "end")?);
@@ -454,9 +472,9 @@ impl Linked {
             .collect();
 
         // Involvement.
-        let mut involvement: HashMap<(u32, u32), Vec<Involvement>> = HashMap::new();
-        let mut cases: CaseWindows = HashMap::new();
-        if let Some(c) = ds.table(Table::CaseLinks) {
+        let mut involvement: HashMap<(u32, u32), Vec<Involvement>> = HashMap::default();
+        let mut cases: CaseWindows = HashMap::default();
+        if let Some(c) = tables.remove(&Table::CaseLinks).as_ref() {
             let (cid, pid, oid) = (
                 strs(c, "case_id")?,
                 strs(c, "person_id")?,
@@ -502,7 +520,7 @@ impl Linked {
 
         // Contacts.
         let mut contacts = Vec::new();
-        if let Some(b) = ds.table(Table::Billing) {
+        if let Some(b) = tables.remove(&Table::Billing).as_ref() {
             let (rid, dev, oth, okind) = (
                 strs(b, "record_id")?,
                 strs(b, "device_number")?,
@@ -555,8 +573,8 @@ impl Linked {
         });
 
         // Stops → officer.
-        let mut assignments: HashMap<String, Vec<(Ts, Ts, u32)>> = HashMap::new();
-        if let Some(v) = ds.table(Table::VehicleAssignments) {
+        let mut assignments: HashMap<String, Vec<(Ts, Ts, u32)>> = HashMap::default();
+        if let Some(v) = tables.remove(&Table::VehicleAssignments).as_ref() {
             let (vid, oid) = (strs(v, "vehicle_id")?, strs(v, "officer_id")?);
             let (a, b) = (times(v, "valid_from")?, times(v, "valid_to")?);
             for i in 0..v.height() {
@@ -573,7 +591,7 @@ impl Linked {
             v.sort_unstable();
         }
         let mut stops = Vec::new();
-        if let Some(s) = ds.table(Table::Stops) {
+        if let Some(s) = tables.remove(&Table::Stops).as_ref() {
             let (sid, vid, oid) = (
                 strs(s, "stop_id")?,
                 strs(s, "vehicle_id")?,
@@ -637,7 +655,7 @@ impl Linked {
 
         // Accesses → subject.
         let mut accesses = Vec::new();
-        if let Some(a) = ds.table(Table::AccessLog) {
+        if let Some(a) = tables.remove(&Table::AccessLog).as_ref() {
             let (eid, oid, sys) = (
                 strs(a, "event_id")?,
                 strs(a, "officer_id")?,
@@ -685,7 +703,7 @@ impl Linked {
 
         // Complaints.
         let mut complaints: Vec<Vec<Complaint>> = vec![Vec::new(); n];
-        if let Some(c) = ds.table(Table::Complaints) {
+        if let Some(c) = tables.remove(&Table::Complaints).as_ref() {
             let (oid, cat, at) = (
                 strs(c, "officer_id")?,
                 strs(c, "category")?,
@@ -723,7 +741,24 @@ impl Linked {
             present,
             unlinked,
             timezone,
+            dataset: manifest.dataset.clone(),
         })
+    }
+
+    /// Frees the events and the facts about them (contacts, stops, accesses, shifts,
+    /// deployments, involvements, cases, complaints), keeping the officers, subjects,
+    /// presence flags and counts: all that the outputs and explanations of a scored run
+    /// need (its findings carry their own evidence).
+    pub fn release_events(&mut self) {
+        self.contacts = Vec::new();
+        self.stops = Vec::new();
+        self.accesses = Vec::new();
+        self.shifts = Vec::new();
+        self.deployments = Vec::new();
+        self.longest_deployment = Vec::new();
+        self.involvement = HashMap::default();
+        self.cases = CaseWindows::default();
+        self.complaints = Vec::new();
     }
 
     /// Whether officer `o` was on a rostered shift at `t`.

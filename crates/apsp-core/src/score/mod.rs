@@ -19,6 +19,10 @@
 pub mod matrix;
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::time::Instant;
+
+use rayon::prelude::*;
 
 pub use matrix::{LoadedMatrix, RiskMatrix};
 
@@ -29,6 +33,174 @@ use crate::signals::{
     self, contact_volume, multiple_subjects, repeat_complaints, vulnerable_subject, AccessFact,
     ContactFact, Finding, NearStop, PairView, OFFICER_SIGNALS, PAIR_SIGNALS,
 };
+
+/// One officer × subject pair: its events in the window as ranges of the linked
+/// contacts and accesses and of the near stops (all sorted by officer, subject, time).
+struct Span {
+    officer: u32,
+    subject: u32,
+    contacts: Range<usize>,
+    near: Range<usize>,
+    accesses: Range<usize>,
+}
+
+/// Runs of equal (officer, subject) in a sorted sequence, narrowed to the events in
+/// the window (a run is sorted by time, so its events in the window are contiguous).
+fn runs(
+    n: usize,
+    key: impl Fn(usize) -> (u32, u32),
+    at: impl Fn(usize) -> Ts,
+    window: (Ts, Ts),
+) -> Vec<((u32, u32), Range<usize>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let k = key(i);
+        let mut j = i + 1;
+        while j < n && key(j) == k {
+            j += 1;
+        }
+        // The first index in i..j whose time is after `t`.
+        let after = |t: Ts| {
+            let (mut lo, mut hi) = (i, j);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if at(mid) <= t {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        let (a, b) = (after(window.0), after(window.1));
+        if a < b {
+            out.push((k, a..b));
+        }
+        i = j;
+    }
+    out
+}
+
+/// Every pair with an event in the window, in (officer, subject) order.
+fn pair_spans(l: &Linked, near: &[geo::Near], window: (Ts, Ts)) -> Vec<Span> {
+    let c = runs(
+        l.contacts.len(),
+        |i| (l.contacts[i].officer, l.contacts[i].subject),
+        |i| l.contacts[i].at,
+        window,
+    );
+    let n = runs(
+        near.len(),
+        |i| (l.stops[near[i].stop].officer, near[i].subject),
+        |_| window.1,
+        window,
+    );
+    let a = runs(
+        l.accesses.len(),
+        |i| (l.accesses[i].officer, l.accesses[i].subject),
+        |i| l.accesses[i].at,
+        window,
+    );
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    let mut out = Vec::with_capacity(c.len().max(a.len()));
+    loop {
+        let key = [c.get(i), n.get(j), a.get(k)]
+            .into_iter()
+            .flatten()
+            .map(|x| x.0)
+            .min();
+        let Some(key) = key else { break };
+        let take = |v: &[((u32, u32), Range<usize>)], p: &mut usize| match v.get(*p) {
+            Some((k2, r)) if *k2 == key => {
+                *p += 1;
+                r.clone()
+            }
+            _ => 0..0,
+        };
+        let contacts = take(&c, &mut i);
+        let near = take(&n, &mut j);
+        let accesses = take(&a, &mut k);
+        out.push(Span {
+            officer: key.0,
+            subject: key.1,
+            contacts,
+            near,
+            accesses,
+        });
+    }
+    out
+}
+
+/// What building a pair's view needs.
+struct ViewCtx<'a> {
+    linked: &'a Linked,
+    notes: &'a signals::Notes,
+    near: &'a [geo::Near],
+    m: &'a RiskMatrix,
+    window: (Ts, Ts),
+    reply: Ts,
+}
+
+impl<'a> ViewCtx<'a> {
+    fn view(&self, sp: &Span) -> PairView<'a> {
+        let (linked, o, s) = (self.linked, sp.officer, sp.subject);
+        let involvements = linked.involvements(o, s);
+        let involved = |t: Ts| involvements.iter().any(|i| i.covers(t));
+        let mut last_in: Option<Ts> = None;
+        let contacts = linked.contacts[sp.contacts.clone()]
+            .iter()
+            .map(|c| {
+                let is_reply = c.out && last_in.is_some_and(|t| c.at - t <= self.reply);
+                if !c.out {
+                    last_in = Some(c.at);
+                }
+                ContactFact {
+                    c,
+                    on_duty: linked.on_duty(o, c.at),
+                    involved: involved(c.at),
+                    reply: is_reply,
+                }
+            })
+            .collect();
+        let near = self.near[sp.near.clone()]
+            .iter()
+            .map(|n| {
+                let st = &linked.stops[n.stop];
+                NearStop {
+                    s: st,
+                    metres: n.metres,
+                    involved: involved(st.at),
+                    on_duty: linked.on_duty(o, st.at),
+                    place_officers: n.place_officers,
+                }
+            })
+            .collect();
+        let accesses = linked.accesses[sp.accesses.clone()]
+            .iter()
+            .map(|a| AccessFact {
+                a,
+                involved: involved(a.at),
+                purpose_ok: a
+                    .purpose
+                    .as_deref()
+                    .is_some_and(|p| linked.purpose_holds(o, p, a.at)),
+            })
+            .collect();
+        PairView {
+            linked,
+            m: self.m,
+            notes: self.notes,
+            officer: o,
+            subject: s,
+            window: self.window,
+            contacts,
+            near,
+            accesses,
+            involvements,
+        }
+    }
+}
 
 /// Run settings besides the matrix.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +222,8 @@ pub struct PairResult {
     pub subject: u32,
     /// One per pair sign, in `PAIR_SIGNALS` order.
     pub findings: Vec<Finding>,
-    pub contributions: Vec<f64>,
+    /// One per pair sign, in `PAIR_SIGNALS` order.
+    pub contributions: [f64; PAIR_SIGNALS.len()],
     pub score: f64,
     pub first_event: Ts,
     pub last_event: Ts,
@@ -85,6 +258,8 @@ pub struct OfficerResult {
 
 /// A scored dataset.
 pub struct Scored {
+    /// The officers and subjects (the events are released once scored: see
+    /// [`Linked::release_events`]; the findings carry their evidence).
     pub linked: Linked,
     pub matrix: LoadedMatrix,
     pub reference: Ts,
@@ -93,17 +268,98 @@ pub struct Scored {
     pub pairs: Vec<PairResult>,
     /// In officer order (as in the officers table).
     pub officers: Vec<OfficerResult>,
+    /// Seconds per stage (link, stops near homes, score pairs, score officers): for
+    /// benchmarks and progress reports, never written to the outputs.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Parses a reference time: RFC 3339 (`2026-11-21T23:59:59Z`), or a naive
+/// `YYYY-MM-DD[THH:MM:SS]` taken as UTC.
+pub fn parse_reference_time(s: &str) -> Result<Ts> {
+    let bad = |m: String| ApspError::Setting {
+        name: "reference_time",
+        value: s.to_string(),
+        message: m,
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_micros());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc().timestamp_micros());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp_micros()
+        })
+        .map_err(|e| bad(format!("{e}; expected e.g. 2026-11-21T23:59:59Z")))
 }
 
 /// Scores a dataset.
 pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result<Scored> {
+    score_with(ds, matrix, opts, &|_| {})
+}
+
+/// Seconds since `t`, restarting it.
+fn lap(t: &mut Instant) -> f64 {
+    let s = t.elapsed().as_secs_f64();
+    *t = Instant::now();
+    s
+}
+
+/// Scores a dataset, calling `on_stage` as each stage starts (for a progress display).
+pub fn score_with(
+    ds: &Dataset,
+    matrix: &LoadedMatrix,
+    opts: &ScoreOptions,
+    on_stage: &dyn Fn(&'static str),
+) -> Result<Scored> {
+    let t = Instant::now();
+    on_stage("linking");
     let linked = Linked::build(ds)?;
+    let link = t.elapsed().as_secs_f64();
+    let mut s = score_linked(linked, matrix, opts, on_stage)?;
+    s.timings.insert(0, ("link", link));
+    Ok(s)
+}
+
+/// Scores a dataset like [`score_with`], freeing its tables as soon as they are linked
+/// (only its quarantine and manifest remain, for writing the outputs): the peak memory
+/// of a large force is then the linked data, not both.
+pub fn score_releasing(
+    ds: &mut Dataset,
+    matrix: &LoadedMatrix,
+    opts: &ScoreOptions,
+    on_stage: &dyn Fn(&'static str),
+) -> Result<Scored> {
+    let t = Instant::now();
+    on_stage("linking");
+    let linked = Linked::build_releasing(ds)?;
+    let link = t.elapsed().as_secs_f64();
+    let mut s = score_linked(linked, matrix, opts, on_stage)?;
+    s.timings.insert(0, ("link", link));
+    Ok(s)
+}
+
+/// Scores linked data (see [`Linked::build`]): the dataset's tables can be freed first.
+pub fn score_linked(
+    linked: Linked,
+    matrix: &LoadedMatrix,
+    opts: &ScoreOptions,
+    on_stage: &dyn Fn(&'static str),
+) -> Result<Scored> {
+    let mut timings: Vec<(&'static str, f64)> = Vec::new();
+    let mut t = Instant::now();
     let m = &matrix.matrix;
     let reference = match opts.reference_time.or_else(|| linked.latest_event()) {
         Some(t) => t,
         None => {
             return Err(ApspError::Dataset {
-                dir: ds.manifest.dataset.clone().into(),
+                dir: linked.dataset.clone().into(),
                 message: "no billing, stop or access event to score (and no --reference-time)"
                     .into(),
             })
@@ -118,8 +374,8 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
         });
     }
     let window = (reference - window_days as Ts * DAY, reference);
-    let inside = |t: Ts| t > window.0 && t <= window.1;
     let snh = &m.signals.stop_near_home;
+    on_stage("stops near homes");
     let near = geo::stops_near_homes(
         &linked,
         snh.radius_m,
@@ -127,108 +383,33 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
         window.0,
         window.1,
     );
+    timings.push(("stops near homes", lap(&mut t)));
 
-    // The pairs and their events in the window.
-    #[derive(Default)]
-    struct Idx {
-        contacts: Vec<usize>,
-        near: Vec<usize>,
-        accesses: Vec<usize>,
-    }
-    let mut keys: BTreeMap<(u32, u32), Idx> = BTreeMap::new();
-    for (i, c) in linked.contacts.iter().enumerate() {
-        if inside(c.at) {
-            keys.entry((c.officer, c.subject))
-                .or_default()
-                .contacts
-                .push(i);
-        }
-    }
-    for (i, n) in near.iter().enumerate() {
-        keys.entry((linked.stops[n.stop].officer, n.subject))
-            .or_default()
-            .near
-            .push(i);
-    }
-    for (i, a) in linked.accesses.iter().enumerate() {
-        if inside(a.at) {
-            keys.entry((a.officer, a.subject))
-                .or_default()
-                .accesses
-                .push(i);
-        }
-    }
+    // The pairs: runs of the (officer, subject, time)-sorted contacts, near stops and
+    // accesses in the window, merged. Views are built from them when needed, pair by
+    // pair, never all at once.
+    on_stage("scoring pairs");
+    let spans = pair_spans(&linked, &near, window);
     let reply = m.analysis.reply_hours as Ts * HOUR;
-    let views: Vec<PairView<'_>> = keys
-        .iter()
-        .map(|(&(o, s), idx)| {
-            let mut last_in: Option<Ts> = None;
-            let contacts = idx
-                .contacts
-                .iter()
-                .map(|&i| {
-                    let c = &linked.contacts[i];
-                    let is_reply = c.out && last_in.is_some_and(|t| c.at - t <= reply);
-                    if !c.out {
-                        last_in = Some(c.at);
-                    }
-                    ContactFact {
-                        c,
-                        on_duty: linked.on_duty(o, c.at),
-                        involved: linked.involved(o, s, c.at),
-                        reply: is_reply,
-                    }
-                })
-                .collect();
-            let near = idx
-                .near
-                .iter()
-                .map(|&i| {
-                    let n = near[i];
-                    let st = &linked.stops[n.stop];
-                    NearStop {
-                        s: st,
-                        metres: n.metres,
-                        involved: linked.involved(o, s, st.at),
-                        on_duty: linked.on_duty(o, st.at),
-                        place_officers: n.place_officers,
-                    }
-                })
-                .collect();
-            let accesses = idx
-                .accesses
-                .iter()
-                .map(|&i| {
-                    let a = &linked.accesses[i];
-                    AccessFact {
-                        a,
-                        involved: linked.involved(o, s, a.at),
-                        purpose_ok: a
-                            .purpose
-                            .as_deref()
-                            .is_some_and(|p| linked.purpose_holds(o, p, a.at)),
-                    }
-                })
-                .collect();
-            PairView {
-                linked: &linked,
-                m,
-                officer: o,
-                subject: s,
-                window,
-                contacts,
-                near,
-                accesses,
-                involvements: linked.involvements(o, s),
-            }
-        })
-        .collect();
+    let notes = signals::Notes::new(m);
+    let ctx = ViewCtx {
+        linked: &linked,
+        notes: &notes,
+        near: &near,
+        m,
+        window,
+        reply,
+    };
 
-    // Peer thresholds for contact volume, per role.
+    // Peer thresholds for contact volume, per role. The peer baseline needs every
+    // pair's count before any pair is scored; the counts are kept, the pairs' views are
+    // not (built again in the scoring pass: a sliding window over a pair's contacts
+    // costs less than holding a million views).
+    let volumes: Vec<u32> = spans
+        .par_iter()
+        .map(|sp| contact_volume::value(&ctx.view(sp)).0 as u32)
+        .collect();
     let cv = &m.signals.contact_volume;
-    // Each pair's volume (and its busiest window), once: the peer baseline needs every
-    // pair's count before any pair is scored.
-    let mut volumes: Vec<(usize, Vec<usize>)> = views.iter().map(contact_volume::value).collect();
     let mut role_officers: BTreeMap<&str, usize> = BTreeMap::new();
     for o in &linked.officers {
         *role_officers.entry(o.role.as_str()).or_default() += 1;
@@ -236,16 +417,18 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
     let mut by_role: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut all: Vec<usize> = Vec::new();
     let mut own: Vec<Vec<usize>> = vec![Vec::new(); linked.officers.len()];
-    for (v, (val, _)) in views.iter().zip(&volumes) {
-        if *val > 0 {
+    for (sp, val) in spans.iter().zip(&volumes) {
+        let val = *val as usize;
+        if val > 0 {
             by_role
-                .entry(linked.officers[v.officer as usize].role.as_str())
+                .entry(linked.officers[sp.officer as usize].role.as_str())
                 .or_default()
-                .push(*val);
-            all.push(*val);
-            own[v.officer as usize].push(*val);
+                .push(val);
+            all.push(val);
+            own[sp.officer as usize].push(val);
         }
     }
+    drop(volumes);
     all.sort_unstable();
     for v in by_role.values_mut() {
         v.sort_unstable();
@@ -254,36 +437,46 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
         v.sort_unstable();
     }
     let empty: Vec<usize> = Vec::new();
-    let mut thresholds: Vec<Option<contact_volume::Threshold>> = vec![None; linked.officers.len()];
-    let mut volume_threshold = |o: u32| -> contact_volume::Threshold {
-        thresholds[o as usize]
-            .get_or_insert_with(|| {
-                let role = linked.officers[o as usize].role.as_str();
-                let n = role_officers[role];
-                let mine = &own[o as usize];
-                if (n as u32) < cv.min_peers {
-                    let basis = format!(
-                        "all {} officers (role {role} has fewer than {} officers)",
-                        linked.officers.len(),
-                        cv.min_peers
-                    );
-                    contact_volume::threshold(&all, mine, cv.peer_quantile, cv.min_contacts, &basis)
-                } else {
-                    let basis = format!("{n} officers of role {role}");
-                    let peers = by_role.get(role).unwrap_or(&empty);
-                    contact_volume::threshold(
-                        peers,
-                        mine,
-                        cv.peer_quantile,
-                        cv.min_contacts,
-                        &basis,
-                    )
-                }
-            })
-            .clone()
-    };
+    let thresholds: Vec<contact_volume::Threshold> = linked
+        .officers
+        .iter()
+        .enumerate()
+        .map(|(o, officer)| {
+            let role = officer.role.as_str();
+            let n = role_officers[role];
+            let mine = &own[o];
+            if (n as u32) < cv.min_peers {
+                let basis = format!(
+                    "all {} officers (role {role} has fewer than {} officers)",
+                    linked.officers.len(),
+                    cv.min_peers
+                );
+                contact_volume::threshold(
+                    &all,
+                    mine,
+                    cv.peer_quantile,
+                    cv.min_contacts,
+                    cv.window_days,
+                    &basis,
+                )
+            } else {
+                let basis = format!("{n} officers of role {role}");
+                let peers = by_role.get(role).unwrap_or(&empty);
+                contact_volume::threshold(
+                    peers,
+                    mine,
+                    cv.peer_quantile,
+                    cv.min_contacts,
+                    cv.window_days,
+                    &basis,
+                )
+            }
+        })
+        .collect();
+    drop((all, by_role, own));
 
-    // Pair signs, contributions and scores.
+    // Pair signs, contributions and scores, in parallel; collected in pair order, so
+    // the result does not depend on the thread count.
     let cap = m.analysis.intensity_cap;
     let weight = |name: &str| -> f64 {
         let s = &m.signals;
@@ -319,53 +512,58 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
             m.signals.vulnerable_subject.weight * others
         }
     };
-    let mut pairs: Vec<PairResult> = Vec::with_capacity(views.len());
-    for (k, v) in views.iter().enumerate() {
-        let volume = std::mem::take(&mut volumes[k]);
-        let mut findings = signals::evaluate_pair(v, &volume_threshold(v.officer), volume);
-        let vuln = vulnerable_subject::evaluate(v, &findings);
-        findings.push(vuln);
-        debug_assert!(findings.iter().map(|f| f.signal).eq(PAIR_SIGNALS));
-        let factor = match linked.subjects[v.subject as usize].kind {
-            SubjectKind::Number => m.analysis.no_record_factor,
-            SubjectKind::Person => 1.0,
-        };
-        let mut contributions: Vec<f64> = findings[..findings.len() - 1]
-            .iter()
-            .map(|f| contribution(f) * factor)
-            .collect();
-        let others: f64 = contributions.iter().sum();
-        contributions.push(aggravation(&findings[findings.len() - 1], others));
-        let score: f64 = contributions.iter().sum();
-        let findings = if score > 0.0 || opts.keep_all_findings {
-            findings
-        } else {
-            Vec::new()
-        };
-        let times = v
-            .contacts
-            .iter()
-            .map(|c| c.c.at)
-            .chain(v.near.iter().map(|n| n.s.at))
-            .chain(v.accesses.iter().map(|a| a.a.at));
-        let (first_event, last_event) =
-            times.fold((Ts::MAX, Ts::MIN), |(a, b), t| (a.min(t), b.max(t)));
-        pairs.push(PairResult {
-            officer: v.officer,
-            subject: v.subject,
-            findings,
-            contributions,
-            score,
-            first_event,
-            last_event,
-            n_contacts: v.contacts.len(),
-            n_stops_near: v.near.len(),
-            n_accesses: v.accesses.len(),
-            inbound_share: v.inbound_share(),
-            same_stops_as: None,
-        });
-    }
-    drop(views);
+    let mut pairs: Vec<PairResult> = spans
+        .par_iter()
+        .map(|sp| {
+            let v = ctx.view(sp);
+            let volume = contact_volume::value(&v);
+            let mut findings = signals::evaluate_pair(&v, &thresholds[v.officer as usize], volume);
+            let vuln = vulnerable_subject::evaluate(&v, &findings);
+            findings.push(vuln);
+            debug_assert!(findings.iter().map(|f| f.signal).eq(PAIR_SIGNALS));
+            let factor = match linked.subjects[v.subject as usize].kind {
+                SubjectKind::Number => m.analysis.no_record_factor,
+                SubjectKind::Person => 1.0,
+            };
+            let mut contributions = [0.0; PAIR_SIGNALS.len()];
+            let last = PAIR_SIGNALS.len() - 1;
+            for (c, f) in contributions.iter_mut().zip(&findings[..last]) {
+                *c = contribution(f) * factor;
+            }
+            let others: f64 = contributions[..last].iter().sum();
+            contributions[last] = aggravation(&findings[last], others);
+            let score: f64 = contributions.iter().sum();
+            let findings = if score > 0.0 || opts.keep_all_findings {
+                findings
+            } else {
+                Vec::new()
+            };
+            let times = v
+                .contacts
+                .iter()
+                .map(|c| c.c.at)
+                .chain(v.near.iter().map(|n| n.s.at))
+                .chain(v.accesses.iter().map(|a| a.a.at));
+            let (first_event, last_event) =
+                times.fold((Ts::MAX, Ts::MIN), |(a, b), t| (a.min(t), b.max(t)));
+            PairResult {
+                officer: v.officer,
+                subject: v.subject,
+                findings,
+                contributions,
+                score,
+                first_event,
+                last_event,
+                n_contacts: v.contacts.len(),
+                n_stops_near: v.near.len(),
+                n_accesses: v.accesses.len(),
+                inbound_share: v.inbound_share(),
+                same_stops_as: None,
+            }
+        })
+        .collect();
+    drop(spans);
+    timings.push(("score pairs", lap(&mut t)));
 
     // Officers.
     let mut per_officer: Vec<Vec<usize>> = vec![Vec::new(); linked.officers.len()];
@@ -474,7 +672,12 @@ pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result
     for (r, i) in order.into_iter().enumerate() {
         officers[i].rank = r as u32 + 1;
     }
+    timings.push(("score officers", lap(&mut t)));
+    drop(near);
+    let mut linked = linked;
+    linked.release_events();
     Ok(Scored {
+        timings,
         linked,
         matrix: matrix.clone(),
         reference,

@@ -6,6 +6,8 @@
 //! home) follows an unexplained access to her record within `max_days`. Value: the
 //! days between the access and that first contact.
 
+use std::sync::Arc;
+
 use super::{days, Finding, PairView, Status};
 use crate::link::{Ts, DAY, HOUR};
 
@@ -29,18 +31,18 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         (None, Some(s)) => Some((s.s.at, s.evidence("first visit"))),
         (None, None) => None,
     };
-    let not = |note: &str| Finding {
+    let not = |note: &Arc<str>| Finding {
         signal: "access_then_contact",
         value: 0.0,
         threshold: m.max_days as f64,
         window: p.window,
         status: Status::NotFired,
         intensity: 0.0,
-        note: note.to_string(),
+        note: note.clone(),
         evidence: Vec::new(),
     };
     let Some((t, contact_ev)) = first else {
-        return not("no contact initiated by the officer");
+        return not(&p.notes.no_initiated_contact);
     };
     let access = p
         .accesses
@@ -60,10 +62,11 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
                     "first initiated contact {:.1} days ({} h) after an unexplained access",
                     gap,
                     (t - a.a.at) / HOUR
-                ),
+                )
+                .into(),
                 evidence: vec![a.evidence("unexplained access"), contact_ev],
             }
         }
-        None => not("no unexplained access in the days before the first initiated contact"),
+        None => not(&p.notes.no_access_before),
     }
 }

@@ -32,6 +32,6 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         m.min_events,
         p.window,
         ev,
-        "accesses while not involved and without a purpose reference to a case of the officer",
+        p.notes.access_without_purpose.clone(),
     )
 }

@@ -61,9 +61,12 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         }
     }
     ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));
-    let note = format!(
-        "events more than {} days after the officer's involvement ended",
-        m.grace_days
-    );
-    Finding::count("after_closure", ev.len(), m.min_events, p.window, ev, note)
+    Finding::count(
+        "after_closure",
+        ev.len(),
+        m.min_events,
+        p.window,
+        ev,
+        p.notes.after_closure.clone(),
+    )
 }

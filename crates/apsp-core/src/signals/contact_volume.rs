@@ -17,7 +17,9 @@ use super::{days, Finding, PairView, Status};
 #[derive(Debug, Clone)]
 pub struct Threshold {
     pub value: f64,
-    pub basis: String,
+    /// The finding's note, with the basis of the threshold (shared by the officer's
+    /// pairs).
+    pub note: std::sync::Arc<str>,
 }
 
 /// The pair's value and the contacts of its busiest window.
@@ -48,6 +50,7 @@ pub fn threshold(
     own: &[usize],
     q: f64,
     min_contacts: u32,
+    window_days: u32,
     basis: &str,
 ) -> Threshold {
     let n = values.len() - own.len();
@@ -70,10 +73,11 @@ pub fn threshold(
     };
     Threshold {
         value: ((quantile + 1) as f64).max(min_contacts as f64),
-        basis: format!(
-            "{basis} (the officer's own pairs left out): p{:.0} = {quantile} contacts",
+        note: format!(
+            "most unexplained outgoing contacts in {window_days} days; {basis} (the officer's own pairs left out): p{:.0} = {quantile} contacts",
             q * 100.0
-        ),
+        )
+        .into(),
     }
 }
 
@@ -96,10 +100,7 @@ pub fn evaluate(p: &PairView<'_>, t: &Threshold, value: (usize, Vec<usize>)) -> 
             Status::NotFired
         },
         intensity: v as f64 / t.value,
-        note: format!(
-            "most unexplained outgoing contacts in {} days; {}",
-            p.m.signals.contact_volume.window_days, t.basis
-        ),
+        note: t.note.clone(),
         evidence: if fired { evidence } else { Vec::new() },
     }
 }
@@ -113,14 +114,20 @@ mod tests {
         // Peers 1..=100 and the officer's own 500, 600: p99 of the peers is 99.
         let mut v: Vec<usize> = (1..=100).collect();
         v.extend([500, 600]);
-        let t = threshold(&v, &[500, 600], 0.99, 10, "x");
+        let t = threshold(&v, &[500, 600], 0.99, 10, 90, "x");
         assert_eq!(t.value, 100.0);
         // With the officer counted it would have been 500.
-        let t = threshold(&v, &[], 0.99, 10, "x");
+        let t = threshold(&v, &[], 0.99, 10, 90, "x");
         assert_eq!(t.value, 501.0);
         // No peers: the minimum.
-        assert_eq!(threshold(&[12, 12], &[12, 12], 0.99, 10, "x").value, 10.0);
+        assert_eq!(
+            threshold(&[12, 12], &[12, 12], 0.99, 10, 90, "x").value,
+            10.0
+        );
         // Ties between the officer and peers.
-        assert_eq!(threshold(&[3, 3, 3, 7], &[3, 7], 0.5, 1, "x").value, 4.0);
+        assert_eq!(
+            threshold(&[3, 3, 3, 7], &[3, 7], 0.5, 1, 90, "x").value,
+            4.0
+        );
     }
 }

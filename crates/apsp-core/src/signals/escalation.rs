@@ -88,7 +88,8 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             m.burst_days,
             growth,
             grown_week.map(|w| format!(" (week {w}: {} after {})", weeks[w], weeks[w - 1])).unwrap_or_default()
-        ),
+        )
+        .into(),
         evidence: if fired { evidence } else { Vec::new() },
     }
 }

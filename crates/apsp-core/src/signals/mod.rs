@@ -20,6 +20,8 @@ pub mod stop_near_home;
 pub mod unanswered_persistence;
 pub mod vulnerable_subject;
 
+use std::sync::Arc;
+
 use crate::link::{Access, Contact, Involvement, Linked, Stop, Ts};
 use crate::score::matrix::RiskMatrix;
 
@@ -82,7 +84,8 @@ pub struct Finding {
     /// contribution is weight × min(intensity, cap) when fired.
     pub intensity: f64,
     /// The basis of the threshold, why it was not evaluated, or further facts.
-    pub note: String,
+    /// Shared: a run's findings repeat a handful of notes millions of times.
+    pub note: Arc<str>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -91,7 +94,7 @@ impl Finding {
     pub fn not_evaluated(
         signal: &'static str,
         window: (Ts, Ts),
-        why: impl Into<String>,
+        why: impl Into<Arc<str>>,
     ) -> Finding {
         Finding {
             signal,
@@ -112,7 +115,7 @@ impl Finding {
         threshold: u32,
         window: (Ts, Ts),
         evidence: Vec<Evidence>,
-        note: impl Into<String>,
+        note: impl Into<Arc<str>>,
     ) -> Finding {
         let threshold = threshold.max(1) as f64;
         let v = value as f64;
@@ -284,10 +287,54 @@ impl AccessFact<'_> {
     }
 }
 
+/// The notes that are the same for every pair of a run, built once and shared.
+pub struct Notes {
+    pub off_duty_contact: Arc<str>,
+    pub night_contact: Arc<str>,
+    pub after_closure: Arc<str>,
+    pub stop_near_home: Arc<str>,
+    pub access_without_purpose: Arc<str>,
+    pub no_initiated_contact: Arc<str>,
+    pub no_access_before: Arc<str>,
+    pub no_vulnerability: Arc<str>,
+}
+
+impl Notes {
+    pub fn new(m: &RiskMatrix) -> Notes {
+        let s = &m.signals;
+        Notes {
+            off_duty_contact: "engaged contacts outside rostered shifts".into(),
+            night_contact: format!(
+                "contacts and visits {:02}:00-{:02}:00 local, not on shift while involved",
+                s.night_contact.start_hour, s.night_contact.end_hour
+            )
+            .into(),
+            after_closure: format!(
+                "events more than {} days after the officer's involvement ended",
+                s.after_closure.grace_days
+            )
+            .into(),
+            stop_near_home: format!(
+                "undeployed stops within {:.0} m of the home, not involved, not at a place {} or more officers stop",
+                s.stop_near_home.radius_m, s.stop_near_home.common_place_officers
+            )
+            .into(),
+            access_without_purpose:
+                "accesses while not involved and without a purpose reference to a case of the officer"
+                    .into(),
+            no_initiated_contact: "no contact initiated by the officer".into(),
+            no_access_before: "no unexplained access in the days before the first initiated contact"
+                .into(),
+            no_vulnerability: "no vulnerability recorded".into(),
+        }
+    }
+}
+
 /// What a pair sign sees: one officer and one subject, their events in the window.
 pub struct PairView<'a> {
     pub linked: &'a Linked,
     pub m: &'a RiskMatrix,
+    pub notes: &'a Notes,
     pub officer: u32,
     pub subject: u32,
     /// (start, end] of the analysis window.

@@ -33,9 +33,12 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             .map(|s| s.evidence("at night")),
     );
     ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));
-    let note = format!(
-        "contacts and visits {:02}:00-{:02}:00 local, not on shift while involved",
-        m.start_hour, m.end_hour
-    );
-    Finding::count("night_contact", ev.len(), m.min_events, p.window, ev, note)
+    Finding::count(
+        "night_contact",
+        ev.len(),
+        m.min_events,
+        p.window,
+        ev,
+        p.notes.night_contact.clone(),
+    )
 }

@@ -31,6 +31,6 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         m.min_events,
         p.window,
         ev,
-        "engaged contacts outside rostered shifts",
+        p.notes.off_duty_contact.clone(),
     )
 }

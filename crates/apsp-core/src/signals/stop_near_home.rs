@@ -27,9 +27,12 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         .filter(|s| !s.involved && s.place_officers < m.common_place_officers)
         .map(|s| s.evidence(""))
         .collect();
-    let note = format!(
-        "undeployed stops within {:.0} m of the home, not involved, not at a place {} or more officers stop",
-        m.radius_m, m.common_place_officers
-    );
-    Finding::count("stop_near_home", ev.len(), m.min_stops, p.window, ev, note)
+    Finding::count(
+        "stop_near_home",
+        ev.len(),
+        m.min_stops,
+        p.window,
+        ev,
+        p.notes.stop_near_home.clone(),
+    )
 }

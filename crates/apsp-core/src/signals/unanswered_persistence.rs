@@ -36,7 +36,8 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             m.short_seconds,
             share * 100.0,
             m.max_inbound_share * 100.0
-        ),
+        )
+        .into(),
         evidence: if fired {
             short
                 .iter()

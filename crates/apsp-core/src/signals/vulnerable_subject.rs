@@ -58,10 +58,12 @@ pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
             Status::NotFired
         },
         intensity: 1.0,
-        note: if flagged && !another {
-            format!("{what}; no other sign fired, so no weight")
+        note: if !flagged {
+            p.notes.no_vulnerability.clone()
+        } else if !another {
+            format!("{what}; no other sign fired, so no weight").into()
         } else {
-            what.clone()
+            what.as_str().into()
         },
         evidence: if fired {
             vec![Evidence {

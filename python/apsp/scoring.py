@@ -1,0 +1,195 @@
+"""Scoring a dataset against the twelve warning signs.
+
+A score is a warning sign for review, never a verdict: every number in a
+:class:`Result` is explained down to the source rows behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+import polars as pl
+
+from . import _apsp
+
+PathLike = str | os.PathLike[str]
+
+__all__ = ["Result", "score"]
+
+
+class Result:
+    """A scored dataset: the frames of ``apsp score`` and an account of each officer.
+
+    Attributes
+    ----------
+    officers : polars.DataFrame
+        One row per officer by rank: ``officer_id``, ``role``, ``score``, ``tier``,
+        ``rank``, ``style``, ``style_reason``, ``n_subjects_flagged``, ``top_reasons``.
+    pairs : polars.DataFrame
+        One row per officer × subject: ``score``, ``tier``, counts, first and last
+        event, and one contribution column per warning sign (they sum to ``score``).
+    signals : polars.DataFrame
+        Every sign of every pair with a score (and the officer-level signs of every
+        officer): ``value``, ``threshold``, window, ``status`` (``fired``,
+        ``not_fired``, ``not_evaluated``), ``contribution``, ``note``.
+    evidence : polars.DataFrame
+        The source rows behind every fired sign: ``table``, ``row_id``, ``at``,
+        ``detail``.
+    quarantine : polars.DataFrame
+        Every input row not used, with file, line and reason.
+    manifest : dict
+        Provenance: versions, settings, input hashes and counts, the risk matrix's name,
+        version and SHA-256, the reference time and window.
+
+    The frames are built on first use. Pairs without any warning sign keep their
+    score (0) in ``pairs`` but no rows in ``signals``.
+    """
+
+    def __init__(self, handle: Any) -> None:
+        self._h = handle
+
+    @cached_property
+    def _frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        return self._h.frames()
+
+    @property
+    def officers(self) -> pl.DataFrame:
+        return self._frames[0]
+
+    @property
+    def pairs(self) -> pl.DataFrame:
+        return self._frames[1]
+
+    @property
+    def signals(self) -> pl.DataFrame:
+        return self._frames[2]
+
+    @property
+    def evidence(self) -> pl.DataFrame:
+        return self._frames[3]
+
+    @cached_property
+    def quarantine(self) -> pl.DataFrame:
+        return self._h.quarantine()
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads(self._h.manifest())
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds per stage of the scoring (link, stops near homes, pairs, officers)."""
+        return dict(self._h.timings())
+
+    def explain(self, officer_id: str, max_pairs: int = 3) -> str:
+        """A readable account of one officer.
+
+        Score, tier and rank; the offending style and its reason; for each of the
+        officer's ``max_pairs`` highest pairs every warning sign with its value against
+        its threshold (or why it was not evaluated) and the source rows behind the fired
+        ones; the officer-level signs.
+
+        Raises
+        ------
+        SettingError
+            No officer has that id.
+        """
+        return self._h.explain(officer_id, max_pairs)
+
+    def write(self, out: PathLike, *, csv: bool = False) -> dict[str, Any]:
+        """Write the outputs of ``apsp score`` into ``out``; return the manifest.
+
+        ``officers``, ``pairs``, ``signals``, ``evidence`` and ``quarantine`` as Parquet
+        (and CSV with ``csv=True``) and ``manifest.json``, byte-identical to the CLI's.
+        """
+        return json.loads(self._h.write(Path(out), csv))
+
+    def __repr__(self) -> str:
+        counts = self.officers.group_by("tier").len()
+        tiers = dict(zip(counts["tier"].to_list(), counts["len"].to_list()))
+        m = self.manifest.get("scoring", {})
+        return (
+            f"<apsp.Result: {self.officers.height} officers, {self.pairs.height} pairs; "
+            f"tiers high {tiers.get('high', 0)}, medium {tiers.get('medium', 0)}, "
+            f"low {tiers.get('low', 0)} (warning signs for review); "
+            f"matrix {m.get('matrix', {}).get('name')} {m.get('matrix', {}).get('version')}>"
+        )
+
+
+def score(
+    dataset: PathLike,
+    *,
+    matrix: PathLike | None = None,
+    reference_time: str | None = None,
+    window_days: int | None = None,
+    keep_all_findings: bool = False,
+    profiles: Iterable[PathLike] = (),
+    timezone: str = "Europe/London",
+    ambiguous: str = "earliest",
+    nonexistent: str = "quarantine",
+    pseudonymise: bool = False,
+    key_file: PathLike | None = None,
+    key_env: str | None = None,
+    ignore_extra_columns: bool = False,
+) -> Result:
+    """Score every officer and officer × subject pair against the warning signs.
+
+    Parameters
+    ----------
+    dataset : str or PathLike
+        Dataset folder (as for :func:`apsp.read_dataset`).
+    matrix : path, optional
+        Risk matrix (TOML); default: the matrix shipped with the library.
+    reference_time : str, optional
+        End of the analysis window (``2026-11-21T23:59:59Z``); default: the latest
+        event in the data.
+    window_days : int, optional
+        Length of the analysis window; default: the matrix's (365).
+    keep_all_findings : bool
+        Keep the signs of pairs scoring 0 too (small datasets, one officer).
+    profiles, timezone, ambiguous, nonexistent, pseudonymise, key_file, key_env, ignore_extra_columns
+        As for :func:`apsp.read_dataset`.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    MatrixError
+        The risk matrix is malformed (file, key and reason in the message).
+    SchemaError, ParseError, DatasetError, SettingError
+        As for :func:`apsp.read_dataset`; ``SettingError`` also for a bad
+        ``reference_time`` or ``window_days=0``.
+
+    Examples
+    --------
+    >>> import tempfile, apsp
+    >>> d = tempfile.mkdtemp()
+    >>> _ = apsp.synth.generate(d, officers=60, days=60, seed=3)
+    >>> r = apsp.score(d)
+    >>> r.officers.columns[:4]
+    ['officer_id', 'role', 'score', 'tier']
+    >>> bool((r.officers["rank"] == range(1, 61)).all())
+    True
+    """
+    handle = _apsp.score(
+        Path(dataset),
+        matrix=None if matrix is None else Path(matrix),
+        reference_time=reference_time,
+        window_days=window_days,
+        keep_all_findings=keep_all_findings,
+        profiles=[Path(p) for p in profiles],
+        timezone=timezone,
+        ambiguous=ambiguous,
+        nonexistent=nonexistent,
+        pseudonymise=pseudonymise,
+        key_file=None if key_file is None else Path(key_file),
+        key_env=key_env,
+        ignore_extra_columns=ignore_extra_columns,
+    )
+    return Result(handle)
