@@ -31,7 +31,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 # pyo3-polars); let the loader find the one pyo3 was built against.
 PY_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 
-.PHONY: help venv build demo test test-rust test-python test-polars-min lint fmt wheel bench clean
+.PHONY: help venv build demo test test-rust test-python test-polars-min lint fmt wheel bench bench-score clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,6 +77,7 @@ test-rust: build ## Rust unit and integration tests
 test-python: build ## pytest on the supported polars upper end
 	bash scripts/pytest.sh $(PY) tests
 	bash scripts/pytest.sh $(PY) --doctest-modules python/apsp
+	$(PY) -m mypy.stubtest apsp._apsp
 
 test-polars-min: build $(VENV_MIN)/.ok ## The interop tests on the lowest supported polars
 	$(PY_MIN) scripts/dev_install.py $(VENV_MIN)
@@ -97,6 +98,10 @@ bench: build ## Benchmarks: generation and ingestion rows/s and peak memory, cri
 	$(PY) benches/synth_bench.py
 	$(PY) benches/ingest_bench.py
 	$(CARGO) bench --workspace --bench normalise
+
+bench-score: build ## Scoring benchmark against DuckDB SQL and polars (1,000 / 5,000 / 20,000 officers; about 10 minutes, 15 GiB)
+	$(PY) -m pip install --quiet -r benches/requirements.txt
+	$(PY) benches/score_compare.py --officers 1000 5000 20000 --days 365
 
 clean: ## Remove build outputs and virtualenvs
 	rm -rf target $(VENV) $(VENV_MIN) $(EXT) $(DEMO_OUT) $(DEMO_DATA) dist

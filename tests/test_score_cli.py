@@ -162,3 +162,14 @@ def test_python_score_errors(force, tmp_path):
     # A window ending before the data: nothing in it, every officer scores 0.
     r = apsp.score(data, reference_time="2020-01-01")
     assert r.officers["score"].sum() == 0 and r.officers.height == 300
+
+
+def test_result_renders_in_notebooks(force):
+    data, _ = force
+    r = apsp.score(data)
+    page = r._repr_html_()
+    assert "warning signs for review" in page and "<table" in page
+    assert page.count("<tr>") >= 11  # header + ten officers
+    e = r.explain(r.officers["officer_id"][0])
+    assert isinstance(e, str) and e._repr_html_().startswith("<pre")
+    assert "&lt;b&gt;" in apsp.scoring.Explanation("a <b>")._repr_html_()

@@ -22,7 +22,8 @@ from ._apsp import (
 from ._apsp import version as _version
 from . import synth
 from .dataset import Dataset, read_dataset, validate
-from .scoring import Result, score
+from . import scoring
+from .scoring import Explanation, Result, score
 
 __version__: str = _version()
 
@@ -30,6 +31,7 @@ __all__ = [
     "ApspError",
     "Dataset",
     "DatasetError",
+    "Explanation",
     "InternalError",
     "MatrixError",
     "ParseError",
@@ -41,6 +43,7 @@ __all__ = [
     "__version__",
     "read_dataset",
     "score",
+    "scoring",
     "synth",
     "validate",
 ]

@@ -6,6 +6,7 @@ A score is a warning sign for review, never a verdict: every number in a
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from functools import cached_property
@@ -18,7 +19,14 @@ from . import _apsp
 
 PathLike = str | os.PathLike[str]
 
-__all__ = ["Result", "score"]
+__all__ = ["Explanation", "Result", "score"]
+
+
+class Explanation(str):
+    """The account of one officer: plain text, shown preformatted in a notebook."""
+
+    def _repr_html_(self) -> str:
+        return f"<pre style='white-space: pre-wrap'>{html.escape(str(self))}</pre>"
 
 
 class Result:
@@ -85,7 +93,7 @@ class Result:
         """Seconds per stage of the scoring (link, stops near homes, pairs, officers)."""
         return dict(self._h.timings())
 
-    def explain(self, officer_id: str, max_pairs: int = 3) -> str:
+    def explain(self, officer_id: str, max_pairs: int = 3) -> Explanation:
         """A readable account of one officer.
 
         Score, tier and rank; the offending style and its reason; for each of the
@@ -98,7 +106,7 @@ class Result:
         SettingError
             No officer has that id.
         """
-        return self._h.explain(officer_id, max_pairs)
+        return Explanation(self._h.explain(officer_id, max_pairs))
 
     def write(self, out: PathLike, *, csv: bool = False) -> dict[str, Any]:
         """Write the outputs of ``apsp score`` into ``out``; return the manifest.
@@ -107,6 +115,16 @@ class Result:
         (and CSV with ``csv=True``) and ``manifest.json``, byte-identical to the CLI's.
         """
         return json.loads(self._h.write(Path(out), csv))
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary line and the ten officers ranked first."""
+        top = self.officers.head(10).select(
+            "rank", "officer_id", "role", "score", "tier", "style", "top_reasons"
+        )
+        return (
+            f"<p>{html.escape(repr(self))}</p>"
+            + top._repr_html_()
+        )
 
     def __repr__(self) -> str:
         counts = self.officers.group_by("tier").len()

@@ -15,7 +15,6 @@ pub mod source;
 pub mod table;
 pub mod time;
 
-use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -380,12 +379,34 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         }
         read.push(Ok(r));
     }
-    read.extend(
-        Table::ALL[2..]
-            .par_iter()
-            .map(|t| read_table(*t, &officer_numbers))
-            .collect::<Vec<_>>(),
+    // The largest table on one side, the others one after another on the other: two
+    // tables in flight at most, so the peak memory stays that of the largest plus one.
+    let rest = &Table::ALL[2..];
+    let bytes = |t: &Table| -> u64 {
+        found.files.get(t).map_or(0, |ps| {
+            ps.iter()
+                .filter_map(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum()
+        })
+    };
+    let largest = rest
+        .iter()
+        .copied()
+        .max_by_key(|t| (bytes(t), std::cmp::Reverse(*t)))
+        .expect("tables");
+    let (big, mut others) = rayon::join(
+        || read_table(largest, &officer_numbers),
+        || {
+            rest.iter()
+                .filter(|t| **t != largest)
+                .map(|t| (*t, read_table(*t, &officer_numbers)))
+                .collect::<Vec<_>>()
+        },
     );
+    others.push((largest, big));
+    others.sort_by_key(|(t, _)| Table::ALL.iter().position(|x| x == t));
+    read.extend(others.into_iter().map(|(_, r)| r));
     for r in read {
         let Some(r) = r? else { continue };
         quarantine.extend(r.quarantine);

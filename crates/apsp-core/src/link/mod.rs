@@ -17,6 +17,7 @@ pub mod geo;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use chrono::TimeZone as _;
@@ -563,7 +564,7 @@ impl Linked {
                 });
             }
         }
-        contacts.sort_by(|a, b| {
+        contacts.par_sort_by(|a, b| {
             (a.officer, a.subject, a.at, &a.record_id).cmp(&(
                 b.officer,
                 b.subject,
@@ -651,7 +652,7 @@ impl Linked {
                 });
             }
         }
-        stops.sort_by(|x, y| (x.officer, x.at, &x.stop_id).cmp(&(y.officer, y.at, &y.stop_id)));
+        stops.par_sort_by(|x, y| (x.officer, x.at, &x.stop_id).cmp(&(y.officer, y.at, &y.stop_id)));
 
         // Accesses → subject.
         let mut accesses = Vec::new();
@@ -692,7 +693,7 @@ impl Linked {
                 });
             }
         }
-        accesses.sort_by(|x, y| {
+        accesses.par_sort_by(|x, y| {
             (x.officer, x.subject, x.at, &x.event_id).cmp(&(
                 y.officer,
                 y.subject,
