@@ -173,3 +173,43 @@ def test_result_renders_in_notebooks(force):
     e = r.explain(r.officers["officer_id"][0])
     assert isinstance(e, str) and e._repr_html_().startswith("<pre")
     assert "&lt;b&gt;" in apsp.scoring.Explanation("a <b>")._repr_html_()
+
+
+def test_risk_matrix_load_edit_save_hash(force, tmp_path):
+    """A RiskMatrix edited in Python scores like the same matrix saved to a file, keeps
+    the comments citing sources, and its hash is the one in the manifest."""
+    data, _ = force
+    m = apsp.RiskMatrix.default()
+    assert m.sha256 == hashlib.sha256(MATRIX.read_bytes()).hexdigest()
+    assert m == apsp.RiskMatrix.load(MATRIX) and m.source == "default"
+    base = apsp.score(data, matrix=m)
+    edited = m.copy()
+    edited["signals.contact_volume.weight"] = 0.0  # contact volume no longer counts
+    edited["tiers.high"] = 20.0
+    assert m["signals.contact_volume.weight"] == 3.0  # the copy is independent
+    assert edited.sha256 != m.sha256 and edited.source == "edited"
+    text = edited.to_toml()
+    comments = [line for line in MATRIX.read_text().splitlines() if line.lstrip().startswith("#")]
+    assert all(c in text for c in comments)
+    saved = edited.save(tmp_path / "m.toml")
+    assert apsp.RiskMatrix.load(saved).sha256 == hashlib.sha256(saved.read_bytes()).hexdigest()
+    r1 = apsp.score(data, matrix=edited)
+    r2 = apsp.score(data, matrix=saved)
+    assert r1.officers.drop("top_reasons", "style_reason").equals(
+        r2.officers.drop("top_reasons", "style_reason")
+    )
+    assert r1.manifest["scoring"]["matrix"]["sha256"] == edited.sha256
+    assert (r1.pairs["contact_volume"] == 0).all()
+    assert (base.pairs["contact_volume"] > 0).any()
+    # Every pair's score drops by exactly its contact-volume contribution (and the
+    # aggravator's share of it).
+    both = base.pairs.join(r1.pairs, on=["officer_id", "subject_id"], suffix="_new")
+    diff = both["score"] - both["score_new"]
+    assert (diff >= -1e-9).all() and (diff > 0).sum() == (both["contact_volume"] > 0).sum()
+    with pytest.raises(apsp.MatrixError, match="no key"):
+        edited["signals.contact_volume.wieght"] = 1.0
+    with pytest.raises(apsp.MatrixError):
+        edited["signals.contact_volume.weight"] = -1.0
+    assert edited["signals.contact_volume.weight"] == 0.0  # a refused edit changes nothing
+    with pytest.raises(FileNotFoundError):
+        apsp.RiskMatrix.load(tmp_path / "missing.toml")

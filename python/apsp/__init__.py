@@ -23,6 +23,7 @@ from ._apsp import version as _version
 from . import synth
 from .dataset import Dataset, read_dataset, validate
 from . import scoring
+from .matrix import RiskMatrix
 from .scoring import Explanation, Result, score
 
 __version__: str = _version()
@@ -38,6 +39,7 @@ __all__ = [
     "ProfileError",
     "PseudonymisationError",
     "Result",
+    "RiskMatrix",
     "SchemaError",
     "SettingError",
     "__version__",

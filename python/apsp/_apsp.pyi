@@ -10,6 +10,9 @@ __all__ = [
     "version",
     "synth",
     "score",
+    "matrix_default",
+    "matrix_check",
+    "matrix_set",
     "Scoring",
     "_selftest_frame",
     "_selftest_equals",
@@ -61,10 +64,16 @@ def synth(
     inject_errors: float = 0.0,
     plant_rate: float | None = None,
 ) -> pl.DataFrame: ...
+def matrix_default() -> str: ...
+def matrix_check(text: str, source: str = "edited") -> tuple[str, str, str]: ...
+def matrix_set(
+    text: str, key: str, value: bool | int | float | str | list[str], source: str = "edited"
+) -> str: ...
 def score(
     path: Path,
     *,
     matrix: Path | None = None,
+    matrix_text: tuple[str, str] | None = None,
     reference_time: str | None = None,
     window_days: int | None = None,
     keep_all_findings: bool = False,

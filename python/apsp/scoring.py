@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import polars as pl
 
 from . import _apsp
+from .matrix import RiskMatrix
 
 PathLike = str | os.PathLike[str]
 
@@ -141,7 +142,7 @@ class Result:
 def score(
     dataset: PathLike,
     *,
-    matrix: PathLike | None = None,
+    matrix: PathLike | RiskMatrix | None = None,
     reference_time: str | None = None,
     window_days: int | None = None,
     keep_all_findings: bool = False,
@@ -160,8 +161,9 @@ def score(
     ----------
     dataset : str or PathLike
         Dataset folder (as for :func:`apsp.read_dataset`).
-    matrix : path, optional
-        Risk matrix (TOML); default: the matrix shipped with the library.
+    matrix : path or RiskMatrix, optional
+        Risk matrix (a TOML file or a :class:`RiskMatrix`, e.g. an edited default);
+        default: the matrix shipped with the library.
     reference_time : str, optional
         End of the analysis window (``2026-11-21T23:59:59Z``); default: the latest
         event in the data.
@@ -195,9 +197,13 @@ def score(
     >>> bool((r.officers["rank"] == range(1, 61)).all())
     True
     """
+    text = None
+    if isinstance(matrix, RiskMatrix):
+        text, matrix = (matrix.to_toml(), matrix.source), None
     handle = _apsp.score(
         Path(dataset),
         matrix=None if matrix is None else Path(matrix),
+        matrix_text=text,
         reference_time=reference_time,
         window_days=window_days,
         keep_all_findings=keep_all_findings,

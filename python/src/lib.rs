@@ -19,55 +19,55 @@ use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
 create_exception!(
-    _apsp,
+    apsp,
     ApspError,
     PyException,
     "Base class of every apsp error."
 );
 create_exception!(
-    _apsp,
+    apsp,
     SchemaError,
     ApspError,
     "A file does not match its table: missing, unknown or mistyped columns, empty file."
 );
 create_exception!(
-    _apsp,
+    apsp,
     ParseError,
     ApspError,
     "A file could not be read as CSV or Parquet at all."
 );
 create_exception!(
-    _apsp,
+    apsp,
     ProfileError,
     ApspError,
     "An import profile is malformed or does not fit its file."
 );
 create_exception!(
-    _apsp,
+    apsp,
     MatrixError,
     ApspError,
     "A risk matrix is malformed: unknown or missing keys, values out of range."
 );
 create_exception!(
-    _apsp,
+    apsp,
     PseudonymisationError,
     ApspError,
     "Pseudonymisation was asked for but no usable key was given."
 );
 create_exception!(
-    _apsp,
+    apsp,
     DatasetError,
     ApspError,
     "A dataset as a whole is unusable (e.g. no officers table)."
 );
 create_exception!(
-    _apsp,
+    apsp,
     SettingError,
     ApspError,
     "A setting has a value the library does not know."
 );
 create_exception!(
-    _apsp,
+    apsp,
     InternalError,
     ApspError,
     "A bug in apsp (e.g. broken row accounting); please report it."
@@ -288,9 +288,58 @@ impl Scoring {
     }
 }
 
+/// The shipped default risk matrix (TOML text).
+#[pyfunction]
+fn matrix_default() -> &'static str {
+    apsp_core::score::matrix::DEFAULT_TOML
+}
+
+/// Checks a matrix's TOML text; returns (name, version, sha256).
+#[pyfunction]
+#[pyo3(signature = (text, source="edited"))]
+fn matrix_check(py: Python<'_>, text: &str, source: &str) -> PyResult<(String, String, String)> {
+    let m = apsp_core::score::RiskMatrix::parse(text, source).map_err(|e| to_py(py, e))?;
+    Ok((m.matrix.name, m.matrix.version, m.sha256))
+}
+
+/// Sets a dotted key of a matrix's TOML text (comments kept); returns the new text.
+#[pyfunction]
+#[pyo3(signature = (text, key, value, source="edited"))]
+fn matrix_set(
+    py: Python<'_>,
+    text: &str,
+    key: &str,
+    value: &Bound<'_, PyAny>,
+    source: &str,
+) -> PyResult<String> {
+    use apsp_core::score::matrix::MatrixValue;
+    let v = if let Ok(b) = value.cast::<pyo3::types::PyBool>() {
+        MatrixValue::Bool(b.is_true())
+    } else if let Ok(i) = value.extract::<i64>() {
+        MatrixValue::Int(i)
+    } else if let Ok(f) = value.extract::<f64>() {
+        MatrixValue::Float(f)
+    } else if let Ok(s) = value.extract::<String>() {
+        MatrixValue::Str(s)
+    } else if let Ok(l) = value.extract::<Vec<String>>() {
+        MatrixValue::List(l)
+    } else {
+        return Err(to_py(
+            py,
+            CoreError::Matrix {
+                source_name: source.to_string(),
+                message: format!(
+                    "{key}: a value must be a bool, number, string or list of strings"
+                ),
+            },
+        ));
+    };
+    apsp_core::score::RiskMatrix::edit(text, key, v, source).map_err(|e| to_py(py, e))
+}
+
 /// Reads, links and scores a dataset.
 #[pyfunction]
-#[pyo3(signature = (path, *, matrix=None, reference_time=None, window_days=None,
+#[pyo3(signature = (path, *, matrix=None, matrix_text=None, reference_time=None, window_days=None,
                     keep_all_findings=false, profiles=Vec::new(), timezone="Europe/London",
                     ambiguous="earliest", nonexistent="quarantine", pseudonymise=false,
                     key_file=None, key_env=None, ignore_extra_columns=false))]
@@ -299,6 +348,7 @@ fn score(
     py: Python<'_>,
     path: PathBuf,
     matrix: Option<PathBuf>,
+    matrix_text: Option<(String, String)>,
     reference_time: Option<String>,
     window_days: Option<u32>,
     keep_all_findings: bool,
@@ -322,9 +372,10 @@ fn score(
             key_env,
             ignore_extra_columns,
         )?;
-        let matrix = match &matrix {
-            Some(p) => apsp_core::score::RiskMatrix::load(p)?,
-            None => apsp_core::score::RiskMatrix::default_matrix(),
+        let matrix = match (&matrix, &matrix_text) {
+            (_, Some((text, source))) => apsp_core::score::RiskMatrix::parse(text, source)?,
+            (Some(p), None) => apsp_core::score::RiskMatrix::load(p)?,
+            (None, None) => apsp_core::score::RiskMatrix::default_matrix(),
         };
         let score_opts = apsp_core::score::ScoreOptions {
             reference_time: reference_time
@@ -430,6 +481,9 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(score, m)?)?;
+    m.add_function(wrap_pyfunction!(matrix_default, m)?)?;
+    m.add_function(wrap_pyfunction!(matrix_check, m)?)?;
+    m.add_function(wrap_pyfunction!(matrix_set, m)?)?;
     m.add_class::<Scoring>()?;
     m.add_function(wrap_pyfunction!(_selftest_frame, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_equals, m)?)?;

@@ -169,6 +169,16 @@ pub struct Style {
     pub exploratory_max_inbound_share: f64,
 }
 
+/// A value to set in a matrix (see [`RiskMatrix::edit`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatrixValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<String>),
+}
+
 /// A matrix with where it came from and its hash.
 #[derive(Debug, Clone)]
 pub struct LoadedMatrix {
@@ -210,6 +220,44 @@ impl RiskMatrix {
             source: source.to_string(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })
+    }
+
+    /// Sets `key` (dotted: `signals.contact_volume.weight`) in a matrix's TOML text to
+    /// `value`, keeping every comment (the sources of the numbers) and the layout, and
+    /// checks the result. Only existing keys can be set: a misspelt key is an error,
+    /// never a silently ignored setting.
+    pub fn edit(text: &str, key: &str, value: MatrixValue, source: &str) -> Result<String> {
+        let err = |message: String| ApspError::Matrix {
+            source_name: source.to_string(),
+            message,
+        };
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| err(e.to_string()))?;
+        let parts: Vec<&str> = key.split('.').collect();
+        let (last, path) = parts.split_last().expect("split gives one part at least");
+        let mut table: &mut dyn toml_edit::TableLike = doc.as_table_mut();
+        for (i, p) in path.iter().enumerate() {
+            table = table
+                .get_mut(p)
+                .and_then(|t| t.as_table_like_mut())
+                .ok_or_else(|| err(format!("no table {} in the matrix", parts[..=i].join("."))))?;
+        }
+        let old = table
+            .get_mut(last)
+            .and_then(|v| v.as_value_mut())
+            .ok_or_else(|| err(format!("no key {key} in the matrix")))?;
+        let mut new: toml_edit::Value = match value {
+            MatrixValue::Bool(b) => b.into(),
+            MatrixValue::Int(i) => i.into(),
+            MatrixValue::Float(f) => f.into(),
+            MatrixValue::Str(s) => s.into(),
+            MatrixValue::List(l) => l.iter().collect::<toml_edit::Array>().into(),
+        };
+        *new.decor_mut() = old.decor().clone();
+        *old = new;
+        let text = doc.to_string();
+        RiskMatrix::parse(&text, source).map(|_| text)
     }
 
     /// The matrix as TOML (for saving an edited matrix).
@@ -313,6 +361,62 @@ impl RiskMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_keep_comments_and_are_checked() {
+        let text = DEFAULT_TOML;
+        let edited = RiskMatrix::edit(
+            text,
+            "signals.contact_volume.weight",
+            MatrixValue::Float(4.5),
+            "test",
+        )
+        .unwrap();
+        let m = RiskMatrix::parse(&edited, "test").unwrap().matrix;
+        assert_eq!(m.signals.contact_volume.weight, 4.5);
+        // Every comment line survives.
+        let comments = |t: &str| {
+            t.lines()
+                .filter(|l| l.trim_start().starts_with('#'))
+                .count()
+        };
+        assert_eq!(comments(&edited), comments(text));
+        // Only the one line changed.
+        let changed: Vec<_> = text
+            .lines()
+            .zip(edited.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert!(changed[0].1.contains("4.5"));
+        // Unknown keys and bad values are errors.
+        let e = RiskMatrix::edit(
+            text,
+            "signals.contact_volume.wieght",
+            MatrixValue::Float(1.0),
+            "t",
+        );
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("no key signals.contact_volume.wieght"));
+        let e = RiskMatrix::edit(text, "signals.nope.weight", MatrixValue::Float(1.0), "t");
+        assert!(e.unwrap_err().to_string().contains("no table signals.nope"));
+        assert!(RiskMatrix::edit(
+            text,
+            "signals.contact_volume.weight",
+            MatrixValue::Float(-1.0),
+            "t"
+        )
+        .is_err());
+        assert!(RiskMatrix::edit(
+            text,
+            "signals.contact_volume.weight",
+            MatrixValue::Str("x".into()),
+            "t"
+        )
+        .is_err());
+    }
 
     #[test]
     fn default_matrix_loads_and_round_trips() {
