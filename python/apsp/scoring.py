@@ -109,6 +109,36 @@ class Result:
         """
         return Explanation(self._h.explain(officer_id, max_pairs))
 
+    def events(self, officer_id: str, subject_id: str) -> pl.DataFrame:
+        """Every event of one officer × subject pair, in time order.
+
+        Columns: ``at`` (UTC), ``kind`` (``call``, ``message``, ``stop``, ``access``),
+        ``direction`` (``in`` / ``out``, null for stops and accesses), ``duration_s``,
+        ``on_duty``, ``involved``, ``lat``, ``lon`` and ``metres`` from the subject's
+        home (stops within the matrix's radius of it), ``table`` and ``row_id`` (the
+        source row) and ``in_window`` (inside the analysis window). Needs
+        ``keep_events=True`` (the default of :func:`score`).
+        """
+        return self._h.pair_events(officer_id, subject_id)
+
+    def involvements(self, officer_id: str, subject_id: str) -> pl.DataFrame:
+        """The officer's case involvements with the subject: ``case_id``, ``opened``,
+        ``closed``, ``officer_until``, ``end`` (the earlier; null = still open)."""
+        return self._h.pair_involvements(officer_id, subject_id)
+
+    def shifts(self, officer_id: str) -> pl.DataFrame:
+        """The officer's rostered shifts in the analysis window: ``start``, ``end``."""
+        return self._h.officer_shifts(officer_id)
+
+    def home(self, subject_id: str) -> tuple[float, float] | None:
+        """The subject's home (lat, lon), if recorded."""
+        return self._h.subject_home(subject_id)
+
+    @property
+    def radius_m(self) -> float:
+        """The stop-near-home radius of the run's matrix, in metres."""
+        return self._h.radius_m()
+
     def write(self, out: PathLike, *, csv: bool = False) -> dict[str, Any]:
         """Write the outputs of ``apsp score`` into ``out``; return the manifest.
 
@@ -146,6 +176,7 @@ def score(
     reference_time: str | None = None,
     window_days: int | None = None,
     keep_all_findings: bool = False,
+    keep_events: bool = True,
     profiles: Iterable[PathLike] = (),
     timezone: str = "Europe/London",
     ambiguous: str = "earliest",
@@ -171,6 +202,9 @@ def score(
         Length of the analysis window; default: the matrix's (365).
     keep_all_findings : bool
         Keep the signs of pairs scoring 0 too (small datasets, one officer).
+    keep_events : bool
+        Keep the linked events for :meth:`Result.events` and the plots (the default;
+        ``False`` frees them, as the CLI does, for a large force).
     profiles, timezone, ambiguous, nonexistent, pseudonymise, key_file, key_env, ignore_extra_columns
         As for :func:`apsp.read_dataset`.
 
@@ -207,6 +241,7 @@ def score(
         reference_time=reference_time,
         window_days=window_days,
         keep_all_findings=keep_all_findings,
+        keep_events=keep_events,
         profiles=[Path(p) for p in profiles],
         timezone=timezone,
         ambiguous=ambiguous,

@@ -282,6 +282,50 @@ impl Scoring {
         ds.manifest.to_json().map_err(|e| to_py(py, e))
     }
 
+    /// Every event of one officer x subject pair (see `explain::pair_events`).
+    fn pair_events(
+        &self,
+        py: Python<'_>,
+        officer_id: &str,
+        subject_id: &str,
+    ) -> PyResult<PyDataFrame> {
+        apsp_core::explain::pair_events(&self.scored, officer_id, subject_id)
+            .map(PyDataFrame)
+            .map_err(|e| to_py(py, e))
+    }
+
+    /// The officer's involvements with the subject.
+    fn pair_involvements(
+        &self,
+        py: Python<'_>,
+        officer_id: &str,
+        subject_id: &str,
+    ) -> PyResult<PyDataFrame> {
+        apsp_core::explain::pair_involvements(&self.scored, officer_id, subject_id)
+            .map(PyDataFrame)
+            .map_err(|e| to_py(py, e))
+    }
+
+    /// The officer's shifts overlapping the analysis window.
+    fn officer_shifts(&self, py: Python<'_>, officer_id: &str) -> PyResult<PyDataFrame> {
+        let (a, b) = self.scored.window;
+        apsp_core::explain::officer_shifts(&self.scored, officer_id, a, b)
+            .map(PyDataFrame)
+            .map_err(|e| to_py(py, e))
+    }
+
+    /// The subject's home (lat, lon), if recorded.
+    fn subject_home(&self, subject_id: &str) -> Option<(f64, f64)> {
+        let l = &self.scored.linked;
+        let j = *l.subject_index.get(subject_id)?;
+        l.subjects[j as usize].person.as_ref()?.home
+    }
+
+    /// The stop-near-home radius of the matrix in metres.
+    fn radius_m(&self) -> f64 {
+        self.scored.matrix.matrix.signals.stop_near_home.radius_m
+    }
+
     /// Seconds per stage.
     fn timings(&self) -> Vec<(&'static str, f64)> {
         self.scored.timings.clone()
@@ -340,7 +384,8 @@ fn matrix_set(
 /// Reads, links and scores a dataset.
 #[pyfunction]
 #[pyo3(signature = (path, *, matrix=None, matrix_text=None, reference_time=None, window_days=None,
-                    keep_all_findings=false, profiles=Vec::new(), timezone="Europe/London",
+                    keep_all_findings=false, keep_events=true, profiles=Vec::new(),
+                    timezone="Europe/London",
                     ambiguous="earliest", nonexistent="quarantine", pseudonymise=false,
                     key_file=None, key_env=None, ignore_extra_columns=false))]
 #[allow(clippy::too_many_arguments)]
@@ -352,6 +397,7 @@ fn score(
     reference_time: Option<String>,
     window_days: Option<u32>,
     keep_all_findings: bool,
+    keep_events: bool,
     profiles: Vec<PathBuf>,
     timezone: &str,
     ambiguous: &str,
@@ -384,6 +430,7 @@ fn score(
                 .transpose()?,
             window_days,
             keep_all_findings,
+            keep_events,
         };
         let mut ds = apsp_core::read_dataset(&path, &opts)?;
         let scored = apsp_core::score::score_releasing(&mut ds, &matrix, &score_opts, &|_| {})?;

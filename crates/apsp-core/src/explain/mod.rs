@@ -615,3 +615,200 @@ fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
         }
     }
 }
+
+/// The officer and subject indices of a pair, by id.
+fn pair_ids(s: &Scored, officer_id: &str, subject_id: &str) -> Result<(u32, u32)> {
+    let l = &s.linked;
+    let o = *l
+        .officer_index
+        .get(officer_id)
+        .ok_or_else(|| ApspError::Setting {
+            name: "officer_id",
+            value: officer_id.to_string(),
+            message: "no such officer in the dataset".into(),
+        })?;
+    let j = *l
+        .subject_index
+        .get(subject_id)
+        .ok_or_else(|| ApspError::Setting {
+            name: "subject_id",
+            value: subject_id.to_string(),
+            message: "no such subject in the dataset".into(),
+        })?;
+    if !s.events_kept {
+        return Err(ApspError::Setting {
+            name: "keep_events",
+            value: "false".into(),
+            message: "the events were released after scoring; score with keep_events to drill into a pair".into(),
+        });
+    }
+    Ok((o, j))
+}
+
+/// Every event of one officer × subject pair, in time order, with the facts the signs
+/// use: `at`, `kind` (`call`, `message`, `stop`, `access`), `direction` (`in`, `out`;
+/// null for stops and accesses), `duration_s`, `on_duty`, `involved`, `lat`, `lon` and
+/// `metres` from the subject's home (stops within `radius` metres of it only), `table`
+/// and `row_id` (the source row), `in_window` (inside the analysis window).
+pub fn pair_events(s: &Scored, officer_id: &str, subject_id: &str) -> Result<DataFrame> {
+    let (o, j) = pair_ids(s, officer_id, subject_id)?;
+    let l = &s.linked;
+    let radius = s.matrix.matrix.signals.stop_near_home.radius_m;
+    struct Ev<'a> {
+        at: Ts,
+        kind: &'static str,
+        dir: Option<&'static str>,
+        dur: Option<i64>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        metres: Option<f64>,
+        table: &'static str,
+        row: &'a str,
+    }
+    let mut ev: Vec<Ev<'_>> = Vec::new();
+    let by = |x: (u32, u32)| x.cmp(&(o, j));
+    let a = l
+        .contacts
+        .partition_point(|c| by((c.officer, c.subject)).is_lt());
+    for c in l.contacts[a..]
+        .iter()
+        .take_while(|c| (c.officer, c.subject) == (o, j))
+    {
+        ev.push(Ev {
+            at: c.at,
+            kind: if c.call { "call" } else { "message" },
+            dir: Some(if c.out { "out" } else { "in" }),
+            dur: c.duration,
+            lat: None,
+            lon: None,
+            metres: None,
+            table: "billing",
+            row: &c.record_id,
+        });
+    }
+    if let Some(home) = l.subjects[j as usize].person.as_ref().and_then(|p| p.home) {
+        let a = l.stops.partition_point(|x| x.officer < o);
+        for st in l.stops[a..].iter().take_while(|x| x.officer == o) {
+            let d = crate::link::haversine_m(home, (st.lat, st.lon));
+            if d <= radius {
+                ev.push(Ev {
+                    at: st.at,
+                    kind: "stop",
+                    dir: None,
+                    dur: Some((st.until - st.at) / 1_000_000),
+                    lat: Some(st.lat),
+                    lon: Some(st.lon),
+                    metres: Some(d),
+                    table: "stops",
+                    row: &st.stop_id,
+                });
+            }
+        }
+    }
+    let a = l
+        .accesses
+        .partition_point(|x| by((x.officer, x.subject)).is_lt());
+    for x in l.accesses[a..]
+        .iter()
+        .take_while(|x| (x.officer, x.subject) == (o, j))
+    {
+        ev.push(Ev {
+            at: x.at,
+            kind: "access",
+            dir: None,
+            dur: None,
+            lat: None,
+            lon: None,
+            metres: None,
+            table: "access_log",
+            row: &x.event_id,
+        });
+    }
+    ev.sort_by(|x, y| (x.at, x.table, x.row).cmp(&(y.at, y.table, y.row)));
+    let inside = |t: Ts| t > s.window.0 && t <= s.window.1;
+    Ok(DataFrame::new_infer_height(vec![
+        utc("at", ev.iter().map(|e| Some(e.at)).collect()),
+        Column::new("kind".into(), ev.iter().map(|e| e.kind).collect::<Vec<_>>()),
+        Column::new(
+            "direction".into(),
+            ev.iter().map(|e| e.dir).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "duration_s".into(),
+            ev.iter().map(|e| e.dur).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "on_duty".into(),
+            ev.iter().map(|e| l.on_duty(o, e.at)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "involved".into(),
+            ev.iter()
+                .map(|e| l.involved(o, j, e.at))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("lat".into(), ev.iter().map(|e| e.lat).collect::<Vec<_>>()),
+        Column::new("lon".into(), ev.iter().map(|e| e.lon).collect::<Vec<_>>()),
+        Column::new(
+            "metres".into(),
+            ev.iter().map(|e| e.metres).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "table".into(),
+            ev.iter().map(|e| e.table).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "row_id".into(),
+            ev.iter().map(|e| e.row).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "in_window".into(),
+            ev.iter().map(|e| inside(e.at)).collect::<Vec<_>>(),
+        ),
+    ])?)
+}
+
+/// The officer's involvements with the subject (case links): `case_id`, `opened`,
+/// `closed`, `officer_until` and `end` (the earlier of the two; null = open).
+pub fn pair_involvements(s: &Scored, officer_id: &str, subject_id: &str) -> Result<DataFrame> {
+    let (o, j) = pair_ids(s, officer_id, subject_id)?;
+    let v = s.linked.involvements(o, j);
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "case_id".into(),
+            v.iter().map(|i| i.case_id.as_str()).collect::<Vec<_>>(),
+        ),
+        utc("opened", v.iter().map(|i| Some(i.opened)).collect()),
+        utc("closed", v.iter().map(|i| i.closed).collect()),
+        utc("officer_until", v.iter().map(|i| i.until).collect()),
+        utc("end", v.iter().map(|i| i.end).collect()),
+    ])?)
+}
+
+/// The officer's rostered shifts overlapping [from, to]: `start`, `end`.
+pub fn officer_shifts(s: &Scored, officer_id: &str, from: Ts, to: Ts) -> Result<DataFrame> {
+    let o = *s
+        .linked
+        .officer_index
+        .get(officer_id)
+        .ok_or_else(|| ApspError::Setting {
+            name: "officer_id",
+            value: officer_id.to_string(),
+            message: "no such officer in the dataset".into(),
+        })?;
+    let v: Vec<(Ts, Ts)> = s
+        .linked
+        .shifts
+        .get(o as usize)
+        .map(|v| {
+            v.iter()
+                .copied()
+                .filter(|(a, b)| *b >= from && *a <= to)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(DataFrame::new_infer_height(vec![
+        utc("start", v.iter().map(|x| Some(x.0)).collect()),
+        utc("end", v.iter().map(|x| Some(x.1)).collect()),
+    ])?)
+}

@@ -213,6 +213,10 @@ pub struct ScoreOptions {
     /// exploring one officer). By default only pairs with a score keep them: the others
     /// are most pairs of a force and are not written out.
     pub keep_all_findings: bool,
+    /// Keep the linked events after scoring, to drill into a pair
+    /// ([`crate::explain::pair_events`]); by default they are released (a large
+    /// force's events are gigabytes, and the outputs do not need them).
+    pub keep_events: bool,
 }
 
 /// One scored pair.
@@ -258,8 +262,9 @@ pub struct OfficerResult {
 
 /// A scored dataset.
 pub struct Scored {
-    /// The officers and subjects (the events are released once scored: see
-    /// [`Linked::release_events`]; the findings carry their evidence).
+    /// The officers and subjects; the events too with [`ScoreOptions::keep_events`]
+    /// (else released once scored: see [`Linked::release_events`]; the findings carry
+    /// their evidence).
     pub linked: Linked,
     pub matrix: LoadedMatrix,
     pub reference: Ts,
@@ -271,6 +276,8 @@ pub struct Scored {
     /// Seconds per stage (link, stops near homes, score pairs, score officers): for
     /// benchmarks and progress reports, never written to the outputs.
     pub timings: Vec<(&'static str, f64)>,
+    /// Whether `linked` still holds the events (see [`ScoreOptions::keep_events`]).
+    pub events_kept: bool,
 }
 
 /// Parses a reference time: RFC 3339 (`2026-11-21T23:59:59Z`), or a naive
@@ -675,8 +682,11 @@ pub fn score_linked(
     timings.push(("score officers", lap(&mut t)));
     drop(near);
     let mut linked = linked;
-    linked.release_events();
+    if !opts.keep_events {
+        linked.release_events();
+    }
     Ok(Scored {
+        events_kept: opts.keep_events,
         timings,
         linked,
         matrix: matrix.clone(),
