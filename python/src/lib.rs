@@ -418,10 +418,9 @@ fn score(
             key_env,
             ignore_extra_columns,
         )?;
-        let matrix = match (&matrix, &matrix_text) {
-            (_, Some((text, source))) => apsp_core::score::RiskMatrix::parse(text, source)?,
-            (Some(p), None) => apsp_core::score::RiskMatrix::load(p)?,
-            (None, None) => apsp_core::score::RiskMatrix::default_matrix(),
+        let matrix = match &matrix_text {
+            Some((text, source)) => apsp_core::score::RiskMatrix::parse(text, source)?,
+            None => apsp_core::score::RiskMatrix::load_or_default(matrix.as_deref())?,
         };
         let score_opts = apsp_core::score::ScoreOptions {
             reference_time: reference_time

@@ -172,10 +172,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             timings,
         } => {
             let opts = ingest.options()?;
-            let matrix = match &matrix {
-                Some(p) => apsp_core::score::RiskMatrix::load(p)?,
-                None => apsp_core::score::RiskMatrix::default_matrix(),
-            };
+            let matrix = apsp_core::score::RiskMatrix::load_or_default(matrix.as_deref())?;
             let score_opts = apsp_core::score::ScoreOptions {
                 reference_time: reference_time
                     .as_deref()

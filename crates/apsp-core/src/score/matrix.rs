@@ -195,6 +195,11 @@ impl RiskMatrix {
         RiskMatrix::parse(DEFAULT_TOML, "default").expect("the shipped matrix is valid")
     }
 
+    /// The matrix in `path`, or the default one.
+    pub fn load_or_default(path: Option<&Path>) -> Result<LoadedMatrix> {
+        path.map_or_else(|| Ok(RiskMatrix::default_matrix()), RiskMatrix::load)
+    }
+
     /// Reads a matrix from a TOML file.
     pub fn load(path: &Path) -> Result<LoadedMatrix> {
         let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {

@@ -308,7 +308,7 @@ pub fn parse_reference_time(s: &str) -> Result<Ts> {
 
 /// Scores a dataset.
 pub fn score(ds: &Dataset, matrix: &LoadedMatrix, opts: &ScoreOptions) -> Result<Scored> {
-    score_with(ds, matrix, opts, &|_| {})
+    timed_link(|| Linked::build(ds), matrix, opts, &|_| {})
 }
 
 /// Seconds since `t`, restarting it.
@@ -318,37 +318,32 @@ fn lap(t: &mut Instant) -> f64 {
     s
 }
 
-/// Scores a dataset, calling `on_stage` as each stage starts (for a progress display).
-pub fn score_with(
-    ds: &Dataset,
-    matrix: &LoadedMatrix,
-    opts: &ScoreOptions,
-    on_stage: &dyn Fn(&'static str),
-) -> Result<Scored> {
-    let t = Instant::now();
-    on_stage("linking");
-    let linked = Linked::build(ds)?;
-    let link = t.elapsed().as_secs_f64();
-    let mut s = score_linked(linked, matrix, opts, on_stage)?;
-    s.timings.insert(0, ("link", link));
-    Ok(s)
-}
-
-/// Scores a dataset like [`score_with`], freeing its tables as soon as they are linked
-/// (only its quarantine and manifest remain, for writing the outputs): the peak memory
-/// of a large force is then the linked data, not both.
+/// Scores a dataset, calling `on_stage` as each stage starts (for a progress display),
+/// and freeing its tables as soon as they are linked (only its quarantine and manifest
+/// remain, for writing the outputs): the peak memory of a large force is then the
+/// linked data, not both.
 pub fn score_releasing(
     ds: &mut Dataset,
     matrix: &LoadedMatrix,
     opts: &ScoreOptions,
     on_stage: &dyn Fn(&'static str),
 ) -> Result<Scored> {
-    let t = Instant::now();
     on_stage("linking");
-    let linked = Linked::build_releasing(ds)?;
-    let link = t.elapsed().as_secs_f64();
+    timed_link(|| Linked::build_releasing(ds), matrix, opts, on_stage)
+}
+
+/// Links with `link`, timing it, then scores.
+fn timed_link(
+    link: impl FnOnce() -> Result<Linked>,
+    matrix: &LoadedMatrix,
+    opts: &ScoreOptions,
+    on_stage: &dyn Fn(&'static str),
+) -> Result<Scored> {
+    let t = Instant::now();
+    let linked = link()?;
+    let secs = t.elapsed().as_secs_f64();
     let mut s = score_linked(linked, matrix, opts, on_stage)?;
-    s.timings.insert(0, ("link", link));
+    s.timings.insert(0, ("link", secs));
     Ok(s)
 }
 
