@@ -380,11 +380,12 @@ pub struct Frames {
 }
 
 pub fn frames(s: &Scored) -> Result<Frames> {
+    let found = findings(s);
     Ok(Frames {
         officers: officers_frame(s)?,
         pairs: pairs_frame(s)?,
-        signals: signals_frame(s)?,
-        evidence: evidence_frame(s)?,
+        signals: signals_part(s, &found)?,
+        evidence: evidence_part(s, &evidence_rows(&found))?,
     })
 }
 
@@ -462,11 +463,7 @@ pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Res
 /// flagged pair with every sign (value against threshold, or why not evaluated) and
 /// the source rows behind the fired ones, and the officer-level signs.
 pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String> {
-    let o = s.officer(officer_id).ok_or_else(|| ApspError::Setting {
-        name: "officer_id",
-        value: officer_id.to_string(),
-        message: "no such officer in the dataset".into(),
-    })?;
+    let o = &s.officers[officer_ix(s, officer_id)? as usize];
     let l = &s.linked;
     let info = &l.officers[o.officer as usize];
     let mut t = String::new();
@@ -616,32 +613,47 @@ fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
     }
 }
 
-/// The officer and subject indices of a pair, by id.
-fn pair_ids(s: &Scored, officer_id: &str, subject_id: &str) -> Result<(u32, u32)> {
-    let l = &s.linked;
-    let o = *l
+/// An officer's index by id.
+fn officer_ix(s: &Scored, officer_id: &str) -> Result<u32> {
+    s.linked
         .officer_index
         .get(officer_id)
+        .copied()
         .ok_or_else(|| ApspError::Setting {
             name: "officer_id",
             value: officer_id.to_string(),
             message: "no such officer in the dataset".into(),
-        })?;
-    let j = *l
+        })
+}
+
+/// Fails unless the run kept its events (see `ScoreOptions::keep_events`).
+fn events_kept(s: &Scored) -> Result<()> {
+    if s.events_kept {
+        return Ok(());
+    }
+    Err(ApspError::Setting {
+        name: "keep_events",
+        value: "false".into(),
+        message:
+            "the events were released after scoring; score with keep_events to drill into a pair"
+                .into(),
+    })
+}
+
+/// The officer and subject indices of a pair, by id, in a run that kept its events.
+fn pair_ids(s: &Scored, officer_id: &str, subject_id: &str) -> Result<(u32, u32)> {
+    let o = officer_ix(s, officer_id)?;
+    let j = s
+        .linked
         .subject_index
         .get(subject_id)
+        .copied()
         .ok_or_else(|| ApspError::Setting {
             name: "subject_id",
             value: subject_id.to_string(),
             message: "no such subject in the dataset".into(),
         })?;
-    if !s.events_kept {
-        return Err(ApspError::Setting {
-            name: "keep_events",
-            value: "false".into(),
-            message: "the events were released after scoring; score with keep_events to drill into a pair".into(),
-        });
-    }
+    events_kept(s)?;
     Ok((o, j))
 }
 
@@ -787,15 +799,8 @@ pub fn pair_involvements(s: &Scored, officer_id: &str, subject_id: &str) -> Resu
 
 /// The officer's rostered shifts overlapping [from, to]: `start`, `end`.
 pub fn officer_shifts(s: &Scored, officer_id: &str, from: Ts, to: Ts) -> Result<DataFrame> {
-    let o = *s
-        .linked
-        .officer_index
-        .get(officer_id)
-        .ok_or_else(|| ApspError::Setting {
-            name: "officer_id",
-            value: officer_id.to_string(),
-            message: "no such officer in the dataset".into(),
-        })?;
+    let o = officer_ix(s, officer_id)?;
+    events_kept(s)?;
     let v: Vec<(Ts, Ts)> = s
         .linked
         .shifts

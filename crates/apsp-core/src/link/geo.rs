@@ -11,12 +11,59 @@ use super::{haversine_m, Linked, Stop, Ts};
 /// Points per grid cell: (lat, lon, value).
 type Cells<T> = FxHashMap<(i64, i64), Vec<(f64, f64, T)>>;
 
+/// Metres per degree of latitude on the sphere `haversine_m` uses.
+const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+
+/// Distances from one point on a local plane (metres per degree of the haversine
+/// sphere, the longitude scale of the point's own latitude): far within 1 % of the
+/// haversine distance at these radii, so only points in the ±1 % band around the
+/// radius need the exact (trigonometric) distance, and every decision is haversine's.
+struct Planar {
+    p: (f64, f64),
+    m_lon: f64,
+    radius: f64,
+    /// Squared planar distances certainly inside / outside the radius.
+    inner: f64,
+    outer: f64,
+}
+
+impl Planar {
+    fn new(p: (f64, f64), radius: f64) -> Planar {
+        Planar {
+            p,
+            m_lon: M_PER_DEG * p.0.to_radians().cos(),
+            radius,
+            inner: (radius * 0.99).powi(2),
+            outer: (radius * 1.01).powi(2),
+        }
+    }
+
+    fn d2(&self, q: (f64, f64)) -> f64 {
+        let dy = (self.p.0 - q.0) * M_PER_DEG;
+        let dx = (self.p.1 - q.1) * self.m_lon;
+        dx * dx + dy * dy
+    }
+
+    /// Whether `q` is within the radius (haversine only near the boundary).
+    fn within(&self, q: (f64, f64)) -> bool {
+        let d = self.d2(q);
+        d < self.inner || (d <= self.outer && haversine_m(self.p, q) <= self.radius)
+    }
+
+    /// The exact distance to `q` if it is within the radius.
+    fn distance(&self, q: (f64, f64)) -> Option<f64> {
+        if self.d2(q) > self.outer {
+            return None;
+        }
+        let d = haversine_m(self.p, q);
+        (d <= self.radius).then_some(d)
+    }
+}
+
 /// A grid of points with cells of about `radius` metres.
 pub struct Grid<T> {
     cell_lat: f64,
     cell_lon: f64,
-    /// Metres per degree of longitude at the reference latitude (planar pre-filter).
-    m_lon: f64,
     cells: Cells<T>,
 }
 
@@ -27,22 +74,8 @@ impl<T: Copy> Grid<T> {
         Grid {
             cell_lat,
             cell_lon,
-            m_lon: 111_320.0 * ref_lat.to_radians().cos(),
             cells: FxHashMap::default(),
         }
-    }
-
-    /// Whether `q` is within `radius` of `p`, and how far: a cheap planar test first
-    /// (with 2 % slack), the exact haversine distance for the final answer.
-    fn close(&self, p: (f64, f64), q: (f64, f64), radius: f64) -> Option<f64> {
-        let dy = (p.0 - q.0) * 111_320.0;
-        let dx = (p.1 - q.1) * self.m_lon;
-        let slack = radius * 1.02;
-        if dx * dx + dy * dy > slack * slack {
-            return None;
-        }
-        let d = haversine_m(p, q);
-        (d <= radius).then_some(d)
     }
 
     fn key(&self, p: (f64, f64)) -> (i64, i64) {
@@ -57,44 +90,29 @@ impl<T: Copy> Grid<T> {
         self.cells.entry(k).or_default().push((p.0, p.1, v));
     }
 
-    /// Whether any point is within `radius` metres of `p` (planar test, haversine only
-    /// within 0.1 % of the radius; see [`PlaceGrid::distinct_within`]).
-    pub fn any_within(&self, p: (f64, f64), radius: f64) -> bool {
-        let m_lon = 111_320.0 * p.0.to_radians().cos();
-        let (inner, outer) = ((radius * 0.999).powi(2), (radius * 1.001).powi(2));
+    /// The points in the 3 × 3 cells around `p`.
+    fn around(&self, p: (f64, f64)) -> impl Iterator<Item = &(f64, f64, T)> {
         let (a, b) = self.key(p);
-        for da in -1..=1 {
-            for db in -1..=1 {
-                if let Some(v) = self.cells.get(&(a + da, b + db)) {
-                    for (la, lo, _) in v {
-                        let dy = (p.0 - la) * 111_320.0;
-                        let dx = (p.1 - lo) * m_lon;
-                        let d2 = dx * dx + dy * dy;
-                        if d2 < inner || (d2 <= outer && haversine_m(p, (*la, *lo)) <= radius) {
-                            return true;
-                        }
-                    }
-                }
-            }
-        }
-        false
+        (-1..=1)
+            .flat_map(move |da| (-1..=1).map(move |db| (a + da, b + db)))
+            .filter_map(|k| self.cells.get(&k))
+            .flatten()
     }
 
-    /// Every point within `radius` metres of `p`, with its distance.
+    /// Whether any point is within `radius` metres of `p`.
+    pub fn any_within(&self, p: (f64, f64), radius: f64) -> bool {
+        let near = Planar::new(p, radius);
+        self.around(p).any(|(la, lo, _)| near.within((*la, *lo)))
+    }
+
+    /// Every point within `radius` metres of `p`, with its exact distance.
     pub fn within(&self, p: (f64, f64), radius: f64, out: &mut Vec<(T, f64)>) {
+        let near = Planar::new(p, radius);
         out.clear();
-        let (a, b) = self.key(p);
-        for da in -1..=1 {
-            for db in -1..=1 {
-                if let Some(v) = self.cells.get(&(a + da, b + db)) {
-                    for (la, lo, x) in v {
-                        if let Some(d) = self.close(p, (*la, *lo), radius) {
-                            out.push((*x, d));
-                        }
-                    }
-                }
-            }
-        }
+        out.extend(
+            self.around(p)
+                .filter_map(|(la, lo, x)| near.distance((*la, *lo)).map(|d| (*x, d))),
+        );
     }
 }
 
@@ -131,7 +149,7 @@ impl PlaceGrid {
         keyed.par_sort_unstable();
         keyed.dedup();
         // Two cells of margin for latitudes away from the reference one.
-        let m_lon = 111_320.0 * ref_lat.to_radians().cos();
+        let m_lon = M_PER_DEG * ref_lat.to_radians().cos();
         let reach_lon = (radius / (m_lon.max(1.0) * shape.cell_lon)).ceil() as i64 + 3;
         let mut offsets: Vec<(i64, i64)> = (-PLACE_SUB - 1..=PLACE_SUB + 1)
             .flat_map(|da| (-reach_lon..=reach_lon).map(move |db| (da, db)))
@@ -167,22 +185,10 @@ impl PlaceGrid {
 
     /// Distinct officers who stopped within `radius` metres of `p`, counted up to `cap`.
     ///
-    /// Only "within or not" matters here, so the exact haversine distance is computed
-    /// only near the boundary: the planar distance with the longitude scale of `p`'s own
-    /// latitude is within 0.1 % of it at these distances, so a point (or a cell) clearly
-    /// inside or outside that band is decided without trigonometry.
+    /// Only "within or not" matters here, so a point (or a cell) clearly inside or
+    /// outside the radius is decided on the plane, without trigonometry (see `Planar`).
     pub fn distinct_within(&self, p: (f64, f64), radius: f64, cap: u32) -> u32 {
-        let m_lon = 111_320.0 * p.0.to_radians().cos();
-        let (inner, outer) = ((radius * 0.999).powi(2), (radius * 1.001).powi(2));
-        let d2 = |q: (f64, f64)| {
-            let dy = (p.0 - q.0) * 111_320.0;
-            let dx = (p.1 - q.1) * m_lon;
-            dx * dx + dy * dy
-        };
-        let within = |q: &(f64, f64)| {
-            let d = d2(*q);
-            d < inner || (d <= outer && haversine_m(p, *q) <= radius)
-        };
+        let near = Planar::new(p, radius);
         let mut seen: Vec<u32> = Vec::new();
         let (a, b) = (
             (p.0 / self.cell_lat).floor() as i64,
@@ -191,7 +197,7 @@ impl PlaceGrid {
         // Enough cells to cover the radius at p's latitude: the precomputed offsets,
         // nearest first, unless p is so far from the reference latitude that they fall
         // short (then every cell in reach, in row order).
-        let reach_lon = (radius / (m_lon.max(1.0) * self.cell_lon)).ceil() as i64 + 1;
+        let reach_lon = (radius / (near.m_lon.max(1.0) * self.cell_lon)).ceil() as i64 + 1;
         let wide: Vec<(i64, i64)>;
         let offsets: &[(i64, i64)] = if reach_lon <= self.reach_lon {
             &self.offsets
@@ -209,17 +215,19 @@ impl PlaceGrid {
             // The cell's nearest and farthest points from p (planar).
             let (lat0, lon0) = (ka as f64 * self.cell_lat, kb as f64 * self.cell_lon);
             let (lat1, lon1) = (lat0 + self.cell_lat, lon0 + self.cell_lon);
-            let near = (p.0.clamp(lat0, lat1), p.1.clamp(lon0, lon1));
+            let nearest = (p.0.clamp(lat0, lat1), p.1.clamp(lon0, lon1));
             let far = (
                 if p.0 - lat0 > lat1 - p.0 { lat0 } else { lat1 },
                 if p.1 - lon0 > lon1 - p.1 { lon0 } else { lon1 },
             );
-            if d2(near) > outer {
+            if near.d2(nearest) > near.outer {
                 continue;
             }
-            let whole = d2(far) < inner;
+            let whole = near.d2(far) < near.inner;
             for (o, pts) in &self.groups[r.clone()] {
-                if !seen.contains(o) && (whole || self.points[pts.clone()].iter().any(within)) {
+                if !seen.contains(o)
+                    && (whole || self.points[pts.clone()].iter().any(|q| near.within(*q)))
+                {
                     seen.push(*o);
                     if seen.len() as u32 >= cap {
                         return cap;
@@ -326,4 +334,69 @@ pub fn stops_near_homes(l: &Linked, radius: f64, cap: u32, from: Ts, to: Ts) -> 
         (sa.officer, a.subject, sa.at, a.stop).cmp(&(sb.officer, b.subject, sb.at, b.stop))
     });
     near
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Points just inside and just outside the radius, in every direction and at
+    /// latitudes from the equator to the north of Scotland: the grid decides exactly as
+    /// the haversine distance does.
+    #[test]
+    fn decisions_at_the_boundary_are_haversines() {
+        let radius = 150.0;
+        for lat in [0.0, 51.5, 53.04, 58.9] {
+            let p = (lat, -1.3);
+            let mut homes: Grid<u32> = Grid::new(radius, lat);
+            let mut places = Vec::new();
+            let mut expected = Vec::new();
+            for k in 0..72u32 {
+                let bearing = (k as f64 * 5.0).to_radians();
+                for f in [0.99995, 1.00005] {
+                    // Walk out from p along the bearing to haversine distance f * radius.
+                    let (mut lo, mut hi) = (0.0, 2.0 * radius / 100_000.0);
+                    for _ in 0..100 {
+                        let mid = (lo + hi) / 2.0;
+                        let q = (
+                            lat + mid * bearing.cos(),
+                            -1.3 + mid * bearing.sin() / lat.to_radians().cos(),
+                        );
+                        if haversine_m(p, q) < f * radius {
+                            lo = mid;
+                        } else {
+                            hi = mid;
+                        }
+                    }
+                    let q = (
+                        lat + lo * bearing.cos(),
+                        -1.3 + lo * bearing.sin() / lat.to_radians().cos(),
+                    );
+                    let id = expected.len() as u32;
+                    homes.insert(q, id);
+                    places.push((id, q));
+                    expected.push((id, haversine_m(p, q) <= radius));
+                }
+            }
+            let mut out = Vec::new();
+            homes.within(p, radius, &mut out);
+            let mut got: Vec<u32> = out.iter().map(|(i, _)| *i).collect();
+            got.sort_unstable();
+            let want: Vec<u32> = expected.iter().filter(|e| e.1).map(|e| e.0).collect();
+            assert_eq!(got, want, "latitude {lat}");
+            assert_eq!(want.len(), 72);
+            // One place per officer: the count of officers within is the count inside.
+            let grid = PlaceGrid::new(radius, lat, places);
+            assert_eq!(grid.distinct_within(p, radius, 1_000), 72, "latitude {lat}");
+            for (i, q) in homes
+                .around(p)
+                .map(|(a, b, i)| (*i, (*a, *b)))
+                .collect::<Vec<_>>()
+            {
+                let mut single: Grid<u32> = Grid::new(radius, lat);
+                single.insert(q, i);
+                assert_eq!(single.any_within(p, radius), expected[i as usize].1);
+            }
+        }
+    }
 }
