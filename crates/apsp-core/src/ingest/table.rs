@@ -43,10 +43,10 @@ enum Val {
 enum ColBuilder {
     Str(StringChunkedBuilder),
     Phone(StringChunkedBuilder, StringChunkedBuilder),
-    Int(Vec<Option<i64>>),
-    Float(Vec<Option<f64>>),
-    Date(Vec<Option<i32>>),
-    Time(Vec<Option<i64>>),
+    Int(PrimitiveChunkedBuilder<Int64Type>),
+    Float(PrimitiveChunkedBuilder<Float64Type>),
+    Date(PrimitiveChunkedBuilder<Int32Type>),
+    Time(PrimitiveChunkedBuilder<Int64Type>),
 }
 
 impl ColBuilder {
@@ -59,10 +59,12 @@ impl ColBuilder {
                 StringChunkedBuilder::new(c.name.into(), 0),
                 StringChunkedBuilder::new(format!("{}_kind", c.name).into(), 0),
             ),
-            ColType::Count => ColBuilder::Int(Vec::new()),
-            ColType::Lat | ColType::Lon => ColBuilder::Float(Vec::new()),
-            ColType::Date => ColBuilder::Date(Vec::new()),
-            ColType::Datetime => ColBuilder::Time(Vec::new()),
+            ColType::Count => ColBuilder::Int(PrimitiveChunkedBuilder::new(c.name.into(), 0)),
+            ColType::Lat | ColType::Lon => {
+                ColBuilder::Float(PrimitiveChunkedBuilder::new(c.name.into(), 0))
+            }
+            ColType::Date => ColBuilder::Date(PrimitiveChunkedBuilder::new(c.name.into(), 0)),
+            ColType::Datetime => ColBuilder::Time(PrimitiveChunkedBuilder::new(c.name.into(), 0)),
         }
     }
 
@@ -83,48 +85,29 @@ impl ColBuilder {
                 n.append_null();
                 k.append_null();
             }
-            (ColBuilder::Int(b), Val::Int(i)) => b.push(Some(i)),
-            (ColBuilder::Int(b), _) => b.push(None),
-            (ColBuilder::Float(b), Val::Float(f)) => b.push(Some(f)),
-            (ColBuilder::Float(b), _) => b.push(None),
-            (ColBuilder::Date(b), Val::Date(d)) => b.push(Some(d)),
-            (ColBuilder::Date(b), _) => b.push(None),
-            (ColBuilder::Time(b), Val::Time(t)) => b.push(Some(t)),
-            (ColBuilder::Time(b), _) => b.push(None),
+            (ColBuilder::Int(b), Val::Int(i)) => b.append_value(i),
+            (ColBuilder::Int(b), _) => b.append_null(),
+            (ColBuilder::Float(b), Val::Float(f)) => b.append_value(f),
+            (ColBuilder::Float(b), _) => b.append_null(),
+            (ColBuilder::Date(b), Val::Date(d)) => b.append_value(d),
+            (ColBuilder::Date(b), _) => b.append_null(),
+            (ColBuilder::Time(b), Val::Time(t)) => b.append_value(t),
+            (ColBuilder::Time(b), _) => b.append_null(),
         }
     }
 
-    fn finish(self, name: &str, out: &mut Vec<Column>) {
-        let name: PlSmallStr = name.into();
+    fn finish(self, out: &mut Vec<Column>) {
         match self {
             ColBuilder::Str(b) => out.push(b.finish().into_column()),
             ColBuilder::Phone(n, k) => {
                 out.push(n.finish().into_column());
                 out.push(k.finish().into_column());
             }
-            ColBuilder::Int(v) => out.push(
-                v.into_iter()
-                    .collect::<Int64Chunked>()
-                    .with_name(name)
-                    .into_column(),
-            ),
-            ColBuilder::Float(v) => out.push(
-                v.into_iter()
-                    .collect::<Float64Chunked>()
-                    .with_name(name)
-                    .into_column(),
-            ),
-            ColBuilder::Date(v) => out.push(
-                v.into_iter()
-                    .collect::<Int32Chunked>()
-                    .with_name(name)
-                    .into_date()
-                    .into_column(),
-            ),
-            ColBuilder::Time(v) => out.push(
-                v.into_iter()
-                    .collect::<Int64Chunked>()
-                    .with_name(name)
+            ColBuilder::Int(b) => out.push(b.finish().into_column()),
+            ColBuilder::Float(b) => out.push(b.finish().into_column()),
+            ColBuilder::Date(b) => out.push(b.finish().into_date().into_column()),
+            ColBuilder::Time(b) => out.push(
+                b.finish()
                     .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
                     .into_column(),
             ),
@@ -636,6 +619,8 @@ pub struct TableBuilder {
     /// Hash of a key value -> where it was first read and the hash of that row.
     seen_keys: FxHashMap<u128, (u32, u64, u128)>,
     pub quarantine: Vec<QuarantineRow>,
+    /// Parsed-chunk buffers kept for the next batch.
+    pool: Vec<ChunkOut>,
 }
 
 /// How the files of one table are read.
@@ -674,6 +659,7 @@ impl TableBuilder {
             seen_rows: FxHashSet::default(),
             seen_keys: FxHashMap::default(),
             quarantine: Vec::new(),
+            pool: Vec::new(),
         }
     }
 
@@ -933,6 +919,8 @@ impl TableBuilder {
         let (cols, table) = (self.cols, self.table);
         let key_col = table.key().and_then(|k| table.column_index(k));
         let spec: &FileContext = ctx;
+        // Chunk buffers are reused from batch to batch (fresh ones cost page faults).
+        let pool = std::sync::Mutex::new(std::mem::take(&mut self.pool));
         let outs: Vec<ChunkOut> = (0..n.div_ceil(CHUNK_ROWS))
             .into_par_iter()
             .map(|c| {
@@ -945,7 +933,10 @@ impl TableBuilder {
                         arena: String::new(),
                         row: Vec::with_capacity(cols.len()),
                     };
-                    let mut out = ChunkOut::default();
+                    let mut out = pool
+                        .lock()
+                        .map(|mut p| p.pop().unwrap_or_default())
+                        .unwrap_or_default();
                     let mut cells = Vec::with_capacity(cols.len());
                     for i in c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n) {
                         cells.clear();
@@ -978,18 +969,41 @@ impl TableBuilder {
                 })
             })
             .collect();
+        // The fate of each row is decided in input order (duplicates, conflicting
+        // keys); the kept rows' values are then appended column by column in parallel.
         let mut cells = Vec::with_capacity(cols.len());
+        let mut kept: Vec<(u32, u32)> = Vec::with_capacity(n);
         let mut i = 0usize;
-        for out in &outs {
+        for (o, out) in outs.iter().enumerate() {
             for r in &out.rows {
                 cells.clear();
-                self.commit(ctx, batch, i, r, out, &mut cells, shared);
+                if let Some(start) = self.commit(ctx, batch, i, r, out, &mut cells, shared) {
+                    kept.push((o as u32, start as u32));
+                }
                 i += 1;
             }
         }
+        self.data
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(ci, col)| {
+                for &(o, start) in &kept {
+                    let out = &outs[o as usize];
+                    col.push(out.vals[start as usize + ci], &out.arena);
+                }
+            });
+        let mut pool = pool.into_inner().unwrap_or_default();
+        pool.extend(outs.into_iter().map(|mut o| {
+            o.vals.clear();
+            o.arena.clear();
+            o.rows.clear();
+            o
+        }));
+        self.pool = pool;
     }
 
-    /// Decides the fate of row `i` of a batch, in input order.
+    /// Decides the fate of row `i` of a batch, in input order; returns where its
+    /// values start in `out.vals` when it is kept.
     #[allow(clippy::too_many_arguments)]
     fn commit<'b>(
         &mut self,
@@ -1000,7 +1014,7 @@ impl TableBuilder {
         out: &ChunkOut,
         cells: &mut Vec<Cell<'b>>,
         shared: &Shared<'_>,
-    ) {
+    ) -> Option<usize> {
         ctx.counts.read += 1;
         let file_idx = (self.files.len() - 1) as u32;
         match r {
@@ -1028,6 +1042,7 @@ impl TableBuilder {
                     ),
                 };
                 self.reject(ctx, &raw, reason, None, message, shared);
+                None
             }
             RowOut::Bad {
                 reason,
@@ -1051,6 +1066,7 @@ impl TableBuilder {
                 }
                 let column = col.map(|c| self.cols[c].name.to_string());
                 self.reject(ctx, &raw, *reason, column, message.clone(), shared);
+                None
             }
             RowOut::Ok { hash, key, start } => {
                 let line = batch.line(i);
@@ -1060,7 +1076,7 @@ impl TableBuilder {
                     Some(kh) => match self.seen_keys.get(kh) {
                         Some((_, _, first_hash)) if first_hash == hash => {
                             ctx.counts.duplicates += 1;
-                            return;
+                            return None;
                         }
                         Some((f, l, _)) => {
                             let first = format!("{}:{}", self.files[*f as usize], l);
@@ -1088,7 +1104,7 @@ impl TableBuilder {
                                 format!("{k} {shown} was already read with different values at {first}; the first row is kept"),
                                 shared,
                             );
-                            return;
+                            return None;
                         }
                         None => {
                             self.seen_keys.insert(*kh, (file_idx, line, *hash));
@@ -1097,17 +1113,14 @@ impl TableBuilder {
                     None => {
                         if !self.seen_rows.insert(*hash) {
                             ctx.counts.duplicates += 1;
-                            return;
+                            return None;
                         }
                     }
                 }
                 ctx.counts.used += 1;
-                let vals = &out.vals[*start..*start + self.cols.len()];
-                for (col, v) in self.data.iter_mut().zip(vals) {
-                    col.push(*v, &out.arena);
-                }
                 self.source_file.push(file_idx);
                 self.source_line.push(line);
+                Some(*start)
             }
         }
     }
@@ -1249,8 +1262,8 @@ impl TableBuilder {
     /// `_kind`), then `source_file` and `source_line`.
     pub fn finish(self) -> Result<(DataFrame, Vec<QuarantineRow>)> {
         let mut columns: Vec<Column> = Vec::new();
-        for (c, b) in self.cols.iter().zip(self.data) {
-            b.finish(c.name, &mut columns);
+        for b in self.data {
+            b.finish(&mut columns);
         }
         let files = &self.files;
         let sf: StringChunked = self
