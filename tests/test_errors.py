@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+
+import polars as pl
 import pytest
 
 import apsp
@@ -61,3 +64,146 @@ def test_dataset_error_without_officers(tmp_path):
     (tmp_path / "billing.csv").write_text("record_id\n")
     with pytest.raises(apsp.DatasetError, match="officers"):
         apsp.read_dataset(tmp_path)
+
+
+# --- One real bad input per exception class, each caught by the ApspError base. -------
+
+
+def _corrupt_parquet(tmp_path):
+    d = tmp_path / "data"
+    d.mkdir()
+    shutil.copy(EXAMPLES / "demo" / "officers.csv", d)
+    (d / "billing.parquet").write_bytes(b"PAR1" + b"\0" * 20 + b"PAR1")
+    return d
+
+
+def _bad_profile(tmp_path):
+    p = tmp_path / "profile.toml"
+    p.write_text('table = "billing"\ndelimeter = ";"\n')
+    return p
+
+
+def _bad_matrix(tmp_path):
+    m = tmp_path / "matrix.toml"
+    m.write_text(apsp.RiskMatrix.default().to_toml().replace("[tiers]", "[tiers]\nbogus = 1", 1))
+    return m
+
+
+def _edit_matrix():
+    m = apsp.RiskMatrix.default()
+    m["signals.contact_volume.weight"] = -1.0
+
+
+TRIGGERS = {
+    "SchemaError": lambda tmp: apsp.read_dataset(CORPUS / "billing_missing_required_column" / "data"),
+    "ParseError": lambda tmp: apsp.read_dataset(_corrupt_parquet(tmp)),
+    "ProfileError": lambda tmp: apsp.read_dataset(EXAMPLES / "demo", profiles=[_bad_profile(tmp)]),
+    "MatrixError": lambda tmp: apsp.score(EXAMPLES / "demo", matrix=_bad_matrix(tmp)),
+    "PseudonymisationError": lambda tmp: apsp.read_dataset(
+        EXAMPLES / "demo", pseudonymise=True, key_file=tmp / "no-such-key"
+    ),
+    "DatasetError": lambda tmp: apsp.score({"officers": pl.DataFrame({"officer_id": ["PC1"], "role": ["PC"]})}),
+    "SettingError": lambda tmp: apsp.score(EXAMPLES / "demo", timezone="Mars/Olympus"),
+}
+CLASSES = [
+    "SchemaError", "ParseError", "ProfileError", "MatrixError", "PseudonymisationError",
+    "DatasetError", "SettingError", "InternalError",
+]
+
+
+def test_every_error_class_derives_from_apsp_error():
+    for name in CLASSES:
+        assert issubclass(getattr(apsp, name), apsp.ApspError), name
+        assert name in apsp.__all__
+    assert issubclass(apsp.ApspError, Exception)
+    # A missing path is the standard FileNotFoundError, not an ApspError.
+    assert not issubclass(FileNotFoundError, apsp.ApspError)
+
+
+@pytest.mark.parametrize("name", sorted(TRIGGERS))
+def test_apsp_error_catches_each_real_error(name, tmp_path):
+    with pytest.raises(apsp.ApspError) as info:
+        TRIGGERS[name](tmp_path)
+    assert type(info.value) is getattr(apsp, name)
+    # Every native error carries where it happened (None where that does not apply).
+    for attr in ("file", "line", "column"):
+        assert hasattr(info.value, attr), attr
+
+
+def test_parse_error_for_a_corrupt_parquet_file(tmp_path):
+    d = _corrupt_parquet(tmp_path)
+    with pytest.raises(apsp.ParseError) as info:
+        apsp.read_dataset(d)
+    err = info.value
+    assert err.file == str(d / "billing.parquet")
+    assert str(err).startswith(f"{d / 'billing.parquet'}: cannot read Parquet")
+    assert err.line is None and err.column is None
+
+
+def test_profile_error_names_the_profile_key_and_line(tmp_path):
+    p = _bad_profile(tmp_path)
+    for call in (apsp.read_dataset, apsp.score):
+        with pytest.raises(apsp.ProfileError) as info:
+            call(EXAMPLES / "demo", profiles=[p])
+        err = info.value
+        assert err.file == str(p)
+        msg = str(err)
+        assert msg.startswith(f"profile {p}:")
+        assert "line 2" in msg and "delimeter" in msg and "delimiter" in msg  # the fix offered
+
+
+def test_matrix_error_names_the_file_key_and_line(tmp_path):
+    m = _bad_matrix(tmp_path)
+    with pytest.raises(apsp.MatrixError) as info:
+        apsp.score(EXAMPLES / "demo", matrix=m)
+    err = info.value
+    assert err.file == str(m)
+    msg = str(err)
+    assert msg.startswith(f"risk matrix {m}:") and "bogus" in msg
+    line = next(i for i, text in enumerate(m.read_text().splitlines(), 1) if text == "bogus = 1")
+    assert f"line {line}, column 1" in msg
+
+
+def test_matrix_error_for_a_bad_edit_names_the_key_and_changes_nothing():
+    m = apsp.RiskMatrix.default()
+    with pytest.raises(apsp.MatrixError) as info:
+        m["signals.contact_volume.weight"] = -1.0
+    assert info.value.file == "edited"
+    assert "signals.contact_volume.weight" in str(info.value) and ">= 0" in str(info.value)
+    with pytest.raises(apsp.MatrixError, match='invalid type: string "lots"'):
+        m["tiers.high"] = "lots"
+    assert m == apsp.RiskMatrix.default() and m.source == "default"
+
+
+def test_pseudonymisation_error_for_a_missing_key_file(tmp_path):
+    key = tmp_path / "no-such-key"
+    with pytest.raises(apsp.PseudonymisationError, match="cannot read key file") as info:
+        apsp.score(EXAMPLES / "demo", pseudonymise=True, key_file=key)
+    assert str(key) in str(info.value)
+
+
+def test_setting_errors_for_score_name_the_setting_and_value():
+    with pytest.raises(apsp.SettingError) as info:
+        apsp.score(EXAMPLES / "demo", timezone="Mars/Olympus")
+    assert str(info.value).startswith('invalid setting timezone = "Mars/Olympus"')
+    with pytest.raises(apsp.SettingError, match='nonexistent = "later"'):
+        apsp.score(EXAMPLES / "demo", nonexistent="later")
+    with pytest.raises(apsp.SettingError, match='reference_time = "yesterday"'):
+        apsp.score(EXAMPLES / "demo", reference_time="yesterday")
+
+
+def test_dataset_error_for_a_file_instead_of_a_folder(tmp_path):
+    f = tmp_path / "billing.csv"
+    f.write_text("record_id\n")
+    with pytest.raises(apsp.DatasetError, match="is a file; expected a folder") as info:
+        apsp.score(f)
+    assert info.value.file == str(f)
+
+
+def test_missing_paths_for_score_are_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        apsp.score(tmp_path / "nowhere")
+    assert info.value.filename == str(tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="risk matrix not found") as info:
+        apsp.score(EXAMPLES / "demo", matrix=tmp_path / "no-matrix.toml")
+    assert info.value.filename == str(tmp_path / "no-matrix.toml")

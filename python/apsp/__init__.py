@@ -1,9 +1,10 @@
 """apsp — warning signs of abuse of position for a sexual purpose (APSP), for review.
 
 Reads the data police forces already hold (work-phone billing, vehicle stops, system
-audit logs, rosters, case records) into typed polars DataFrames, quarantining every
-row it cannot use with the file, line and reason. A score produced from these data is
-a warning sign for review, never a verdict.
+audit logs, rosters, case records), from a folder of CSV/Parquet files or from polars
+DataFrames, into typed polars DataFrames, quarantining every row it cannot use with
+the file, line and reason. A score produced from these data is a warning sign for
+review, never a verdict.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ._apsp import (
 )
 from ._apsp import version as _version
 from . import synth
-from .dataset import Dataset, read_dataset, validate
+from .dataset import TABLES, Dataset, read_dataset, validate
 from . import scoring
 from .matrix import RiskMatrix
 from .scoring import Explanation, Result, score
@@ -42,6 +43,7 @@ __all__ = [
     "RiskMatrix",
     "SchemaError",
     "SettingError",
+    "TABLES",
     "__version__",
     "read_dataset",
     "score",

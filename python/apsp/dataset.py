@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
 from . import _apsp
 
+__all__ = ["TABLES", "Dataset", "DatasetLike", "Frames", "read_dataset", "validate"]
+
 PathLike = str | os.PathLike[str]
+
+#: The canonical tables, in the data contract's order (the order they are read). A dataset
+#: folder holds one file (``billing.parquet``) or folder per table; a mapping of frames
+#: uses the same names as keys.
+TABLES: tuple[str, ...] = (
+    "officers",
+    "devices",
+    "shifts",
+    "persons",
+    "person_numbers",
+    "case_links",
+    "billing",
+    "stops",
+    "vehicle_assignments",
+    "deployments",
+    "access_log",
+    "complaints",
+)
+
+#: Columns the reader adds to every table it returns (provenance of each row).
+_PROVENANCE = ("source_file", "source_line")
 
 
 @dataclass(frozen=True)
@@ -71,8 +97,104 @@ class Dataset:
         return self.summary
 
 
+Frames = Mapping[str, pl.DataFrame | pl.LazyFrame]
+"""Canonical table name (one of :data:`TABLES`) → polars DataFrame or LazyFrame."""
+
+DatasetLike = PathLike | Frames | Dataset
+"""What the readers and :func:`apsp.score` take: a dataset folder, a mapping of frames or
+a :class:`Dataset`."""
+
+
+def _reader_columns(df: pl.DataFrame) -> list[str]:
+    """The columns the reader added to a table it returned: ``source_file``,
+    ``source_line`` and the ``<phone>_kind`` column next to each phone column."""
+    cols = set(df.columns)
+    return [
+        c
+        for c in df.columns
+        if c in _PROVENANCE or (c.endswith("_kind") and c[: -len("_kind")] in cols)
+    ]
+
+
+def _frames(data: Mapping[Any, Any] | Dataset) -> dict[str, pl.DataFrame]:
+    """Checks a mapping of frames (or a Dataset's tables) and returns it as DataFrames."""
+    if isinstance(data, Dataset):
+        if data.manifest.get("settings", {}).get("pseudonymised"):
+            raise _dataset_error(
+                "this Dataset was pseudonymised when it was read: its pseudonyms cannot be "
+                "read again as phone numbers; read the folder it came from instead (with "
+                "the same key, so the pseudonyms stay the same)"
+            )
+        data = data.tables
+    out: dict[str, pl.DataFrame] = {}
+    for name, frame in data.items():
+        if not isinstance(name, str) or name not in TABLES:
+            raise _dataset_error(
+                f"unknown table {name!r} in the frames given; "
+                f"expected table names: {', '.join(TABLES)}"
+            )
+        if isinstance(frame, pl.LazyFrame):
+            frame = frame.collect()
+        if not isinstance(frame, pl.DataFrame):
+            raise TypeError(
+                f"table {name!r}: expected a polars DataFrame or LazyFrame, "
+                f"got {type(frame).__module__}.{type(frame).__qualname__}"
+            )
+        out[name] = frame.drop(_reader_columns(frame))
+    return out
+
+
+def _dataset_error(message: str) -> _apsp.DatasetError:
+    err = _apsp.DatasetError(message)
+    err.file, err.line, err.column = None, None, None  # type: ignore[attr-defined]
+    return err
+
+
+def _relocate(err: BaseException, folder: Path) -> None:
+    """Rewrites an error about the temporary folder to name the frame's table file
+    (``billing.parquet``) and the frames (``<frames>``) instead."""
+
+    def fix(text: str) -> str:
+        return text.replace(f"{folder}{os.sep}", "").replace(str(folder), "<frames>")
+
+    if len(err.args) == 1 and isinstance(err.args[0], str):
+        err.args = (fix(err.args[0]),)
+    file = getattr(err, "file", None)
+    if isinstance(file, str):
+        err.file = fix(file)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _as_folder(data: DatasetLike) -> Iterator[Path]:
+    """The folder to read ``data`` from.
+
+    A path is used as it is. Frames (a mapping or a :class:`Dataset`) are written to a
+    temporary folder as ``<table>.parquet`` (without the columns the reader adds), which
+    is removed on exit; an :class:`apsp.ApspError` raised meanwhile names
+    ``<table>.parquet`` rather than the temporary path.
+    """
+    if isinstance(data, (str, os.PathLike)):
+        yield Path(data)
+        return
+    if not isinstance(data, (Mapping, Dataset)):
+        raise TypeError(
+            "expected a dataset folder (str or PathLike), a mapping of table name to "
+            f"polars DataFrame, or an apsp.Dataset; got {type(data).__qualname__}"
+        )
+    frames = _frames(data)
+    with tempfile.TemporaryDirectory(prefix="apsp-frames-") as tmp:
+        folder = Path(tmp)
+        for name, frame in frames.items():
+            frame.write_parquet(folder / f"{name}.parquet")
+        try:
+            yield folder
+        except _apsp.ApspError as err:
+            _relocate(err, folder)
+            raise
+
+
 def _call(
-    path: PathLike,
+    path: DatasetLike,
     *,
     profiles: Iterable[PathLike],
     timezone: str,
@@ -85,19 +207,20 @@ def _call(
     write_tables: bool,
     ignore_extra_columns: bool,
 ) -> Dataset:
-    tables, quarantine, manifest, summary, code = _apsp.validate(
-        Path(path),
-        profiles=[Path(p) for p in profiles],
-        timezone=timezone,
-        ambiguous=ambiguous,
-        nonexistent=nonexistent,
-        pseudonymise=pseudonymise,
-        key_file=None if key_file is None else Path(key_file),
-        key_env=key_env,
-        out=None if out is None else Path(out),
-        write_tables=write_tables,
-        ignore_extra_columns=ignore_extra_columns,
-    )
+    with _as_folder(path) as folder:
+        tables, quarantine, manifest, summary, code = _apsp.validate(
+            folder,
+            profiles=[Path(p) for p in profiles],
+            timezone=timezone,
+            ambiguous=ambiguous,
+            nonexistent=nonexistent,
+            pseudonymise=pseudonymise,
+            key_file=None if key_file is None else Path(key_file),
+            key_env=key_env,
+            out=None if out is None else Path(out),
+            write_tables=write_tables,
+            ignore_extra_columns=ignore_extra_columns,
+        )
     return Dataset(
         tables=dict(tables),
         quarantine=quarantine,
@@ -108,7 +231,7 @@ def _call(
 
 
 def read_dataset(
-    path: PathLike,
+    path: DatasetLike,
     *,
     profiles: Iterable[PathLike] = (),
     timezone: str = "Europe/London",
@@ -119,13 +242,22 @@ def read_dataset(
     key_env: str | None = None,
     ignore_extra_columns: bool = False,
 ) -> Dataset:
-    """Read a dataset folder into typed polars DataFrames.
+    """Read a dataset into typed polars DataFrames.
 
     Parameters
     ----------
-    path : str or PathLike
-        Folder with one file (``billing.csv``, ``billing.parquet``) or folder of files
-        (``billing/``) per table.
+    path : str, PathLike, mapping of str to polars.DataFrame, or Dataset
+        A folder with one file (``billing.csv``, ``billing.parquet``) or folder of files
+        (``billing/``) per table. Or the tables as polars frames, by canonical table
+        name (one of :data:`apsp.TABLES`: ``{"officers": df, "billing": df, ...}``;
+        a ``LazyFrame`` is collected), or a :class:`Dataset` (its tables), e.g. tables
+        an analyst has filtered. Frames are checked exactly as files are: each is
+        written as ``<table>.parquet`` to a temporary folder and read from there, so
+        the quarantine and manifest name ``billing.parquet`` and a quarantined row's
+        ``line`` is its 1-based row number in the frame. The columns the reader adds
+        (``source_file``, ``source_line`` and ``<phone column>_kind``) are dropped
+        first, so a Dataset's tables can be passed back as they are. The manifest's
+        ``dataset`` names that temporary folder, which is removed on return.
     profiles : iterable of paths
         Import profiles (TOML) mapping raw exports onto canonical tables.
     timezone : str
@@ -156,8 +288,38 @@ def read_dataset(
     SchemaError
         A file is empty or has missing, unknown or mistyped columns
         (``err.file``, ``err.line``, ``err.column`` say where).
-    ProfileError, PseudonymisationError, DatasetError, SettingError
+    ParseError
+        A file cannot be read as CSV or Parquet at all.
+    DatasetError
+        No officers table or no event table; a frame under a name that is no table;
+        a Dataset that was pseudonymised when read (read its folder again instead).
+    TypeError
+        ``path`` is none of the above, or a frame is not a polars DataFrame/LazyFrame.
+    ProfileError, PseudonymisationError, SettingError
         As named.
+
+    Examples
+    --------
+    A folder (here a small synthetic force):
+
+    >>> import tempfile, apsp, polars as pl
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = apsp.synth.generate(folder, officers=40, days=60, seed=3)
+    >>> ds = apsp.read_dataset(folder)
+    >>> ds["billing"].schema["started_at"]
+    Datetime(time_unit='us', time_zone='UTC')
+    >>> ds.quarantine.height
+    0
+
+    The same tables as frames, billing cut down to one work phone:
+
+    >>> phone = ds["devices"]["device_number"][0]
+    >>> mine = ds["billing"].filter(pl.col("device_number") == phone)
+    >>> small = apsp.read_dataset({**ds.tables, "billing": mine})
+    >>> small["billing"].height == mine.height
+    True
+    >>> small.counts().filter(pl.col("table") == "billing")["file"].item()
+    'billing.parquet'
     """
     return _call(
         path,
@@ -175,7 +337,7 @@ def read_dataset(
 
 
 def validate(
-    path: PathLike,
+    path: DatasetLike,
     out: PathLike | None = None,
     *,
     write_tables: bool = False,
@@ -190,10 +352,38 @@ def validate(
 ) -> Dataset:
     """Validate a dataset as ``apsp validate`` does.
 
-    Like :func:`read_dataset`, and when ``out`` is given writes
+    Like :func:`read_dataset` (``path`` may be a folder, a mapping of table name to
+    polars DataFrame, or a :class:`Dataset`), and when ``out`` is given writes
     ``quarantine.parquet`` and ``manifest.json`` there (plus ``<table>.parquet`` for
     each table with ``write_tables=True``). ``Dataset.exit_code`` is the CLI's exit
-    code: 0 clean, 1 rows quarantined.
+    code: 0 clean, 1 rows quarantined. For frames, a quarantined row's ``file`` is
+    ``<table>.parquet`` and its ``line`` the 1-based row number in the frame.
+
+    Examples
+    --------
+    Two billing rows as a frame; the second has a letter O where a zero belongs:
+
+    >>> import tempfile, apsp, polars as pl
+    >>> frames = {
+    ...     "officers": pl.DataFrame({"officer_id": ["PC1"], "role": ["PC"]}),
+    ...     "billing": pl.DataFrame({
+    ...         "device_number": ["07700 900001", "07700 900001"],
+    ...         "other_number": ["07700 900123", "07700 9OO124"],
+    ...         "direction": ["out", "in"],
+    ...         "kind": ["call", "sms"],
+    ...         "started_at": ["2026-03-01 10:00", "2026-03-01 10:05"],
+    ...     }),
+    ... }
+    >>> out = tempfile.mkdtemp()
+    >>> ds = apsp.validate(frames, out)
+    >>> ds.exit_code
+    1
+    >>> ds.quarantine.select("file", "line", "reason", "column").row(0)
+    ('billing.parquet', 2, 'bad_phone', 'other_number')
+    >>> ds["billing"]["other_number"].to_list()
+    ['+447700900123']
+    >>> import os; sorted(os.listdir(out))
+    ['manifest.json', 'quarantine.parquet']
     """
     return _call(
         path,

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import polars as pl
 
 from . import _apsp
+from .dataset import DatasetLike, _as_folder
 from .matrix import RiskMatrix
 
 PathLike = str | os.PathLike[str]
@@ -95,12 +96,14 @@ class Result:
         return dict(self._h.timings())
 
     def explain(self, officer_id: str, max_pairs: int = 3) -> Explanation:
-        """A readable account of one officer.
+        """A readable account of one officer, for review.
 
-        Score, tier and rank; the offending style and its reason; for each of the
-        officer's ``max_pairs`` highest pairs every warning sign with its value against
-        its threshold (or why it was not evaluated) and the source rows behind the fired
-        ones; the officer-level signs.
+        Score, tier and rank; the style of the pattern (``predatory`` or
+        ``exploratory``, the case studies' two styles) and why; the officer-level signs;
+        for each of the officer's ``max_pairs`` highest pairs every warning sign with
+        its value against its threshold (or why it was not evaluated) and the source
+        rows behind the fired ones; the signs not evaluated for lack of input. Shown
+        preformatted in a notebook (:class:`Explanation`, HTML-escaped).
 
         Raises
         ------
@@ -144,8 +147,46 @@ class Result:
 
         ``officers``, ``pairs``, ``signals``, ``evidence`` and ``quarantine`` as Parquet
         (and CSV with ``csv=True``) and ``manifest.json``, byte-identical to the CLI's.
+        See also :meth:`to_parquet`.
         """
         return json.loads(self._h.write(Path(out), csv))
+
+    def to_parquet(self, out: PathLike) -> dict[str, Any]:
+        """Write the results as Parquet into the folder ``out``; return the manifest.
+
+        The same files as ``apsp score --out`` and :meth:`write` (without CSV):
+        ``officers.parquet``, ``pairs.parquet``, ``signals.parquet``,
+        ``evidence.parquet``, ``quarantine.parquet`` and ``manifest.json``, byte-identical
+        to the CLI's (but for ``created_at`` in the manifest). ``out`` is created if
+        needed; files of the same names are replaced, other files left alone.
+
+        Parameters
+        ----------
+        out : str or PathLike
+            Folder to write into.
+
+        Returns
+        -------
+        dict
+            The manifest written to ``manifest.json``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, apsp, polars as pl
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = apsp.synth.generate(folder, officers=40, days=60, seed=3)
+        >>> r = apsp.score(folder)
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "results"
+        >>> manifest = r.to_parquet(out)
+        >>> sorted(p.name for p in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+        ['evidence.parquet', 'manifest.json', 'officers.parquet', 'pairs.parquet',
+         'quarantine.parquet', 'signals.parquet']
+        >>> pl.read_parquet(out / "officers.parquet").equals(r.officers)
+        True
+        >>> manifest["scoring"]["matrix"]["name"]
+        'apsp-default'
+        """
+        return self.write(out, csv=False)
 
     def _repr_html_(self) -> str:
         """In a notebook: the summary line and the ten officers ranked first."""
@@ -170,7 +211,7 @@ class Result:
 
 
 def score(
-    dataset: PathLike,
+    dataset: DatasetLike,
     *,
     matrix: PathLike | RiskMatrix | None = None,
     reference_time: str | None = None,
@@ -190,8 +231,13 @@ def score(
 
     Parameters
     ----------
-    dataset : str or PathLike
-        Dataset folder (as for :func:`apsp.read_dataset`).
+    dataset : str, PathLike, mapping of str to polars.DataFrame, or Dataset
+        Dataset folder, or the tables as polars frames by canonical table name
+        (``{"officers": df, "billing": df, ...}``), or a :class:`apsp.Dataset`, as for
+        :func:`apsp.read_dataset`: frames are checked and read exactly as files are,
+        so scoring an analyst's filtered frames gives what scoring the same rows
+        written to a folder gives; the quarantine names ``<table>.parquet`` with the
+        1-based row number in the frame as ``line``.
     matrix : path or RiskMatrix, optional
         Risk matrix (a TOML file or a :class:`RiskMatrix`, e.g. an edited default);
         default: the matrix shipped with the library.
@@ -216,7 +262,7 @@ def score(
     ------
     MatrixError
         The risk matrix is malformed (file, key and reason in the message).
-    SchemaError, ParseError, DatasetError, SettingError
+    SchemaError, ParseError, DatasetError, SettingError, TypeError
         As for :func:`apsp.read_dataset`; ``SettingError`` also for a bad
         ``reference_time`` or ``window_days=0``.
 
@@ -230,25 +276,36 @@ def score(
     ['officer_id', 'role', 'score', 'tier']
     >>> bool((r.officers["rank"] == range(1, 61)).all())
     True
+
+    Frames score like files: here the billing of one work phone only.
+
+    >>> import polars as pl
+    >>> ds = apsp.read_dataset(d)
+    >>> phone = ds["devices"]["device_number"][0]
+    >>> mine = ds["billing"].filter(pl.col("device_number") == phone)
+    >>> one = apsp.score({**ds.tables, "billing": mine})
+    >>> one.officers.height
+    60
     """
     text = None
     if isinstance(matrix, RiskMatrix):
         text, matrix = (matrix.to_toml(), matrix.source), None
-    handle = _apsp.score(
-        Path(dataset),
-        matrix=None if matrix is None else Path(matrix),
-        matrix_text=text,
-        reference_time=reference_time,
-        window_days=window_days,
-        keep_all_findings=keep_all_findings,
-        keep_events=keep_events,
-        profiles=[Path(p) for p in profiles],
-        timezone=timezone,
-        ambiguous=ambiguous,
-        nonexistent=nonexistent,
-        pseudonymise=pseudonymise,
-        key_file=None if key_file is None else Path(key_file),
-        key_env=key_env,
-        ignore_extra_columns=ignore_extra_columns,
-    )
+    with _as_folder(dataset) as folder:
+        handle = _apsp.score(
+            folder,
+            matrix=None if matrix is None else Path(matrix),
+            matrix_text=text,
+            reference_time=reference_time,
+            window_days=window_days,
+            keep_all_findings=keep_all_findings,
+            keep_events=keep_events,
+            profiles=[Path(p) for p in profiles],
+            timezone=timezone,
+            ambiguous=ambiguous,
+            nonexistent=nonexistent,
+            pseudonymise=pseudonymise,
+            key_file=None if key_file is None else Path(key_file),
+            key_env=key_env,
+            ignore_extra_columns=ignore_extra_columns,
+        )
     return Result(handle)

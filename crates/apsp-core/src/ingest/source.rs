@@ -101,6 +101,11 @@ pub trait RowBatch: Sync {
     fn line(&self, i: usize) -> u64;
     /// Appends row `i`'s cells to `cells`; returns its line and any tokenising problem.
     fn row<'a>(&'a self, i: usize, cells: &mut Vec<Cell<'a>>) -> (u64, Option<RowProblem>);
+    /// Rows of the file from this batch on, when known (Parquet), so the table can
+    /// reserve room once instead of growing.
+    fn remaining_rows(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Rows per batch handed to the parser.
@@ -163,6 +168,7 @@ struct ParquetBatch<'a> {
     cols: Vec<ColView<'a>>,
     offset: usize,
     len: usize,
+    height: usize,
 }
 
 impl RowBatch for ParquetBatch<'_> {
@@ -177,6 +183,10 @@ impl RowBatch for ParquetBatch<'_> {
     fn row<'b>(&'b self, i: usize, cells: &mut Vec<Cell<'b>>) -> (u64, Option<RowProblem>) {
         cells.extend(self.cols.iter().map(|c| c.get(i)));
         (self.line(i), None)
+    }
+
+    fn remaining_rows(&self) -> Option<usize> {
+        Some(self.height - self.offset)
     }
 }
 
@@ -457,13 +467,19 @@ pub fn read_parquet(
     let mut offset = 0usize;
     while offset < height {
         let len = PARQUET_SLICE.min(height - offset);
-        let part = df.slice(offset as i64, len);
+        let mut part = df.slice(offset as i64, len);
+        part.rechunk_mut_par();
         let cols: Vec<ColView<'_>> = part
             .columns()
             .iter()
             .map(|c| ColView::new(c.as_materialized_series()))
             .collect::<Result<_>>()?;
-        on_batch(&ParquetBatch { cols, offset, len })?;
+        on_batch(&ParquetBatch {
+            cols,
+            offset,
+            len,
+            height,
+        })?;
         offset += len;
     }
     Ok(FileInfo {
@@ -474,7 +490,8 @@ pub fn read_parquet(
 
 /// A typed view of one Parquet column slice.
 enum ColView<'a> {
-    Str(&'a StringChunked),
+    /// A single-chunk text column (the slice is rechunked first).
+    Str(&'a <StringType as PolarsDataType>::Array),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Date(Vec<Option<i32>>),
@@ -496,7 +513,13 @@ fn to_micros(v: i64, tu: TimeUnit) -> i64 {
 impl<'a> ColView<'a> {
     fn new(s: &'a Series) -> Result<Self> {
         Ok(match s.dtype() {
-            DataType::String => ColView::Str(s.str()?),
+            DataType::String => {
+                let ca = s.str()?;
+                match ca.downcast_iter().collect::<Vec<_>>().as_slice() {
+                    [one] => ColView::Str(one),
+                    _ => ColView::Owned(ca.rechunk().into_owned()),
+                }
+            }
             DataType::Boolean => ColView::Bool(s.bool()?),
             DataType::Null => ColView::Null,
             DataType::Float32 | DataType::Float64 => {
@@ -524,7 +547,7 @@ impl<'a> ColView<'a> {
             o.unwrap_or(Cell::Null)
         }
         match self {
-            ColView::Str(ca) => opt(ca.get(i).map(Cell::Str)),
+            ColView::Str(a) => opt(a.get(i).map(Cell::Str)),
             ColView::Bool(ca) => opt(ca.get(i).map(Cell::Bool)),
             ColView::Owned(ca) => opt(ca.get(i).map(Cell::Str)),
             ColView::Null => Cell::Null,

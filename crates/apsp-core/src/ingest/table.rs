@@ -50,21 +50,22 @@ enum ColBuilder {
 }
 
 impl ColBuilder {
-    fn new(c: &ColumnSpec) -> Self {
+    fn new(c: &ColumnSpec, cap: usize) -> Self {
+        let name = || c.name.into();
         match c.ty {
             ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
-                ColBuilder::Str(StringChunkedBuilder::new(c.name.into(), 0))
+                ColBuilder::Str(StringChunkedBuilder::new(name(), cap))
             }
             ColType::Phone => ColBuilder::Phone(
-                StringChunkedBuilder::new(c.name.into(), 0),
-                StringChunkedBuilder::new(format!("{}_kind", c.name).into(), 0),
+                StringChunkedBuilder::new(name(), cap),
+                StringChunkedBuilder::new(format!("{}_kind", c.name).into(), cap),
             ),
-            ColType::Count => ColBuilder::Int(PrimitiveChunkedBuilder::new(c.name.into(), 0)),
+            ColType::Count => ColBuilder::Int(PrimitiveChunkedBuilder::new(name(), cap)),
             ColType::Lat | ColType::Lon => {
-                ColBuilder::Float(PrimitiveChunkedBuilder::new(c.name.into(), 0))
+                ColBuilder::Float(PrimitiveChunkedBuilder::new(name(), cap))
             }
-            ColType::Date => ColBuilder::Date(PrimitiveChunkedBuilder::new(c.name.into(), 0)),
-            ColType::Datetime => ColBuilder::Time(PrimitiveChunkedBuilder::new(c.name.into(), 0)),
+            ColType::Date => ColBuilder::Date(PrimitiveChunkedBuilder::new(name(), cap)),
+            ColType::Datetime => ColBuilder::Time(PrimitiveChunkedBuilder::new(name(), cap)),
         }
     }
 
@@ -652,7 +653,7 @@ impl TableBuilder {
         TableBuilder {
             table,
             cols,
-            data: cols.iter().map(ColBuilder::new).collect(),
+            data: cols.iter().map(|c| ColBuilder::new(c, 0)).collect(),
             source_file: Vec::new(),
             source_line: Vec::new(),
             files: Vec::new(),
@@ -660,6 +661,21 @@ impl TableBuilder {
             seen_keys: FxHashMap::default(),
             quarantine: Vec::new(),
             pool: Vec::new(),
+        }
+    }
+
+    /// Makes room for `rows` more rows.
+    fn reserve(&mut self, rows: usize) {
+        self.source_file.reserve(rows);
+        self.source_line.reserve(rows);
+        if self.table.key().is_some() {
+            self.seen_keys.reserve(rows);
+        } else {
+            self.seen_rows.reserve(rows);
+        }
+        // The column builders take a capacity only when made: made again while empty.
+        if self.is_empty() {
+            self.data = self.cols.iter().map(|c| ColBuilder::new(c, rows)).collect();
         }
     }
 
@@ -916,6 +932,9 @@ impl TableBuilder {
     /// so the result does not depend on the number of threads.
     pub fn push_batch(&mut self, ctx: &mut FileContext, batch: &dyn RowBatch, shared: &Shared<'_>) {
         let n = batch.len();
+        if let Some(rest) = batch.remaining_rows() {
+            self.reserve(rest);
+        }
         let (cols, table) = (self.cols, self.table);
         let key_col = table.key().and_then(|k| table.column_index(k));
         let spec: &FileContext = ctx;

@@ -530,39 +530,57 @@ impl Linked {
             );
             let (dir, kind) = (strs(b, "direction")?, strs(b, "kind")?);
             let (at, dur) = (times(b, "started_at")?, ints(b, "duration_s")?);
-            for i in 0..b.height() {
-                let t = at[i].unwrap_or(0);
-                let Some(o) = dev[i].and_then(|d| owner(d, t)) else {
-                    miss("billing: device of no officer at that time");
-                    continue;
-                };
-                let other = match (okind[i], oth[i]) {
-                    (Some("e164"), Some(nr)) => nr,
-                    (Some("service"), _) => {
-                        miss("billing: service number (not a subject)");
-                        continue;
-                    }
-                    _ => {
-                        miss("billing: withheld number (not a subject)");
-                        continue;
-                    }
-                };
-                // Any officer's device, whatever its validity window: internal.
-                if devices.contains_key(other) {
-                    miss("billing: colleague's device (internal)");
-                    continue;
-                }
-                let s = number_subject(other, &number_person, &mut subjects, &mut subject_index);
-                contacts.push(Contact {
-                    officer: o,
-                    subject: s,
-                    at: t,
-                    out: dir[i] == Some("out"),
-                    call: kind[i] == Some("call"),
-                    duration: dur[i],
-                    record_id: rid[i].unwrap_or_default().to_string(),
-                });
+            // Whose device and which number, row by row in parallel (lookups only)...
+            enum Row<'a> {
+                To(u32, &'a str),
+                Miss(&'static str),
             }
+            let rows: Vec<Row<'_>> = (0..b.height())
+                .into_par_iter()
+                .map(|i| {
+                    let t = at[i].unwrap_or(0);
+                    let Some(o) = dev[i].and_then(|d| owner(d, t)) else {
+                        return Row::Miss("billing: device of no officer at that time");
+                    };
+                    match (okind[i], oth[i]) {
+                        // Any officer's device, whatever its validity window: internal.
+                        (Some("e164"), Some(nr)) if devices.contains_key(nr) => {
+                            Row::Miss("billing: colleague's device (internal)")
+                        }
+                        (Some("e164"), Some(nr)) => Row::To(o, nr),
+                        (Some("service"), _) => Row::Miss("billing: service number (not a subject)"),
+                        _ => Row::Miss("billing: withheld number (not a subject)"),
+                    }
+                })
+                .collect();
+            // ...then numbers become subjects in file order (ids do not depend on
+            // threads), and the contacts are made in parallel.
+            let mut linked: Vec<(u32, u32, u32)> = Vec::with_capacity(rows.len());
+            for (i, r) in rows.iter().enumerate() {
+                match r {
+                    Row::Miss(why) => miss(why),
+                    Row::To(o, nr) => {
+                        let s = number_subject(nr, &number_person, &mut subjects, &mut subject_index);
+                        linked.push((i as u32, *o, s));
+                    }
+                }
+            }
+            drop(rows);
+            contacts = linked
+                .par_iter()
+                .map(|&(i, o, s)| {
+                    let i = i as usize;
+                    Contact {
+                        officer: o,
+                        subject: s,
+                        at: at[i].unwrap_or(0),
+                        out: dir[i] == Some("out"),
+                        call: kind[i] == Some("call"),
+                        duration: dur[i],
+                        record_id: rid[i].unwrap_or_default().to_string(),
+                    }
+                })
+                .collect();
         }
         contacts.par_sort_by(|a, b| {
             (a.officer, a.subject, a.at, &a.record_id).cmp(&(
