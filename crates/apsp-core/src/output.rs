@@ -24,7 +24,7 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
 pub const ROW_GROUP: usize = 512 * 1024;
 
 /// Builds the frame of a range of an output's rows.
-pub type PartFn<'a> = Box<dyn Fn(Range<usize>) -> Result<DataFrame> + 'a>;
+pub type PartFn<'a> = Box<dyn Fn(Range<usize>) -> Result<DataFrame> + Sync + 'a>;
 
 /// Writes an output of `n` rows as Parquet (and as CSV when `csv` is given) a row group
 /// at a time, building each group's frame with `part` — a large output is never whole

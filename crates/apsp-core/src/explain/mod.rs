@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::{ApspError, Result};
 use crate::ingest::Dataset;
@@ -440,13 +441,17 @@ pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Res
         ),
         ("quarantine", 1, Box::new(|_| Ok(quarantine.clone()))),
     ];
-    let mut written = Vec::new();
-    for (name, n, part) in &parts {
-        let p = out.join(format!("{name}.parquet"));
-        let c = csv.then(|| out.join(format!("{name}.csv")));
-        let rows = write_parts(*n, part, &p, c.as_deref())?;
-        written.push((name.to_string(), p, c, rows));
-    }
+    // The files are written side by side (one alone leaves a core idle while it
+    // compresses); the manifest records them in their fixed order.
+    let written = parts
+        .par_iter()
+        .map(|(name, n, part)| {
+            let p = out.join(format!("{name}.parquet"));
+            let c = csv.then(|| out.join(format!("{name}.csv")));
+            let rows = write_parts(*n, part, &p, c.as_deref())?;
+            Ok((name.to_string(), p, c, rows))
+        })
+        .collect::<Result<Vec<_>>>()?;
     drop(parts);
     for (name, p, c, rows) in written {
         ds.manifest
