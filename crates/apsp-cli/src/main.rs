@@ -198,8 +198,9 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             let stage = |stage: &'static str| {
                 if timings {
                     eprintln!(
-                        "  starting {stage:<20} peak RSS so far {} MiB",
-                        peak_rss_mib()
+                        "  starting {stage:<20} peak RSS so far {} MiB, CPU so far {:.1} s",
+                        peak_rss_mib(),
+                        cpu_secs()
                     );
                 }
                 bar.set_message(stage)
@@ -217,7 +218,12 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                     eprintln!("  {stage:<20} {secs:>8.2}");
                 }
                 eprintln!("  {:<20} {write:>8.2}", "write");
-                eprintln!("peak RSS {} MiB", peak_rss_mib());
+                eprintln!(
+                    "peak RSS {} MiB, CPU {:.1} s in {:.1} s",
+                    peak_rss_mib(),
+                    cpu_secs(),
+                    t.elapsed().as_secs_f64()
+                );
             }
             let mut tiers = std::collections::BTreeMap::new();
             for o in &scored.officers {
@@ -355,6 +361,21 @@ fn main() -> ExitCode {
 }
 
 /// The process's peak resident memory so far in MiB (Linux; 0 elsewhere).
+/// CPU seconds (user + system, all threads) this process has used so far; 0 where
+/// `/proc` is not available.
+fn cpu_secs() -> f64 {
+    // Fields 14 and 15 of /proc/self/stat, after the parenthesised command name.
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

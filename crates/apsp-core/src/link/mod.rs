@@ -228,33 +228,40 @@ fn col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
     Ok(df.column(name)?.as_materialized_series())
 }
 
+/// A column's values (a read frame has one chunk per column: collected in parallel).
+fn values<'a, T>(ca: &'a ChunkedArray<T>) -> Vec<Option<T::Physical<'a>>>
+where
+    T: PolarsDataType,
+    T::Physical<'a>: Send,
+    T::Array: Sync,
+{
+    match ca.downcast_iter().collect::<Vec<_>>().as_slice() {
+        [one] => (0..ca.len())
+            .into_par_iter()
+            .map(|i| one.get(i))
+            .collect(),
+        _ => ca.iter().collect(),
+    }
+}
+
 fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
-    Ok(col(df, name)?.str()?.iter().collect())
+    Ok(values(col(df, name)?.str()?))
 }
 
 fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     let s = col(df, name)?;
     Ok(match s.dtype() {
-        DataType::Datetime(TimeUnit::Microseconds, _) => s.datetime()?.physical().iter().collect(),
-        _ => s
-            .to_physical_repr()
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .collect(),
+        DataType::Datetime(TimeUnit::Microseconds, _) => values(s.datetime()?.physical()),
+        _ => values(s.to_physical_repr().cast(&DataType::Int64)?.i64()?),
     })
 }
 
 fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    Ok(col(df, name)?.f64()?.iter().collect())
+    Ok(values(col(df, name)?.f64()?))
 }
 
 fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    Ok(col(df, name)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .collect())
+    Ok(values(col(df, name)?.cast(&DataType::Int64)?.i64()?))
 }
 
 fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
@@ -312,8 +319,10 @@ impl Linked {
             });
         }
         let n = officers.len();
-        let mut unlinked = Unlinked::new();
-        let mut miss = |k: &str| *unlinked.entry(k.to_string()).or_insert(0) += 1;
+        // Rows that link to nothing, counted by reason (a reason is a literal: counting
+        // one allocates nothing).
+        let mut missed: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut miss = |k: &'static str| *missed.entry(k).or_insert(0) += 1;
         let present = Present {
             billing: tables.contains_key(&Table::Billing),
             devices: tables.contains_key(&Table::Devices),
@@ -378,7 +387,7 @@ impl Linked {
             subjects: &mut Vec<Subject>,
             index: &mut HashMap<String, u32>,
         ) -> u32 {
-            if let Some(s) = number_person.get(nr).or(index.get(nr)) {
+            if let Some(s) = number_person.get(nr).or_else(|| index.get(nr)) {
                 return *s;
             }
             let s = subjects.len() as u32;
@@ -532,7 +541,10 @@ impl Linked {
             let (at, dur) = (times(b, "started_at")?, ints(b, "duration_s")?);
             // Whose device and which number, row by row in parallel (lookups only)...
             enum Row<'a> {
-                To(u32, &'a str),
+                /// To a person's number: officer, subject.
+                Person(u32, u32),
+                /// To another number: officer, number.
+                Number(u32, &'a str),
                 Miss(&'static str),
             }
             let rows: Vec<Row<'_>> = (0..b.height())
@@ -547,7 +559,10 @@ impl Linked {
                         (Some("e164"), Some(nr)) if devices.contains_key(nr) => {
                             Row::Miss("billing: colleague's device (internal)")
                         }
-                        (Some("e164"), Some(nr)) => Row::To(o, nr),
+                        (Some("e164"), Some(nr)) => match number_person.get(nr) {
+                            Some(&s) => Row::Person(o, s),
+                            None => Row::Number(o, nr),
+                        },
                         (Some("service"), _) => Row::Miss("billing: service number (not a subject)"),
                         _ => Row::Miss("billing: withheld number (not a subject)"),
                     }
@@ -559,7 +574,8 @@ impl Linked {
             for (i, r) in rows.iter().enumerate() {
                 match r {
                     Row::Miss(why) => miss(why),
-                    Row::To(o, nr) => {
+                    Row::Person(o, s) => linked.push((i as u32, *o, *s)),
+                    Row::Number(o, nr) => {
                         let s = number_subject(nr, &number_person, &mut subjects, &mut subject_index);
                         linked.push((i as u32, *o, s));
                     }
@@ -618,56 +634,65 @@ impl Linked {
             );
             let (la, lo) = (floats(s, "lat")?, floats(s, "lon")?);
             let (a, b) = (times(s, "arrived_at")?, times(s, "departed_at")?);
-            for i in 0..s.height() {
-                let t = a[i].unwrap_or(0);
-                let (o, by_assignment) = match oid[i] {
-                    Some(o) => match officer_index.get(o) {
-                        Some(&o) => (o, false),
+            // Each stop is linked on its own: in parallel, reasons counted after.
+            let linked: Vec<std::result::Result<Stop, &'static str>> = (0..s.height())
+                .into_par_iter()
+                .map(|i| {
+                    let t = a[i].unwrap_or(0);
+                    let (o, by_assignment) = match oid[i] {
+                        Some(o) => match officer_index.get(o) {
+                            Some(&o) => (o, false),
+                            None => return Err("stops: officer not in officers"),
+                        },
                         None => {
-                            miss("stops: officer not in officers");
-                            continue;
-                        }
-                    },
-                    None => {
-                        // The officers the vehicle was assigned to at arrival. One: the
-                        // stop is theirs. Several (a double-crewed car, overlapping
-                        // shifts): whose stop it was is unknown, so it is nobody's rather
-                        // than the wrong officer's (counted in the manifest).
-                        let mut found: Vec<u32> = vid[i]
-                            .and_then(|v| assignments.get(v))
-                            .map(|v| {
-                                let k = v.partition_point(|(from, _, _)| *from <= t);
-                                v[..k]
-                                    .iter()
-                                    .filter(|(_, to, _)| t <= *to)
-                                    .map(|x| x.2)
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        found.sort_unstable();
-                        found.dedup();
-                        match found.as_slice() {
-                            [o] => (*o, true),
-                            [] => {
-                                miss("stops: no officer logged on and no vehicle assignment");
-                                continue;
-                            }
-                            _ => {
-                                miss("stops: no officer logged on, vehicle assigned to several officers");
-                                continue;
+                            // The officers the vehicle was assigned to at arrival. One:
+                            // the stop is theirs. Several (a double-crewed car,
+                            // overlapping shifts): whose stop it was is unknown, so it is
+                            // nobody's rather than the wrong officer's (counted in the
+                            // manifest).
+                            let mut found: Vec<u32> = vid[i]
+                                .and_then(|v| assignments.get(v))
+                                .map(|v| {
+                                    let k = v.partition_point(|(from, _, _)| *from <= t);
+                                    v[..k]
+                                        .iter()
+                                        .filter(|(_, to, _)| t <= *to)
+                                        .map(|x| x.2)
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            found.sort_unstable();
+                            found.dedup();
+                            match found.as_slice() {
+                                [o] => (*o, true),
+                                [] => {
+                                    return Err(
+                                        "stops: no officer logged on and no vehicle assignment",
+                                    )
+                                }
+                                _ => return Err(
+                                    "stops: no officer logged on, vehicle assigned to several officers",
+                                ),
                             }
                         }
-                    }
-                };
-                stops.push(Stop {
-                    officer: o,
-                    at: t,
-                    until: b[i].unwrap_or(t),
-                    lat: la[i].unwrap_or(0.0),
-                    lon: lo[i].unwrap_or(0.0),
-                    stop_id: sid[i].unwrap_or_default().to_string(),
-                    by_assignment,
-                });
+                    };
+                    Ok(Stop {
+                        officer: o,
+                        at: t,
+                        until: b[i].unwrap_or(t),
+                        lat: la[i].unwrap_or(0.0),
+                        lon: lo[i].unwrap_or(0.0),
+                        stop_id: sid[i].unwrap_or_default().to_string(),
+                        by_assignment,
+                    })
+                })
+                .collect();
+            stops.reserve(linked.len());
+            for r in linked {
+                match r {
+                    Ok(stop) => stops.push(stop),
+                    Err(why) => miss(why),
+                }
             }
         }
         stops.par_sort_by(|x, y| (x.officer, x.at, &x.stop_id).cmp(&(y.officer, y.at, &y.stop_id)));
@@ -743,6 +768,10 @@ impl Linked {
             v.sort_by(|a, b| (a.at, &a.row).cmp(&(b.at, &b.row)));
         }
 
+        let unlinked: Unlinked = missed
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         Ok(Linked {
             officers,
             officer_index,
