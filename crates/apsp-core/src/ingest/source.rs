@@ -58,7 +58,8 @@ impl Cell<'_> {
             Cell::Null => true,
             Cell::Str(s) => {
                 let t = s.trim();
-                t.is_empty() || NULL_TOKENS.iter().any(|n| n.eq_ignore_ascii_case(t))
+                // The longest token has 4 bytes: a longer text is never one.
+                t.len() <= 4 && (t.is_empty() || NULL_TOKENS.iter().any(|n| n.eq_ignore_ascii_case(t)))
             }
             Cell::Float(f) => f.is_nan(),
             _ => false,
@@ -560,5 +561,22 @@ impl<'a> ColView<'a> {
                     .map(|d| Cell::Naive(d.naive_utc()))
             })),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_tokens_fit_the_blank_shortcut() {
+        // `Cell::is_blank` compares only texts of up to 4 bytes with the tokens.
+        assert!(NULL_TOKENS.iter().all(|t| t.len() <= 4));
+        for t in NULL_TOKENS {
+            assert!(Cell::Str(t).is_blank());
+            assert!(Cell::Str(&format!("  {}  ", t.to_uppercase())).is_blank());
+        }
+        assert!(!Cell::Str("nulls").is_blank());
+        assert!(!Cell::Str("0").is_blank());
     }
 }

@@ -7,6 +7,7 @@
 //! that is checked per file.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashSet};
 
 use std::path::{Path, PathBuf};
@@ -618,7 +619,9 @@ pub struct TableBuilder {
     /// Content hashes of kept rows (tables without a key).
     seen_rows: FxHashSet<u128>,
     /// Hash of a key value -> where it was first read and the hash of that row.
-    seen_keys: FxHashMap<u128, (u32, u64, u128)>,
+    /// (Index of the kept row, low 64 bits of its content hash: compared only between
+    /// rows of the same key.)
+    seen_keys: FxHashMap<u128, (u32, u64)>,
     pub quarantine: Vec<QuarantineRow>,
     /// Parsed-chunk buffers kept for the next batch.
     pool: Vec<ChunkOut>,
@@ -1092,13 +1095,18 @@ impl TableBuilder {
                 match key {
                     // Keyed tables: one map tells an exact duplicate (same key, same
                     // content) from a conflict (same key, other content).
-                    Some(kh) => match self.seen_keys.get(kh) {
-                        Some((_, _, first_hash)) if first_hash == hash => {
+                    Some(kh) => match self.seen_keys.entry(*kh) {
+                        Entry::Occupied(e) if e.get().1 == *hash as u64 => {
                             ctx.counts.duplicates += 1;
                             return None;
                         }
-                        Some((f, l, _)) => {
-                            let first = format!("{}:{}", self.files[*f as usize], l);
+                        Entry::Occupied(e) => {
+                            let kept = e.get().0 as usize;
+                            let first = format!(
+                                "{}:{}",
+                                self.files[self.source_file[kept] as usize],
+                                self.source_line[kept]
+                            );
                             let k = self.table.key().expect("keyed table");
                             let ki = self.table.column_index(k).expect("key column");
                             let shown = match out.vals[start + ki] {
@@ -1125,8 +1133,8 @@ impl TableBuilder {
                             );
                             return None;
                         }
-                        None => {
-                            self.seen_keys.insert(*kh, (file_idx, line, *hash));
+                        Entry::Vacant(v) => {
+                            v.insert((self.source_line.len() as u32, *hash as u64));
                         }
                     },
                     None => {

@@ -1,0 +1,124 @@
+"""A scored Result: written with to_parquet, and one officer's account (explain) kept
+as a snapshot under tests/snapshots/.
+
+The snapshot is the reviewed text of ``explain()`` for the officer ranked first in a
+small fixed synthetic force. When the wording or the engine changes on purpose, check
+the diff the failing test prints, then accept the new text with::
+
+    APSP_UPDATE_SNAPSHOTS=1 bash scripts/pytest.sh .venv/bin/python tests/test_result.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import apsp
+from conftest import REPO
+
+SNAPSHOTS = REPO / "tests" / "snapshots"
+OUTPUTS = ["officers", "pairs", "signals", "evidence", "quarantine"]
+
+
+def assert_snapshot(name: str, text: str) -> None:
+    """Compare ``text`` with ``tests/snapshots/<name>``; rewrite it instead when
+    ``APSP_UPDATE_SNAPSHOTS=1``. A mismatch fails with a unified diff."""
+    path = SNAPSHOTS / name
+    text = text.rstrip("\n") + "\n"
+    if os.environ.get("APSP_UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return
+    if not path.exists():
+        pytest.fail(f"no snapshot {path}: run with APSP_UPDATE_SNAPSHOTS=1 to create it", pytrace=False)
+    want = path.read_text(encoding="utf-8")
+    if text != want:
+        diff = "".join(
+            difflib.unified_diff(
+                want.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"tests/snapshots/{name} (snapshot)",
+                tofile=f"{name} (now)",
+            )
+        )
+        pytest.fail(
+            f"output differs from the snapshot tests/snapshots/{name}:\n{diff}\n"
+            "If the change is intended, rerun with APSP_UPDATE_SNAPSHOTS=1 to accept it.",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> apsp.Result:
+    """A small fixed force without complaints and rosters, so that the account shows
+    signs that were not evaluated as well as fired and not fired ones."""
+    d = tmp_path_factory.mktemp("force")
+    apsp.synth.generate(d, officers=30, days=60, seed=3)
+    (d / "complaints.csv").unlink()
+    (d / "shifts.csv").unlink()
+    return apsp.score(d)
+
+
+def test_explain_matches_the_snapshot(scored):
+    top = scored.officers["officer_id"][0]
+    text = scored.explain(top, max_pairs=1)
+    # What the reviewed snapshot must keep showing, whatever the numbers.
+    assert text.startswith(f"Officer {top} ")
+    assert "warning signs for review, not a verdict" in text
+    assert "rank 1 of 30" in text
+    assert ": FIRED (" in text and " vs " in text and "contributes" in text  # value vs threshold
+    assert ": not fired (" in text
+    assert "repeat_complaints: not evaluated (no complaints table)" in text
+    assert "off_duty_contact: not evaluated" in text
+    assert " billing CDR" in text and "(see evidence)" in text  # evidence rows
+    for word in ("offender", "offending", "guilty", "guilt"):
+        assert word not in text.lower(), word
+    assert str(scored.manifest["dataset"]) not in text  # nothing machine-specific
+    assert_snapshot("explain_top_officer.txt", text)
+
+
+def test_explain_renders_escaped_html(scored):
+    top = scored.officers["officer_id"][0]
+    e = scored.explain(top, max_pairs=1)
+    assert isinstance(e, apsp.Explanation) and isinstance(e, str)
+    page = e._repr_html_()
+    assert page.startswith("<pre") and page.endswith("</pre>")
+    inner = page[page.index(">") + 1 : -len("</pre>")]
+    assert "<" not in inner and ">" not in inner
+    assert html.unescape(inner) == str(e)
+    hostile = apsp.Explanation("<script>alert('x')</script> & <b>")._repr_html_()
+    assert "<script>" not in hostile and "<b>" not in hostile
+    assert "&lt;script&gt;" in hostile and "&amp;" in hostile
+
+
+def test_to_parquet_writes_what_write_writes(scored, tmp_path):
+    out = tmp_path / "new" / "results"  # created, parents too
+    manifest = scored.to_parquet(out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([f"{n}.parquet" for n in OUTPUTS] + ["manifest.json"])
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert manifest["scoring"]["pairs"] == scored.pairs.height
+    for n in OUTPUTS:
+        assert pl.read_parquet(out / f"{n}.parquet").equals(getattr(scored, n)), n
+    # The same files as write(out), which still works, with and without CSV: the same
+    # bytes, and the same manifest but for the time of writing.
+    again = scored.write(tmp_path / "write")
+    for name in names:
+        if name.endswith(".parquet"):
+            assert (out / name).read_bytes() == (tmp_path / "write" / name).read_bytes(), name
+    assert {**again, "created_at": None} == {**manifest, "created_at": None}
+    scored.write(tmp_path / "csv", csv=True)
+    assert {p.name for p in (tmp_path / "csv").iterdir()} == set(names) | {f"{n}.csv" for n in OUTPUTS}
+
+
+def test_to_parquet_into_a_file_is_an_error(scored, tmp_path):
+    blocker = tmp_path / "results"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError):
+        scored.to_parquet(blocker)
