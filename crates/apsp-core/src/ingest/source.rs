@@ -430,6 +430,9 @@ fn csv_error(path: &Path, e: csv::Error, skipped: u64) -> ApspError {
 /// Rows per slice when walking a Parquet frame.
 const PARQUET_SLICE: usize = BATCH_ROWS;
 
+/// Rows of a Parquet file decoded at once (whole row groups; one larger group alone).
+const PARQUET_DECODE_ROWS: usize = 256 * 1024;
+
 /// Reads a Parquet file, calling `on_header` once and `on_row` for each row.
 /// `check_type` is called per source column with its polars dtype and may reject it.
 pub fn read_parquet(
@@ -449,39 +452,77 @@ pub fn read_parquet(
             "the file is empty: expected a Parquet file",
         ));
     }
-    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+    let parquet_err = |e: PolarsError| ApspError::Parquet {
+        file: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let reader = || ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+    // The row groups, decoded a few at a time: a large file is never whole in memory
+    // (its decoded columns are several times its size), and each slice's memory is
+    // reused by the next.
+    let groups: Vec<usize> = reader()
+        .get_metadata()
+        .map_err(parquet_err)?
+        .row_groups
+        .iter()
+        .map(|g| g.num_rows())
+        .collect();
+    let head = reader()
+        .with_slice(Some((0, 0)))
         .finish()
-        .map_err(|e| ApspError::Parquet {
-            file: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-    let header: Vec<String> = df
+        .map_err(parquet_err)?;
+    let header: Vec<String> = head
         .get_column_names()
         .iter()
         .map(|s| s.to_string())
         .collect();
     on_header(&header, 0)?;
-    for c in df.columns() {
+    for c in head.columns() {
         check_type(c.name().as_str(), c.dtype())?;
     }
-    let height = df.height();
-    let mut offset = 0usize;
-    while offset < height {
-        let len = PARQUET_SLICE.min(height - offset);
-        let mut part = df.slice(offset as i64, len);
-        part.rechunk_mut_par();
-        let cols: Vec<ColView<'_>> = part
-            .columns()
-            .iter()
-            .map(|c| ColView::new(c.as_materialized_series()))
-            .collect::<Result<_>>()?;
-        on_batch(&ParquetBatch {
-            cols,
-            offset,
-            len,
-            height,
-        })?;
-        offset += len;
+    let height: usize = groups.iter().sum();
+    let mut start = 0usize;
+    let mut g = 0usize;
+    while start < height {
+        let mut len = 0usize;
+        while g < groups.len() && (len == 0 || len + groups[g] <= PARQUET_DECODE_ROWS) {
+            len += groups[g];
+            g += 1;
+        }
+        let df = reader()
+            .with_slice(Some((start, len)))
+            .finish()
+            .map_err(parquet_err)?;
+        if df.height() != len {
+            return Err(ApspError::Parquet {
+                file: path.to_path_buf(),
+                message: format!(
+                    "rows {}..{} decoded as {} rows (the row-group metadata is inconsistent)",
+                    start + 1,
+                    start + len,
+                    df.height()
+                ),
+            });
+        }
+        let mut offset = 0usize;
+        while offset < len {
+            let n = PARQUET_SLICE.min(len - offset);
+            let mut part = df.slice(offset as i64, n);
+            part.rechunk_mut_par();
+            let cols: Vec<ColView<'_>> = part
+                .columns()
+                .iter()
+                .map(|c| ColView::new(c.as_materialized_series()))
+                .collect::<Result<_>>()?;
+            on_batch(&ParquetBatch {
+                cols,
+                offset: start + offset,
+                len: n,
+                height,
+            })?;
+            offset += n;
+        }
+        start += len;
     }
     Ok(FileInfo {
         sha256,
