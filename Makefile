@@ -6,8 +6,11 @@
 # workspace), same dev-dependency features as `cargo test`, same Python (PYO3_PYTHON),
 # so polars is compiled once and `cargo test` afterwards compiles nothing. The extension
 # is copied into python/apsp/ and the package is put on the virtualenv's path (an
-# editable install, like `maturin develop`, without a second build). `make wheel` builds
-# a distributable wheel with maturin, which compiles separately.
+# editable install, like `maturin develop`, without a second build). The wheel is built
+# by maturin in its own target dir (target/wheel): maturin's build environment differs
+# (PYO3_BUILD_EXTENSION_MODULE, one crate's features), so sharing target/release would
+# rebuild polars there on every switch. `make test-wheel` installs that wheel into a
+# clean virtualenv with only its declared dependencies and smoke-tests it.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -15,6 +18,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 VENV_MIN ?= .venv-polars-min
+VENV_WHEEL ?= .venv-wheel
+WHEEL_TARGET ?= target/wheel
 POLARS_MIN ?= 1.43.2
 PY := $(VENV)/bin/python
 PY_MIN := $(VENV_MIN)/bin/python
@@ -31,7 +36,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 # pyo3-polars); let the loader find the one pyo3 was built against.
 PY_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 
-.PHONY: help venv build demo test test-rust test-python test-polars-min lint fmt wheel bench bench-score clean
+.PHONY: help venv build demo test test-rust test-python test-polars-min test-wheel lint fmt wheel bench bench-score clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -67,7 +72,7 @@ demo: build ## Set up and run the main job on built-in demo data (a generated fo
 	@echo "== from Python: the ranking next to the ground truth the generator planted"
 	$(PY) -c "import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(40); o = pl.read_parquet('$(DEMO_OUT)/officers.parquet'); l = pl.read_parquet('$(DEMO_DATA)/labels.parquet'); print(o.head(12).select('rank', 'officer_id', 'role', 'score', 'tier', 'style').join(l.select('officer_id', 'scenario', 'kind'), on='officer_id', how='left').sort('rank'))"
 
-test: build test-rust test-python test-polars-min ## Run every test (Rust, Python, both ends of the polars range)
+test: build test-rust test-python test-polars-min test-wheel ## Run every test (Rust, Python, both ends of the polars range, the built wheel)
 	@echo "make test: all test suites passed"
 
 test-rust: build ## Rust unit and integration tests
@@ -90,9 +95,15 @@ lint: venv ## cargo fmt --check and clippy -D warnings (all crates)
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all
 
-wheel: venv ## Build a distributable abi3 wheel into dist/ (separate, slower build)
-	$(PY) -m pip install --quiet "maturin>=1.7,<2"
-	cd python && ../$(PY) -m maturin build --release --out ../dist
+wheel: venv ## Build the distributable abi3 wheel into dist/ (maturin, its own target dir)
+	rm -f dist/apsp-*.whl
+	cd python && CARGO_TARGET_DIR=$(abspath $(WHEEL_TARGET)) ../$(PY) -m maturin build --release --locked --interpreter $(abspath $(PY)) --out ../dist
+
+test-wheel: wheel ## Install the built wheel into a clean virtualenv (declared dependencies only) and smoke-test it
+	rm -rf $(VENV_WHEEL)
+	$(PYTHON) -m venv $(VENV_WHEEL)
+	$(VENV_WHEEL)/bin/python -m pip install --quiet dist/apsp-*.whl
+	cd /tmp && $(abspath $(VENV_WHEEL))/bin/python $(abspath scripts/wheel_smoke.py)
 
 bench: build ## Benchmarks: generation and ingestion rows/s and peak memory, criterion micro-benchmarks
 	$(PY) benches/synth_bench.py
@@ -104,4 +115,4 @@ bench-score: build ## Scoring benchmark against DuckDB SQL and polars (1,000 / 5
 	$(PY) benches/score_compare.py --officers 1000 5000 20000 --days 365
 
 clean: ## Remove build outputs and virtualenvs
-	rm -rf target $(VENV) $(VENV_MIN) $(EXT) $(DEMO_OUT) $(DEMO_DATA) dist
+	rm -rf target $(VENV) $(VENV_MIN) $(VENV_WHEEL) $(EXT) $(DEMO_OUT) $(DEMO_DATA) dist

@@ -150,6 +150,7 @@ def test_profile_error_names_the_profile_key_and_line(tmp_path):
         msg = str(err)
         assert msg.startswith(f"profile {p}:")
         assert "line 2" in msg and "delimeter" in msg and "delimiter" in msg  # the fix offered
+        assert err.line == 2
 
 
 def test_matrix_error_names_the_file_key_and_line(tmp_path):
@@ -162,6 +163,7 @@ def test_matrix_error_names_the_file_key_and_line(tmp_path):
     assert msg.startswith(f"risk matrix {m}:") and "bogus" in msg
     line = next(i for i, text in enumerate(m.read_text().splitlines(), 1) if text == "bogus = 1")
     assert f"line {line}, column 1" in msg
+    assert err.line == line
 
 
 def test_matrix_error_for_a_bad_edit_names_the_key_and_changes_nothing():

@@ -83,6 +83,18 @@ def test_explain_matches_the_snapshot(scored):
     assert_snapshot("explain_top_officer.txt", text)
 
 
+def test_without_a_roster_duty_is_unknown_never_off_duty(scored):
+    # The force has no shifts table: nobody can be shown off duty.
+    assert "off duty" not in " ".join(scored.evidence["detail"].to_list())
+    assert scored.evidence.filter(pl.col("table") == "billing")["detail"].str.contains(
+        "duty unknown (no roster)", literal=True
+    ).all()
+    top = scored.officers["officer_id"][0]
+    subject = scored.pairs.filter(pl.col("officer_id") == top)["subject_id"][0]
+    ev = scored.events(top, subject)
+    assert ev.height > 0 and ev["on_duty"].null_count() == ev.height
+
+
 def test_explain_renders_escaped_html(scored):
     top = scored.officers["officer_id"][0]
     e = scored.explain(top, max_pairs=1)

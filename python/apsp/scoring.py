@@ -117,7 +117,8 @@ class Result:
 
         Columns: ``at`` (UTC), ``kind`` (``call``, ``message``, ``stop``, ``access``),
         ``direction`` (``in`` / ``out``, null for stops and accesses), ``duration_s``,
-        ``on_duty``, ``involved``, ``lat``, ``lon`` and ``metres`` from the subject's
+        ``on_duty`` (null when the officer has no roster: unknown, not off duty),
+        ``involved``, ``lat``, ``lon`` and ``metres`` from the subject's
         home (stops within the matrix's radius of it), ``table`` and ``row_id`` (the
         source row) and ``in_window`` (inside the analysis window). Needs
         ``keep_events=True`` (the default of :func:`score`).

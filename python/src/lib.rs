@@ -107,15 +107,15 @@ fn to_py(py: Python<'_>, e: CoreError) -> PyErr {
             None,
             None,
         ),
-        CoreError::Profile { profile, .. } => (
+        CoreError::Profile { profile, line, .. } => (
             ProfileError::new_err(msg),
             Some(profile.display().to_string()),
-            None,
+            line,
             None,
         ),
-        CoreError::Matrix { source_name, .. } => {
-            (MatrixError::new_err(msg), Some(source_name), None, None)
-        }
+        CoreError::Matrix {
+            source_name, line, ..
+        } => (MatrixError::new_err(msg), Some(source_name), line, None),
         CoreError::Pseudonymisation(_) => (PseudonymisationError::new_err(msg), None, None, None),
         CoreError::Dataset { dir, .. } => (
             DatasetError::new_err(msg),
@@ -372,6 +372,7 @@ fn matrix_set(
             py,
             CoreError::Matrix {
                 source_name: source.to_string(),
+                line: None,
                 message: format!(
                     "{key}: a value must be a bool, number, string or list of strings"
                 ),

@@ -54,12 +54,19 @@ pub enum ApspError {
     Matrix {
         /// The file the matrix was read from, or `default`.
         source_name: String,
+        /// 1-based line of a TOML syntax or type error, where known.
+        line: Option<u64>,
         message: String,
     },
 
     /// An import profile is malformed or does not fit the file it is applied to.
     #[error("profile {}: {message}", profile.display())]
-    Profile { profile: PathBuf, message: String },
+    Profile {
+        profile: PathBuf,
+        /// 1-based line of a TOML syntax or type error, where known.
+        line: Option<u64>,
+        message: String,
+    },
 
     /// Pseudonymisation was asked for but cannot be done safely.
     #[error("pseudonymisation: {0}")]
@@ -133,7 +140,21 @@ impl ApspError {
     pub(crate) fn profile(profile: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         ApspError::Profile {
             profile: profile.into(),
+            line: None,
             message: message.into(),
+        }
+    }
+
+    /// A profile's TOML error, with the line it points at.
+    pub(crate) fn profile_toml(
+        profile: impl Into<PathBuf>,
+        text: &str,
+        e: &toml::de::Error,
+    ) -> Self {
+        ApspError::Profile {
+            profile: profile.into(),
+            line: toml_line(text, e.span()),
+            message: e.to_string(),
         }
     }
 
@@ -156,4 +177,16 @@ impl ApspError {
             ApspError::Json(_) => "json",
         }
     }
+}
+
+/// The 1-based line of a byte range's start in a TOML text.
+pub(crate) fn toml_line(text: &str, span: Option<std::ops::Range<usize>>) -> Option<u64> {
+    let start = span?.start.min(text.len());
+    Some(
+        text.as_bytes()[..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1,
+    )
 }

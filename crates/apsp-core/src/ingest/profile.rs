@@ -125,7 +125,7 @@ impl Profile {
     /// Parses profile text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Profile> {
         let mut p: Profile =
-            toml::from_str(text).map_err(|e| ApspError::profile(path, e.to_string()))?;
+            toml::from_str(text).map_err(|e| ApspError::profile_toml(path, text, &e))?;
         p.path = path.to_path_buf();
         let table = Table::from_name(&p.table).ok_or_else(|| {
             ApspError::profile(

@@ -59,7 +59,8 @@ impl Cell<'_> {
             Cell::Str(s) => {
                 let t = s.trim();
                 // The longest token has 4 bytes: a longer text is never one.
-                t.len() <= 4 && (t.is_empty() || NULL_TOKENS.iter().any(|n| n.eq_ignore_ascii_case(t)))
+                t.len() <= 4
+                    && (t.is_empty() || NULL_TOKENS.iter().any(|n| n.eq_ignore_ascii_case(t)))
             }
             Cell::Float(f) => f.is_nan(),
             _ => false,

@@ -1005,15 +1005,12 @@ impl TableBuilder {
                 i += 1;
             }
         }
-        self.data
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(ci, col)| {
-                for &(o, start) in &kept {
-                    let out = &outs[o as usize];
-                    col.push(out.vals[start as usize + ci], &out.arena);
-                }
-            });
+        self.data.par_iter_mut().enumerate().for_each(|(ci, col)| {
+            for &(o, start) in &kept {
+                let out = &outs[o as usize];
+                col.push(out.vals[start as usize + ci], &out.arena);
+            }
+        });
         let mut pool = pool.into_inner().unwrap_or_default();
         pool.extend(outs.into_iter().map(|mut o| {
             o.vals.clear();
@@ -1104,8 +1101,7 @@ impl TableBuilder {
                             let kept = e.get().0 as usize;
                             let first = format!(
                                 "{}:{}",
-                                self.files[self.source_file[kept] as usize],
-                                self.source_line[kept]
+                                self.files[self.source_file[kept] as usize], self.source_line[kept]
                             );
                             let k = self.table.key().expect("keyed table");
                             let ki = self.table.column_index(k).expect("key column");

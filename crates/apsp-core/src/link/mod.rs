@@ -236,10 +236,7 @@ where
     T::Array: Sync,
 {
     match ca.downcast_iter().collect::<Vec<_>>().as_slice() {
-        [one] => (0..ca.len())
-            .into_par_iter()
-            .map(|i| one.get(i))
-            .collect(),
+        [one] => (0..ca.len()).into_par_iter().map(|i| one.get(i)).collect(),
         _ => ca.iter().collect(),
     }
 }
@@ -563,7 +560,9 @@ impl Linked {
                             Some(&s) => Row::Person(o, s),
                             None => Row::Number(o, nr),
                         },
-                        (Some("service"), _) => Row::Miss("billing: service number (not a subject)"),
+                        (Some("service"), _) => {
+                            Row::Miss("billing: service number (not a subject)")
+                        }
                         _ => Row::Miss("billing: withheld number (not a subject)"),
                     }
                 })
@@ -576,7 +575,8 @@ impl Linked {
                     Row::Miss(why) => miss(why),
                     Row::Person(o, s) => linked.push((i as u32, *o, *s)),
                     Row::Number(o, nr) => {
-                        let s = number_subject(nr, &number_person, &mut subjects, &mut subject_index);
+                        let s =
+                            number_subject(nr, &number_person, &mut subjects, &mut subject_index);
                         linked.push((i as u32, *o, s));
                     }
                 }

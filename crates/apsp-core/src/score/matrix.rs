@@ -216,9 +216,15 @@ impl RiskMatrix {
     pub fn parse(text: &str, source: &str) -> Result<LoadedMatrix> {
         let err = |message: String| ApspError::Matrix {
             source_name: source.to_string(),
+            line: None,
             message,
         };
-        let matrix: RiskMatrix = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let matrix: RiskMatrix =
+            toml::from_str(text).map_err(|e: toml::de::Error| ApspError::Matrix {
+                source_name: source.to_string(),
+                line: crate::error::toml_line(text, e.span()),
+                message: e.to_string(),
+            })?;
         matrix.check().map_err(err)?;
         Ok(LoadedMatrix {
             matrix,
@@ -234,11 +240,16 @@ impl RiskMatrix {
     pub fn edit(text: &str, key: &str, value: MatrixValue, source: &str) -> Result<String> {
         let err = |message: String| ApspError::Matrix {
             source_name: source.to_string(),
+            line: None,
             message,
         };
-        let mut doc: toml_edit::DocumentMut = text
-            .parse()
-            .map_err(|e: toml_edit::TomlError| err(e.to_string()))?;
+        let mut doc: toml_edit::DocumentMut =
+            text.parse()
+                .map_err(|e: toml_edit::TomlError| ApspError::Matrix {
+                    source_name: source.to_string(),
+                    line: crate::error::toml_line(text, e.span()),
+                    message: e.to_string(),
+                })?;
         let parts: Vec<&str> = key.split('.').collect();
         let (last, path) = parts.split_last().expect("split gives one part at least");
         let mut table: &mut dyn toml_edit::TableLike = doc.as_table_mut();
@@ -269,6 +280,7 @@ impl RiskMatrix {
     pub fn to_toml(&self) -> Result<String> {
         toml::to_string_pretty(self).map_err(|e| ApspError::Matrix {
             source_name: self.name.clone(),
+            line: None,
             message: e.to_string(),
         })
     }

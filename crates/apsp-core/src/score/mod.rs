@@ -11,7 +11,7 @@
 //!   signs (`multiple_subjects`, `repeat_complaints`). A pair resting only on stops a
 //!   higher pair already counts (a neighbour of the subject: the same visits) is shown
 //!   but not counted twice.
-//! - Tiers by score; rank by score (ties by officer id); offender style by the explicit
+//! - Tiers by score; rank by score (ties by officer id); style (seed s.8) by the explicit
 //!   rule of the matrix, with its reason.
 //!
 //! A score is a warning sign for review, never a verdict.
@@ -147,6 +147,7 @@ impl<'a> ViewCtx<'a> {
         let (linked, o, s) = (self.linked, sp.officer, sp.subject);
         let involvements = linked.involvements(o, s);
         let involved = |t: Ts| involvements.iter().any(|i| i.covers(t));
+        let rostered = linked.present.shifts && !linked.shifts[o as usize].is_empty();
         let mut last_in: Option<Ts> = None;
         let contacts = linked.contacts[sp.contacts.clone()]
             .iter()
@@ -158,6 +159,7 @@ impl<'a> ViewCtx<'a> {
                 ContactFact {
                     c,
                     on_duty: linked.on_duty(o, c.at),
+                    rostered,
                     involved: involved(c.at),
                     reply: is_reply,
                 }
@@ -172,6 +174,7 @@ impl<'a> ViewCtx<'a> {
                     metres: n.metres,
                     involved: involved(st.at),
                     on_duty: linked.on_duty(o, st.at),
+                    rostered,
                     place_officers: n.place_officers,
                 }
             })
@@ -692,7 +695,7 @@ pub fn score_linked(
     })
 }
 
-/// The offending style of an officer (seed s.8) by the matrix's explicit rule.
+/// The style of an officer's warning signs (seed s.8) by the matrix's explicit rule.
 fn style(
     m: &RiskMatrix,
     l: &Linked,

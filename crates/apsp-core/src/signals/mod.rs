@@ -146,6 +146,8 @@ impl Finding {
 pub struct ContactFact<'a> {
     pub c: &'a Contact,
     pub on_duty: bool,
+    /// The officer has a roster (without one, `on_duty` is false but means unknown).
+    pub rostered: bool,
     pub involved: bool,
     /// An outgoing contact within `reply_hours` of an incoming one from the subject.
     pub reply: bool,
@@ -177,7 +179,7 @@ impl ContactFact<'_> {
             (true, false) => "outgoing message".to_string(),
             (false, false) => "incoming message".to_string(),
         };
-        let duty = if self.on_duty { "on duty" } else { "off duty" };
+        let duty = duty_label(self.on_duty, self.rostered);
         let inv = if self.involved {
             "involved"
         } else {
@@ -199,6 +201,15 @@ impl ContactFact<'_> {
     }
 }
 
+/// How an event's duty status reads in evidence: "off duty" only when a roster says so.
+fn duty_label(on_duty: bool, rostered: bool) -> &'static str {
+    match (on_duty, rostered) {
+        (true, _) => "on duty",
+        (false, true) => "off duty",
+        (false, false) => "duty unknown (no roster)",
+    }
+}
+
 /// A stop of the officer near the subject's home that nothing explains: no deployment
 /// of the officer within the radius covers it, and it is not at a common place (see
 /// `link::geo`).
@@ -208,6 +219,8 @@ pub struct NearStop<'a> {
     pub metres: f64,
     pub involved: bool,
     pub on_duty: bool,
+    /// The officer has a roster (without one, `on_duty` is false but means unknown).
+    pub rostered: bool,
     /// Distinct officers who stopped within the radius of this stop in the window.
     pub place_officers: u32,
 }
@@ -222,7 +235,7 @@ impl NearStop<'_> {
             detail: format!(
                 "stop {:.0} m from the subject's home, {mins} min; not deployed; {}; {}{}{}",
                 self.metres,
-                if self.on_duty { "on duty" } else { "off duty" },
+                duty_label(self.on_duty, self.rostered),
                 if self.involved {
                     "involved"
                 } else {

@@ -1,5 +1,5 @@
 //! Planted scenarios modelled on the case studies of IOPC *Learning the Lessons* 40
-//! (`docs/case-studies.md`, `s.N` = the seed's section), the two offending styles of
+//! (`docs/case-studies.md`, `s.N` = the seed's section), the two styles of
 //! s.8 ("shark" and "fisherman"), and hard decoys: legitimate patterns a naive engine
 //! would flag. One officer each, with the ground truth in `labels.parquet`.
 //!
