@@ -97,7 +97,7 @@ fmt: ## Format the Rust code
 
 wheel: venv ## Build the distributable abi3 wheel into dist/ (maturin, its own target dir)
 	rm -f dist/apsp-*.whl
-	cd python && CARGO_TARGET_DIR=$(abspath $(WHEEL_TARGET)) ../$(PY) -m maturin build --release --locked --interpreter $(abspath $(PY)) --out ../dist
+	cd python && CARGO_TARGET_DIR=$(abspath $(WHEEL_TARGET)) $(abspath $(PY)) -m maturin build --release --locked --interpreter $(abspath $(PY)) --out ../dist
 
 test-wheel: wheel ## Install the built wheel into a clean virtualenv (declared dependencies only) and smoke-test it
 	rm -rf $(VENV_WHEEL)

@@ -95,6 +95,28 @@ def test_without_a_roster_duty_is_unknown_never_off_duty(scored):
     assert ev.height > 0 and ev["on_duty"].null_count() == ev.height
 
 
+def test_shifts_only_outside_the_window_are_no_roster(tmp_path):
+    # A roster export that ends before the analysis window: the officers have shifts,
+    # none in the window, so nobody can be shown off duty in it.
+    d = tmp_path / "force"
+    apsp.synth.generate(d, officers=30, days=60, seed=3)
+    shifts = pl.read_csv(d / "shifts.csv", infer_schema=False)
+    year = pl.duration(days=400)
+    moved = shifts.with_columns(
+        (pl.col(c).str.to_datetime() - year).dt.strftime("%Y-%m-%d %H:%M:%S") for c in ("start", "end")
+    )
+    moved.write_csv(d / "shifts.csv")
+    r = apsp.score(d)
+    assert r.manifest["tables"]["shifts"]["counts"]["used"] == shifts.height
+    details = " ".join(r.evidence["detail"].to_list())
+    assert "off duty" not in details and "duty unknown (no roster)" in details
+    off = r.signals.filter(pl.col("signal") == "off_duty_contact")
+    assert (off["status"] == "not_evaluated").all()
+    top = r.officers["officer_id"][0]
+    subject = r.pairs.filter(pl.col("officer_id") == top)["subject_id"][0]
+    assert r.events(top, subject)["on_duty"].null_count() == r.events(top, subject).height
+
+
 def test_explain_renders_escaped_html(scored):
     top = scored.officers["officer_id"][0]
     e = scored.explain(top, max_pairs=1)

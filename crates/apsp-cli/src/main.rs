@@ -360,7 +360,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The process's peak resident memory so far in MiB (Linux; 0 elsewhere).
 /// CPU seconds (user + system, all threads) this process has used so far; 0 where
 /// `/proc` is not available.
 fn cpu_secs() -> f64 {
@@ -376,6 +375,7 @@ fn cpu_secs() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The process's peak resident memory so far in MiB (Linux; 0 elsewhere).
 fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -665,13 +665,13 @@ fn pair_ids(s: &Scored, officer_id: &str, subject_id: &str) -> Result<(u32, u32)
 /// Every event of one officer × subject pair, in time order, with the facts the signs
 /// use: `at`, `kind` (`call`, `message`, `stop`, `access`), `direction` (`in`, `out`;
 /// null for stops and accesses), `duration_s`, `on_duty` (null without a roster for the
-/// officer), `involved`, `lat`, `lon` and
+/// officer in the window), `involved`, `lat`, `lon` and
 /// `metres` from the subject's home (stops within `radius` metres of it only), `table`
 /// and `row_id` (the source row), `in_window` (inside the analysis window).
 pub fn pair_events(s: &Scored, officer_id: &str, subject_id: &str) -> Result<DataFrame> {
     let (o, j) = pair_ids(s, officer_id, subject_id)?;
     let l = &s.linked;
-    let rostered = l.present.shifts && !l.shifts[o as usize].is_empty();
+    let rostered = l.rostered(o, s.window);
     let radius = s.matrix.matrix.signals.stop_near_home.radius_m;
     struct Ev<'a> {
         at: Ts,

@@ -508,6 +508,8 @@ pub fn read_parquet(
         let mut offset = 0usize;
         while offset < len {
             let n = PARQUET_SLICE.min(len - offset);
+            // One chunk per column, side by side (text cells are then read from one
+            // array).
             let mut part = df.slice(offset as i64, n);
             part.rechunk_mut_par();
             let cols: Vec<ColView<'_>> = part

@@ -619,9 +619,10 @@ pub struct TableBuilder {
     /// Content hashes of kept rows (tables without a key).
     seen_rows: FxHashSet<u128>,
     /// Hash of a key value -> where it was first read and the hash of that row.
-    /// (Index of the kept row, low 64 bits of its content hash: compared only between
-    /// rows of the same key.)
-    seen_keys: FxHashMap<u128, (u32, u64)>,
+    /// (Index of the kept row, low 64 bits of its content hash.) The hash is compared
+    /// only between rows of the same key, so a changed row passes for an exact
+    /// duplicate with a probability of 2^-64 per repeated key.
+    seen_keys: FxHashMap<u128, (u64, u64)>,
     pub quarantine: Vec<QuarantineRow>,
     /// Parsed-chunk buffers kept for the next batch.
     pool: Vec<ChunkOut>,
@@ -1130,7 +1131,7 @@ impl TableBuilder {
                             return None;
                         }
                         Entry::Vacant(v) => {
-                            v.insert((self.source_line.len() as u32, *hash as u64));
+                            v.insert((self.source_line.len() as u64, *hash as u64));
                         }
                     },
                     None => {

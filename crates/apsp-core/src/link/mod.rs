@@ -569,32 +569,29 @@ impl Linked {
                 .collect();
             // ...then numbers become subjects in file order (ids do not depend on
             // threads), and the contacts are made in parallel.
-            let mut linked: Vec<(u32, u32, u32)> = Vec::with_capacity(rows.len());
+            let mut linked: Vec<(usize, u32, u32)> = Vec::with_capacity(rows.len());
             for (i, r) in rows.iter().enumerate() {
                 match r {
                     Row::Miss(why) => miss(why),
-                    Row::Person(o, s) => linked.push((i as u32, *o, *s)),
+                    Row::Person(o, s) => linked.push((i, *o, *s)),
                     Row::Number(o, nr) => {
                         let s =
                             number_subject(nr, &number_person, &mut subjects, &mut subject_index);
-                        linked.push((i as u32, *o, s));
+                        linked.push((i, *o, s));
                     }
                 }
             }
             drop(rows);
             contacts = linked
                 .par_iter()
-                .map(|&(i, o, s)| {
-                    let i = i as usize;
-                    Contact {
-                        officer: o,
-                        subject: s,
-                        at: at[i].unwrap_or(0),
-                        out: dir[i] == Some("out"),
-                        call: kind[i] == Some("call"),
-                        duration: dur[i],
-                        record_id: rid[i].unwrap_or_default().to_string(),
-                    }
+                .map(|&(i, o, s)| Contact {
+                    officer: o,
+                    subject: s,
+                    at: at[i].unwrap_or(0),
+                    out: dir[i] == Some("out"),
+                    call: kind[i] == Some("call"),
+                    duration: dur[i],
+                    record_id: rid[i].unwrap_or_default().to_string(),
                 })
                 .collect();
         }
@@ -810,6 +807,16 @@ impl Linked {
     }
 
     /// Whether officer `o` was on a rostered shift at `t`.
+    /// Officer `o` has a roster in `window` (a shift overlapping it): only then can an
+    /// event be said to be off duty. One test for the signs, the evidence and the
+    /// drill-downs.
+    pub fn rostered(&self, o: u32, window: (Ts, Ts)) -> bool {
+        self.present.shifts
+            && self.shifts[o as usize]
+                .iter()
+                .any(|(a, b)| *b > window.0 && *a <= window.1)
+    }
+
     pub fn on_duty(&self, o: u32, t: Ts) -> bool {
         let s = &self.shifts[o as usize];
         let k = s.partition_point(|(a, _)| *a <= t);

@@ -147,7 +147,7 @@ impl<'a> ViewCtx<'a> {
         let (linked, o, s) = (self.linked, sp.officer, sp.subject);
         let involvements = linked.involvements(o, s);
         let involved = |t: Ts| involvements.iter().any(|i| i.covers(t));
-        let rostered = linked.present.shifts && !linked.shifts[o as usize].is_empty();
+        let rostered = linked.rostered(o, self.window);
         let mut last_in: Option<Ts> = None;
         let contacts = linked.contacts[sp.contacts.clone()]
             .iter()

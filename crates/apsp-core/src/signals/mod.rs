@@ -146,7 +146,8 @@ impl Finding {
 pub struct ContactFact<'a> {
     pub c: &'a Contact,
     pub on_duty: bool,
-    /// The officer has a roster (without one, `on_duty` is false but means unknown).
+    /// The officer has a roster in the window (without one, `on_duty` is false but
+    /// means unknown).
     pub rostered: bool,
     pub involved: bool,
     /// An outgoing contact within `reply_hours` of an incoming one from the subject.
@@ -219,7 +220,8 @@ pub struct NearStop<'a> {
     pub metres: f64,
     pub involved: bool,
     pub on_duty: bool,
-    /// The officer has a roster (without one, `on_duty` is false but means unknown).
+    /// The officer has a roster in the window (without one, `on_duty` is false but
+    /// means unknown).
     pub rostered: bool,
     /// Distinct officers who stopped within the radius of this stop in the window.
     pub place_officers: u32,
@@ -377,10 +379,7 @@ impl PairView<'_> {
 
     /// The officer has a roster in the window (without one, on/off duty is unknown).
     pub fn rostered(&self) -> bool {
-        let s = &self.linked.shifts[self.officer as usize];
-        self.linked.present.shifts
-            && s.iter()
-                .any(|(a, b)| *b > self.window.0 && *a <= self.window.1)
+        self.linked.rostered(self.officer, self.window)
     }
 }
 
