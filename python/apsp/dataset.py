@@ -193,6 +193,30 @@ def _as_folder(data: DatasetLike) -> Iterator[Path]:
             raise
 
 
+def _read_settings(
+    *,
+    profiles: Iterable[PathLike],
+    timezone: str,
+    ambiguous: str,
+    nonexistent: str,
+    pseudonymise: bool,
+    key_file: PathLike | None,
+    key_env: str | None,
+    ignore_extra_columns: bool,
+) -> dict[str, Any]:
+    """The reading settings as the native functions take them (validate and score)."""
+    return dict(
+        profiles=[Path(p) for p in profiles],
+        timezone=timezone,
+        ambiguous=ambiguous,
+        nonexistent=nonexistent,
+        pseudonymise=pseudonymise,
+        key_file=None if key_file is None else Path(key_file),
+        key_env=key_env,
+        ignore_extra_columns=ignore_extra_columns,
+    )
+
+
 def _call(
     path: DatasetLike,
     *,
@@ -210,16 +234,18 @@ def _call(
     with _as_folder(path) as folder:
         tables, quarantine, manifest, summary, code = _apsp.validate(
             folder,
-            profiles=[Path(p) for p in profiles],
-            timezone=timezone,
-            ambiguous=ambiguous,
-            nonexistent=nonexistent,
-            pseudonymise=pseudonymise,
-            key_file=None if key_file is None else Path(key_file),
-            key_env=key_env,
             out=None if out is None else Path(out),
             write_tables=write_tables,
-            ignore_extra_columns=ignore_extra_columns,
+            **_read_settings(
+                profiles=profiles,
+                timezone=timezone,
+                ambiguous=ambiguous,
+                nonexistent=nonexistent,
+                pseudonymise=pseudonymise,
+                key_file=key_file,
+                key_env=key_env,
+                ignore_extra_columns=ignore_extra_columns,
+            ),
         )
     return Dataset(
         tables=dict(tables),

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import polars as pl
 
 from . import _apsp
-from .dataset import DatasetLike, _as_folder
+from .dataset import DatasetLike, _as_folder, _read_settings
 from .matrix import RiskMatrix
 
 PathLike = str | os.PathLike[str]
@@ -300,13 +300,15 @@ def score(
             window_days=window_days,
             keep_all_findings=keep_all_findings,
             keep_events=keep_events,
-            profiles=[Path(p) for p in profiles],
-            timezone=timezone,
-            ambiguous=ambiguous,
-            nonexistent=nonexistent,
-            pseudonymise=pseudonymise,
-            key_file=None if key_file is None else Path(key_file),
-            key_env=key_env,
-            ignore_extra_columns=ignore_extra_columns,
+            **_read_settings(
+                profiles=profiles,
+                timezone=timezone,
+                ambiguous=ambiguous,
+                nonexistent=nonexistent,
+                pseudonymise=pseudonymise,
+                key_file=key_file,
+                key_env=key_env,
+                ignore_extra_columns=ignore_extra_columns,
+            ),
         )
     return Result(handle)
