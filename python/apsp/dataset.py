@@ -219,33 +219,17 @@ def _read_settings(
 
 def _call(
     path: DatasetLike,
+    settings: dict[str, Any],
     *,
-    profiles: Iterable[PathLike],
-    timezone: str,
-    ambiguous: str,
-    nonexistent: str,
-    pseudonymise: bool,
-    key_file: PathLike | None,
-    key_env: str | None,
     out: PathLike | None,
     write_tables: bool,
-    ignore_extra_columns: bool,
 ) -> Dataset:
     with _as_folder(path) as folder:
         tables, quarantine, manifest, summary, code = _apsp.validate(
             folder,
             out=None if out is None else Path(out),
             write_tables=write_tables,
-            **_read_settings(
-                profiles=profiles,
-                timezone=timezone,
-                ambiguous=ambiguous,
-                nonexistent=nonexistent,
-                pseudonymise=pseudonymise,
-                key_file=key_file,
-                key_env=key_env,
-                ignore_extra_columns=ignore_extra_columns,
-            ),
+            **settings,
         )
     return Dataset(
         tables=dict(tables),
@@ -349,16 +333,18 @@ def read_dataset(
     """
     return _call(
         path,
-        profiles=profiles,
-        timezone=timezone,
-        ambiguous=ambiguous,
-        nonexistent=nonexistent,
-        pseudonymise=pseudonymise,
-        key_file=key_file,
-        key_env=key_env,
+        _read_settings(
+            profiles=profiles,
+            timezone=timezone,
+            ambiguous=ambiguous,
+            nonexistent=nonexistent,
+            pseudonymise=pseudonymise,
+            key_file=key_file,
+            key_env=key_env,
+            ignore_extra_columns=ignore_extra_columns,
+        ),
         out=None,
         write_tables=False,
-        ignore_extra_columns=ignore_extra_columns,
     )
 
 
@@ -413,14 +399,16 @@ def validate(
     """
     return _call(
         path,
-        profiles=profiles,
-        timezone=timezone,
-        ambiguous=ambiguous,
-        nonexistent=nonexistent,
-        pseudonymise=pseudonymise,
-        key_file=key_file,
-        key_env=key_env,
+        _read_settings(
+            profiles=profiles,
+            timezone=timezone,
+            ambiguous=ambiguous,
+            nonexistent=nonexistent,
+            pseudonymise=pseudonymise,
+            key_file=key_file,
+            key_env=key_env,
+            ignore_extra_columns=ignore_extra_columns,
+        ),
         out=out,
         write_tables=write_tables,
-        ignore_extra_columns=ignore_extra_columns,
     )
