@@ -162,6 +162,7 @@ fn options(
             .collect::<apsp_core::Result<Vec<_>>>()?,
         pseudonymise: pseudonymise.then(|| key_source(key_file.as_deref(), key_env.as_deref())),
         ignore_extra_columns,
+        ..IngestOptions::default()
     })
 }
 

@@ -153,6 +153,7 @@ impl IngestArgs {
                 .pseudonymise
                 .then(|| key_source(self.key_file.as_deref(), self.key_env.as_deref())),
             ignore_extra_columns: self.ignore_extra_columns,
+            ..IngestOptions::default()
         })
     }
 }

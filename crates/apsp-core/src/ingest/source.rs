@@ -108,6 +108,16 @@ pub trait RowBatch: Sync {
     fn remaining_rows(&self) -> Option<usize> {
         None
     }
+    /// Whether [`RowBatch::column`] gives the cells (a typed, column-wise source whose
+    /// rows have no tokenising problems).
+    fn columnar(&self) -> bool {
+        false
+    }
+    /// Appends the cells of source column `j` for rows `rows` to `cells` (only when
+    /// [`RowBatch::columnar`]).
+    fn column<'a>(&'a self, _j: usize, _rows: std::ops::Range<usize>, _cells: &mut Vec<Cell<'a>>) {
+        unreachable!("column() on a row-wise batch")
+    }
 }
 
 /// Rows per batch handed to the parser.
@@ -189,6 +199,15 @@ impl RowBatch for ParquetBatch<'_> {
 
     fn remaining_rows(&self) -> Option<usize> {
         Some(self.height - self.offset)
+    }
+
+    fn columnar(&self) -> bool {
+        true
+    }
+
+    fn column<'b>(&'b self, j: usize, rows: std::ops::Range<usize>, cells: &mut Vec<Cell<'b>>) {
+        let c = &self.cols[j];
+        cells.extend(rows.map(|i| c.get(i)));
     }
 }
 

@@ -40,6 +40,84 @@ enum Val {
     Phone(PhoneKind, u32, u32),
 }
 
+impl Val {
+    /// The value as stored and hashed, its text resolved in `arena`.
+    #[inline]
+    fn item(self, arena: &str) -> Item<'_> {
+        let text = |a: u32, b: u32| &arena[a as usize..b as usize];
+        match self {
+            Val::Null => Item::Null,
+            Val::Str(a, b) => Item::Str(text(a, b)),
+            Val::Int(i) => Item::Int(i),
+            Val::Float(f) => Item::Float(f),
+            Val::Date(d) => Item::Date(d),
+            Val::Time(t) => Item::Time(t),
+            Val::Phone(k, a, b) => Item::Phone(k, text(a, b)),
+        }
+    }
+}
+
+/// A value decoded column-wise from a typed (Parquet) batch: text is borrowed from the
+/// batch where it is used as it is, else kept in the chunk's arena (`start..end`).
+#[derive(Debug, Clone, Copy)]
+enum FVal<'b> {
+    Null,
+    /// Text used as it is: a source cell or an allowed vocabulary value.
+    Src(&'b str),
+    Own(u32, u32),
+    Int(i64),
+    Float(f64),
+    Date(i32),
+    Time(i64),
+    Phone(PhoneKind, u32, u32),
+}
+
+impl<'b> FVal<'b> {
+    fn of(v: Val) -> Self {
+        match v {
+            Val::Null => FVal::Null,
+            Val::Str(a, b) => FVal::Own(a, b),
+            Val::Int(i) => FVal::Int(i),
+            Val::Float(f) => FVal::Float(f),
+            Val::Date(d) => FVal::Date(d),
+            Val::Time(t) => FVal::Time(t),
+            Val::Phone(k, a, b) => FVal::Phone(k, a, b),
+        }
+    }
+
+    /// The same as [`Val::item`]: a fast row stores and hashes exactly like the row
+    /// path's.
+    #[inline]
+    fn item<'x>(self, arena: &'x str) -> Item<'x>
+    where
+        'b: 'x,
+    {
+        let text = |a: u32, b: u32| &arena[a as usize..b as usize];
+        match self {
+            FVal::Null => Item::Null,
+            FVal::Src(s) => Item::Str(s),
+            FVal::Own(a, b) => Item::Str(text(a, b)),
+            FVal::Int(i) => Item::Int(i),
+            FVal::Float(f) => Item::Float(f),
+            FVal::Date(d) => Item::Date(d),
+            FVal::Time(t) => Item::Time(t),
+            FVal::Phone(k, a, b) => Item::Phone(k, text(a, b)),
+        }
+    }
+}
+
+/// A parsed value with its text resolved.
+#[derive(Debug, Clone, Copy)]
+enum Item<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    Date(i32),
+    Time(i64),
+    Phone(PhoneKind, &'a str),
+}
+
 /// One output column under construction.
 enum ColBuilder {
     Str(StringChunkedBuilder),
@@ -70,16 +148,16 @@ impl ColBuilder {
         }
     }
 
-    fn push(&mut self, v: Val, arena: &str) {
-        let text = |a: u32, b: u32| &arena[a as usize..b as usize];
+    #[inline]
+    fn push(&mut self, v: Item<'_>) {
         match (self, v) {
-            (ColBuilder::Str(b), Val::Str(x, y)) => b.append_value(text(x, y)),
+            (ColBuilder::Str(b), Item::Str(s)) => b.append_value(s),
             (ColBuilder::Str(b), _) => b.append_null(),
-            (ColBuilder::Phone(n, k), Val::Phone(kind, x, y)) => {
+            (ColBuilder::Phone(n, k), Item::Phone(kind, s)) => {
                 if kind == PhoneKind::Withheld {
                     n.append_null();
                 } else {
-                    n.append_value(text(x, y));
+                    n.append_value(s);
                 }
                 k.append_value(kind.label());
             }
@@ -87,13 +165,13 @@ impl ColBuilder {
                 n.append_null();
                 k.append_null();
             }
-            (ColBuilder::Int(b), Val::Int(i)) => b.append_value(i),
+            (ColBuilder::Int(b), Item::Int(i)) => b.append_value(i),
             (ColBuilder::Int(b), _) => b.append_null(),
-            (ColBuilder::Float(b), Val::Float(f)) => b.append_value(f),
+            (ColBuilder::Float(b), Item::Float(f)) => b.append_value(f),
             (ColBuilder::Float(b), _) => b.append_null(),
-            (ColBuilder::Date(b), Val::Date(d)) => b.append_value(d),
+            (ColBuilder::Date(b), Item::Date(d)) => b.append_value(d),
             (ColBuilder::Date(b), _) => b.append_null(),
-            (ColBuilder::Time(b), Val::Time(t)) => b.append_value(t),
+            (ColBuilder::Time(b), Item::Time(t)) => b.append_value(t),
             (ColBuilder::Time(b), _) => b.append_null(),
         }
     }
@@ -178,6 +256,7 @@ pub struct FileContext {
     /// Rows whose first failure was a parse failure of column i, to detect a wrong type.
     fail_by_col: Vec<u64>,
     first_bad: Vec<Option<(u64, String)>>,
+    row_path_only: bool,
 }
 
 /// Parses rows of one table into typed values; one per worker thread.
@@ -565,17 +644,223 @@ impl RowParser<'_> {
     }
 }
 
+impl RowParser<'_> {
+    /// Decodes rows `rows` of a typed batch column by column into `fvals` (column after
+    /// column), parsing each cell as the row path would. Text used as it is stays in
+    /// the batch; other text goes to the parser's arena. A row with a cell that fails,
+    /// or whose columns are joined from several, is marked `slow` for the row path.
+    fn decode_columns<'b>(
+        &mut self,
+        ctx: &FileContext,
+        batch: &'b dyn RowBatch,
+        rows: std::ops::Range<usize>,
+        fvals: &mut Vec<FVal<'b>>,
+        slow: &mut [bool],
+    ) {
+        let len = rows.len();
+        let mut cells: Vec<Cell<'b>> = Vec::with_capacity(len);
+        for (ci, c) in self.cols.iter().enumerate() {
+            let mapped = ctx.values.contains_key(c.name);
+            cells.clear();
+            match &ctx.mapping[ci] {
+                Src::Col(j) => batch.column(*j, rows.clone(), &mut cells),
+                Src::Join(..) => {
+                    slow.fill(true);
+                    fvals.extend(std::iter::repeat_n(FVal::Null, len));
+                    continue;
+                }
+                Src::Absent | Src::Const(_) => {}
+            }
+            for r in 0..len {
+                // Text used as it is: no blanks around it, not a null token. (What the
+                // row path would copy out and back.)
+                let plain = |s: &str| {
+                    let b = s.as_bytes();
+                    !mapped
+                        && matches!((b.first(), b.last()), (Some(x), Some(y)) if x.is_ascii_graphic() && y.is_ascii_graphic())
+                        && !Cell::Str(s).is_blank()
+                };
+                let (fast, cell) = match &ctx.mapping[ci] {
+                    Src::Col(_) => {
+                        let cell = cells[r];
+                        let fast = match (c.ty, cell) {
+                            (ColType::Str, Cell::Str(s)) if plain(s) => Some(FVal::Src(s)),
+                            (ColType::Enum(allowed), Cell::Str(s)) if plain(s) => allowed
+                                .iter()
+                                .find(|v| v.eq_ignore_ascii_case(s))
+                                .map(|v| FVal::Src(v)),
+                            _ => None,
+                        };
+                        (fast, cell)
+                    }
+                    _ => (None, Cell::Null),
+                };
+                let parsed = match (fast, &ctx.mapping[ci]) {
+                    (Some(v), _) => Ok(v),
+                    (None, Src::Const(v)) => self
+                        .parse_cell(ctx, c, Cell::Str(v), self.table)
+                        .map(FVal::of),
+                    (None, _) => self.parse_cell(ctx, c, cell, self.table).map(FVal::of),
+                };
+                let v = parsed.unwrap_or_else(|_| {
+                    slow[r] = true;
+                    FVal::Null
+                });
+                fvals.push(v);
+            }
+        }
+    }
+}
+
+/// Applies the row path's row rules, pseudonymisation and derived id to row `r` of a
+/// chunk decoded column-wise; returns its content and key hashes, or `None` when the
+/// row must take the row path (a rule fails, or it is otherwise unusual).
+fn finish_fast_row(
+    out: &mut ChunkOut<'_>,
+    r: usize,
+    row: &mut Vec<usize>,
+    key_col: Option<usize>,
+    cols: &'static [ColumnSpec],
+    table: Table,
+    shared: &Shared<'_>,
+) -> Option<(u128, Option<u128>)> {
+    let len = out.len;
+    // Indexes of the row's values in `fvals`.
+    row.clear();
+    row.extend((0..cols.len()).map(|ci| ci * len + r));
+    fn fv<'b>(out: &ChunkOut<'b>, i: usize) -> FVal<'b> {
+        out.fvals[i]
+    }
+    for (la, lo) in table.coordinates() {
+        let (ia, io) = (
+            table.column_index(la).expect("lat"),
+            table.column_index(lo).expect("lon"),
+        );
+        match (fv(out, ia * len + r), fv(out, io * len + r)) {
+            (FVal::Float(a), FVal::Float(o)) if !(a == 0.0 && o == 0.0) => {}
+            (FVal::Null, FVal::Null) => {}
+            _ => return None,
+        }
+    }
+    for o in table.ordered() {
+        let (i1, i2) = (
+            table.column_index(o.first).expect("first"),
+            table.column_index(o.second).expect("second"),
+        );
+        if let (FVal::Time(a), FVal::Time(b)) = (fv(out, i1 * len + r), fv(out, i2 * len + r)) {
+            if b < a {
+                return None;
+            }
+        }
+    }
+    if let Some(p) = shared.pseudo {
+        for (ci, c) in cols.iter().enumerate() {
+            let v = fv(out, ci * len + r);
+            let replaced = match (c.sensitivity, v) {
+                (Sensitivity::PersonId, FVal::Src(_) | FVal::Own(..)) => {
+                    let Item::Str(t) = v.item(&out.farena) else {
+                        unreachable!("text")
+                    };
+                    Some((p.pseudonym(Domain::Person, t), false))
+                }
+                (Sensitivity::PublicNumber, FVal::Phone(PhoneKind::E164, a, b))
+                    if !shared
+                        .officer_numbers
+                        .contains(&out.farena[a as usize..b as usize]) =>
+                {
+                    Some((
+                        p.pseudonym(Domain::Number, &out.farena[a as usize..b as usize]),
+                        true,
+                    ))
+                }
+                _ => None,
+            };
+            if let Some((text, phone)) = replaced {
+                let a = out.farena.len() as u32;
+                out.farena.push_str(&text);
+                let b = out.farena.len() as u32;
+                out.fvals[ci * len + r] = if phone {
+                    FVal::Phone(PhoneKind::E164, a, b)
+                } else {
+                    FVal::Own(a, b)
+                };
+            }
+        }
+    }
+    let hash = |out: &ChunkOut<'_>, row: &[usize]| {
+        hash_items(row.iter().map(|&x| out.fvals[x].item(&out.farena)))
+    };
+    if let Some(k) = table.derived_key() {
+        let ki = table.column_index(k).expect("derived key");
+        if matches!(fv(out, ki * len + r), FVal::Null) {
+            let h = hash(out, row);
+            let a = out.farena.len() as u32;
+            out.farena.push_str(&format!("d_{h:032x}"));
+            out.fvals[ki * len + r] = FVal::Own(a, out.farena.len() as u32);
+        }
+    }
+    let key = key_col.and_then(|k| match fv(out, k * len + r).item(&out.farena) {
+        Item::Str(t) => Some(xxh3_128(t.as_bytes())),
+        _ => None,
+    });
+    Some((hash(out, row), key))
+}
+
 thread_local! {
     /// Phone normalisation is a pure function: each worker thread memoises its own.
     static PHONES: RefCell<PhoneCache> = RefCell::new(PhoneCache::default());
 }
 
-/// Rows a worker parsed: accepted rows' values (text in `arena`) and each row's fate.
+/// Rows a worker parsed: accepted rows' values and each row's fate. Rows of the row
+/// path keep their values row by row in `vals` (text in `arena`); rows decoded column
+/// by column keep them in `fvals`, column after column of `len` rows (text in `farena`
+/// or the batch).
 #[derive(Default)]
-struct ChunkOut {
+struct ChunkOut<'b> {
     vals: Vec<Val>,
     arena: String,
     rows: Vec<RowOut>,
+    fvals: Vec<FVal<'b>>,
+    farena: String,
+    len: usize,
+}
+
+impl ChunkOut<'_> {
+    /// Empties the buffers for another batch, keeping their memory.
+    fn recycle<'y>(self) -> ChunkOut<'y> {
+        let ChunkOut {
+            mut vals,
+            mut arena,
+            mut rows,
+            mut fvals,
+            mut farena,
+            ..
+        } = self;
+        vals.clear();
+        arena.clear();
+        rows.clear();
+        farena.clear();
+        fvals.clear();
+        ChunkOut {
+            vals,
+            arena,
+            rows,
+            // An empty vector of the same layout: collecting in place keeps the
+            // allocation (only the borrowed lifetime changes).
+            fvals: fvals.into_iter().map(|_| FVal::Null).collect(),
+            farena,
+            len: 0,
+        }
+    }
+}
+
+/// Where a kept row's values are.
+#[derive(Debug, Clone, Copy)]
+enum Kept {
+    /// Row path: index of the first value in `vals`.
+    Row(u32),
+    /// Column-wise: the row within its chunk.
+    Col(u32),
 }
 
 enum RowOut {
@@ -584,6 +869,12 @@ enum RowOut {
         hash: u128,
         key: Option<u128>,
         start: usize,
+    },
+    /// Decoded column-wise: content hash, key hash, row within the chunk.
+    Fast {
+        hash: u128,
+        key: Option<u128>,
+        r: u32,
     },
     /// Tokenising problem (field count, quoting, encoding).
     Problem,
@@ -597,6 +888,36 @@ enum RowOut {
 
 /// Rows per parallel work item.
 const CHUNK_ROWS: usize = 4096;
+
+/// Shards of the de-duplication maps, decided in parallel.
+const SHARDS: usize = 16;
+
+/// The shard of a key or content hash (its top bits).
+fn shard(h: u128) -> usize {
+    (h >> 124) as usize
+}
+
+/// Lines take the low 40 bits of an origin, the file index the rest.
+const LINE_BITS: u32 = 40;
+
+/// A kept row's file index and line in one word, for conflict messages.
+fn pack_origin(file: u64, line: u64) -> u64 {
+    debug_assert!(line < 1 << LINE_BITS && file < 1 << (64 - LINE_BITS));
+    (file << LINE_BITS) | (line & ((1 << LINE_BITS) - 1))
+}
+
+fn unpack_origin(o: u64) -> (usize, u64) {
+    ((o >> LINE_BITS) as usize, o & ((1 << LINE_BITS) - 1))
+}
+
+/// What de-duplication decided for a parsed row.
+#[derive(Debug, Clone, Copy)]
+enum Fate {
+    Keep,
+    Duplicate,
+    /// Same key as a kept row (its packed origin) with other content.
+    Conflict(u64),
+}
 
 impl Val {
     fn rebased(self, base: u32) -> Val {
@@ -614,18 +935,20 @@ pub struct TableBuilder {
     cols: &'static [ColumnSpec],
     data: Vec<ColBuilder>,
     source_file: Vec<u32>,
-    source_line: Vec<u64>,
+    source_line: Vec<i64>,
     pub files: Vec<String>,
-    /// Content hashes of kept rows (tables without a key).
-    seen_rows: FxHashSet<u128>,
-    /// Hash of a key value -> where it was first read and the hash of that row.
-    /// (Index of the kept row, low 64 bits of its content hash.) The hash is compared
-    /// only between rows of the same key, so a changed row passes for an exact
-    /// duplicate with a probability of 2^-64 per repeated key.
-    seen_keys: FxHashMap<u128, (u64, u64)>,
+    /// Content hashes of kept rows (tables without a key, rows without a key value),
+    /// in [`SHARDS`] shards by hash.
+    seen_rows: Vec<FxHashSet<u128>>,
+    /// Hash of a key value -> where it was first read and the hash of that row, in
+    /// [`SHARDS`] shards by hash. (File index and line packed by [`pack_origin`], low 64
+    /// bits of the content hash.) The hash is compared only between rows of the same
+    /// key, so a changed row passes for an exact duplicate with a probability of 2^-64
+    /// per repeated key.
+    seen_keys: Vec<FxHashMap<u128, (u64, u64)>>,
     pub quarantine: Vec<QuarantineRow>,
     /// Parsed-chunk buffers kept for the next batch.
-    pool: Vec<ChunkOut>,
+    pool: Vec<ChunkOut<'static>>,
 }
 
 /// How the files of one table are read.
@@ -633,6 +956,8 @@ pub struct FileSettings<'a> {
     pub profile: Option<&'a Profile>,
     pub time: &'a TimeRules,
     pub ignore_extra_columns: bool,
+    /// Typed files row by row (see [`super::IngestOptions::row_path_only`]).
+    pub row_path_only: bool,
 }
 
 /// Settings shared by all tables of a dataset.
@@ -661,8 +986,8 @@ impl TableBuilder {
             source_file: Vec::new(),
             source_line: Vec::new(),
             files: Vec::new(),
-            seen_rows: FxHashSet::default(),
-            seen_keys: FxHashMap::default(),
+            seen_rows: (0..SHARDS).map(|_| FxHashSet::default()).collect(),
+            seen_keys: (0..SHARDS).map(|_| FxHashMap::default()).collect(),
             quarantine: Vec::new(),
             pool: Vec::new(),
         }
@@ -672,10 +997,12 @@ impl TableBuilder {
     fn reserve(&mut self, rows: usize) {
         self.source_file.reserve(rows);
         self.source_line.reserve(rows);
+        // Shards fill evenly (by hash); a little slack spares a rehash.
+        let per_shard = rows / SHARDS + rows / (SHARDS * 16) + 16;
         if self.table.key().is_some() {
-            self.seen_keys.reserve(rows);
+            self.seen_keys.iter_mut().for_each(|m| m.reserve(per_shard));
         } else {
-            self.seen_rows.reserve(rows);
+            self.seen_rows.iter_mut().for_each(|m| m.reserve(per_shard));
         }
         // The column builders take a capacity only when made: made again while empty.
         if self.is_empty() {
@@ -881,6 +1208,7 @@ impl TableBuilder {
             reasons: BTreeMap::new(),
             fail_by_col: vec![0; self.cols.len()],
             first_bad: vec![None; self.cols.len()],
+            row_path_only: settings.row_path_only,
         })
     }
 
@@ -944,11 +1272,34 @@ impl TableBuilder {
         let spec: &FileContext = ctx;
         // Chunk buffers are reused from batch to batch (fresh ones cost page faults).
         let pool = std::sync::Mutex::new(std::mem::take(&mut self.pool));
-        let outs: Vec<ChunkOut> = (0..n.div_ceil(CHUNK_ROWS))
+        let columnar = batch.columnar() && !ctx.row_path_only;
+        let outs: Vec<ChunkOut<'_>> = (0..n.div_ceil(CHUNK_ROWS))
             .into_par_iter()
             .map(|c| {
                 PHONES.with(|cache| {
                     let mut cache = cache.borrow_mut();
+                    let mut out: ChunkOut<'_> = pool
+                        .lock()
+                        .map(|mut p| p.pop().unwrap_or_default())
+                        .unwrap_or_default()
+                        .recycle();
+                    let rows = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n);
+                    out.len = rows.len();
+                    // Typed batches are decoded column by column; a row a cell or row
+                    // rule rejects (or that needs the row path) goes the row path, which
+                    // gives its exact reason.
+                    let mut slow = vec![!columnar; rows.len()];
+                    if columnar {
+                        let mut parser = RowParser {
+                            cols,
+                            table,
+                            phones: &mut cache,
+                            arena: std::mem::take(&mut out.farena),
+                            row: Vec::new(),
+                        };
+                        parser.decode_columns(spec, batch, rows.clone(), &mut out.fvals, &mut slow);
+                        out.farena = parser.arena;
+                    }
                     let mut parser = RowParser {
                         cols,
                         table,
@@ -956,12 +1307,27 @@ impl TableBuilder {
                         arena: String::new(),
                         row: Vec::with_capacity(cols.len()),
                     };
-                    let mut out = pool
-                        .lock()
-                        .map(|mut p| p.pop().unwrap_or_default())
-                        .unwrap_or_default();
                     let mut cells = Vec::with_capacity(cols.len());
-                    for i in c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n) {
+                    let mut fast_row = Vec::with_capacity(cols.len());
+                    for (r, i) in rows.enumerate() {
+                        if !slow[r] {
+                            if let Some((hash, key)) = finish_fast_row(
+                                &mut out,
+                                r,
+                                &mut fast_row,
+                                key_col,
+                                cols,
+                                table,
+                                shared,
+                            ) {
+                                out.rows.push(RowOut::Fast {
+                                    hash,
+                                    key,
+                                    r: r as u32,
+                                });
+                                continue;
+                            }
+                        }
                         cells.clear();
                         let (_, problem) = batch.row(i, &mut cells);
                         if problem.is_some() {
@@ -992,33 +1358,79 @@ impl TableBuilder {
                 })
             })
             .collect();
-        // The fate of each row is decided in input order (duplicates, conflicting
-        // keys); the kept rows' values are then appended column by column in parallel.
+        // Duplicates and conflicting keys are told in input order. Rows whose key (or
+        // content) hashes fall in different shards never meet, so the shards are
+        // decided side by side, each in input order: the same fates as one pass.
+        let file_idx = (self.files.len() - 1) as u64;
+        let mut work: Vec<Vec<(u32, Option<u128>, u128)>> = vec![Vec::new(); SHARDS];
+        let mut i = 0u32;
+        for out in &outs {
+            for r in &out.rows {
+                if let RowOut::Ok { hash, key, .. } | RowOut::Fast { hash, key, .. } = r {
+                    work[shard(key.unwrap_or(*hash))].push((i, *key, *hash));
+                }
+                i += 1;
+            }
+        }
+        let decided: Vec<Vec<(u32, Fate)>> = self
+            .seen_keys
+            .par_iter_mut()
+            .zip(self.seen_rows.par_iter_mut())
+            .zip(work.par_iter())
+            .map(|((keys, rows), work)| {
+                let mut fates = Vec::new();
+                for &(i, key, hash) in work {
+                    let fate = match key {
+                        // Keyed rows: one map tells an exact duplicate (same key, same
+                        // content) from a conflict (same key, other content).
+                        Some(kh) => match keys.entry(kh) {
+                            Entry::Occupied(e) if e.get().1 == hash as u64 => Fate::Duplicate,
+                            Entry::Occupied(e) => Fate::Conflict(e.get().0),
+                            Entry::Vacant(v) => {
+                                let origin = pack_origin(file_idx, batch.line(i as usize));
+                                v.insert((origin, hash as u64));
+                                continue;
+                            }
+                        },
+                        None if rows.insert(hash) => continue,
+                        None => Fate::Duplicate,
+                    };
+                    fates.push((i, fate));
+                }
+                fates
+            })
+            .collect();
+        let mut fates = vec![Fate::Keep; n];
+        for (i, f) in decided.into_iter().flatten() {
+            fates[i as usize] = f;
+        }
+        // Counts and quarantine in input order; the kept rows' values are then appended
+        // column by column in parallel.
         let mut cells = Vec::with_capacity(cols.len());
-        let mut kept: Vec<(u32, u32)> = Vec::with_capacity(n);
+        let mut kept: Vec<(u32, Kept)> = Vec::with_capacity(n);
         let mut i = 0usize;
         for (o, out) in outs.iter().enumerate() {
             for r in &out.rows {
                 cells.clear();
-                if let Some(start) = self.commit(ctx, batch, i, r, out, &mut cells, shared) {
-                    kept.push((o as u32, start as u32));
+                if let Some(k) = self.commit(ctx, batch, i, r, fates[i], out, &mut cells, shared) {
+                    kept.push((o as u32, k));
                 }
                 i += 1;
             }
         }
         self.data.par_iter_mut().enumerate().for_each(|(ci, col)| {
-            for &(o, start) in &kept {
+            for &(o, k) in &kept {
                 let out = &outs[o as usize];
-                col.push(out.vals[start as usize + ci], &out.arena);
+                match k {
+                    Kept::Row(start) => col.push(out.vals[start as usize + ci].item(&out.arena)),
+                    Kept::Col(r) => {
+                        col.push(out.fvals[ci * out.len + r as usize].item(&out.farena))
+                    }
+                }
             }
         });
         let mut pool = pool.into_inner().unwrap_or_default();
-        pool.extend(outs.into_iter().map(|mut o| {
-            o.vals.clear();
-            o.arena.clear();
-            o.rows.clear();
-            o
-        }));
+        pool.extend(outs.into_iter().map(ChunkOut::recycle));
         self.pool = pool;
     }
 
@@ -1031,10 +1443,11 @@ impl TableBuilder {
         batch: &'b dyn RowBatch,
         i: usize,
         r: &RowOut,
-        out: &ChunkOut,
+        fate: Fate,
+        out: &ChunkOut<'_>,
         cells: &mut Vec<Cell<'b>>,
         shared: &Shared<'_>,
-    ) -> Option<usize> {
+    ) -> Option<Kept> {
         ctx.counts.read += 1;
         let file_idx = (self.files.len() - 1) as u32;
         match r {
@@ -1088,64 +1501,56 @@ impl TableBuilder {
                 self.reject(ctx, &raw, *reason, column, message.clone(), shared);
                 None
             }
-            RowOut::Ok { hash, key, start } => {
-                let line = batch.line(i);
-                match key {
-                    // Keyed tables: one map tells an exact duplicate (same key, same
-                    // content) from a conflict (same key, other content).
-                    Some(kh) => match self.seen_keys.entry(*kh) {
-                        Entry::Occupied(e) if e.get().1 == *hash as u64 => {
-                            ctx.counts.duplicates += 1;
-                            return None;
-                        }
-                        Entry::Occupied(e) => {
-                            let kept = e.get().0 as usize;
-                            let first = format!(
-                                "{}:{}",
-                                self.files[self.source_file[kept] as usize], self.source_line[kept]
-                            );
-                            let k = self.table.key().expect("keyed table");
-                            let ki = self.table.column_index(k).expect("key column");
-                            let shown = match out.vals[start + ki] {
-                                Val::Str(a, b)
-                                    if self.cols[ki].sensitivity == Sensitivity::Clear =>
-                                {
-                                    format!("{:?}", &out.arena[a as usize..b as usize])
-                                }
-                                _ => "(pseudonymised)".to_string(),
-                            };
-                            let (line, problem) = batch.row(i, cells);
-                            let raw = RawRow {
-                                line,
-                                cells,
-                                problem,
-                            };
-                            self.reject(
-                                ctx,
-                                &raw,
-                                Reason::DuplicateKey,
-                                Some(k.to_string()),
-                                format!("{k} {shown} was already read with different values at {first}; the first row is kept"),
-                                shared,
-                            );
-                            return None;
-                        }
-                        Entry::Vacant(v) => {
-                            v.insert((self.source_line.len() as u64, *hash as u64));
-                        }
-                    },
-                    None => {
-                        if !self.seen_rows.insert(*hash) {
-                            ctx.counts.duplicates += 1;
-                            return None;
-                        }
-                    }
+            RowOut::Ok { .. } | RowOut::Fast { .. } => match fate {
+                Fate::Keep => {
+                    ctx.counts.used += 1;
+                    self.source_file.push(file_idx);
+                    self.source_line.push(batch.line(i) as i64);
+                    Some(match r {
+                        RowOut::Fast { r, .. } => Kept::Col(*r),
+                        RowOut::Ok { start, .. } => Kept::Row(*start as u32),
+                        _ => unreachable!("a parsed row"),
+                    })
                 }
-                ctx.counts.used += 1;
-                self.source_file.push(file_idx);
-                self.source_line.push(line);
-                Some(*start)
-            }
+                Fate::Duplicate => {
+                    ctx.counts.duplicates += 1;
+                    None
+                }
+                Fate::Conflict(origin) => {
+                    let (f, l) = unpack_origin(origin);
+                    let first = format!("{}:{l}", self.files[f]);
+                    let k = self.table.key().expect("keyed table");
+                    let ki = self.table.column_index(k).expect("key column");
+                    let key = match r {
+                        RowOut::Fast { r, .. } => {
+                            out.fvals[ki * out.len + *r as usize].item(&out.farena)
+                        }
+                        RowOut::Ok { start, .. } => out.vals[start + ki].item(&out.arena),
+                        _ => unreachable!("a parsed row"),
+                    };
+                    let shown = match key {
+                        Item::Str(t) if self.cols[ki].sensitivity == Sensitivity::Clear => {
+                            format!("{t:?}")
+                        }
+                        _ => "(pseudonymised)".to_string(),
+                    };
+                    let (line, problem) = batch.row(i, cells);
+                    let raw = RawRow {
+                        line,
+                        cells,
+                        problem,
+                    };
+                    self.reject(
+                        ctx,
+                        &raw,
+                        Reason::DuplicateKey,
+                        Some(k.to_string()),
+                        format!("{k} {shown} was already read with different values at {first}; the first row is kept"),
+                        shared,
+                    );
+                    None
+                }
+            },
         }
     }
 
@@ -1289,15 +1694,15 @@ impl TableBuilder {
         for b in self.data {
             b.finish(&mut columns);
         }
-        let files = &self.files;
-        let sf: StringChunked = self
-            .source_file
-            .iter()
-            .map(|f| Some(files[*f as usize].as_str()))
-            .collect();
-        columns.push(sf.with_name("source_file".into()).into_column());
-        let sl: Int64Chunked = self.source_line.iter().map(|l| Some(*l as i64)).collect();
-        columns.push(sl.with_name("source_line".into()).into_column());
+        // Rows of one file are contiguous: each run is one repeated value (stored once).
+        let mut sf = StringChunked::full_null("source_file".into(), 0);
+        for run in self.source_file.chunk_by(|a, b| a == b) {
+            let name = self.files[run[0] as usize].as_str();
+            sf.append_owned(StringChunked::full("source_file".into(), name, run.len()))?;
+        }
+        columns.push(sf.into_column());
+        let sl = Int64Chunked::from_vec("source_line".into(), self.source_line);
+        columns.push(sl.into_column());
         let df = DataFrame::new_infer_height(columns)?;
         Ok((df, self.quarantine))
     }
@@ -1354,6 +1759,12 @@ fn parse_duration(s: &str, f: DurationFormat) -> Option<i64> {
 
 /// A 128-bit hash of a parsed row: identical rows, and only they, share it.
 fn row_hash(row: &[Val], arena: &str) -> u128 {
+    hash_items(row.iter().map(|v| v.item(arena)))
+}
+
+/// The row hash of a row's values in column order (the row path's and the
+/// column-wise path's rows hash alike).
+fn hash_items<'a>(items: impl Iterator<Item = Item<'a>>) -> u128 {
     // The row's bytes laid out in one buffer and hashed at once: the same digest as
     // feeding them to a streaming hasher piece by piece (derived ids do not change),
     // at a fraction of the cost.
@@ -1363,35 +1774,34 @@ fn row_hash(row: &[Val], arena: &str) -> u128 {
     BUF.with(|buf| {
         let mut h = buf.borrow_mut();
         h.clear();
-        let bytes = arena.as_bytes();
-        for v in row {
-            match *v {
-                Val::Null => h.push(0),
-                Val::Str(a, b) => {
+        for v in items {
+            match v {
+                Item::Null => h.push(0),
+                Item::Str(s) => {
                     h.push(1);
-                    h.extend_from_slice(&(b - a).to_le_bytes());
-                    h.extend_from_slice(&bytes[a as usize..b as usize]);
+                    h.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    h.extend_from_slice(s.as_bytes());
                 }
-                Val::Int(i) => {
+                Item::Int(i) => {
                     h.push(2);
                     h.extend_from_slice(&i.to_le_bytes());
                 }
-                Val::Float(f) => {
+                Item::Float(f) => {
                     h.push(3);
                     h.extend_from_slice(&f.to_bits().to_le_bytes());
                 }
-                Val::Date(d) => {
+                Item::Date(d) => {
                     h.push(4);
                     h.extend_from_slice(&d.to_le_bytes());
                 }
-                Val::Time(t) => {
+                Item::Time(t) => {
                     h.push(5);
                     h.extend_from_slice(&t.to_le_bytes());
                 }
-                Val::Phone(k, a, b) => {
+                Item::Phone(k, s) => {
                     h.extend_from_slice(&[6, k as u8]);
-                    h.extend_from_slice(&(b - a).to_le_bytes());
-                    h.extend_from_slice(&bytes[a as usize..b as usize]);
+                    h.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    h.extend_from_slice(s.as_bytes());
                 }
             }
         }
