@@ -110,7 +110,7 @@ bench: build ## Benchmarks: generation and ingestion rows/s and peak memory, cri
 	$(PY) benches/ingest_bench.py
 	$(CARGO) bench --workspace --bench normalise
 
-bench-score: build ## Scoring benchmark against DuckDB SQL and polars (1,000 / 5,000 / 20,000 officers; about 10 minutes, 15 GiB)
+bench-score: build ## Scoring benchmark against DuckDB SQL and polars (1,000 / 5,000 / 20,000 officers, 3 interleaved runs each; about 30 minutes, 15 GiB)
 	$(PY) -m pip install --quiet -r benches/requirements.txt
 	$(PY) benches/score_compare.py --officers 1000 5000 20000 --days 365
 

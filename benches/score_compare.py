@@ -3,7 +3,12 @@
 Not a test: it prints figures. For each force size it generates a synthetic dataset once
 (`apsp synth --officers N --days D --seed 1 --format parquet`, cached in
 `target/bench-data/synth-{N}x{D}-parquet`) and scores it three ways, each in a fresh
-process (so each peak RSS is that process's own, measured by `/usr/bin/time -f %M`):
+process (so each peak RSS is that process's own, measured by `/usr/bin/time -f %M`),
+`--repeat` times (default 3), interleaved: apsp, duckdb, polars, then again, so machine
+noise hits every tool alike. The table reports each tool's median wall time (rows/s
+from it), the fastest and slowest run, and the highest peak RSS of its runs; the
+per-stage tables come from the median run. A run that fails (timeout, out of memory)
+marks the tool as failed at that size and is not repeated. The tools are:
 
 1. `apsp score DATASET --out OUT --timings` (the release binary; its per-stage seconds
    and its own peak-RSS line are parsed from stderr);
@@ -17,11 +22,11 @@ crates/apsp-core/matrices/default.toml), score pairs and officers, and write
 `officers.parquet` (officer_id, score, rank) and `pairs.parquet` (officer_id,
 subject_id, score, one contribution column per sign) to a temporary folder, so no work
 is optimised away. As a sanity check the table shows how many of each tool's ten
-highest-ranked officers apsp also ranks in its top ten. Scores are warning signs for
-review, never verdicts, whichever tool computes them.
+highest-ranked officers apsp also ranks in its top ten (both from the last run). Scores
+are warning signs for review, never verdicts, whichever tool computes them.
 
     .venv/bin/python benches/score_compare.py --officers 1000 5000 20000 --days 365
-    .venv/bin/python benches/score_compare.py --officers 200 --days 90 --only duckdb,polars
+    .venv/bin/python benches/score_compare.py --officers 200 --days 90 --only duckdb,polars --repeat 1
 
 What the SQL and polars versions compute (docs/signals.md; times in UTC microseconds):
 
@@ -73,6 +78,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -1054,6 +1060,8 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
 
 @dataclass
 class Result:
+    """One run of one tool at one size."""
+
     tool: str
     officers: int
     rows: int
@@ -1063,6 +1071,61 @@ class Result:
     stages: list[tuple[str, float]] = field(default_factory=list)
     own_peak_mib: float | None = None  # apsp's own figure
     top10: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Summary:
+    """One tool at one size over its `--repeat` runs: the median wall time (and min, max),
+    the highest peak RSS, the stages of the median run and the top ten of the last run.
+    A failed run (timeout, out of memory, error) makes the whole entry a failure."""
+
+    tool: str
+    officers: int
+    rows: int
+    repeat: int
+    runs: list[Result] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        for i, r in enumerate(self.runs, 1):
+            if r.status != "ok":
+                return r.status if self.repeat == 1 else f"{r.status} in run {i} of {self.repeat}"
+        return "ok"
+
+    @property
+    def ok(self) -> list[Result]:
+        return [r for r in self.runs if r.status == "ok" and r.seconds is not None]
+
+    @property
+    def seconds(self) -> list[float]:
+        return [r.seconds for r in self.ok if r.seconds is not None]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mib(self) -> float | None:
+        return max((r.peak_mib for r in self.runs if r.peak_mib is not None), default=None)
+
+    @property
+    def own_peak_mib(self) -> float | None:
+        return max((r.own_peak_mib for r in self.ok if r.own_peak_mib is not None), default=None)
+
+    @property
+    def median_run(self) -> Result | None:
+        """The run whose wall time is the median (the faster middle one for an even count)."""
+        ok = sorted(self.ok, key=lambda r: r.seconds or 0.0)
+        return ok[(len(ok) - 1) // 2] if ok else None
+
+    @property
+    def stages(self) -> list[tuple[str, float]]:
+        run = self.median_run
+        return run.stages if run and self.status == "ok" else []
+
+    @property
+    def top10(self) -> set[str]:
+        return self.ok[-1].top10 if self.ok else set()
 
 
 def dataset(officers: int, days: int, root: Path) -> Path:
@@ -1149,26 +1212,36 @@ def child(impl: str, ds: Path, out: Path) -> None:
     (out / "stages.json").write_text(json.dumps(laps))
 
 
-def report(results: list[Result]) -> None:
+def report(results: list[Summary], repeat: int, tools: list[str]) -> None:
     print("\n## Scoring: apsp vs DuckDB SQL vs polars (same Parquet data, fresh process each)\n")
-    print("| officers | input rows | tool | seconds | rows/s | peak RSS MiB | top 10 shared with apsp |")
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    runs = f"{repeat} runs" if repeat != 1 else "1 run"
+    order = ", ".join(tools)
+    print(f"{runs} per tool and size, interleaved ({order}; then again) so machine noise hits every tool "
+          "alike. Seconds are wall time: the median of the runs (rows/s from it) and the fastest–slowest; "
+          "peak RSS is the highest of the runs; top-10 agreement is from the last run.\n")
+    print("| officers | input rows | tool | seconds (median) | seconds (min–max) | rows/s "
+          "| peak RSS MiB (max) | top 10 shared with apsp |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|")
     for r in results:
         apsp = next((x for x in results if x.officers == r.officers and x.tool == "apsp" and x.status == "ok"), None)
-        shared = f"{len(r.top10 & apsp.top10)}/10" if apsp and r.status == "ok" else "n/a"
-        if r.status == "ok":
-            cells = [f"{r.seconds:.2f}", f"{r.rows / r.seconds:,.0f}", f"{r.peak_mib:,.0f}" if r.peak_mib else "?"]
+        ok = r.status == "ok"
+        shared = f"{len(r.top10 & apsp.top10)}/10" if apsp and ok else "n/a"
+        peak = f"{r.peak_mib:,.0f}" if r.peak_mib else ""
+        if ok:
+            med, secs = r.median, r.seconds
+            cells = [f"{med:.2f}", f"{min(secs):.2f}–{max(secs):.2f}", f"{r.rows / med:,.0f}", peak or "?"]
         else:
-            cells = [r.status, "", f"{r.peak_mib:,.0f}" if r.peak_mib else ""]
+            cells = [r.status, "", "", peak]
         print(f"| {r.officers:,} | {r.rows:,} | {r.tool} | {' | '.join(cells)} | {shared} |")
 
+    which = "the median run by wall time" + (" (the faster middle one: even --repeat)" if repeat % 2 == 0 else "")
     for tool in TOOLS:
         rs = [r for r in results if r.tool == tool and r.stages]
         if not rs:
             continue
         names = list(dict.fromkeys(n for r in rs for n, _ in r.stages))
-        extra = ["peak RSS MiB (own)"] if tool == "apsp" else []
-        print(f"\n### {tool}: seconds per stage\n")
+        extra = ["peak RSS MiB (own, max)"] if tool == "apsp" else []
+        print(f"\n### {tool}: seconds per stage, {which}\n")
         print("| officers | " + " | ".join(names + extra) + " |")
         print("|---:|" + "---:|" * (len(names) + len(extra)))
         for r in rs:
@@ -1184,9 +1257,12 @@ def main() -> None:
     ap.add_argument("--officers", type=int, nargs="+", default=[1000, 5000, 20000])
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--only", default=",".join(TOOLS), help="comma-separated subset of apsp,duckdb,polars")
-    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per tool and size")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs per tool and size, interleaved across the tools; medians are reported (default 3)")
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run of a tool at a size")
     ap.add_argument("--data", type=Path, default=REPO / "target" / "bench-data")
-    ap.add_argument("--keep", action="store_true", help="keep the outputs (printed path) instead of deleting them")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the outputs of each tool's last run (printed path) instead of deleting them")
     # Internal: run one re-implementation in this (fresh) process.
     ap.add_argument("--impl", choices=("duckdb", "polars"), help=argparse.SUPPRESS)
     ap.add_argument("--dataset", type=Path, help=argparse.SUPPRESS)
@@ -1199,21 +1275,32 @@ def main() -> None:
     tools = [t.strip() for t in args.only.split(",") if t.strip()]
     if bad := [t for t in tools if t not in TOOLS]:
         ap.error(f"unknown tool(s) {bad}; choose from {', '.join(TOOLS)}")
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     if not APSP.exists():
         sys.exit(f"{APSP} not found: build the release binary first (cargo build --release)")
     work = Path(tempfile.mkdtemp(prefix="score_compare-"))
-    results: list[Result] = []
+    results: list[Summary] = []
     try:
         for n in args.officers:
             ds = dataset(n, args.days, args.data)
             rows = input_rows(ds)
-            for tool in tools:
-                print(f"{tool}: {n} officers x {args.days} days ...", file=sys.stderr, flush=True)
-                r = run_tool(tool, ds, work / f"{n}x{args.days}" / tool, args.timeout)
-                r.officers, r.rows = n, rows
-                results.append(r)
-                print(f"  {r.status}" + (f", {r.seconds:.2f} s" if r.seconds else ""), file=sys.stderr)
-        report(results)
+            summaries = {tool: Summary(tool, n, rows, args.repeat) for tool in tools}
+            # Round by round (apsp, duckdb, polars; then again), so noise hits all tools alike.
+            for i in range(1, args.repeat + 1):
+                for tool, s in summaries.items():
+                    if s.status != "ok":
+                        continue  # a timeout or out-of-memory would only repeat itself
+                    print(f"{tool}: {n} officers x {args.days} days, run {i}/{args.repeat} ...",
+                          file=sys.stderr, flush=True)
+                    out = work / f"{n}x{args.days}" / tool
+                    shutil.rmtree(out, ignore_errors=True)  # the previous run's; the last run's stay
+                    r = run_tool(tool, ds, out, args.timeout)
+                    r.officers, r.rows = n, rows
+                    s.runs.append(r)
+                    print(f"  {r.status}" + (f", {r.seconds:.2f} s" if r.seconds else ""), file=sys.stderr)
+            results.extend(summaries.values())
+        report(results, args.repeat, tools)
     finally:
         if args.keep:
             print(f"\noutputs kept in {work}")

@@ -118,7 +118,15 @@ pub trait RowBatch: Sync {
     fn column<'a>(&'a self, _j: usize, _rows: std::ops::Range<usize>, _cells: &mut Vec<Cell<'a>>) {
         unreachable!("column() on a row-wise batch")
     }
+    /// Source column `j` of the whole batch as one text array, when it is text (only
+    /// when [`RowBatch::columnar`]).
+    fn text_array(&self, _j: usize) -> Option<TextArray> {
+        None
+    }
 }
+
+/// A text column's array.
+pub type TextArray = <StringType as PolarsDataType>::Array;
 
 /// Rows per batch handed to the parser.
 const BATCH_ROWS: usize = 32_768;
@@ -208,6 +216,17 @@ impl RowBatch for ParquetBatch<'_> {
     fn column<'b>(&'b self, j: usize, rows: std::ops::Range<usize>, cells: &mut Vec<Cell<'b>>) {
         let c = &self.cols[j];
         cells.extend(rows.map(|i| c.get(i)));
+    }
+
+    fn text_array(&self, j: usize) -> Option<TextArray> {
+        match &self.cols[j] {
+            ColView::Str(a) => Some((*a).clone()),
+            ColView::Owned(ca) => match ca.downcast_iter().collect::<Vec<_>>().as_slice() {
+                [one] => Some((*one).clone()),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }
 

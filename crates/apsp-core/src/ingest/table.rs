@@ -120,7 +120,9 @@ enum Item<'a> {
 
 /// One output column under construction.
 enum ColBuilder {
-    Str(StringChunkedBuilder),
+    /// Text: values appended one by one (rows so far), and whole source arrays taken
+    /// as they are, in order.
+    Str(StringChunkedBuilder, usize, Vec<StringChunked>),
     Phone(StringChunkedBuilder, StringChunkedBuilder),
     Int(PrimitiveChunkedBuilder<Int64Type>),
     Float(PrimitiveChunkedBuilder<Float64Type>),
@@ -133,7 +135,7 @@ impl ColBuilder {
         let name = || c.name.into();
         match c.ty {
             ColType::Str | ColType::Enum(_) | ColType::Flags(_) => {
-                ColBuilder::Str(StringChunkedBuilder::new(name(), cap))
+                ColBuilder::Str(StringChunkedBuilder::new(name(), cap), 0, Vec::new())
             }
             ColType::Phone => ColBuilder::Phone(
                 StringChunkedBuilder::new(name(), cap),
@@ -151,8 +153,14 @@ impl ColBuilder {
     #[inline]
     fn push(&mut self, v: Item<'_>) {
         match (self, v) {
-            (ColBuilder::Str(b), Item::Str(s)) => b.append_value(s),
-            (ColBuilder::Str(b), _) => b.append_null(),
+            (ColBuilder::Str(b, n, _), Item::Str(s)) => {
+                b.append_value(s);
+                *n += 1;
+            }
+            (ColBuilder::Str(b, n, _), _) => {
+                b.append_null();
+                *n += 1;
+            }
             (ColBuilder::Phone(n, k), Item::Phone(kind, s)) => {
                 if kind == PhoneKind::Withheld {
                     n.append_null();
@@ -176,9 +184,34 @@ impl ColBuilder {
         }
     }
 
-    fn finish(self, out: &mut Vec<Column>) {
+    /// Appends a source text array as it is (no copy of its text).
+    fn append_text(&mut self, name: &str, arr: super::source::TextArray) {
+        let ColBuilder::Str(b, n, done) = self else {
+            unreachable!("text appended to a {name} column that is not text")
+        };
+        if *n > 0 {
+            let full = std::mem::replace(b, StringChunkedBuilder::new(name.into(), 0));
+            done.push(full.finish());
+            *n = 0;
+        }
+        done.push(StringChunked::with_chunk(name.into(), arr));
+    }
+
+    fn finish(self, out: &mut Vec<Column>) -> Result<()> {
         match self {
-            ColBuilder::Str(b) => out.push(b.finish().into_column()),
+            ColBuilder::Str(b, _, done) if done.is_empty() => out.push(b.finish().into_column()),
+            ColBuilder::Str(b, n, done) => {
+                let mut parts = done.into_iter();
+                let mut all = parts.next().expect("a part");
+                for p in parts {
+                    all.append_owned(p)?;
+                }
+                if n > 0 {
+                    all.append_owned(b.finish())?;
+                }
+                // One chunk, like a built column (views are copied, text is shared).
+                out.push(all.rechunk().into_owned().into_column());
+            }
             ColBuilder::Phone(n, k) => {
                 out.push(n.finish().into_column());
                 out.push(k.finish().into_column());
@@ -192,6 +225,7 @@ impl ColBuilder {
                     .into_column(),
             ),
         }
+        Ok(())
     }
 }
 
@@ -656,17 +690,22 @@ impl RowParser<'_> {
         rows: std::ops::Range<usize>,
         fvals: &mut Vec<FVal<'b>>,
         slow: &mut [bool],
+        verbatim: &mut Vec<bool>,
     ) {
         let len = rows.len();
         let mut cells: Vec<Cell<'b>> = Vec::with_capacity(len);
         for (ci, c) in self.cols.iter().enumerate() {
             let mapped = ctx.values.contains_key(c.name);
+            let mut same = !mapped
+                && matches!(ctx.mapping[ci], Src::Col(_))
+                && matches!(c.ty, ColType::Str | ColType::Enum(_));
             cells.clear();
             match &ctx.mapping[ci] {
                 Src::Col(j) => batch.column(*j, rows.clone(), &mut cells),
                 Src::Join(..) => {
                     slow.fill(true);
                     fvals.extend(std::iter::repeat_n(FVal::Null, len));
+                    verbatim.push(false);
                     continue;
                 }
                 Src::Absent | Src::Const(_) => {}
@@ -685,16 +724,24 @@ impl RowParser<'_> {
                         let cell = cells[r];
                         let fast = match (c.ty, cell) {
                             (ColType::Str, Cell::Str(s)) if plain(s) => Some(FVal::Src(s)),
-                            (ColType::Enum(allowed), Cell::Str(s)) if plain(s) => allowed
-                                .iter()
-                                .find(|v| v.eq_ignore_ascii_case(s))
-                                .map(|v| FVal::Src(v)),
+                            (ColType::Enum(allowed), Cell::Str(s)) if plain(s) => {
+                                allowed.iter().find(|v| v.eq_ignore_ascii_case(s)).map(|v| {
+                                    if *v == s {
+                                        FVal::Src(s)
+                                    } else {
+                                        same = false;
+                                        FVal::Src(v)
+                                    }
+                                })
+                            }
                             _ => None,
                         };
                         (fast, cell)
                     }
                     _ => (None, Cell::Null),
                 };
+                // A null cell read as null is still the source as it is.
+                same &= fast.is_some() || matches!(cell, Cell::Null);
                 let parsed = match (fast, &ctx.mapping[ci]) {
                     (Some(v), _) => Ok(v),
                     (None, Src::Const(v)) => self
@@ -706,8 +753,10 @@ impl RowParser<'_> {
                     slow[r] = true;
                     FVal::Null
                 });
+                same &= matches!(v, FVal::Src(_) | FVal::Null);
                 fvals.push(v);
             }
+            verbatim.push(same);
         }
     }
 }
@@ -776,6 +825,8 @@ fn finish_fast_row(
                 _ => None,
             };
             if let Some((text, phone)) = replaced {
+                // No longer the source as it is.
+                out.verbatim[ci] = false;
                 let a = out.farena.len() as u32;
                 out.farena.push_str(&text);
                 let b = out.farena.len() as u32;
@@ -797,6 +848,7 @@ fn finish_fast_row(
             let a = out.farena.len() as u32;
             out.farena.push_str(&format!("d_{h:032x}"));
             out.fvals[ki * len + r] = FVal::Own(a, out.farena.len() as u32);
+            out.verbatim[ki] = false;
         }
     }
     let key = key_col.and_then(|k| match fv(out, k * len + r).item(&out.farena) {
@@ -823,6 +875,9 @@ struct ChunkOut<'b> {
     fvals: Vec<FVal<'b>>,
     farena: String,
     len: usize,
+    /// Per column: every value is its source cell exactly (text as it is, or null
+    /// where the source is null), so the source array can be taken whole.
+    verbatim: Vec<bool>,
 }
 
 impl ChunkOut<'_> {
@@ -834,8 +889,10 @@ impl ChunkOut<'_> {
             mut rows,
             mut fvals,
             mut farena,
+            mut verbatim,
             ..
         } = self;
+        verbatim.clear();
         vals.clear();
         arena.clear();
         rows.clear();
@@ -850,6 +907,7 @@ impl ChunkOut<'_> {
             fvals: fvals.into_iter().map(|_| FVal::Null).collect(),
             farena,
             len: 0,
+            verbatim,
         }
     }
 }
@@ -1297,7 +1355,14 @@ impl TableBuilder {
                             arena: std::mem::take(&mut out.farena),
                             row: Vec::new(),
                         };
-                        parser.decode_columns(spec, batch, rows.clone(), &mut out.fvals, &mut slow);
+                        parser.decode_columns(
+                            spec,
+                            batch,
+                            rows.clone(),
+                            &mut out.fvals,
+                            &mut slow,
+                            &mut out.verbatim,
+                        );
                         out.farena = parser.arena;
                     }
                     let mut parser = RowParser {
@@ -1418,7 +1483,19 @@ impl TableBuilder {
                 i += 1;
             }
         }
+        // A batch kept whole, decoded column-wise: a text column that is its source
+        // exactly is taken as the source array (no copy of its text).
+        let whole = kept.len() == n && kept.iter().all(|(_, k)| matches!(k, Kept::Col(_)));
+        let mapping = &ctx.mapping;
         self.data.par_iter_mut().enumerate().for_each(|(ci, col)| {
+            if whole && outs.iter().all(|o| o.verbatim.get(ci) == Some(&true)) {
+                if let Src::Col(j) = mapping[ci] {
+                    if let Some(arr) = batch.text_array(j) {
+                        col.append_text(cols[ci].name, arr);
+                        return;
+                    }
+                }
+            }
             for &(o, k) in &kept {
                 let out = &outs[o as usize];
                 match k {
@@ -1692,7 +1769,7 @@ impl TableBuilder {
     pub fn finish(self) -> Result<(DataFrame, Vec<QuarantineRow>)> {
         let mut columns: Vec<Column> = Vec::new();
         for b in self.data {
-            b.finish(&mut columns);
+            b.finish(&mut columns)?;
         }
         // Rows of one file are contiguous: each run is one repeated value (stored once).
         let mut sf = StringChunked::full_null("source_file".into(), 0);
