@@ -264,7 +264,13 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 println!();
                 print!("{}", apsp_core::explain::explain(&scored, &id, 3)?);
             }
-            Ok(if ds.quarantined() > 0 { 1 } else { 0 })
+            let code = if ds.quarantined() > 0 { 1 } else { 0 };
+            // The process ends here: millions of findings and the frames are left to
+            // the operating system instead of being freed one by one (measured: a
+            // quarter of a second at 5,000 officers).
+            std::mem::forget(scored);
+            std::mem::forget(ds);
+            Ok(code)
         }
         Command::Synth {
             officers,
