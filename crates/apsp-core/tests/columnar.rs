@@ -395,10 +395,15 @@ fn clean_dataset(dir: &Path, seed: u64) {
             "officer_id",
             (0..30).map(|i| Some(format!("O{i}"))).collect(),
         ),
+        // A categorical column is read as its text.
         text(
             "role",
-            (0..30).map(|_| Some("response".to_string())).collect(),
-        ),
+            (0..30)
+                .map(|i| Some(["response", "cid"][i % 2].to_string()))
+                .collect(),
+        )
+        .cast(&DataType::from_categories(Categories::global()))
+        .unwrap(),
     ])
     .unwrap();
     write(dir, "officers", officers);
@@ -442,15 +447,28 @@ fn clean_dataset(dir: &Path, seed: u64) {
                 .collect(),
         ),
         utc("started_at", (0..n).map(|_| time(r, 0.0)).collect()),
+        // A 32-bit integer column.
         Column::new(
             "duration_s".into(),
             (0..n)
-                .map(|_| pick(r, &[Some(0i64), Some(35), None]))
+                .map(|_| pick(r, &[Some(0i32), Some(35), None]))
                 .collect::<Vec<_>>(),
         ),
     ])
     .unwrap();
-    write(dir, "billing", billing);
+    // Two files of one table: the second repeats a row of the first (a duplicate
+    // across files) and reuses an id of the first with other values (a conflict that
+    // names the first file and line).
+    let mut second = billing.slice(25_000, 15_000);
+    second.vstack_mut(&billing.slice(10, 1)).unwrap();
+    let mut changed = billing.slice(20, 1);
+    changed
+        .with_column(Column::new("kind".into(), ["mms"]))
+        .unwrap();
+    second.vstack_mut(&changed).unwrap();
+    std::fs::create_dir(dir.join("billing")).unwrap();
+    write(&dir.join("billing"), "part-1", billing.slice(0, 25_000));
+    write(&dir.join("billing"), "part-2", second);
     let n = 9_000;
     let arrived: Vec<Option<i64>> = (0..n).map(|_| time(r, 0.0)).collect();
     let stops = DataFrame::new_infer_height(vec![
@@ -471,8 +489,15 @@ fn clean_dataset(dir: &Path, seed: u64) {
                 .map(|i| (i % 7 != 0).then(|| format!("O{}", i % 30)))
                 .collect(),
         ),
-        Column::new("lat".into(), (0..n).map(|_| Some(51.5)).collect::<Vec<_>>()),
-        Column::new("lon".into(), (0..n).map(|_| Some(-0.1)).collect::<Vec<_>>()),
+        // 32-bit floats.
+        Column::new(
+            "lat".into(),
+            (0..n).map(|_| Some(51.5f32)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "lon".into(),
+            (0..n).map(|_| Some(-0.1f32)).collect::<Vec<_>>(),
+        ),
         utc("arrived_at", arrived.clone()),
         utc(
             "departed_at",
@@ -481,7 +506,10 @@ fn clean_dataset(dir: &Path, seed: u64) {
     ])
     .unwrap();
     write(dir, "stops", stops);
-    let n = 6_000;
+    // Batches of 32,768 rows: clean, one bad row, clean, one bad row. Whole batches take
+    // their text as it is; the others are copied, in order, around them.
+    let n = 110_000;
+    let bad = |i: usize| i == 40_000 || i == 105_000;
     let access = DataFrame::new_infer_height(vec![
         text(
             "event_id",
@@ -491,9 +519,15 @@ fn clean_dataset(dir: &Path, seed: u64) {
         ),
         text(
             "officer_id",
-            (0..n).map(|i| Some(format!("O{}", i % 30))).collect(),
+            (0..n)
+                .map(|i| (!bad(i)).then(|| format!("O{}", i % 30)))
+                .collect(),
         ),
-        utc("at", (0..n).map(|_| time(r, 0.0)).collect()),
+        // Distinct times: no row repeats another (every batch but the bad ones is kept whole).
+        utc(
+            "at",
+            (0..n).map(|i| Some(T0 + i as i64 * 1_000_000)).collect(),
+        ),
         text(
             "system",
             (0..n).map(|_| pick(r, &s(&[Some("PNC"), None]))).collect(),
@@ -517,15 +551,93 @@ fn clean_dataset(dir: &Path, seed: u64) {
     write(dir, "access_log", access);
 }
 
+/// A fleet export read through an import profile ([`fleet_profile`]): other column
+/// names, a constant, a value map, text coordinates with decimal commas and text
+/// local times.
+fn fleet_dataset(dir: &Path) {
+    let officers = DataFrame::new_infer_height(vec![
+        text(
+            "officer_id",
+            (0..30).map(|i| Some(format!("O{i}"))).collect(),
+        ),
+        text(
+            "role",
+            (0..30).map(|_| Some("response".to_string())).collect(),
+        ),
+    ])
+    .unwrap();
+    write(dir, "officers", officers);
+    let n = 5_000;
+    let fleet = DataFrame::new_infer_height(vec![
+        text(
+            "VEHICLE",
+            (0..n).map(|i| Some(format!("Van {}", i % 30))).collect(),
+        ),
+        text(
+            "LAT",
+            (0..n)
+                .map(|i| Some(format!("51,{:04}", i % 9_000)))
+                .collect(),
+        ),
+        text("LON", (0..n).map(|_| Some("-0,1".to_string())).collect()),
+        text(
+            "ARRIVED",
+            (0..n)
+                .map(|i| Some(format!("{:02}/03/2026 {:02}:00", 1 + i % 28, i % 24)))
+                .collect(),
+        ),
+        text(
+            "DEPARTED",
+            (0..n)
+                .map(|i| Some(format!("{:02}/03/2026 {:02}:30", 1 + i % 28, i % 24)))
+                .collect(),
+        ),
+    ])
+    .unwrap();
+    std::fs::create_dir(dir.join("exports")).unwrap();
+    write(&dir.join("exports"), "fleet-2026-03", fleet);
+}
+
+/// The import profile of the clean dataset's fleet export.
+fn fleet_profile(dir: &Path) -> apsp_core::ingest::Profile {
+    let text = r#"
+table = "stops"
+files = ["exports/fleet-*.parquet"]
+decimal_comma = true
+datetime_formats = ["%d/%m/%Y %H:%M"]
+
+[columns]
+vehicle_id = "VEHICLE"
+officer_id = { value = "O3" }
+lat = "LAT"
+lon = "LON"
+arrived_at = "ARRIVED"
+departed_at = "DEPARTED"
+
+[values.vehicle_id]
+"Van 1" = "V1"
+"Van 2" = "V2"
+"#;
+    let path = dir.join("fleet.toml");
+    std::fs::write(&path, text).unwrap();
+    apsp_core::ingest::Profile::load(&path).unwrap()
+}
+
 fn rng_days(r: &mut Rand64) -> i32 {
     -20_000 + r.rand_range(0..25_000) as i32
 }
 
-fn read(dir: &Path, key: Option<&Path>, row_path_only: bool) -> apsp_core::ingest::Dataset {
+fn read(
+    dir: &Path,
+    key: Option<&Path>,
+    profiles: &[apsp_core::ingest::Profile],
+    row_path_only: bool,
+) -> apsp_core::ingest::Dataset {
     read_dataset(
         dir,
         &IngestOptions {
             pseudonymise: key.map(|k| KeySource::File(k.to_path_buf())),
+            profiles: profiles.to_vec(),
             row_path_only,
             ..IngestOptions::default()
         },
@@ -542,16 +654,25 @@ fn typed_files_read_column_wise_exactly_as_row_by_row() {
     let clean = tmp.path().join("clean");
     std::fs::create_dir(&clean).unwrap();
     clean_dataset(&clean, 11);
+    let fleet = tmp.path().join("fleet");
+    std::fs::create_dir(&fleet).unwrap();
+    fleet_dataset(&fleet);
     let key = tmp.path().join("key");
     std::fs::write(&key, "a test key of more than sixteen bytes\n").unwrap();
     for (data, key) in [
+        (&fleet, None),
         (&clean, None),
         (&clean, Some(key.as_path())),
         (&dir, None),
         (&dir, Some(key.as_path())),
     ] {
-        let rows = read(data, key, true);
-        let cols = read(data, key, false);
+        let profiles = if data == &fleet {
+            vec![fleet_profile(tmp.path())]
+        } else {
+            Vec::new()
+        };
+        let rows = read(data, key, &profiles, true);
+        let cols = read(data, key, &profiles, false);
         for t in Table::ALL {
             match (rows.table(t), cols.table(t)) {
                 (Some(a), Some(b)) => assert!(
@@ -569,10 +690,39 @@ fn typed_files_read_column_wise_exactly_as_row_by_row() {
             rows.quarantine,
             cols.quarantine
         );
+        if data == &fleet {
+            assert_eq!(rows.quarantined(), 0, "{}", rows.quarantine);
+            let stops = cols.table(Table::Stops).unwrap();
+            assert_eq!(stops.height(), 5_000);
+            let vehicles = stops.column("vehicle_id").unwrap().str().unwrap().clone();
+            assert!(vehicles.iter().any(|v| v == Some("V1")));
+            assert!(vehicles.iter().any(|v| v == Some("Van 3")));
+            let officer = stops.column("officer_id").unwrap().str().unwrap().clone();
+            assert!(officer.iter().all(|o| o == Some("O3")));
+            continue;
+        }
         if data == &clean {
-            assert_eq!(rows.quarantined(), 0);
+            // The two access-log rows without an officer, and the billing row that
+            // reuses an id of the first file with other values.
+            assert_eq!(rows.quarantined(), 3, "{}", rows.quarantine);
+            let msg = rows
+                .quarantine
+                .column("message")
+                .unwrap()
+                .str()
+                .unwrap()
+                .clone();
+            assert!(
+                msg.iter()
+                    .flatten()
+                    .any(|m| m.contains("at billing/part-1.parquet:21;")),
+                "{}",
+                rows.quarantine
+            );
             let stops = cols.table(Table::Stops).unwrap();
             assert_eq!(stops.column("stop_id").unwrap().null_count(), 0);
+            let access = cols.table(Table::AccessLog).unwrap();
+            assert_eq!(access.height(), 110_000 - 2);
             continue;
         }
         // The data is noisy enough to exercise the row path from the column-wise one.

@@ -22,6 +22,31 @@ fn utc(name: &str, v: Vec<Option<Ts>>) -> Column {
         .into_column()
 }
 
+/// A text column whose rows repeat a few distinct values (ids, signs, statuses,
+/// notes): each distinct value is stored once and the rows gathered from it, instead of
+/// copying every row's text. Values are told apart by address, so the same text held
+/// twice is stored twice; the column is the same either way.
+fn repeated_text<'a>(name: &str, rows: impl Iterator<Item = Option<&'a str>>) -> Column {
+    let mut seen: rustc_hash::FxHashMap<(usize, usize), IdxSize> = Default::default();
+    let mut values: Vec<&str> = Vec::new();
+    let idx: IdxCa = rows
+        .map(|v| {
+            v.map(|v| {
+                *seen
+                    .entry((v.as_ptr() as usize, v.len()))
+                    .or_insert_with(|| {
+                        values.push(v);
+                        (values.len() - 1) as IdxSize
+                    })
+            })
+        })
+        .collect();
+    StringChunked::from_slice(name.into(), &values)
+        .take(&idx)
+        .expect("indices within the values")
+        .into_column()
+}
+
 /// Rounds a score for output (sums stay exact in the engine; 1e-9 keeps them exact to
 /// the display and identical across runs).
 fn r(x: f64) -> f64 {
@@ -103,12 +128,11 @@ fn pairs_part(s: &Scored, order: &[usize]) -> Result<DataFrame> {
     let p = |i: &usize| &s.pairs[*i];
     let mut cols: Vec<ColumnFn<'_>> = vec![
         Box::new(|| {
-            Column::new(
-                "officer_id".into(),
+            repeated_text(
+                "officer_id",
                 order
                     .iter()
-                    .map(|i| l.officers[p(i).officer as usize].id.as_str())
-                    .collect::<Vec<_>>(),
+                    .map(|i| Some(l.officers[p(i).officer as usize].id.as_str())),
             )
         }),
         Box::new(|| {
@@ -121,12 +145,11 @@ fn pairs_part(s: &Scored, order: &[usize]) -> Result<DataFrame> {
             )
         }),
         Box::new(|| {
-            Column::new(
-                "subject_kind".into(),
+            repeated_text(
+                "subject_kind",
                 order
                     .iter()
-                    .map(|i| l.subjects[p(i).subject as usize].kind.label())
-                    .collect::<Vec<_>>(),
+                    .map(|i| Some(l.subjects[p(i).subject as usize].kind.label())),
             )
         }),
         Box::new(|| {
@@ -246,27 +269,19 @@ fn signals_part(s: &Scored, f: &[FindingRow<'_>]) -> Result<DataFrame> {
     let l = &s.linked;
     Ok(DataFrame::new_infer_height(build(vec![
         Box::new(|| {
-            Column::new(
-                "officer_id".into(),
-                f.iter()
-                    .map(|x| l.officers[x.0 as usize].id.as_str())
-                    .collect::<Vec<_>>(),
+            repeated_text(
+                "officer_id",
+                f.iter().map(|x| Some(l.officers[x.0 as usize].id.as_str())),
             )
         }),
         Box::new(|| {
-            Column::new(
-                "subject_id".into(),
+            repeated_text(
+                "subject_id",
                 f.iter()
-                    .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
-                    .collect::<Vec<_>>(),
+                    .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str())),
             )
         }),
-        Box::new(|| {
-            Column::new(
-                "signal".into(),
-                f.iter().map(|x| x.2.signal).collect::<Vec<_>>(),
-            )
-        }),
+        Box::new(|| repeated_text("signal", f.iter().map(|x| Some(x.2.signal)))),
         Box::new(|| {
             Column::new(
                 "value".into(),
@@ -286,24 +301,14 @@ fn signals_part(s: &Scored, f: &[FindingRow<'_>]) -> Result<DataFrame> {
             )
         }),
         Box::new(|| utc("window_end", f.iter().map(|x| Some(x.2.window.1)).collect())),
-        Box::new(|| {
-            Column::new(
-                "status".into(),
-                f.iter().map(|x| x.2.status.label()).collect::<Vec<_>>(),
-            )
-        }),
+        Box::new(|| repeated_text("status", f.iter().map(|x| Some(x.2.status.label())))),
         Box::new(|| {
             Column::new(
                 "contribution".into(),
                 f.iter().map(|x| r(x.3)).collect::<Vec<_>>(),
             )
         }),
-        Box::new(|| {
-            Column::new(
-                "note".into(),
-                f.iter().map(|x| &*x.2.note).collect::<Vec<_>>(),
-            )
-        }),
+        Box::new(|| repeated_text("note", f.iter().map(|x| Some(&*x.2.note)))),
     ]))?)
 }
 
@@ -329,33 +334,21 @@ fn evidence_part(s: &Scored, rows: &[EvidenceRow<'_>]) -> Result<DataFrame> {
     let l = &s.linked;
     Ok(DataFrame::new_infer_height(build(vec![
         Box::new(|| {
-            Column::new(
-                "officer_id".into(),
+            repeated_text(
+                "officer_id",
                 rows.iter()
-                    .map(|x| l.officers[x.0 as usize].id.as_str())
-                    .collect::<Vec<_>>(),
+                    .map(|x| Some(l.officers[x.0 as usize].id.as_str())),
             )
         }),
         Box::new(|| {
-            Column::new(
-                "subject_id".into(),
+            repeated_text(
+                "subject_id",
                 rows.iter()
-                    .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str()))
-                    .collect::<Vec<_>>(),
+                    .map(|x| x.1.map(|s| l.subjects[s as usize].id.as_str())),
             )
         }),
-        Box::new(|| {
-            Column::new(
-                "signal".into(),
-                rows.iter().map(|x| x.2).collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "table".into(),
-                rows.iter().map(|x| x.3.table).collect::<Vec<_>>(),
-            )
-        }),
+        Box::new(|| repeated_text("signal", rows.iter().map(|x| Some(x.2)))),
+        Box::new(|| repeated_text("table", rows.iter().map(|x| Some(x.3.table)))),
         Box::new(|| {
             Column::new(
                 "row_id".into(),

@@ -316,6 +316,12 @@ impl RowParser<'_> {
     }
 
     /// Parses all columns of a row into `self.row`, or says why the row is rejected.
+    ///
+    /// Typed (Parquet) batches are decoded column by column instead
+    /// ([`RowParser::decode_columns`], [`finish_fast_row`]), which must give the same
+    /// values: a row rule or value change added here must be added there too (and
+    /// must clear the column's `verbatim` flag). `tests/columnar.rs` reads noisy and
+    /// clean Parquet both ways and requires identical frames and quarantine.
     pub(crate) fn parse_row(
         &mut self,
         ctx: &FileContext,
@@ -693,6 +699,12 @@ impl RowParser<'_> {
         verbatim: &mut Vec<bool>,
     ) {
         let len = rows.len();
+        // A column joined from several source columns is made by the row path only.
+        if ctx.mapping.iter().any(|m| matches!(m, Src::Join(..))) {
+            slow.fill(true);
+            verbatim.resize(self.cols.len(), false);
+            return;
+        }
         let mut cells: Vec<Cell<'b>> = Vec::with_capacity(len);
         for (ci, c) in self.cols.iter().enumerate() {
             let mapped = ctx.values.contains_key(c.name);
@@ -702,13 +714,7 @@ impl RowParser<'_> {
             cells.clear();
             match &ctx.mapping[ci] {
                 Src::Col(j) => batch.column(*j, rows.clone(), &mut cells),
-                Src::Join(..) => {
-                    slow.fill(true);
-                    fvals.extend(std::iter::repeat_n(FVal::Null, len));
-                    verbatim.push(false);
-                    continue;
-                }
-                Src::Absent | Src::Const(_) => {}
+                Src::Join(..) | Src::Absent | Src::Const(_) => {}
             }
             for r in 0..len {
                 // Text used as it is: no blanks around it, not a null token. (What the
@@ -1777,7 +1783,8 @@ impl TableBuilder {
             let name = self.files[run[0] as usize].as_str();
             sf.append_owned(StringChunked::full("source_file".into(), name, run.len()))?;
         }
-        columns.push(sf.into_column());
+        // One chunk, like every other column.
+        columns.push(sf.rechunk().into_owned().into_column());
         let sl = Int64Chunked::from_vec("source_line".into(), self.source_line);
         columns.push(sl.into_column());
         let df = DataFrame::new_infer_height(columns)?;
