@@ -336,292 +336,414 @@ impl Linked {
             complaints: tables.contains_key(&Table::Complaints),
         };
 
-        // Subjects: persons first (in file order), numbers interned as met.
-        let mut subjects: Vec<Subject> = Vec::new();
-        let mut subject_index: HashMap<String, u32> = HashMap::default();
-        if let Some(p) = tables.remove(&Table::Persons).as_ref() {
-            let (ids, flags) = (strs(p, "person_id")?, strs(p, "vulnerabilities")?);
-            let dob = ints(p, "date_of_birth")?;
-            let (la, lo) = (floats(p, "address_lat")?, floats(p, "address_lon")?);
-            for i in 0..p.height() {
-                let id = ids[i].unwrap_or_default().to_string();
-                subject_index.insert(id.clone(), subjects.len() as u32);
+        // Officer-only facts (shifts, deployments, vehicle assignments, complaints) are linked on one
+        // side while subjects are interned in file order on the other: neither reads
+        // what the other makes, so the result does not depend on the threads.
+        let mut officer_tables: BTreeMap<Table, DataFrame> = [
+            Table::Shifts,
+            Table::Deployments,
+            Table::VehicleAssignments,
+            Table::Complaints,
+        ]
+        .into_iter()
+        .filter_map(|t| tables.remove(&t).map(|d| (t, d)))
+        .collect();
+        let subject_side = || -> Result<_> {
+            // Subjects: persons first (in file order), numbers interned as met.
+            let mut subjects: Vec<Subject> = Vec::new();
+            let mut subject_index: HashMap<String, u32> = HashMap::default();
+            if let Some(p) = tables.remove(&Table::Persons).as_ref() {
+                let (ids, flags) = (strs(p, "person_id")?, strs(p, "vulnerabilities")?);
+                let dob = ints(p, "date_of_birth")?;
+                let (la, lo) = (floats(p, "address_lat")?, floats(p, "address_lon")?);
+                for i in 0..p.height() {
+                    let id = ids[i].unwrap_or_default().to_string();
+                    subject_index.insert(id.clone(), subjects.len() as u32);
+                    subjects.push(Subject {
+                        id,
+                        kind: SubjectKind::Person,
+                        person: Some(Person {
+                            dob: dob[i].map(|d| d as i32),
+                            flags: flags[i]
+                                .map(|f| f.split(';').map(String::from).collect())
+                                .unwrap_or_default(),
+                            home: la[i].zip(lo[i]),
+                        }),
+                    });
+                }
+            }
+            // A person in case links or person_numbers but not in persons: known by id only.
+            fn person_subject(
+                id: &str,
+                subjects: &mut Vec<Subject>,
+                index: &mut HashMap<String, u32>,
+            ) -> u32 {
+                if let Some(i) = index.get(id) {
+                    return *i;
+                }
+                let i = subjects.len() as u32;
+                index.insert(id.to_string(), i);
                 subjects.push(Subject {
-                    id,
+                    id: id.to_string(),
                     kind: SubjectKind::Person,
-                    person: Some(Person {
-                        dob: dob[i].map(|d| d as i32),
-                        flags: flags[i]
-                            .map(|f| f.split(';').map(String::from).collect())
-                            .unwrap_or_default(),
-                        home: la[i].zip(lo[i]),
-                    }),
+                    person: Some(Person::default()),
                 });
+                i
             }
-        }
-        // A person in case links or person_numbers but not in persons: known by id only.
-        fn person_subject(
-            id: &str,
-            subjects: &mut Vec<Subject>,
-            index: &mut HashMap<String, u32>,
-        ) -> u32 {
-            if let Some(i) = index.get(id) {
-                return *i;
-            }
-            let i = subjects.len() as u32;
-            index.insert(id.to_string(), i);
-            subjects.push(Subject {
-                id: id.to_string(),
-                kind: SubjectKind::Person,
-                person: Some(Person::default()),
-            });
-            i
-        }
-        // A number: the person it belongs to, else a subject of its own.
-        fn number_subject(
-            nr: &str,
-            number_person: &HashMap<String, u32>,
-            subjects: &mut Vec<Subject>,
-            index: &mut HashMap<String, u32>,
-        ) -> u32 {
-            if let Some(s) = number_person.get(nr).or_else(|| index.get(nr)) {
-                return *s;
-            }
-            let s = subjects.len() as u32;
-            index.insert(nr.to_string(), s);
-            subjects.push(Subject {
-                id: nr.to_string(),
-                kind: SubjectKind::Number,
-                person: None,
-            });
-            s
-        }
-        let mut number_person: HashMap<String, u32> = HashMap::default();
-        if let Some(pn) = tables.remove(&Table::PersonNumbers).as_ref() {
-            let (pid, num) = (strs(pn, "person_id")?, strs(pn, "number")?);
-            let kind = strs(pn, "number_kind")?;
-            for i in 0..pn.height() {
-                if let (Some(p), Some(nr), Some("e164")) = (pid[i], num[i], kind[i]) {
-                    let s = person_subject(p, &mut subjects, &mut subject_index);
-                    // A number shared by several people belongs to the first one listed.
-                    number_person.entry(nr.to_string()).or_insert(s);
+            // A number: the person it belongs to, else a subject of its own.
+            fn number_subject(
+                nr: &str,
+                number_person: &HashMap<String, u32>,
+                subjects: &mut Vec<Subject>,
+                index: &mut HashMap<String, u32>,
+            ) -> u32 {
+                if let Some(s) = number_person.get(nr).or_else(|| index.get(nr)) {
+                    return *s;
                 }
-            }
-        }
-
-        // Devices: number → [(officer, from, to)].
-        let mut devices: HashMap<String, Vec<(u32, Ts, Ts)>> = HashMap::default();
-        if let Some(d) = tables.remove(&Table::Devices).as_ref() {
-            let (num, oid) = (strs(d, "device_number")?, strs(d, "officer_id")?);
-            let (from, to) = (times(d, "valid_from")?, times(d, "valid_to")?);
-            for i in 0..d.height() {
-                let (Some(nr), Some(o)) = (num[i], oid[i]) else {
-                    continue;
-                };
-                match officer_index.get(o) {
-                    Some(&oi) => devices.entry(nr.to_string()).or_default().push((
-                        oi,
-                        from[i].unwrap_or(i64::MIN),
-                        to[i].unwrap_or(i64::MAX),
-                    )),
-                    None => miss("devices: officer not in officers"),
-                }
-            }
-        }
-        let owner = |nr: &str, t: Ts| -> Option<u32> {
-            devices
-                .get(nr)?
-                .iter()
-                .find(|(_, a, b)| *a <= t && t <= *b)
-                .map(|(o, _, _)| *o)
-        };
-
-        // Shifts.
-        let mut shifts: Vec<Vec<(Ts, Ts)>> = vec![Vec::new(); n];
-        if let Some(s) = tables.remove(&Table::Shifts).as_ref() {
-            let (oid, a, b) = (strs(s, "officer_id")?, times(s, "start")?, times(s, "end")?);
-            for i in 0..s.height() {
-                match oid[i].and_then(|o| officer_index.get(o)) {
-                    Some(&o) => shifts[o as usize].push((a[i].unwrap_or(0), b[i].unwrap_or(0))),
-                    None => miss("shifts: officer not in officers"),
-                }
-            }
-        }
-        for v in &mut shifts {
-            v.sort_unstable();
-        }
-
-        // Deployments.
-        let mut deployments: Vec<Vec<Deployment>> = vec![Vec::new(); n];
-        if let Some(d) = tables.remove(&Table::Deployments).as_ref() {
-            let (inc, oid) = (strs(d, "incident_id")?, strs(d, "officer_id")?);
-            let (la, lo) = (floats(d, "lat")?, floats(d, "lon")?);
-            let (a, b) = (times(d, "start")?, times(d, "end")?);
-            for i in 0..d.height() {
-                match oid[i].and_then(|o| officer_index.get(o)) {
-                    Some(&o) => deployments[o as usize].push(Deployment {
-                        start: a[i].unwrap_or(0),
-                        end: b[i].unwrap_or(0),
-                        lat: la[i].unwrap_or(0.0),
-                        lon: lo[i].unwrap_or(0.0),
-                        incident_id: inc[i].unwrap_or_default().to_string(),
-                    }),
-                    None => miss("deployments: officer not in officers"),
-                }
-            }
-        }
-        for v in &mut deployments {
-            v.sort_by(|x, y| (x.start, &x.incident_id).cmp(&(y.start, &y.incident_id)));
-        }
-        let longest_deployment = deployments
-            .iter()
-            .map(|v| v.iter().map(|d| d.end - d.start).max().unwrap_or(0))
-            .collect();
-
-        // Involvement.
-        let mut involvement: HashMap<(u32, u32), Vec<Involvement>> = HashMap::default();
-        let mut cases: CaseWindows = HashMap::default();
-        if let Some(c) = tables.remove(&Table::CaseLinks).as_ref() {
-            let (cid, pid, oid) = (
-                strs(c, "case_id")?,
-                strs(c, "person_id")?,
-                strs(c, "officer_id")?,
-            );
-            let (op, cl, un) = (
-                times(c, "opened_at")?,
-                times(c, "closed_at")?,
-                times(c, "officer_until")?,
-            );
-            for i in 0..c.height() {
-                let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
-                    miss("case_links: officer not in officers");
-                    continue;
-                };
-                let s = person_subject(
-                    pid[i].unwrap_or_default(),
-                    &mut subjects,
-                    &mut subject_index,
-                );
-                let end = match (cl[i], un[i]) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                let case_id = cid[i].unwrap_or_default().to_string();
-                let opened = op[i].unwrap_or(0);
-                cases
-                    .entry((o, case_id.clone()))
-                    .or_default()
-                    .push((opened, end));
-                involvement.entry((o, s)).or_default().push(Involvement {
-                    case_id,
-                    opened,
-                    end,
-                    closed: cl[i],
-                    until: un[i],
+                let s = subjects.len() as u32;
+                index.insert(nr.to_string(), s);
+                subjects.push(Subject {
+                    id: nr.to_string(),
+                    kind: SubjectKind::Number,
+                    person: None,
                 });
+                s
             }
-        }
-        for v in involvement.values_mut() {
-            v.sort_by(|a, b| (a.opened, &a.case_id).cmp(&(b.opened, &b.case_id)));
-        }
+            let mut number_person: HashMap<String, u32> = HashMap::default();
+            if let Some(pn) = tables.remove(&Table::PersonNumbers).as_ref() {
+                let (pid, num) = (strs(pn, "person_id")?, strs(pn, "number")?);
+                let kind = strs(pn, "number_kind")?;
+                for i in 0..pn.height() {
+                    if let (Some(p), Some(nr), Some("e164")) = (pid[i], num[i], kind[i]) {
+                        let s = person_subject(p, &mut subjects, &mut subject_index);
+                        // A number shared by several people belongs to the first one listed.
+                        number_person.entry(nr.to_string()).or_insert(s);
+                    }
+                }
+            }
 
-        // Contacts.
-        let mut contacts = Vec::new();
-        if let Some(b) = tables.remove(&Table::Billing).as_ref() {
-            let (rid, dev, oth, okind) = (
-                strs(b, "record_id")?,
-                strs(b, "device_number")?,
-                strs(b, "other_number")?,
-                strs(b, "other_number_kind")?,
-            );
-            let (dir, kind) = (strs(b, "direction")?, strs(b, "kind")?);
-            let (at, dur) = (times(b, "started_at")?, ints(b, "duration_s")?);
-            // Whose device and which number, row by row in parallel (lookups only)...
-            enum Row<'a> {
-                /// To a person's number: officer, subject.
-                Person(u32, u32),
-                /// To another number: officer, number.
-                Number(u32, &'a str),
-                Miss(&'static str),
-            }
-            let rows: Vec<Row<'_>> = (0..b.height())
-                .into_par_iter()
-                .map(|i| {
-                    let t = at[i].unwrap_or(0);
-                    let Some(o) = dev[i].and_then(|d| owner(d, t)) else {
-                        return Row::Miss("billing: device of no officer at that time");
+            // Devices: number → [(officer, from, to)].
+            let mut devices: HashMap<String, Vec<(u32, Ts, Ts)>> = HashMap::default();
+            if let Some(d) = tables.remove(&Table::Devices).as_ref() {
+                let (num, oid) = (strs(d, "device_number")?, strs(d, "officer_id")?);
+                let (from, to) = (times(d, "valid_from")?, times(d, "valid_to")?);
+                for i in 0..d.height() {
+                    let (Some(nr), Some(o)) = (num[i], oid[i]) else {
+                        continue;
                     };
-                    match (okind[i], oth[i]) {
-                        // Any officer's device, whatever its validity window: internal.
-                        (Some("e164"), Some(nr)) if devices.contains_key(nr) => {
-                            Row::Miss("billing: colleague's device (internal)")
-                        }
-                        (Some("e164"), Some(nr)) => match number_person.get(nr) {
-                            Some(&s) => Row::Person(o, s),
-                            None => Row::Number(o, nr),
-                        },
-                        (Some("service"), _) => {
-                            Row::Miss("billing: service number (not a subject)")
-                        }
-                        _ => Row::Miss("billing: withheld number (not a subject)"),
-                    }
-                })
-                .collect();
-            // ...then numbers become subjects in file order (ids do not depend on
-            // threads), and the contacts are made in parallel.
-            let mut linked: Vec<(usize, u32, u32)> = Vec::with_capacity(rows.len());
-            for (i, r) in rows.iter().enumerate() {
-                match r {
-                    Row::Miss(why) => miss(why),
-                    Row::Person(o, s) => linked.push((i, *o, *s)),
-                    Row::Number(o, nr) => {
-                        let s =
-                            number_subject(nr, &number_person, &mut subjects, &mut subject_index);
-                        linked.push((i, *o, s));
+                    match officer_index.get(o) {
+                        Some(&oi) => devices.entry(nr.to_string()).or_default().push((
+                            oi,
+                            from[i].unwrap_or(i64::MIN),
+                            to[i].unwrap_or(i64::MAX),
+                        )),
+                        None => miss("devices: officer not in officers"),
                     }
                 }
             }
-            drop(rows);
-            contacts = linked
-                .par_iter()
-                .map(|&(i, o, s)| Contact {
-                    officer: o,
-                    subject: s,
-                    at: at[i].unwrap_or(0),
-                    out: dir[i] == Some("out"),
-                    call: kind[i] == Some("call"),
-                    duration: dur[i],
-                    record_id: rid[i].unwrap_or_default().to_string(),
-                })
-                .collect();
-        }
-        contacts.par_sort_by(|a, b| {
-            (a.officer, a.subject, a.at, &a.record_id).cmp(&(
-                b.officer,
-                b.subject,
-                b.at,
-                &b.record_id,
-            ))
-        });
+            let owner = |nr: &str, t: Ts| -> Option<u32> {
+                devices
+                    .get(nr)?
+                    .iter()
+                    .find(|(_, a, b)| *a <= t && t <= *b)
+                    .map(|(o, _, _)| *o)
+            };
 
-        // Stops → officer.
-        let mut assignments: HashMap<String, Vec<(Ts, Ts, u32)>> = HashMap::default();
-        if let Some(v) = tables.remove(&Table::VehicleAssignments).as_ref() {
-            let (vid, oid) = (strs(v, "vehicle_id")?, strs(v, "officer_id")?);
-            let (a, b) = (times(v, "valid_from")?, times(v, "valid_to")?);
-            for i in 0..v.height() {
-                if let (Some(vh), Some(&o)) = (vid[i], oid[i].and_then(|o| officer_index.get(o))) {
-                    assignments.entry(vh.to_string()).or_default().push((
-                        a[i].unwrap_or(i64::MIN),
-                        b[i].unwrap_or(i64::MAX),
-                        o,
-                    ));
+            // Involvement.
+            let mut involvement: HashMap<(u32, u32), Vec<Involvement>> = HashMap::default();
+            let mut cases: CaseWindows = HashMap::default();
+            if let Some(c) = tables.remove(&Table::CaseLinks).as_ref() {
+                let (cid, pid, oid) = (
+                    strs(c, "case_id")?,
+                    strs(c, "person_id")?,
+                    strs(c, "officer_id")?,
+                );
+                let (op, cl, un) = (
+                    times(c, "opened_at")?,
+                    times(c, "closed_at")?,
+                    times(c, "officer_until")?,
+                );
+                for i in 0..c.height() {
+                    let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
+                        miss("case_links: officer not in officers");
+                        continue;
+                    };
+                    let s = person_subject(
+                        pid[i].unwrap_or_default(),
+                        &mut subjects,
+                        &mut subject_index,
+                    );
+                    let end = match (cl[i], un[i]) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    let case_id = cid[i].unwrap_or_default().to_string();
+                    let opened = op[i].unwrap_or(0);
+                    cases
+                        .entry((o, case_id.clone()))
+                        .or_default()
+                        .push((opened, end));
+                    involvement.entry((o, s)).or_default().push(Involvement {
+                        case_id,
+                        opened,
+                        end,
+                        closed: cl[i],
+                        until: un[i],
+                    });
                 }
             }
+            for v in involvement.values_mut() {
+                v.sort_by(|a, b| (a.opened, &a.case_id).cmp(&(b.opened, &b.case_id)));
+            }
+
+            // Contacts.
+            let mut contacts = Vec::new();
+            if let Some(b) = tables.remove(&Table::Billing).as_ref() {
+                let (rid, dev, oth, okind) = (
+                    strs(b, "record_id")?,
+                    strs(b, "device_number")?,
+                    strs(b, "other_number")?,
+                    strs(b, "other_number_kind")?,
+                );
+                let (dir, kind) = (strs(b, "direction")?, strs(b, "kind")?);
+                let (at, dur) = (times(b, "started_at")?, ints(b, "duration_s")?);
+                // Whose device and which number, row by row in parallel (lookups only)...
+                enum Row<'a> {
+                    /// To a person's number: officer, subject.
+                    Person(u32, u32),
+                    /// To another number: officer, number.
+                    Number(u32, &'a str),
+                    Miss(&'static str),
+                }
+                let rows: Vec<Row<'_>> = (0..b.height())
+                    .into_par_iter()
+                    .map(|i| {
+                        let t = at[i].unwrap_or(0);
+                        let Some(o) = dev[i].and_then(|d| owner(d, t)) else {
+                            return Row::Miss("billing: device of no officer at that time");
+                        };
+                        match (okind[i], oth[i]) {
+                            // Any officer's device, whatever its validity window: internal.
+                            (Some("e164"), Some(nr)) if devices.contains_key(nr) => {
+                                Row::Miss("billing: colleague's device (internal)")
+                            }
+                            (Some("e164"), Some(nr)) => match number_person.get(nr) {
+                                Some(&s) => Row::Person(o, s),
+                                None => Row::Number(o, nr),
+                            },
+                            (Some("service"), _) => {
+                                Row::Miss("billing: service number (not a subject)")
+                            }
+                            _ => Row::Miss("billing: withheld number (not a subject)"),
+                        }
+                    })
+                    .collect();
+                // ...then numbers become subjects in file order (ids do not depend on
+                // threads), and the contacts are made in parallel.
+                let mut linked: Vec<(usize, u32, u32)> = Vec::with_capacity(rows.len());
+                for (i, r) in rows.iter().enumerate() {
+                    match r {
+                        Row::Miss(why) => miss(why),
+                        Row::Person(o, s) => linked.push((i, *o, *s)),
+                        Row::Number(o, nr) => {
+                            let s = number_subject(
+                                nr,
+                                &number_person,
+                                &mut subjects,
+                                &mut subject_index,
+                            );
+                            linked.push((i, *o, s));
+                        }
+                    }
+                }
+                drop(rows);
+                contacts = linked
+                    .par_iter()
+                    .map(|&(i, o, s)| Contact {
+                        officer: o,
+                        subject: s,
+                        at: at[i].unwrap_or(0),
+                        out: dir[i] == Some("out"),
+                        call: kind[i] == Some("call"),
+                        duration: dur[i],
+                        record_id: rid[i].unwrap_or_default().to_string(),
+                    })
+                    .collect();
+            }
+            contacts.par_sort_by(|a, b| {
+                (a.officer, a.subject, a.at, &a.record_id).cmp(&(
+                    b.officer,
+                    b.subject,
+                    b.at,
+                    &b.record_id,
+                ))
+            });
+
+            // Accesses → subject.
+            let mut accesses = Vec::new();
+            if let Some(a) = tables.remove(&Table::AccessLog).as_ref() {
+                let (eid, oid, sys) = (
+                    strs(a, "event_id")?,
+                    strs(a, "officer_id")?,
+                    strs(a, "system")?,
+                );
+                let (pid, num, pur) = (
+                    strs(a, "person_id")?,
+                    strs(a, "subject_number")?,
+                    strs(a, "purpose_ref")?,
+                );
+                let at = times(a, "at")?;
+                for i in 0..a.height() {
+                    let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
+                        miss("access_log: officer not in officers");
+                        continue;
+                    };
+                    let s = match (pid[i], num[i]) {
+                        (Some(p), _) => person_subject(p, &mut subjects, &mut subject_index),
+                        (None, Some(nr)) => {
+                            number_subject(nr, &number_person, &mut subjects, &mut subject_index)
+                        }
+                        (None, None) => {
+                            miss("access_log: no subject (neither person_id nor subject_number)");
+                            continue;
+                        }
+                    };
+                    accesses.push(Access {
+                        officer: o,
+                        subject: s,
+                        at: at[i].unwrap_or(0),
+                        system: sys[i].map(String::from),
+                        purpose: pur[i].map(String::from),
+                        event_id: eid[i].unwrap_or_default().to_string(),
+                    });
+                }
+            }
+            accesses.par_sort_by(|x, y| {
+                (x.officer, x.subject, x.at, &x.event_id).cmp(&(
+                    y.officer,
+                    y.subject,
+                    y.at,
+                    &y.event_id,
+                ))
+            });
+
+            Ok((
+                subjects,
+                subject_index,
+                involvement,
+                cases,
+                contacts,
+                accesses,
+            ))
+        };
+        let officer_side = || -> Result<_> {
+            let tables = &mut officer_tables;
+            let mut missed: BTreeMap<&'static str, u64> = BTreeMap::new();
+            let mut miss = |k: &'static str| *missed.entry(k).or_insert(0) += 1;
+            // Shifts.
+            let mut shifts: Vec<Vec<(Ts, Ts)>> = vec![Vec::new(); n];
+            if let Some(s) = tables.remove(&Table::Shifts).as_ref() {
+                let (oid, a, b) = (strs(s, "officer_id")?, times(s, "start")?, times(s, "end")?);
+                for i in 0..s.height() {
+                    match oid[i].and_then(|o| officer_index.get(o)) {
+                        Some(&o) => shifts[o as usize].push((a[i].unwrap_or(0), b[i].unwrap_or(0))),
+                        None => miss("shifts: officer not in officers"),
+                    }
+                }
+            }
+            for v in &mut shifts {
+                v.sort_unstable();
+            }
+
+            // Deployments.
+            let mut deployments: Vec<Vec<Deployment>> = vec![Vec::new(); n];
+            if let Some(d) = tables.remove(&Table::Deployments).as_ref() {
+                let (inc, oid) = (strs(d, "incident_id")?, strs(d, "officer_id")?);
+                let (la, lo) = (floats(d, "lat")?, floats(d, "lon")?);
+                let (a, b) = (times(d, "start")?, times(d, "end")?);
+                for i in 0..d.height() {
+                    match oid[i].and_then(|o| officer_index.get(o)) {
+                        Some(&o) => deployments[o as usize].push(Deployment {
+                            start: a[i].unwrap_or(0),
+                            end: b[i].unwrap_or(0),
+                            lat: la[i].unwrap_or(0.0),
+                            lon: lo[i].unwrap_or(0.0),
+                            incident_id: inc[i].unwrap_or_default().to_string(),
+                        }),
+                        None => miss("deployments: officer not in officers"),
+                    }
+                }
+            }
+            for v in &mut deployments {
+                v.sort_by(|x, y| (x.start, &x.incident_id).cmp(&(y.start, &y.incident_id)));
+            }
+            let longest_deployment = deployments
+                .iter()
+                .map(|v| v.iter().map(|d| d.end - d.start).max().unwrap_or(0))
+                .collect();
+
+            // Stops → officer.
+            let mut assignments: HashMap<String, Vec<(Ts, Ts, u32)>> = HashMap::default();
+            if let Some(v) = tables.remove(&Table::VehicleAssignments).as_ref() {
+                let (vid, oid) = (strs(v, "vehicle_id")?, strs(v, "officer_id")?);
+                let (a, b) = (times(v, "valid_from")?, times(v, "valid_to")?);
+                for i in 0..v.height() {
+                    if let (Some(vh), Some(&o)) =
+                        (vid[i], oid[i].and_then(|o| officer_index.get(o)))
+                    {
+                        assignments.entry(vh.to_string()).or_default().push((
+                            a[i].unwrap_or(i64::MIN),
+                            b[i].unwrap_or(i64::MAX),
+                            o,
+                        ));
+                    }
+                }
+            }
+            for v in assignments.values_mut() {
+                v.sort_unstable();
+            }
+
+            // Complaints.
+            let mut complaints: Vec<Vec<Complaint>> = vec![Vec::new(); n];
+            if let Some(c) = tables.remove(&Table::Complaints).as_ref() {
+                let (oid, cat, at) = (
+                    strs(c, "officer_id")?,
+                    strs(c, "category")?,
+                    times(c, "received_at")?,
+                );
+                for i in 0..c.height() {
+                    match oid[i].and_then(|o| officer_index.get(o)) {
+                        Some(&o) => complaints[o as usize].push(Complaint {
+                            at: at[i].unwrap_or(0),
+                            category: cat[i].map(String::from),
+                            row: row_ref(c, i)?,
+                        }),
+                        None => miss("complaints: officer not in officers"),
+                    }
+                }
+            }
+            for v in &mut complaints {
+                v.sort_by(|a, b| (a.at, &a.row).cmp(&(b.at, &b.row)));
+            }
+
+            Ok((
+                shifts,
+                deployments,
+                longest_deployment,
+                assignments,
+                complaints,
+                missed,
+            ))
+        };
+        let (subject_side, officer_side) = rayon::join(subject_side, officer_side);
+        let (subjects, subject_index, involvement, cases, contacts, accesses) = subject_side?;
+        let (shifts, deployments, longest_deployment, assignments, complaints, officer_missed) =
+            officer_side?;
+        for (k, v) in officer_missed {
+            *missed.entry(k).or_insert(0) += v;
         }
-        for v in assignments.values_mut() {
-            v.sort_unstable();
-        }
+        // Stops are linked in parallel themselves; after the two sides (their memory
+        // peaks do not add up).
         let mut stops = Vec::new();
         if let Some(s) = tables.remove(&Table::Stops).as_ref() {
             let (sid, vid, oid) = (
@@ -688,83 +810,11 @@ impl Linked {
             for r in linked {
                 match r {
                     Ok(stop) => stops.push(stop),
-                    Err(why) => miss(why),
+                    Err(why) => *missed.entry(why).or_insert(0) += 1,
                 }
             }
         }
         stops.par_sort_by(|x, y| (x.officer, x.at, &x.stop_id).cmp(&(y.officer, y.at, &y.stop_id)));
-
-        // Accesses → subject.
-        let mut accesses = Vec::new();
-        if let Some(a) = tables.remove(&Table::AccessLog).as_ref() {
-            let (eid, oid, sys) = (
-                strs(a, "event_id")?,
-                strs(a, "officer_id")?,
-                strs(a, "system")?,
-            );
-            let (pid, num, pur) = (
-                strs(a, "person_id")?,
-                strs(a, "subject_number")?,
-                strs(a, "purpose_ref")?,
-            );
-            let at = times(a, "at")?;
-            for i in 0..a.height() {
-                let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
-                    miss("access_log: officer not in officers");
-                    continue;
-                };
-                let s = match (pid[i], num[i]) {
-                    (Some(p), _) => person_subject(p, &mut subjects, &mut subject_index),
-                    (None, Some(nr)) => {
-                        number_subject(nr, &number_person, &mut subjects, &mut subject_index)
-                    }
-                    (None, None) => {
-                        miss("access_log: no subject (neither person_id nor subject_number)");
-                        continue;
-                    }
-                };
-                accesses.push(Access {
-                    officer: o,
-                    subject: s,
-                    at: at[i].unwrap_or(0),
-                    system: sys[i].map(String::from),
-                    purpose: pur[i].map(String::from),
-                    event_id: eid[i].unwrap_or_default().to_string(),
-                });
-            }
-        }
-        accesses.par_sort_by(|x, y| {
-            (x.officer, x.subject, x.at, &x.event_id).cmp(&(
-                y.officer,
-                y.subject,
-                y.at,
-                &y.event_id,
-            ))
-        });
-
-        // Complaints.
-        let mut complaints: Vec<Vec<Complaint>> = vec![Vec::new(); n];
-        if let Some(c) = tables.remove(&Table::Complaints).as_ref() {
-            let (oid, cat, at) = (
-                strs(c, "officer_id")?,
-                strs(c, "category")?,
-                times(c, "received_at")?,
-            );
-            for i in 0..c.height() {
-                match oid[i].and_then(|o| officer_index.get(o)) {
-                    Some(&o) => complaints[o as usize].push(Complaint {
-                        at: at[i].unwrap_or(0),
-                        category: cat[i].map(String::from),
-                        row: row_ref(c, i)?,
-                    }),
-                    None => miss("complaints: officer not in officers"),
-                }
-            }
-        }
-        for v in &mut complaints {
-            v.sort_by(|a, b| (a.at, &a.row).cmp(&(b.at, &b.row)));
-        }
-
         let unlinked: Unlinked = missed
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
