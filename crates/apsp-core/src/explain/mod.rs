@@ -17,8 +17,12 @@ use crate::score::{fmt_value, Scored};
 use crate::signals::{Finding, Status, PAIR_SIGNALS};
 
 fn utc(name: &str, v: Vec<Option<Ts>>) -> Column {
-    Int64Chunked::from_iter_options(name.into(), v.into_iter())
-        .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
+    let ca = if v.iter().all(Option::is_some) {
+        Int64Chunked::from_vec(name.into(), v.into_iter().flatten().collect())
+    } else {
+        Int64Chunked::from_iter_options(name.into(), v.into_iter())
+    };
+    ca.into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
         .into_column()
 }
 
@@ -29,18 +33,35 @@ fn utc(name: &str, v: Vec<Option<Ts>>) -> Column {
 fn repeated_text<'a>(name: &str, rows: impl Iterator<Item = Option<&'a str>>) -> Column {
     let mut seen: rustc_hash::FxHashMap<(usize, usize), IdxSize> = Default::default();
     let mut values: Vec<&str> = Vec::new();
-    let idx: IdxCa = rows
-        .map(|v| {
-            v.map(|v| {
+    let mut idx: Vec<IdxSize> = Vec::with_capacity(rows.size_hint().0);
+    // Rows without a value, by position (most columns have none).
+    let mut nulls: Vec<usize> = Vec::new();
+    for v in rows {
+        match v {
+            Some(v) => idx.push(
                 *seen
                     .entry((v.as_ptr() as usize, v.len()))
                     .or_insert_with(|| {
                         values.push(v);
                         (values.len() - 1) as IdxSize
-                    })
-            })
-        })
-        .collect();
+                    }),
+            ),
+            None => {
+                nulls.push(idx.len());
+                idx.push(0);
+            }
+        }
+    }
+    let idx: IdxCa = if nulls.is_empty() {
+        IdxCa::from_vec("".into(), idx)
+    } else {
+        let mut valid = vec![true; idx.len()];
+        nulls.iter().for_each(|i| valid[*i] = false);
+        IdxCa::from_iter_options(
+            "".into(),
+            idx.into_iter().zip(valid).map(|(i, ok)| ok.then_some(i)),
+        )
+    };
     StringChunked::from_slice(name.into(), &values)
         .take(&idx)
         .expect("indices within the values")
@@ -236,23 +257,31 @@ fn pairs_part(s: &Scored, order: &[usize]) -> Result<DataFrame> {
 /// Every finding to output: all signs of pairs with a score above 0, and the
 /// officer-level signs of every officer. (officer, subject or None, finding, contribution)
 fn findings(s: &Scored) -> Vec<FindingRow<'_>> {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
     let mut o: Vec<&crate::score::OfficerResult> = s.officers.iter().collect();
     o.sort_by_key(|x| x.rank);
-    for x in o {
-        for (f, c) in x.findings.iter().zip(&x.contributions) {
-            out.push((x.officer, None, f, *c));
-        }
-        for i in &x.pairs {
-            let p = &s.pairs[*i];
-            if p.score > 0.0 {
-                for (f, c) in p.findings.iter().zip(&p.contributions) {
-                    out.push((p.officer, Some(p.subject), f, *c));
-                }
-            }
-        }
-    }
-    out
+    // Officers side by side, collected in rank order.
+    o.par_iter()
+        .flat_map_iter(|x| {
+            let own = x
+                .findings
+                .iter()
+                .zip(&x.contributions)
+                .map(|(f, c)| (x.officer, None, f, *c));
+            let pairs = x
+                .pairs
+                .iter()
+                .map(|i| &s.pairs[*i])
+                .filter(|p| p.score > 0.0)
+                .flat_map(|p| {
+                    p.findings
+                        .iter()
+                        .zip(&p.contributions)
+                        .map(|(f, c)| (p.officer, Some(p.subject), f, *c))
+                });
+            own.chain(pairs)
+        })
+        .collect()
 }
 
 /// Long form: officer, subject (null for officer-level signs), sign, value, threshold,
@@ -323,9 +352,10 @@ type EvidenceRow<'a> = (u32, Option<u32>, &'static str, &'a crate::signals::Evid
 
 /// The evidence of the fired findings, in order.
 fn evidence_rows<'a>(f: &[FindingRow<'a>]) -> Vec<EvidenceRow<'a>> {
-    f.iter()
+    use rayon::prelude::*;
+    f.par_iter()
         .filter(|x| x.2.fired())
-        .flat_map(|x| x.2.evidence.iter().map(move |e| (x.0, x.1, x.2.signal, e)))
+        .flat_map_iter(|x| x.2.evidence.iter().map(move |e| (x.0, x.1, x.2.signal, e)))
         .collect()
 }
 

@@ -576,96 +576,107 @@ pub fn score_linked(
         per_officer[p.officer as usize].push(i);
     }
     let agg = &m.officer;
-    let mut officers: Vec<OfficerResult> = Vec::with_capacity(linked.officers.len());
-    for (o, mut idx) in per_officer.into_iter().enumerate() {
-        idx.sort_by(|a, b| {
-            pairs[*b].score.total_cmp(&pairs[*a].score).then_with(|| {
-                linked.subjects[pairs[*a].subject as usize]
-                    .id
-                    .cmp(&linked.subjects[pairs[*b].subject as usize].id)
-            })
-        });
-        // Pairs resting only on stops a higher pair already counts (her neighbours).
-        let mut claimed: HashMap<&str, u32> = HashMap::new();
-        let mut echoes: Vec<(usize, u32)> = Vec::new();
-        for i in &idx {
-            let p = &pairs[*i];
-            if p.score <= 0.0 {
-                break;
-            }
-            let rows: Vec<(&str, &str)> = p
-                .findings
-                .iter()
-                .filter(|f| f.fired() && f.signal != "vulnerable_subject")
-                .flat_map(|f| f.evidence.iter().map(|e| (e.table, e.row_id.as_str())))
-                .collect();
-            let echo = !rows.is_empty()
-                && rows
+    // Each officer on its own, side by side; the pairs found to echo a higher one are
+    // marked after (an officer's pairs are his alone).
+    let scored: Vec<(OfficerResult, Vec<(usize, u32)>)> = per_officer
+        .into_par_iter()
+        .enumerate()
+        .map(|(o, mut idx)| {
+            idx.sort_by(|a, b| {
+                pairs[*b].score.total_cmp(&pairs[*a].score).then_with(|| {
+                    linked.subjects[pairs[*a].subject as usize]
+                        .id
+                        .cmp(&linked.subjects[pairs[*b].subject as usize].id)
+                })
+            });
+            // Pairs resting only on stops a higher pair already counts (her neighbours).
+            let mut claimed: HashMap<&str, u32> = HashMap::new();
+            let mut echoes: Vec<(usize, u32)> = Vec::new();
+            for i in &idx {
+                let p = &pairs[*i];
+                if p.score <= 0.0 {
+                    break;
+                }
+                let rows: Vec<(&str, &str)> = p
+                    .findings
                     .iter()
-                    .all(|(t, r)| *t == "stops" && claimed.contains_key(r));
-            if echo {
-                echoes.push((*i, claimed[rows[0].1]));
-            } else {
-                for (t, r) in rows {
-                    if t == "stops" {
-                        claimed.entry(r).or_insert(p.subject);
+                    .filter(|f| f.fired() && f.signal != "vulnerable_subject")
+                    .flat_map(|f| f.evidence.iter().map(|e| (e.table, e.row_id.as_str())))
+                    .collect();
+                let echo = !rows.is_empty()
+                    && rows
+                        .iter()
+                        .all(|(t, r)| *t == "stops" && claimed.contains_key(r));
+                if echo {
+                    echoes.push((*i, claimed[rows[0].1]));
+                } else {
+                    for (t, r) in rows {
+                        if t == "stops" {
+                            claimed.entry(r).or_insert(p.subject);
+                        }
                     }
                 }
             }
-        }
+            let echoed: std::collections::HashSet<usize> = echoes.iter().map(|e| e.0).collect();
+            let counted: Vec<usize> = idx
+                .iter()
+                .copied()
+                .filter(|i| !echoed.contains(i))
+                .collect();
+            let flagged: Vec<(String, f64, Ts)> = counted
+                .iter()
+                .map(|i| &pairs[*i])
+                .filter(|p| p.score >= m.signals.multiple_subjects.min_pair_score)
+                .map(|p| {
+                    (
+                        linked.subjects[p.subject as usize].id.clone(),
+                        p.score,
+                        p.first_event,
+                    )
+                })
+                .collect();
+            let findings = vec![
+                multiple_subjects::evaluate(m, window, &flagged),
+                repeat_complaints::evaluate(
+                    m,
+                    window,
+                    linked.present.complaints,
+                    &linked.complaints[o],
+                ),
+            ];
+            debug_assert!(findings.iter().map(|f| f.signal).eq(OFFICER_SIGNALS));
+            let contributions: Vec<f64> = findings.iter().map(contribution).collect();
+            let mut score = 0.0;
+            let mut factor = 1.0;
+            for i in counted.iter().take(agg.top_pairs as usize) {
+                score += pairs[*i].score * factor;
+                factor *= agg.decay;
+            }
+            score += contributions.iter().sum::<f64>();
+            let (style, style_reason) = style(m, &linked, &pairs, &idx, flagged.len());
+            let top_reasons = top_reasons(&linked, &pairs, &idx, &findings, &contributions);
+            let result = OfficerResult {
+                officer: o as u32,
+                pairs: idx,
+                findings,
+                contributions,
+                score,
+                tier: m.tier(score),
+                rank: 0,
+                style,
+                style_reason,
+                n_subjects_flagged: flagged.len(),
+                top_reasons,
+            };
+            (result, echoes)
+        })
+        .collect();
+    let mut officers: Vec<OfficerResult> = Vec::with_capacity(scored.len());
+    for (result, echoes) in scored {
         for (i, of) in echoes {
             pairs[i].same_stops_as = Some(of);
         }
-        let counted: Vec<usize> = idx
-            .iter()
-            .copied()
-            .filter(|i| pairs[*i].same_stops_as.is_none())
-            .collect();
-        let flagged: Vec<(String, f64, Ts)> = counted
-            .iter()
-            .map(|i| &pairs[*i])
-            .filter(|p| p.score >= m.signals.multiple_subjects.min_pair_score)
-            .map(|p| {
-                (
-                    linked.subjects[p.subject as usize].id.clone(),
-                    p.score,
-                    p.first_event,
-                )
-            })
-            .collect();
-        let findings = vec![
-            multiple_subjects::evaluate(m, window, &flagged),
-            repeat_complaints::evaluate(
-                m,
-                window,
-                linked.present.complaints,
-                &linked.complaints[o],
-            ),
-        ];
-        debug_assert!(findings.iter().map(|f| f.signal).eq(OFFICER_SIGNALS));
-        let contributions: Vec<f64> = findings.iter().map(contribution).collect();
-        let mut score = 0.0;
-        let mut factor = 1.0;
-        for i in counted.iter().take(agg.top_pairs as usize) {
-            score += pairs[*i].score * factor;
-            factor *= agg.decay;
-        }
-        score += contributions.iter().sum::<f64>();
-        let (style, style_reason) = style(m, &linked, &pairs, &idx, flagged.len());
-        let top_reasons = top_reasons(&linked, &pairs, &idx, &findings, &contributions);
-        officers.push(OfficerResult {
-            officer: o as u32,
-            pairs: idx,
-            findings,
-            contributions,
-            score,
-            tier: m.tier(score),
-            rank: 0,
-            style,
-            style_reason,
-            n_subjects_flagged: flagged.len(),
-            top_reasons,
-        });
+        officers.push(result);
     }
     let mut order: Vec<usize> = (0..officers.len()).collect();
     order.sort_by(|a, b| {

@@ -67,7 +67,7 @@ pub struct Evidence {
     /// `billing`, `stops`, `access_log`, `case_links`, `complaints`.
     pub table: &'static str,
     /// The row's id (`record_id`, `stop_id`, `event_id`, `case_id`, or `file:line`).
-    pub row_id: String,
+    pub row_id: crate::link::RowId,
     pub at: Ts,
     pub detail: String,
 }

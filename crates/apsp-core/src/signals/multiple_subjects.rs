@@ -16,7 +16,7 @@ pub fn evaluate(m: &RiskMatrix, window: (Ts, Ts), flagged: &[(String, f64, Ts)])
         .iter()
         .map(|(s, score, at)| Evidence {
             table: "pairs",
-            row_id: s.clone(),
+            row_id: s.as_str().into(),
             at: *at,
             detail: format!("pair score {score:.2}"),
         })

@@ -34,7 +34,7 @@ pub fn evaluate(
         .iter()
         .map(|x| Evidence {
             table: "complaints",
-            row_id: x.row.clone(),
+            row_id: x.row.as_str().into(),
             at: x.at,
             detail: x.category.clone().unwrap_or_else(|| "complaint".into()),
         })

@@ -68,7 +68,7 @@ pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
         evidence: if fired {
             vec![Evidence {
                 table: "persons",
-                row_id: s.id.clone(),
+                row_id: s.id.as_str().into(),
                 at: first,
                 detail: what,
             }]
