@@ -385,9 +385,9 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         }
         read.push(Ok(r));
     }
-    // The largest table on one side, the others one after another on the other: two
-    // tables in flight at most, so the peak memory stays that of the largest plus one.
-    let rest = &Table::ALL[2..];
+    // Two lanes, each reading its tables one after another: two tables in flight at
+    // most, so the peak memory stays that of the two largest. Tables go largest first
+    // to the lane with fewer bytes so far, so both lanes finish near together.
     let bytes = |t: &Table| -> u64 {
         found.files.get(t).map_or(0, |ps| {
             ps.iter()
@@ -396,21 +396,21 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
                 .sum()
         })
     };
-    let largest = rest
-        .iter()
-        .copied()
-        .max_by_key(|t| (bytes(t), std::cmp::Reverse(*t)))
-        .expect("tables");
-    let (big, mut others) = rayon::join(
-        || read_table(largest, &officer_numbers),
-        || {
-            rest.iter()
-                .filter(|t| **t != largest)
-                .map(|t| (*t, read_table(*t, &officer_numbers)))
-                .collect::<Vec<_>>()
-        },
-    );
-    others.push((largest, big));
+    let mut by_size: Vec<(u64, Table)> = Table::ALL[2..].iter().map(|t| (bytes(t), *t)).collect();
+    by_size.sort_by_key(|(b, t)| (std::cmp::Reverse(*b), *t));
+    let mut lanes: [(u64, Vec<Table>); 2] = Default::default();
+    for (b, t) in by_size {
+        let lane = if lanes[1].0 < lanes[0].0 { 1 } else { 0 };
+        lanes[lane].0 += b;
+        lanes[lane].1.push(t);
+    }
+    let read_lane = |lane: &[Table]| {
+        lane.iter()
+            .map(|t| (*t, read_table(*t, &officer_numbers)))
+            .collect::<Vec<_>>()
+    };
+    let (mut others, second) = rayon::join(|| read_lane(&lanes[0].1), || read_lane(&lanes[1].1));
+    others.extend(second);
     others.sort_by_key(|(t, _)| Table::ALL.iter().position(|x| x == t));
     read.extend(others.into_iter().map(|(_, r)| r));
     for r in read {

@@ -8,7 +8,7 @@
 //! `growth_min_week` contacts and `growth_min` times the week before). Value: the
 //! burst; the note gives the largest growth.
 
-use super::{days, Finding, PairView, Status};
+use super::{days, numbered_note, Finding, PairView, Status};
 use crate::link::DAY;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
@@ -80,16 +80,34 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         value: burst.len() as f64,
         threshold: m.burst_min as f64,
         window: p.window,
-        status: if fired { Status::Fired } else { Status::NotFired },
+        status: if fired {
+            Status::Fired
+        } else {
+            Status::NotFired
+        },
         intensity: (burst.len() as f64 / m.burst_min as f64).max(growth / m.growth_min),
-        note: format!(
-            "{} unexplained outgoing contacts in the first {} days; largest week-on-week growth {:.1}x{}",
-            burst.len(),
-            m.burst_days,
-            growth,
-            grown_week.map(|w| format!(" (week {w}: {} after {})", weeks[w], weeks[w - 1])).unwrap_or_default()
-        )
-        .into(),
+        note: numbered_note(
+            "escalation",
+            [
+                burst.len() as u64,
+                m.burst_days as u64,
+                growth.to_bits(),
+                grown_week.map_or(0, |w| w as u64 + 1),
+                grown_week.map_or(0, |w| weeks[w] as u64),
+                grown_week.map_or(0, |w| weeks[w - 1] as u64),
+            ],
+            || {
+                format!(
+                    "{} unexplained outgoing contacts in the first {} days; largest week-on-week growth {:.1}x{}",
+                    burst.len(),
+                    m.burst_days,
+                    growth,
+                    grown_week
+                        .map(|w| format!(" (week {w}: {} after {})", weeks[w], weeks[w - 1]))
+                        .unwrap_or_default()
+                )
+            },
+        ),
         evidence: if fired { evidence } else { Vec::new() },
     }
 }

@@ -5,7 +5,7 @@
 //! `min_short_calls` when the subject's share of the pair's contacts is at most
 //! `max_inbound_share` (persistence, not an exchange).
 
-use super::{Finding, PairView, Status};
+use super::{numbered_note, Finding, PairView, Status};
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
     let m = &p.m.signals.unanswered_persistence;
@@ -31,13 +31,25 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             Status::NotFired
         },
         intensity: n as f64 / m.min_short_calls.max(1) as f64,
-        note: format!(
-            "outgoing calls of <= {} s; the subject's share of contacts {:.0}% (at most {:.0}%)",
-            m.short_seconds,
-            share * 100.0,
-            m.max_inbound_share * 100.0
-        )
-        .into(),
+        note: numbered_note(
+            "unanswered_persistence",
+            [
+                m.short_seconds as u64,
+                share.to_bits(),
+                m.max_inbound_share.to_bits(),
+                0,
+                0,
+                0,
+            ],
+            || {
+                format!(
+                    "outgoing calls of <= {} s; the subject's share of contacts {:.0}% (at most {:.0}%)",
+                    m.short_seconds,
+                    share * 100.0,
+                    m.max_inbound_share * 100.0
+                )
+            },
+        ),
         evidence: if fired {
             short
                 .iter()

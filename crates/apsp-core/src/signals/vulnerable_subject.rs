@@ -61,9 +61,9 @@ pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
         note: if !flagged {
             p.notes.no_vulnerability.clone()
         } else if !another {
-            format!("{what}; no other sign fired, so no weight").into()
+            super::shared_note(&format!("{what}; no other sign fired, so no weight"))
         } else {
-            what.as_str().into()
+            super::shared_note(&what)
         },
         evidence: if fired {
             vec![Evidence {
