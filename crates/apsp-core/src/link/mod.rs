@@ -22,6 +22,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use chrono::TimeZone as _;
 use polars::prelude::*;
+use polars_arrow::array::{Array as _, PrimitiveArray, Utf8ViewArray};
 
 use crate::error::{ApspError, Result};
 use crate::ingest::{Dataset, Table};
@@ -232,37 +233,55 @@ fn col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
     Ok(df.column(name)?.as_materialized_series())
 }
 
-/// A column's values (a read frame has one chunk per column: collected in parallel).
-fn values<'a, T>(ca: &'a ChunkedArray<T>) -> Vec<Option<T::Physical<'a>>>
-where
-    T: PolarsDataType,
-    T::Physical<'a>: Send,
-    T::Array: Sync,
-{
-    match ca.downcast_iter().collect::<Vec<_>>().as_slice() {
-        [one] => (0..ca.len()).into_par_iter().map(|i| one.get(i)).collect(),
-        _ => ca.iter().collect(),
+/// A text column of a table being linked, read in place (no copy of its values).
+struct Strs(Utf8ViewArray);
+
+impl Strs {
+    fn get(&self, i: usize) -> Option<&str> {
+        self.0.is_valid(i).then(|| self.0.value(i))
     }
 }
 
-fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
-    Ok(values(col(df, name)?.str()?))
+/// A numeric column of a table being linked, read in place.
+struct Nums<T: polars_arrow::types::NativeType>(PrimitiveArray<T>);
+
+impl<T: polars_arrow::types::NativeType> Nums<T> {
+    fn get(&self, i: usize) -> Option<T> {
+        self.0.get(i)
+    }
 }
 
-fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+/// A column as one array (a read frame has one chunk per column already).
+fn one_chunk<T: PolarsDataType>(ca: &ChunkedArray<T>) -> T::Array
+where
+    T::Array: Clone,
+{
+    use polars_arrow::array::StaticArray as _;
+    let ca = ca.rechunk();
+    let one = ca.downcast_iter().next().cloned();
+    one.unwrap_or_else(|| T::Array::full_null(0, ca.dtype().to_arrow(CompatLevel::newest())))
+}
+
+fn strs(df: &DataFrame, name: &str) -> Result<Strs> {
+    Ok(Strs(one_chunk(col(df, name)?.str()?)))
+}
+
+fn times(df: &DataFrame, name: &str) -> Result<Nums<i64>> {
     let s = col(df, name)?;
-    Ok(match s.dtype() {
-        DataType::Datetime(TimeUnit::Microseconds, _) => values(s.datetime()?.physical()),
-        _ => values(s.to_physical_repr().cast(&DataType::Int64)?.i64()?),
-    })
+    Ok(Nums(match s.dtype() {
+        DataType::Datetime(TimeUnit::Microseconds, _) => one_chunk(s.datetime()?.physical()),
+        _ => one_chunk(s.to_physical_repr().cast(&DataType::Int64)?.i64()?),
+    }))
 }
 
-fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    Ok(values(col(df, name)?.f64()?))
+fn floats(df: &DataFrame, name: &str) -> Result<Nums<f64>> {
+    Ok(Nums(one_chunk(col(df, name)?.f64()?)))
 }
 
-fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    Ok(values(col(df, name)?.cast(&DataType::Int64)?.i64()?))
+fn ints(df: &DataFrame, name: &str) -> Result<Nums<i64>> {
+    Ok(Nums(one_chunk(
+        col(df, name)?.cast(&DataType::Int64)?.i64()?,
+    )))
 }
 
 fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
@@ -311,12 +330,12 @@ impl Linked {
             strs(&off, "unit")?,
         );
         for i in 0..off.height() {
-            let id = ids[i].unwrap_or_default().to_string();
+            let id = ids.get(i).unwrap_or_default().to_string();
             officer_index.insert(id.clone(), officers.len() as u32);
             officers.push(Officer {
                 id,
-                role: roles[i].unwrap_or_default().to_string(),
-                unit: units[i].map(String::from),
+                role: roles.get(i).unwrap_or_default().to_string(),
+                unit: units.get(i).map(String::from),
             });
         }
         let n = officers.len();
@@ -361,17 +380,18 @@ impl Linked {
                 let dob = ints(p, "date_of_birth")?;
                 let (la, lo) = (floats(p, "address_lat")?, floats(p, "address_lon")?);
                 for i in 0..p.height() {
-                    let id = ids[i].unwrap_or_default().to_string();
+                    let id = ids.get(i).unwrap_or_default().to_string();
                     subject_index.insert(id.clone(), subjects.len() as u32);
                     subjects.push(Subject {
                         id,
                         kind: SubjectKind::Person,
                         person: Some(Person {
-                            dob: dob[i].map(|d| d as i32),
-                            flags: flags[i]
+                            dob: dob.get(i).map(|d| d as i32),
+                            flags: flags
+                                .get(i)
                                 .map(|f| f.split(';').map(String::from).collect())
                                 .unwrap_or_default(),
-                            home: la[i].zip(lo[i]),
+                            home: la.get(i).zip(lo.get(i)),
                         }),
                     });
                 }
@@ -418,7 +438,8 @@ impl Linked {
                 let (pid, num) = (strs(pn, "person_id")?, strs(pn, "number")?);
                 let kind = strs(pn, "number_kind")?;
                 for i in 0..pn.height() {
-                    if let (Some(p), Some(nr), Some("e164")) = (pid[i], num[i], kind[i]) {
+                    if let (Some(p), Some(nr), Some("e164")) = (pid.get(i), num.get(i), kind.get(i))
+                    {
                         let s = person_subject(p, &mut subjects, &mut subject_index);
                         // A number shared by several people belongs to the first one listed.
                         number_person.entry(nr.to_string()).or_insert(s);
@@ -432,14 +453,14 @@ impl Linked {
                 let (num, oid) = (strs(d, "device_number")?, strs(d, "officer_id")?);
                 let (from, to) = (times(d, "valid_from")?, times(d, "valid_to")?);
                 for i in 0..d.height() {
-                    let (Some(nr), Some(o)) = (num[i], oid[i]) else {
+                    let (Some(nr), Some(o)) = (num.get(i), oid.get(i)) else {
                         continue;
                     };
                     match officer_index.get(o) {
                         Some(&oi) => devices.entry(nr.to_string()).or_default().push((
                             oi,
-                            from[i].unwrap_or(i64::MIN),
-                            to[i].unwrap_or(i64::MAX),
+                            from.get(i).unwrap_or(i64::MIN),
+                            to.get(i).unwrap_or(i64::MAX),
                         )),
                         None => miss("devices: officer not in officers"),
                     }
@@ -468,21 +489,21 @@ impl Linked {
                     times(c, "officer_until")?,
                 );
                 for i in 0..c.height() {
-                    let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
+                    let Some(&o) = oid.get(i).and_then(|o| officer_index.get(o)) else {
                         miss("case_links: officer not in officers");
                         continue;
                     };
                     let s = person_subject(
-                        pid[i].unwrap_or_default(),
+                        pid.get(i).unwrap_or_default(),
                         &mut subjects,
                         &mut subject_index,
                     );
-                    let end = match (cl[i], un[i]) {
+                    let end = match (cl.get(i), un.get(i)) {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    let case_id = cid[i].unwrap_or_default().to_string();
-                    let opened = op[i].unwrap_or(0);
+                    let case_id = cid.get(i).unwrap_or_default().to_string();
+                    let opened = op.get(i).unwrap_or(0);
                     cases
                         .entry((o, case_id.clone()))
                         .or_default()
@@ -491,8 +512,8 @@ impl Linked {
                         case_id,
                         opened,
                         end,
-                        closed: cl[i],
-                        until: un[i],
+                        closed: cl.get(i),
+                        until: un.get(i),
                     });
                 }
             }
@@ -522,11 +543,11 @@ impl Linked {
                 let rows: Vec<Row<'_>> = (0..b.height())
                     .into_par_iter()
                     .map(|i| {
-                        let t = at[i].unwrap_or(0);
-                        let Some(o) = dev[i].and_then(|d| owner(d, t)) else {
+                        let t = at.get(i).unwrap_or(0);
+                        let Some(o) = dev.get(i).and_then(|d| owner(d, t)) else {
                             return Row::Miss("billing: device of no officer at that time");
                         };
-                        match (okind[i], oth[i]) {
+                        match (okind.get(i), oth.get(i)) {
                             // Any officer's device, whatever its validity window: internal.
                             (Some("e164"), Some(nr)) if devices.contains_key(nr) => {
                                 Row::Miss("billing: colleague's device (internal)")
@@ -566,11 +587,11 @@ impl Linked {
                     .map(|&(i, o, s)| Contact {
                         officer: o,
                         subject: s,
-                        at: at[i].unwrap_or(0),
-                        out: dir[i] == Some("out"),
-                        call: kind[i] == Some("call"),
-                        duration: dur[i],
-                        record_id: rid[i].unwrap_or_default().into(),
+                        at: at.get(i).unwrap_or(0),
+                        out: dir.get(i) == Some("out"),
+                        call: kind.get(i) == Some("call"),
+                        duration: dur.get(i),
+                        record_id: rid.get(i).unwrap_or_default().into(),
                     })
                     .collect();
             }
@@ -598,11 +619,11 @@ impl Linked {
                 );
                 let at = times(a, "at")?;
                 for i in 0..a.height() {
-                    let Some(&o) = oid[i].and_then(|o| officer_index.get(o)) else {
+                    let Some(&o) = oid.get(i).and_then(|o| officer_index.get(o)) else {
                         miss("access_log: officer not in officers");
                         continue;
                     };
-                    let s = match (pid[i], num[i]) {
+                    let s = match (pid.get(i), num.get(i)) {
                         (Some(p), _) => person_subject(p, &mut subjects, &mut subject_index),
                         (None, Some(nr)) => {
                             number_subject(nr, &number_person, &mut subjects, &mut subject_index)
@@ -615,10 +636,10 @@ impl Linked {
                     accesses.push(Access {
                         officer: o,
                         subject: s,
-                        at: at[i].unwrap_or(0),
-                        system: sys[i].map(RowId::from),
-                        purpose: pur[i].map(RowId::from),
-                        event_id: eid[i].unwrap_or_default().into(),
+                        at: at.get(i).unwrap_or(0),
+                        system: sys.get(i).map(RowId::from),
+                        purpose: pur.get(i).map(RowId::from),
+                        event_id: eid.get(i).unwrap_or_default().into(),
                     });
                 }
             }
@@ -649,8 +670,10 @@ impl Linked {
             if let Some(s) = tables.remove(&Table::Shifts).as_ref() {
                 let (oid, a, b) = (strs(s, "officer_id")?, times(s, "start")?, times(s, "end")?);
                 for i in 0..s.height() {
-                    match oid[i].and_then(|o| officer_index.get(o)) {
-                        Some(&o) => shifts[o as usize].push((a[i].unwrap_or(0), b[i].unwrap_or(0))),
+                    match oid.get(i).and_then(|o| officer_index.get(o)) {
+                        Some(&o) => {
+                            shifts[o as usize].push((a.get(i).unwrap_or(0), b.get(i).unwrap_or(0)))
+                        }
                         None => miss("shifts: officer not in officers"),
                     }
                 }
@@ -666,13 +689,13 @@ impl Linked {
                 let (la, lo) = (floats(d, "lat")?, floats(d, "lon")?);
                 let (a, b) = (times(d, "start")?, times(d, "end")?);
                 for i in 0..d.height() {
-                    match oid[i].and_then(|o| officer_index.get(o)) {
+                    match oid.get(i).and_then(|o| officer_index.get(o)) {
                         Some(&o) => deployments[o as usize].push(Deployment {
-                            start: a[i].unwrap_or(0),
-                            end: b[i].unwrap_or(0),
-                            lat: la[i].unwrap_or(0.0),
-                            lon: lo[i].unwrap_or(0.0),
-                            incident_id: inc[i].unwrap_or_default().into(),
+                            start: a.get(i).unwrap_or(0),
+                            end: b.get(i).unwrap_or(0),
+                            lat: la.get(i).unwrap_or(0.0),
+                            lon: lo.get(i).unwrap_or(0.0),
+                            incident_id: inc.get(i).unwrap_or_default().into(),
                         }),
                         None => miss("deployments: officer not in officers"),
                     }
@@ -693,11 +716,11 @@ impl Linked {
                 let (a, b) = (times(v, "valid_from")?, times(v, "valid_to")?);
                 for i in 0..v.height() {
                     if let (Some(vh), Some(&o)) =
-                        (vid[i], oid[i].and_then(|o| officer_index.get(o)))
+                        (vid.get(i), oid.get(i).and_then(|o| officer_index.get(o)))
                     {
                         assignments.entry(vh.to_string()).or_default().push((
-                            a[i].unwrap_or(i64::MIN),
-                            b[i].unwrap_or(i64::MAX),
+                            a.get(i).unwrap_or(i64::MIN),
+                            b.get(i).unwrap_or(i64::MAX),
                             o,
                         ));
                     }
@@ -716,10 +739,10 @@ impl Linked {
                     times(c, "received_at")?,
                 );
                 for i in 0..c.height() {
-                    match oid[i].and_then(|o| officer_index.get(o)) {
+                    match oid.get(i).and_then(|o| officer_index.get(o)) {
                         Some(&o) => complaints[o as usize].push(Complaint {
-                            at: at[i].unwrap_or(0),
-                            category: cat[i].map(String::from),
+                            at: at.get(i).unwrap_or(0),
+                            category: cat.get(i).map(String::from),
                             row: row_ref(c, i)?,
                         }),
                         None => miss("complaints: officer not in officers"),
@@ -761,8 +784,8 @@ impl Linked {
             let linked: Vec<std::result::Result<Stop, &'static str>> = (0..s.height())
                 .into_par_iter()
                 .map(|i| {
-                    let t = a[i].unwrap_or(0);
-                    let (o, by_assignment) = match oid[i] {
+                    let t = a.get(i).unwrap_or(0);
+                    let (o, by_assignment) = match oid.get(i) {
                         Some(o) => match officer_index.get(o) {
                             Some(&o) => (o, false),
                             None => return Err("stops: officer not in officers"),
@@ -773,7 +796,7 @@ impl Linked {
                             // overlapping shifts): whose stop it was is unknown, so it is
                             // nobody's rather than the wrong officer's (counted in the
                             // manifest).
-                            let mut found: Vec<u32> = vid[i]
+                            let mut found: Vec<u32> = vid.get(i)
                                 .and_then(|v| assignments.get(v))
                                 .map(|v| {
                                     let k = v.partition_point(|(from, _, _)| *from <= t);
@@ -802,10 +825,10 @@ impl Linked {
                     Ok(Stop {
                         officer: o,
                         at: t,
-                        until: b[i].unwrap_or(t),
-                        lat: la[i].unwrap_or(0.0),
-                        lon: lo[i].unwrap_or(0.0),
-                        stop_id: sid[i].unwrap_or_default().into(),
+                        until: b.get(i).unwrap_or(t),
+                        lat: la.get(i).unwrap_or(0.0),
+                        lon: lo.get(i).unwrap_or(0.0),
+                        stop_id: sid.get(i).unwrap_or_default().into(),
                         by_assignment,
                     })
                 })
