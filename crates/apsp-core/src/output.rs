@@ -15,12 +15,30 @@ use crate::error::{ApspError, Result};
 /// same bytes: no timestamps are written and row groups are fixed-size.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     let f = File::create(path).map_err(|e| ApspError::io(path, e))?;
-    ParquetWriter::new(f)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_statistics(StatisticsOptions::default())
-        .with_row_group_size(Some(512 * 1024))
-        .finish(df)?;
+    writer(f).finish(df)?;
     Ok(())
+}
+
+/// The compression of every output.
+const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
+
+/// The one Parquet writer configuration of the outputs ([`write_parts`] encodes pages
+/// with the same settings: see [`page_options`]; change them together).
+fn writer(f: File) -> ParquetWriter<File> {
+    ParquetWriter::new(f)
+        .with_compression(COMPRESSION)
+        .with_statistics(StatisticsOptions::default())
+        .with_row_group_size(Some(ROW_GROUP))
+}
+
+/// What polars' writer derives from [`writer`]'s settings for encoding pages.
+fn page_options() -> pq::WriteOptions {
+    pq::WriteOptions {
+        statistics: StatisticsOptions::default(),
+        compression: COMPRESSION.into(),
+        version: pq::Version::V1,
+        data_page_size: None,
+    }
 }
 
 /// Rows per Parquet row group.
@@ -40,23 +58,12 @@ pub fn write_parts(n: usize, part: &PartFn<'_>, parquet: &Path, csv: Option<&Pat
     let mut df = part(0..n.min(ROW_GROUP))?;
     let f = File::create(parquet).map_err(|e| ApspError::io(parquet, e))?;
     let schema = df.schema().clone();
-    let compression = ParquetCompression::Zstd(None);
-    let statistics = StatisticsOptions::default();
-    let mut w = ParquetWriter::new(f)
-        .with_compression(compression)
-        .with_statistics(statistics)
-        .with_row_group_size(Some(ROW_GROUP))
-        .batched(&schema)?;
+    let mut w = writer(f).batched(&schema)?;
     // What `batched` derives from the schema, for encoding the pages here.
     let arrow_schema = schema.to_arrow(CompatLevel::newest());
     let types = pq::to_parquet_schema(&arrow_schema)?.fields().to_vec();
     let encodings = polars::io::parquet::write::get_encodings(&arrow_schema);
-    let options = pq::WriteOptions {
-        statistics,
-        compression: compression.into(),
-        version: pq::Version::V1,
-        data_page_size: None,
-    };
+    let options = page_options();
     let mut c = match csv {
         Some(p) => Some((
             std::io::BufWriter::new(File::create(p).map_err(|e| ApspError::io(p, e))?),
@@ -139,7 +146,10 @@ fn encode_row_group(
     Ok(per_column.into_iter().flatten().collect())
 }
 
-/// A text column as the dictionary polars' Parquet writer would make of it: the
+/// A text column as the dictionary polars' Parquet writer would make of it (its
+/// `MutableDictionaryArray` under `encode_as_dictionary_optional`, polars-parquet
+/// 0.55.2, pinned: an upgrade must pass this module's tests, which compare files with
+/// polars' own writer byte for byte): the
 /// distinct values in order of first appearance, a key per row, nulls kept. Rows are
 /// matched by their 16-byte view first (rows gathered from one value share it), then
 /// by text. `None` — written as polars decides — for a short column, or when polars'
@@ -153,7 +163,9 @@ fn text_dictionary(a: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
     }
     let valid = |i: usize| a.validity().is_none_or(|v| v.get_bit(i));
     // Polars' rule: a column with over three quarters of its rows distinct, by its
-    // estimate, is written plain. Asked once, early when most rows so far are distinct.
+    // estimate, is written plain. Asked once, early when most rows so far are distinct;
+    // not asked when at most half are (the estimate, within about 1 %, cannot then
+    // reach three quarters).
     let plain =
         || polars::polars_compute::cardinality::estimate_cardinality(a) as f64 / n as f64 > 0.75;
     let mut asked = false;
@@ -247,11 +259,21 @@ mod tests {
             .map(|i| format!("a note long enough to live in a buffer, number {}", i % 3))
             .collect();
         let distinct: Vec<String> = (0..n).map(|i| format!("row-{i}")).collect();
+        // Around the 12 bytes kept inside a view, non-ASCII, and "" beside nulls.
+        let edges = [
+            Some("twelve bytes"),
+            Some("thirteen byte"),
+            Some("Zoë Ødegård"),
+            Some(""),
+            None,
+        ];
+        let edge: Vec<Option<&str>> = (0..n).map(|i| edges[i % 5]).collect();
         let mut df = df!(
             "subject_id" => owned,
             "status" => status,
             "note" => long,
             "row_id" => distinct,
+            "edge" => edge,
             "value" => (0..n).map(|i| (i % 11) as f64).collect::<Vec<_>>(),
         )
         .unwrap();
@@ -287,12 +309,31 @@ mod tests {
     }
 
     #[test]
+    fn mostly_distinct_and_empty_columns() {
+        // 60 % distinct: polars' estimate is asked early and still says dictionary.
+        let n = 40_000;
+        let df = df!(
+            "subject_id" => (0..n).map(|i| format!("S{:06}", i % 24_000)).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let (a, b) = both_ways(&df);
+        assert_eq!(a, b);
+        let empty = df.slice(0, 0);
+        let (a, b) = both_ways(&empty);
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn each_row_group_has_its_own_dictionary() {
         let n = ROW_GROUP + 1000;
         let df = df!(
             "officer_id" => (0..n).map(|i| format!("OFF{:05}", (i * 7) % 5003)).collect::<Vec<_>>(),
             // Distinct rows: found out early, left to polars (written plain).
             "row_id" => (0..n).map(|i| format!("R{i}")).collect::<Vec<_>>(),
+            // Nulls only in the second row group.
+            "late_nulls" => (0..n)
+                .map(|i| (i < ROW_GROUP || i % 3 > 0).then_some(["a", "b"][i % 2]))
+                .collect::<Vec<_>>(),
         )
         .unwrap();
         let (a, b) = both_ways(&df);

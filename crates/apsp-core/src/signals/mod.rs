@@ -146,8 +146,9 @@ struct NoteCache {
     numbers: rustc_hash::FxHashMap<(&'static str, [u64; 6]), Arc<str>>,
 }
 
-/// Bound on each thread's cache (a long-lived Python session scores many datasets).
-const NOTE_CACHE: usize = 1 << 16;
+/// Bound on each of a thread's two caches (a long-lived Python session scores many
+/// datasets); a full cache starts again empty.
+const NOTE_CACHE: usize = 1 << 14;
 
 thread_local! {
     static NOTES: std::cell::RefCell<NoteCache> = std::cell::RefCell::new(NoteCache::default());
@@ -173,9 +174,11 @@ pub fn shared_note(text: &str) -> Arc<str> {
 /// first time this thread meets them (formatting numbers is most of a pair's cost).
 pub fn numbered_note(sign: &'static str, key: [u64; 6], make: impl FnOnce() -> String) -> Arc<str> {
     NOTES.with(|c| {
-        if let Some(t) = c.borrow().numbers.get(&(sign, key)) {
-            return t.clone();
+        let hit = c.borrow().numbers.get(&(sign, key)).cloned();
+        if let Some(t) = hit {
+            return t;
         }
+        // No borrow is held while the note is made and shared.
         let t = shared_note(&make());
         let mut c = c.borrow_mut();
         if c.numbers.len() >= NOTE_CACHE {
@@ -451,4 +454,39 @@ pub fn evaluate_pair(
 /// Days as microseconds.
 pub(crate) fn days(d: u32) -> Ts {
     d as Ts * crate::link::DAY
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_made_once_per_numbers_and_shared() {
+        let made = std::cell::Cell::new(0);
+        let note = |share: f64| {
+            numbered_note("test_sign", [3, share.to_bits(), 0, 0, 0, 0], || {
+                made.set(made.get() + 1);
+                format!("share {:.0}%", share * 100.0)
+            })
+        };
+        let (a, b, c) = (note(0.25), note(0.25), note(0.5));
+        assert_eq!((&*a, &*c), ("share 25%", "share 50%"));
+        assert!(Arc::ptr_eq(&a, &b), "the same numbers give the shared note");
+        assert_eq!(made.get(), 2, "formatted once per distinct numbers");
+        // A note made from numbers shares its text with the same text met as text.
+        assert!(Arc::ptr_eq(&shared_note("share 50%"), &c));
+        // Different numbers that print alike still give the one shared text.
+        let d = numbered_note("test_sign", [4, 0, 0, 0, 0, 0], || "share 50%".into());
+        assert!(Arc::ptr_eq(&c, &d));
+    }
+
+    #[test]
+    fn a_full_cache_starts_again() {
+        for i in 0..NOTE_CACHE + 10 {
+            let t = shared_note(&format!("note {i}"));
+            assert_eq!(&*t, format!("note {i}"));
+        }
+        NOTES.with(|c| assert!(c.borrow().texts.len() <= NOTE_CACHE));
+        assert_eq!(&*shared_note("note 1"), "note 1");
+    }
 }
