@@ -659,3 +659,79 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
         Status::NotEvaluated
     );
 }
+
+#[test]
+fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
+    // P4 lives 1 km north of HOME, P5 60 m further north (next door), P6 5 km north.
+    // O1 stops four times at P4's door (60 m from P5's): stop_near_home 4 against 2,
+    // intensity 2 x weight 3 = 6.0 for both pairs. Ties go by subject id, so P4's pair
+    // ranks first and P5's rests only on stops P4's already counts: shown with its
+    // score, not counted again. P6: two stops of its own, 1 x 3 = 3.0, counted.
+    // Officer score: 6.0 + 0.5 x 3.0 = 7.5; flagged (>= 5.0): P4 alone, so
+    // multiple_subjects is 1 of 2, not fired. (Counting P5 would give
+    // 6.0 + 0.5 x 6.0 + 0.25 x 3.0 + 2.0 = 11.75.)
+    let mut d = Data::base();
+    for (id, m) in [("P4", 1000.0), ("P5", 1060.0), ("P6", 5000.0)] {
+        let p = north(m);
+        d.add("persons", format!("{id},1985-01-01,,{:.7},{:.7}", p.0, p.1));
+    }
+    for day in 20..=23 {
+        stop(
+            &mut d,
+            &format!("SD{day}"),
+            north(1000.0),
+            &format!("2026-01-{day}T10:00:00"),
+            &format!("2026-01-{day}T10:30:00"),
+        );
+    }
+    for day in 24..=25 {
+        stop(
+            &mut d,
+            &format!("SF{day}"),
+            north(5000.0),
+            &format!("2026-01-{day}T10:00:00"),
+            &format!("2026-01-{day}T10:30:00"),
+        );
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let o = s.officer("O1").unwrap();
+    let pair = |sub: &str| {
+        let x = s.linked.subject_index[sub];
+        s.pairs
+            .iter()
+            .find(|p| p.officer == o.officer && p.subject == x)
+            .unwrap()
+    };
+    assert_eq!(
+        rows(finding(&s, "P5", "stop_near_home")),
+        vec!["SD20", "SD21", "SD22", "SD23"]
+    );
+    assert!(
+        (pair("P4").score - 6.0).abs() < 1e-9,
+        "{}",
+        pair("P4").score
+    );
+    assert!(
+        (pair("P5").score - 6.0).abs() < 1e-9,
+        "{}",
+        pair("P5").score
+    );
+    assert!(
+        (pair("P6").score - 3.0).abs() < 1e-9,
+        "{}",
+        pair("P6").score
+    );
+    assert_eq!(pair("P4").same_stops_as, None);
+    assert_eq!(pair("P5").same_stops_as, Some(s.linked.subject_index["P4"]));
+    assert_eq!(pair("P6").same_stops_as, None);
+    assert!((o.score - 7.5).abs() < 1e-9, "{}", o.score);
+    assert_eq!(o.n_subjects_flagged, 1);
+    let ms = &o.findings[0];
+    assert_eq!((ms.value, ms.status), (1.0, Status::NotFired));
+    // The account says so.
+    let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
+    assert!(
+        text.contains("rests only on stops already counted for P4"),
+        "{text}"
+    );
+}
