@@ -54,6 +54,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--matrix", type=Path)
+    ap.add_argument("--format", choices=["parquet", "csv"], default="parquet",
+                    help="csv: naive local times and phone numbers in mixed writings, as real exports")
+    ap.add_argument("--inject-errors", type=float, default=0.0, metavar="RATE",
+                    help="share of background rows written broken (or twice); they must be quarantined, not scored")
     ap.add_argument("--data", type=Path, default=REPO / "target" / "eval")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
@@ -62,16 +66,31 @@ def main() -> None:
     failures: list[str] = []
     fired_total = fired_hit = 0
     for seed in args.seeds:
-        data = args.data / f"force-{args.officers}x{args.days}-s{seed}"
+        tag = f"{args.officers}x{args.days}-s{seed}"
+        if args.format != "parquet":
+            tag += f"-{args.format}"
+        if args.inject_errors:
+            tag += f"-e{args.inject_errors:g}"
+        data = args.data / f"force-{tag}"
         if not (data / "labels.parquet").exists():
             run([str(APSP), "synth", "--officers", str(args.officers), "--days", str(args.days),
-                 "--seed", str(seed), "--format", "parquet", "--out", str(data)])
-        out = args.data / f"scored-{args.officers}x{args.days}-s{seed}"
+                 "--seed", str(seed), "--format", args.format,
+                 "--inject-errors", str(args.inject_errors), "--out", str(data)])
+        out = args.data / f"scored-{tag}"
         cmd = [str(APSP), "score", str(data), "--out", str(out)]
         if args.matrix:
             cmd += ["--matrix", str(args.matrix)]
         run(cmd)
         officers = pl.read_parquet(out / "officers.parquet")
+        if args.inject_errors:
+            # Every row broken on purpose must be in quarantine (duplicates counted apart).
+            injected = pl.read_parquet(data / "injected_errors.parquet")
+            quarantined = pl.read_parquet(out / "quarantine.parquet").height
+            want = injected.filter(pl.col("reason") != "duplicate").height
+            if quarantined != want:
+                failures.append(f"seed {seed}: {quarantined} rows quarantined, {want} broken on purpose")
+            if not args.quiet:
+                print(f"seed {seed}: {quarantined} rows quarantined ({want} broken on purpose)")
         signals = pl.read_parquet(out / "signals.parquet")
         labels = pl.read_parquet(data / "labels.parquet")
         n = officers.height

@@ -124,6 +124,18 @@ impl Data {
     }
 
     fn score_with(&self, m: &apsp_core::score::LoadedMatrix, opts: ScoreOptions) -> Scored {
+        let (s, quarantined) = self.score_read(m, opts, &IngestOptions::default());
+        assert_eq!(quarantined.height(), 0, "{quarantined}");
+        s
+    }
+
+    /// Scores with `ingest` options, allowing quarantined rows (returned).
+    fn score_read(
+        &self,
+        m: &apsp_core::score::LoadedMatrix,
+        opts: ScoreOptions,
+        ingest: &IngestOptions,
+    ) -> (Scored, polars::prelude::DataFrame) {
         // APSP_KEEP=DIR keeps the last dataset written, to look at by hand.
         let tmp = tempfile::tempdir().unwrap();
         let dir = match std::env::var("APSP_KEEP") {
@@ -134,13 +146,12 @@ impl Data {
         for (t, lines) in &self.0 {
             std::fs::write(dir.join(format!("{t}.csv")), lines.join("\n") + "\n").unwrap();
         }
-        let ds = apsp_core::read_dataset(&dir, &IngestOptions::default()).unwrap();
-        assert_eq!(ds.quarantined(), 0, "{}", ds.quarantine);
+        let ds = apsp_core::read_dataset(&dir, ingest).unwrap();
         let opts = ScoreOptions {
             keep_all_findings: true,
             ..opts
         };
-        score(&ds, m, &opts).unwrap()
+        (score(&ds, m, &opts).unwrap(), ds.quarantine.clone())
     }
 }
 
@@ -734,4 +745,216 @@ fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
         text.contains("rests only on stops already counted for P4"),
         "{text}"
     );
+}
+
+#[test]
+fn a_quarantined_case_link_leaves_involvement_unknown_not_absent() {
+    // O1 rings P3 ten times on shift (10:00, 20-29 Jan). Case C3 (P3 with O1 from
+    // 19 Jan) would make that the job; its row is written three ways:
+    // - valid: on shift while involved, explained: contact_volume 0, not fired;
+    // - absent: ten unexplained contacts against a minimum of 10 (peers have none):
+    //   fired, value 10;
+    // - quarantined (person_role "fax", line 3 of case_links.csv): whether O1 was
+    //   involved is unknown, so the seven signs resting on involvement are
+    //   not_evaluated with the file, line and fault; off_duty_contact is still
+    //   evaluated (all on shift: 0, not fired), and the pair scores 0, not the
+    //   fired contact_volume of the "absent" case.
+    let calls = |d: &mut Data| {
+        for day in 20..=29 {
+            d.bill(
+                &format!("K{day}"),
+                "P3",
+                "out",
+                "call",
+                &format!("2026-01-{day}T10:00:00"),
+                Some(300),
+            );
+        }
+    };
+    let row = |role: &str| format!("C3,P3,{role},O1,2026-01-19T09:00:00,,,assault");
+    let m = RiskMatrix::default_matrix();
+
+    let mut valid = Data::base();
+    valid.add("case_links", row("victim"));
+    calls(&mut valid);
+    let s = valid.score_with(&m, at_end_of_january());
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+    assert_eq!(pair_score(&s, "P3"), 0.0);
+
+    let mut absent = Data::base();
+    calls(&mut absent);
+    let s = absent.score_with(&m, at_end_of_january());
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!((f.value, f.status), (10.0, Status::Fired));
+    assert!(pair_score(&s, "P3") > 0.0);
+
+    // Broken two ways: a bad value in a known layout, and a case id "C,3" written
+    // without quotes (nine fields: every field after it shifted one place right, so
+    // the layout is unknown and the officer and person are found among the fields).
+    for (line, fault) in [
+        (row("fax"), "unknown_value in person_role"),
+        (format!("C,{}", row("victim")), "bad_field_count"),
+    ] {
+        let mut broken = Data::base();
+        broken.add("case_links", line);
+        calls(&mut broken);
+        broken_link_leaves_involvement_unknown(&broken, &m, fault);
+    }
+}
+
+fn broken_link_leaves_involvement_unknown(
+    broken: &Data,
+    m: &apsp_core::score::LoadedMatrix,
+    fault: &str,
+) {
+    for pseudonymise in [false, true] {
+        let key = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(key.path(), "k".repeat(32)).unwrap();
+        let ingest = IngestOptions {
+            pseudonymise: pseudonymise
+                .then(|| apsp_core::pseudo::KeySource::File(key.path().to_path_buf())),
+            ..IngestOptions::default()
+        };
+        let (s, q) = broken.score_read(m, at_end_of_january(), &ingest);
+        assert_eq!(q.height(), 1, "{q}");
+        let p3 = if pseudonymise {
+            apsp_core::pseudo::Pseudonymiser::from_key("k".repeat(32).as_bytes())
+                .unwrap()
+                .pseudonym(apsp_core::pseudo::Domain::Person, "P3")
+        } else {
+            "P3".to_string()
+        };
+        let o = s.linked.officer_index["O1"];
+        let sub = s.linked.subject_index[&p3];
+        let pair = s
+            .pairs
+            .iter()
+            .find(|p| p.officer == o && p.subject == sub)
+            .unwrap();
+        assert_eq!(pair.score, 0.0);
+        let unknown: Vec<&str> = pair
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::NotEvaluated)
+            .map(|f| f.signal)
+            .collect();
+        assert_eq!(
+            unknown,
+            vec![
+                "contact_volume",
+                "escalation",
+                "night_contact",
+                "after_closure",
+                "stop_near_home",
+                "access_without_purpose",
+                "access_then_contact"
+            ],
+            "pseudonymise {pseudonymise}"
+        );
+        let f = pair
+            .findings
+            .iter()
+            .find(|f| f.signal == "contact_volume")
+            .unwrap();
+        assert!(
+            f.note
+                .contains(&format!("(case_links.csv line 3: {fault})")),
+            "{}",
+            f.note
+        );
+        let f = pair
+            .findings
+            .iter()
+            .find(|f| f.signal == "off_duty_contact")
+            .unwrap();
+        assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+        // Only this pair's involvement is unknown.
+        assert_eq!(
+            s.linked.involvement_unknown.keys().collect::<Vec<_>>(),
+            vec![&(o, sub)]
+        );
+    }
+}
+
+#[test]
+fn a_quarantined_billing_row_leaves_who_made_first_contact_unknown() {
+    // O1 looks P3 up without purpose on 2 Jan 09:02; P3 rang him at 09:00 (line 2 of
+    // billing.csv); he rang back at 15:00 (line 3), 6 h later: a reply, not his
+    // initiative. Her call written four ways:
+    // - valid: access_then_contact not fired;
+    // - absent: his call is his own first contact, 5 h 58 min after the access:
+    //   fired, value 0.2 days;
+    // - quarantined, its direction "sideways": who made the first contact is unknown:
+    //   not_evaluated, naming billing.csv line 2 and the fault;
+    // - quarantined, her number unreadable ("079OOOOOOO3") but on his device 6 h
+    //   before his call (within the 24 h reply window): not_evaluated likewise;
+    //   25 h before (outside the window): fired, the row cannot be the one he answered
+    //   (value: access 1 Jan 15:00 to call 2 Jan 15:00 = 1.0 day).
+    let m = RiskMatrix::default_matrix();
+    let score = |her: Option<(&str, &str, &str)>, access: &str| {
+        let mut d = Data::base();
+        if let Some((nr, dir, at)) = her {
+            d.bill("IN", nr, dir, "call", at, Some(300));
+        }
+        d.add("access_log", format!("E1,O1,{access},RMS,view,P3,,"))
+            .bill(
+                "BACK",
+                "P3",
+                "out",
+                "call",
+                "2026-01-02T15:00:00",
+                Some(120),
+            );
+        let (s, q) = d.score_read(&m, at_end_of_january(), &IngestOptions::default());
+        (s, q.height())
+    };
+    let at = "2026-01-02T09:00:00";
+    let access = "2026-01-02T09:02:00";
+
+    let (s, q) = score(Some(("P3", "in", at)), access);
+    assert_eq!(q, 0);
+    let f = finding(&s, "P3", "access_then_contact");
+    assert_eq!(f.status, Status::NotFired);
+
+    let (s, _) = score(None, access);
+    let f = finding(&s, "P3", "access_then_contact");
+    assert_eq!((f.value, f.status), (0.2, Status::Fired));
+    assert_eq!(rows(f), vec!["E1", "BACK"]);
+
+    let (s, q) = score(Some(("P3", "sideways", at)), access);
+    assert_eq!(q, 1);
+    let f = finding(&s, "P3", "access_then_contact");
+    assert_eq!(f.status, Status::NotEvaluated);
+    assert!(
+        f.note.contains("who made the first contact is unknown")
+            && f.note
+                .contains("(billing.csv line 2: unknown_value in direction)"),
+        "{}",
+        f.note
+    );
+    assert!(f.evidence.is_empty());
+    // The other signs are evaluated as before (the access still has no purpose).
+    let f = finding(&s, "P3", "access_without_purpose");
+    assert_eq!((f.value, f.status), (1.0, Status::Fired));
+
+    let (s, q) = score(Some(("079OOOOOOO3", "in", at)), access);
+    assert_eq!(q, 1);
+    let f = finding(&s, "P3", "access_then_contact");
+    assert_eq!(f.status, Status::NotEvaluated);
+    assert!(
+        f.note.contains("its other party unreadable")
+            && f.note
+                .contains("(billing.csv line 2: bad_phone in other_number)"),
+        "{}",
+        f.note
+    );
+
+    let (s, q) = score(
+        Some(("079OOOOOOO3", "in", "2026-01-01T14:00:00")),
+        "2026-01-01T15:00:00",
+    );
+    assert_eq!(q, 1);
+    let f = finding(&s, "P3", "access_then_contact");
+    assert_eq!((f.value, f.status), (1.0, Status::Fired));
 }

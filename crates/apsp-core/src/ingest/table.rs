@@ -261,6 +261,38 @@ pub struct QuarantineRow {
     pub column: Option<String>,
     pub message: String,
     pub raw: String,
+    /// A quarantined `case_links` row's officer and person (the person pseudonymised
+    /// like a used row's): the involvement the row may have recorded is unknown, so
+    /// scoring does not treat the pair as uninvolved.
+    pub link: Option<LinkHint>,
+    /// A quarantined `billing` row's device, other party and time, as far as they
+    /// can be read: the contact it may have recorded is unknown.
+    pub contact: Option<ContactHint>,
+}
+
+/// The officers and persons a quarantined `case_links` row may name. With a known
+/// field layout, the row's officer_id and person_id; with an unknown one (wrong field
+/// count, broken quoting), every field, to be matched against the force's officers and
+/// persons when linking (a shifted or extra field must not hide who the row names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkHint {
+    pub officers: Vec<String>,
+    /// Pseudonymised like a used row's person_id when pseudonymisation is on.
+    pub persons: Vec<String>,
+}
+
+/// The contact a quarantined `billing` row may record. With a known field layout,
+/// its device_number, other_number and started_at where each parses on its own; with
+/// an unknown one, every field that reads as a phone number (as a device and as the
+/// other party) and no time. No numbers: the other party is unreadable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactHint {
+    /// Normalised like a used row's device_number.
+    pub devices: Vec<String>,
+    /// Normalised (and pseudonymised) like a used row's other_number.
+    pub numbers: Vec<String>,
+    /// started_at, UTC microseconds, when it could be read.
+    pub at: Option<i64>,
 }
 
 /// Where each canonical column comes from in the current file.
@@ -1721,6 +1753,49 @@ impl TableBuilder {
             }
             s
         };
+        let person = |p: &str| match shared.pseudo {
+            Some(k) => k.pseudonym(Domain::Person, p),
+            None => p.to_string(),
+        };
+        let link = if self.table != Table::CaseLinks || reason == Reason::DuplicateKey {
+            None
+        } else if layout_unknown {
+            let mut texts: Vec<String> = raw
+                .cells
+                .iter()
+                .map(|c| c.to_text().trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
+            texts.sort_unstable();
+            texts.dedup();
+            (!texts.is_empty()).then(|| LinkHint {
+                persons: texts.iter().map(|t| person(t)).collect(),
+                officers: texts,
+            })
+        } else {
+            let text = |name: &str| -> Option<String> {
+                let ci = self.table.column_index(name)?;
+                let t = match &ctx.mapping[ci] {
+                    Src::Col(i) => raw.cells.get(*i).map(|c| c.to_text())?,
+                    Src::Const(v) => v.clone(),
+                    Src::Join(..) | Src::Absent => return None,
+                };
+                let t = t.trim();
+                (!t.is_empty()).then(|| t.to_string())
+            };
+            match (text("officer_id"), text("person_id")) {
+                (Some(o), Some(p)) => Some(LinkHint {
+                    officers: vec![o],
+                    persons: vec![person(&p)],
+                }),
+                _ => None,
+            }
+        };
+        let contact = if self.table == Table::Billing && reason != Reason::DuplicateKey {
+            self.contact_hint(ctx, raw, layout_unknown, shared)
+        } else {
+            None
+        };
         self.quarantine.push(QuarantineRow {
             table: self.table,
             file: ctx.rel_path.clone(),
@@ -1729,12 +1804,92 @@ impl TableBuilder {
             column,
             message,
             raw: raw_text,
+            link,
+            contact,
         });
     }
 
     /// Ends a file: checks for a column that failed on every row (a wrong type or
     /// profile, which must be an error, not a quiet mass quarantine) and the row
     /// accounting.
+    /// What a quarantined billing row can still tell of its contact: each field of
+    /// interest parsed on its own (a fault in one leaves the others readable).
+    fn contact_hint(
+        &self,
+        ctx: &FileContext,
+        raw: &RawRow<'_>,
+        layout_unknown: bool,
+        shared: &Shared<'_>,
+    ) -> Option<ContactHint> {
+        PHONES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let mut parser = RowParser {
+                cols: self.cols,
+                table: self.table,
+                phones: &mut cache,
+                arena: String::new(),
+                row: Vec::new(),
+            };
+            let spec = |name: &str| &self.cols[self.table.column_index(name).expect(name)];
+            let (dev_spec, num_spec, at_spec) = (
+                spec("device_number"),
+                spec("other_number"),
+                spec("started_at"),
+            );
+            let mut phone = |c: &ColumnSpec, cell: Cell<'_>| -> Option<String> {
+                match parser.parse_cell(ctx, c, cell, Table::Billing) {
+                    Ok(Val::Phone(PhoneKind::E164, a, b)) => Some(parser.text(a, b).to_string()),
+                    _ => None,
+                }
+            };
+            let public = |nr: String| match shared.pseudo {
+                Some(p) if !shared.officer_numbers.contains(nr.as_str()) => {
+                    p.pseudonym(Domain::Number, &nr)
+                }
+                _ => nr,
+            };
+            let cell_of = |name: &str| -> Option<Cell<'_>> {
+                match &ctx.mapping[self.table.column_index(name)?] {
+                    Src::Col(i) => raw.cells.get(*i).copied(),
+                    Src::Const(v) => Some(Cell::Str(v)),
+                    Src::Join(..) | Src::Absent => None,
+                }
+            };
+            let (mut devices, mut numbers, mut at) = (Vec::new(), Vec::new(), None);
+            if layout_unknown {
+                for &cell in raw.cells {
+                    if let Some(nr) = phone(num_spec, cell) {
+                        devices.push(nr.clone());
+                        numbers.push(public(nr));
+                    }
+                }
+            } else {
+                devices.extend(cell_of("device_number").and_then(|c| phone(dev_spec, c)));
+                numbers.extend(
+                    cell_of("other_number")
+                        .and_then(|c| phone(num_spec, c))
+                        .map(public),
+                );
+                if let Some(c) = cell_of("started_at") {
+                    if let Ok(Val::Time(t)) = parser.parse_cell(ctx, at_spec, c, Table::Billing) {
+                        at = Some(t);
+                    }
+                }
+            }
+            for v in [&mut devices, &mut numbers] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            // The other party unreadable: the row still tells the officer had a
+            // contact then (it may be the one an outgoing contact answers).
+            (!devices.is_empty() && (!numbers.is_empty() || at.is_some())).then_some(ContactHint {
+                devices,
+                numbers,
+                at,
+            })
+        })
+    }
+
     pub fn finish_file(&mut self, path: &Path, ctx: &FileContext) -> Result<()> {
         let c = &ctx.counts;
         if !c.balanced() {

@@ -15,7 +15,8 @@
 
 pub mod geo;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -37,6 +38,15 @@ pub type Ts = i64;
 pub const MINUTE: Ts = 60_000_000;
 pub const HOUR: Ts = 60 * MINUTE;
 pub const DAY: Ts = 24 * HOUR;
+
+/// A quarantined billing row that may record a contact of a pair.
+#[derive(Debug, Clone)]
+pub struct UnknownContact {
+    /// When, if its started_at could be read.
+    pub at: Option<Ts>,
+    /// "FILE line N: REASON in COLUMN".
+    pub row: Arc<str>,
+}
 
 /// An officer.
 #[derive(Debug, Clone)]
@@ -214,6 +224,15 @@ pub struct Linked {
     pub involvement: HashMap<(u32, u32), Vec<Involvement>>,
     /// (officer, case id) → involvement windows (for purpose references).
     pub cases: CaseWindows,
+    /// (officer, subject) → why their involvement is unknown: a quarantined
+    /// `case_links` row names them both (see [`Linked::note_quarantined_links`]).
+    pub involvement_unknown: HashMap<(u32, u32), Arc<str>>,
+    /// (officer, subject) → quarantined billing rows that may record a contact
+    /// between them, by file and line.
+    pub contact_unknown: HashMap<(u32, u32), Vec<UnknownContact>>,
+    /// officer → quarantined billing rows of the officer's device whose other party
+    /// is unreadable (time known), by file and line.
+    pub officer_contact_unknown: HashMap<u32, Vec<UnknownContact>>,
     /// Sorted by (officer, subject, at, record id).
     pub contacts: Vec<Contact>,
     /// Sorted by (officer, at, stop id).
@@ -293,19 +312,79 @@ fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
 impl Linked {
     /// Links a dataset. `timezone` is the dataset's zone (for local hours).
     pub fn build(ds: &Dataset) -> Result<Linked> {
-        Linked::link(ds.tables.clone(), &ds.manifest)
+        let mut l = Linked::link(ds.tables.clone(), &ds.manifest, &ds.quarantined_contacts)?;
+        l.note_quarantined_links(&ds.quarantined_links);
+        Ok(l)
     }
 
     /// Links a dataset like [`Linked::build`], freeing each table once it is linked (the
     /// dataset keeps its quarantine and manifest): the peak memory of a large force is
     /// then the larger of the two, not their sum.
     pub fn build_releasing(ds: &mut Dataset) -> Result<Linked> {
-        Linked::link(std::mem::take(&mut ds.tables), &ds.manifest)
+        let mut l = Linked::link(
+            std::mem::take(&mut ds.tables),
+            &ds.manifest,
+            &ds.quarantined_contacts,
+        )?;
+        l.note_quarantined_links(&ds.quarantined_links);
+        Ok(l)
+    }
+
+    /// Marks the pairs a quarantined `case_links` row names (officer and person both
+    /// known): the row may have recorded an involvement that would explain their
+    /// contact, so the signs that rest on involvement are not evaluated for the pair
+    /// (a broken row must not turn the job into a warning sign). The reason names the
+    /// file, line and fault, so the row can be corrected and the force scored again.
+    pub fn note_quarantined_links(&mut self, links: &[crate::ingest::QuarantinedLink]) {
+        let mut by_pair: BTreeMap<(u32, u32), Vec<&crate::ingest::QuarantinedLink>> =
+            BTreeMap::new();
+        for q in links {
+            let officers: BTreeSet<u32> = q
+                .officer_ids
+                .iter()
+                .filter_map(|o| self.officer_index.get(o).copied())
+                .collect();
+            let subjects: BTreeSet<u32> = q
+                .person_ids
+                .iter()
+                .filter_map(|p| self.subject_index.get(p).copied())
+                .filter(|&s| self.subjects[s as usize].kind == SubjectKind::Person)
+                .collect();
+            for &o in &officers {
+                for &s in &subjects {
+                    by_pair.entry((o, s)).or_default().push(q);
+                }
+            }
+        }
+        for (pair, rows) in by_pair {
+            let q = rows[0];
+            let fault = match &q.column {
+                Some(c) => format!("{} in {c}", q.reason),
+                None => q.reason.to_string(),
+            };
+            let more = match rows.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            self.involvement_unknown.insert(
+                pair,
+                format!(
+                    "involvement unknown: a case_links row naming this officer and subject was \
+                     quarantined ({} line {}: {fault}){more}; correct it and score again",
+                    q.file, q.line
+                )
+                .into(),
+            );
+        }
     }
 
     /// Links `tables`, each dropped once linked (a frame clone shares its buffers, so
     /// [`Linked::build`]'s copies free nothing).
-    fn link(mut tables: BTreeMap<Table, DataFrame>, manifest: &Manifest) -> Result<Linked> {
+    fn link(
+        mut tables: BTreeMap<Table, DataFrame>,
+        manifest: &Manifest,
+        quarantined_contacts: &[crate::ingest::QuarantinedContact],
+    ) -> Result<Linked> {
         let timezone: chrono_tz::Tz =
             manifest
                 .settings
@@ -604,6 +683,63 @@ impl Linked {
                 ))
             });
 
+            // Quarantined billing rows → the pairs whose contact they may record: the
+            // device's holder at the row's time (any holder when the time is unknown)
+            // and the person or number already a subject (a number met nowhere else
+            // makes no pair to speak of).
+            let mut contact_unknown: HashMap<(u32, u32), Vec<UnknownContact>> = HashMap::default();
+            let mut officer_contact_unknown: HashMap<u32, Vec<UnknownContact>> = HashMap::default();
+            for q in quarantined_contacts {
+                let mut officers: BTreeSet<u32> = BTreeSet::new();
+                for d in &q.devices {
+                    let Some(held) = devices.get(d) else { continue };
+                    officers.extend(
+                        held.iter()
+                            .filter(|(_, a, b)| q.at.is_none_or(|t| *a <= t && t <= *b))
+                            .map(|(o, _, _)| *o),
+                    );
+                }
+                let subjects_named: BTreeSet<u32> = q
+                    .numbers
+                    .iter()
+                    .filter(|nr| !devices.contains_key(nr.as_str()))
+                    .filter_map(|nr| {
+                        number_person
+                            .get(nr.as_str())
+                            .or_else(|| subject_index.get(nr.as_str()))
+                            .copied()
+                    })
+                    .collect();
+                let fault = match &q.column {
+                    Some(c) => format!("{} in {c}", q.reason),
+                    None => q.reason.to_string(),
+                };
+                let what: Arc<str> = format!("{} line {}: {fault}", q.file, q.line).into();
+                if q.numbers.is_empty() && q.at.is_some() {
+                    // The other party unreadable: a contact of the officer's then.
+                    for &o in &officers {
+                        officer_contact_unknown
+                            .entry(o)
+                            .or_default()
+                            .push(UnknownContact {
+                                at: q.at,
+                                row: what.clone(),
+                            });
+                    }
+                }
+                for &o in &officers {
+                    for &sj in &subjects_named {
+                        contact_unknown
+                            .entry((o, sj))
+                            .or_default()
+                            .push(UnknownContact {
+                                at: q.at,
+                                row: what.clone(),
+                            });
+                    }
+                }
+            }
+
             // Accesses → subject.
             let mut accesses = Vec::new();
             if let Some(a) = tables.remove(&Table::AccessLog).as_ref() {
@@ -659,6 +795,8 @@ impl Linked {
                 cases,
                 contacts,
                 accesses,
+                contact_unknown,
+                officer_contact_unknown,
             ))
         };
         let officer_side = || -> Result<_> {
@@ -763,7 +901,16 @@ impl Linked {
             ))
         };
         let (subject_side, officer_side) = rayon::join(subject_side, officer_side);
-        let (subjects, subject_index, involvement, cases, contacts, accesses) = subject_side?;
+        let (
+            subjects,
+            subject_index,
+            involvement,
+            cases,
+            contacts,
+            accesses,
+            contact_unknown,
+            officer_contact_unknown,
+        ) = subject_side?;
         let (shifts, deployments, longest_deployment, assignments, complaints, officer_missed) =
             officer_side?;
         for (k, v) in officer_missed {
@@ -856,6 +1003,9 @@ impl Linked {
             longest_deployment,
             involvement,
             cases,
+            involvement_unknown: HashMap::default(),
+            contact_unknown,
+            officer_contact_unknown,
             contacts,
             stops,
             accesses,

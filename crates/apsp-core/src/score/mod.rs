@@ -201,6 +201,16 @@ impl<'a> ViewCtx<'a> {
             near,
             accesses,
             involvements,
+            involvement_unknown: linked.involvement_unknown.get(&(o, s)),
+            contact_unknown: linked
+                .contact_unknown
+                .get(&(o, s))
+                .map_or(&[], |v| v.as_slice()),
+            officer_contact_unknown: linked
+                .officer_contact_unknown
+                .get(&o)
+                .map_or(&[], |v| v.as_slice()),
+            reply: self.reply,
         }
     }
 }

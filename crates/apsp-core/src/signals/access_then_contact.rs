@@ -41,13 +41,70 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         note: note.clone(),
         evidence: Vec::new(),
     };
+    // A quarantined billing row of the pair at or before the first initiated contact
+    // (or at an unknown time) may be her earlier message, making that contact a reply,
+    // or his earlier one: which contact came first, and whose, is unknown.
+    // Likewise a quarantined row of his device whose other party is unreadable, in
+    // the reply window before that contact: it may be hers.
+    let unknown = |before: Option<Ts>| {
+        let between = p
+            .contact_unknown
+            .iter()
+            .find(|u| match (u.at, before) {
+                (Some(at), Some(t)) => at <= t,
+                _ => true,
+            })
+            .map(|u| {
+                let more = match p.contact_unknown.len() - 1 {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!(
+                    "a billing row between them was quarantined ({}){more}",
+                    u.row
+                )
+            });
+        let unread = || {
+            let t = before?;
+            p.officer_contact_unknown
+                .iter()
+                .find(|u| u.at.is_some_and(|at| at <= t && t - at <= p.reply))
+                .map(|u| {
+                    format!(
+                        "a billing row of his device just before it, its other party \
+                         unreadable, was quarantined ({})",
+                        u.row
+                    )
+                })
+        };
+        between.or_else(unread).map(|why| {
+            Finding::not_evaluated(
+                "access_then_contact",
+                p.window,
+                format!("who made the first contact is unknown: {why}; correct it and score again"),
+            )
+        })
+    };
+    let unexplained_access = |t: Ts| {
+        p.accesses
+            .iter()
+            .rfind(|a| a.unexplained() && a.a.at <= t && t - a.a.at <= days(m.max_days))
+    };
     let Some((t, contact_ev)) = first else {
+        // Without an unexplained access the sign cannot fire, whatever the row was.
+        if p.accesses.iter().any(|a| a.unexplained()) {
+            if let Some(f) = unknown(None) {
+                return f;
+            }
+        }
         return not(&p.notes.no_initiated_contact);
     };
-    let access = p
-        .accesses
-        .iter()
-        .rfind(|a| a.unexplained() && a.a.at <= t && t - a.a.at <= days(m.max_days));
+    let access = unexplained_access(t);
+    if p.accesses.iter().any(|a| a.unexplained()) {
+        if let Some(f) = unknown(Some(t)) {
+            return f;
+        }
+    }
     match access {
         Some(a) => {
             let gap = (t - a.a.at) as f64 / DAY as f64;

@@ -407,6 +407,15 @@ pub struct PairView<'a> {
     pub near: Vec<NearStop<'a>>,
     pub accesses: Vec<AccessFact<'a>>,
     pub involvements: &'a [Involvement],
+    /// Why the pair's involvement is unknown (a quarantined case link names them).
+    pub involvement_unknown: Option<&'a Arc<str>>,
+    /// Quarantined billing rows that may record a contact of the pair.
+    pub contact_unknown: &'a [crate::link::UnknownContact],
+    /// Quarantined billing rows of the officer's device whose other party is
+    /// unreadable.
+    pub officer_contact_unknown: &'a [crate::link::UnknownContact],
+    /// How soon after her contact his counts as a reply.
+    pub reply: Ts,
 }
 
 impl PairView<'_> {
@@ -432,8 +441,47 @@ impl PairView<'_> {
     }
 }
 
-/// Evaluates every pair sign but `vulnerable_subject` (which needs the others).
+/// The pair signs whose value rests on whether the officer was involved with the
+/// subject (contact on shift while involved is the job; an access needs a case).
+pub const INVOLVEMENT_SIGNALS: [&str; 7] = [
+    "contact_volume",
+    "escalation",
+    "night_contact",
+    "after_closure",
+    "stop_near_home",
+    "access_without_purpose",
+    "access_then_contact",
+];
+
+/// Evaluates every pair sign but `vulnerable_subject` (which needs the others). When
+/// the pair's involvement is unknown, the signs of [`INVOLVEMENT_SIGNALS`] are
+/// `not_evaluated` with the reason (unless already not evaluated for another).
 pub fn evaluate_pair(
+    p: &PairView<'_>,
+    volume_threshold: &contact_volume::Threshold,
+    volume: (usize, Vec<usize>),
+) -> Vec<Finding> {
+    let mut findings = evaluate_pair_signs(p, volume_threshold, volume);
+    if let Some(why) = p.involvement_unknown {
+        for f in &mut findings {
+            if f.status != Status::NotEvaluated && INVOLVEMENT_SIGNALS.contains(&f.signal) {
+                *f = Finding {
+                    signal: f.signal,
+                    value: 0.0,
+                    threshold: 0.0,
+                    window: p.window,
+                    status: Status::NotEvaluated,
+                    intensity: 0.0,
+                    note: why.clone(),
+                    evidence: Vec::new(),
+                };
+            }
+        }
+    }
+    findings
+}
+
+fn evaluate_pair_signs(
     p: &PairView<'_>,
     volume_threshold: &contact_volume::Threshold,
     volume: (usize, Vec<usize>),
