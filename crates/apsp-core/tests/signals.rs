@@ -197,6 +197,15 @@ fn pair_score(s: &Scored, subject: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// `f` is not evaluated, with no evidence, and its note says each of `parts`.
+fn not_evaluated_saying(f: &Finding, parts: &[&str]) {
+    assert_eq!(f.status, Status::NotEvaluated, "{}", f.note);
+    assert!(f.evidence.is_empty());
+    for p in parts {
+        assert!(f.note.contains(p), "{:?} lacks {p:?}", f.note);
+    }
+}
+
 fn rows(f: &Finding) -> Vec<&str> {
     f.evidence.iter().map(|e| e.row_id.as_str()).collect()
 }
@@ -925,29 +934,25 @@ fn a_quarantined_billing_row_leaves_who_made_first_contact_unknown() {
     let (s, q) = score(Some(("P3", "sideways", at)), access);
     assert_eq!(q, 1);
     let f = finding(&s, "P3", "access_then_contact");
-    assert_eq!(f.status, Status::NotEvaluated);
-    assert!(
-        f.note.contains("who made the first contact is unknown")
-            && f.note
-                .contains("(billing.csv line 2: unknown_value in direction)"),
-        "{}",
-        f.note
+    not_evaluated_saying(
+        f,
+        &[
+            "who made the first contact is unknown",
+            "(billing.csv line 2: unknown_value in direction)",
+        ],
     );
-    assert!(f.evidence.is_empty());
     // The other signs are evaluated as before (the access still has no purpose).
     let f = finding(&s, "P3", "access_without_purpose");
     assert_eq!((f.value, f.status), (1.0, Status::Fired));
 
     let (s, q) = score(Some(("079OOOOOOO3", "in", at)), access);
     assert_eq!(q, 1);
-    let f = finding(&s, "P3", "access_then_contact");
-    assert_eq!(f.status, Status::NotEvaluated);
-    assert!(
-        f.note.contains("its other party unreadable")
-            && f.note
-                .contains("(billing.csv line 2: bad_phone in other_number)"),
-        "{}",
-        f.note
+    not_evaluated_saying(
+        finding(&s, "P3", "access_then_contact"),
+        &[
+            "its other party unreadable",
+            "(billing.csv line 2: bad_phone in other_number)",
+        ],
     );
 
     let (s, q) = score(
@@ -957,4 +962,131 @@ fn a_quarantined_billing_row_leaves_who_made_first_contact_unknown() {
     assert_eq!(q, 1);
     let f = finding(&s, "P3", "access_then_contact");
     assert_eq!((f.value, f.status), (1.0, Status::Fired));
+}
+
+#[test]
+fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_them() {
+    // Shifts. Three evening texts to P3 (19:00 on 5-7 Jan; shifts end at 16:00):
+    // off_duty_contact 3, fired. A quarantined shift of O1 from 5 Jan 16:00 with an
+    // impossible end (shifts.csv line 28) may run as long as the force's longest
+    // readable shift, 8 h: to 24:00, so the 5 Jan text is possibly on duty: value 2,
+    // not fired. It is not a roster: a roster-less officer stays not evaluated.
+    let m = RiskMatrix::default_matrix();
+    let read = |d: &Data| d.score_read(&m, at_end_of_january(), &IngestOptions::default());
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    let (s, q) = read(&d);
+    assert_eq!(q.height(), 0);
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (3.0, Status::Fired));
+    d.add("shifts", "O1,2026-01-05T16:00:00,2026-13-45T10:00:00");
+    let (s, q) = read(&d);
+    assert_eq!(q.height(), 1, "{q}");
+    assert_eq!(q.column("line").unwrap().i64().unwrap().get(0), Some(28));
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (2.0, Status::NotFired));
+    // The bound, at the boundary: from 11:00 it may reach the 19:00 text (value 2);
+    // from 10:59 it ends at 18:59, before it (value 3, fired).
+    for (start, want) in [
+        ("11:00", (2.0, Status::NotFired)),
+        ("10:59", (3.0, Status::Fired)),
+    ] {
+        let mut d = Data::base();
+        texts(&mut d, 3, "P3");
+        d.add(
+            "shifts",
+            format!("O1,2026-01-05T{start}:00,2026-13-45T10:00:00"),
+        );
+        let (s, _) = read(&d);
+        let f = finding(&s, "P3", "off_duty_contact");
+        assert_eq!((f.value, f.status), want, "from {start}");
+    }
+    let mut d = Data::base();
+    d.0.insert("shifts", vec!["officer_id,start,end".into()]);
+    texts(&mut d, 3, "P3");
+    d.add("shifts", "O1,2026-01-05T16:00:00,2026-13-45T10:00:00");
+    let (s, _) = read(&d);
+    assert_eq!(
+        finding(&s, "P3", "off_duty_contact").status,
+        Status::NotEvaluated
+    );
+
+    // Deployments. Undeployed stops 149 m and 140 m from P1's home (20 Jan 10:00,
+    // 23 Jan 19:00): stop_near_home 2, fired. A quarantined deployment of O1 over the
+    // second (no incident_id) makes it possibly deployed: value 1, not fired; likewise
+    // with its place unreadable (latitude 95); with its place readable 2 km away it
+    // explains nothing: value 2, fired.
+    let stops = |d: &mut Data| {
+        stop(
+            d,
+            "S149",
+            north(149.0),
+            "2026-01-20T10:00:00",
+            "2026-01-20T10:30:00",
+        );
+        stop(
+            d,
+            "S140",
+            north(140.0),
+            "2026-01-23T19:00:00",
+            "2026-01-23T19:30:00",
+        );
+    };
+    let deployment = |lat: f64| {
+        format!(
+            ",O1,{lat:.7},{:.7},2026-01-23T18:50:00,2026-01-23T20:00:00",
+            HOME.1
+        )
+    };
+    for (row, want) in [
+        (None, (2.0, Status::Fired)),
+        (Some(deployment(north(50.0).0)), (1.0, Status::NotFired)),
+        (Some(deployment(95.0)), (1.0, Status::NotFired)),
+        (Some(deployment(north(2000.0).0)), (2.0, Status::Fired)),
+    ] {
+        let mut d = Data::base();
+        stops(&mut d);
+        let n = row.is_some() as usize;
+        if let Some(r) = &row {
+            d.add("deployments", r.clone());
+        }
+        let (s, q) = read(&d);
+        assert_eq!(q.height(), n, "{q}");
+        let f = finding(&s, "P1", "stop_near_home");
+        assert_eq!((f.value, f.status), want, "{row:?}");
+    }
+
+    // Vehicle assignments. Two stops of vehicle V9 with no officer logged on, near P1's
+    // home (20 Jan 10:00, 23 Jan 19:00); V9 is O1's from 20 to 24 Jan: both his,
+    // stop_near_home 2, fired. A quarantined assignment of V9 (impossible start, to
+    // 21 Jan 00:00) may reach back the longest readable assignment (4 days): it covers
+    // the 20 Jan stop, whose officer is then unknown (nobody's, not O1's): value 1.
+    for (broken, want) in [
+        (false, (2.0, Status::Fired)),
+        (true, (1.0, Status::NotFired)),
+    ] {
+        let mut d = Data::base();
+        for (id, m, from, to) in [
+            ("SV1", 149.0, "2026-01-20T10:00:00", "2026-01-20T10:30:00"),
+            ("SV2", 140.0, "2026-01-23T19:00:00", "2026-01-23T19:30:00"),
+        ] {
+            let p = north(m);
+            d.add(
+                "stops",
+                format!("{id},V9,,{:.7},{:.7},{from},{to}", p.0, p.1),
+            );
+        }
+        let mut va = vec![
+            "vehicle_id,officer_id,valid_from,valid_to".to_string(),
+            "V9,O1,2026-01-20T00:00:00,2026-01-24T00:00:00".to_string(),
+        ];
+        if broken {
+            va.push("V9,O2,2026-13-45T10:00:00,2026-01-21T00:00:00".into());
+        }
+        d.0.insert("vehicle_assignments", va);
+        let (s, q) = read(&d);
+        assert_eq!(q.height(), broken as usize, "{q}");
+        let f = finding(&s, "P1", "stop_near_home");
+        assert_eq!((f.value, f.status), want);
+    }
 }

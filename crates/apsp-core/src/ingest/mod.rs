@@ -155,6 +155,30 @@ pub struct Dataset {
     /// Quarantined `billing` rows whose device and other party can still be read, by
     /// file and line: the contact each may record is unknown.
     pub quarantined_contacts: Vec<QuarantinedContact>,
+    /// Quarantined `shifts`, `deployments` and `vehicle_assignments` rows with what
+    /// they can still tell, by file and line (used only to withhold warning signs).
+    pub salvaged: Vec<SalvagedRow>,
+}
+
+/// A quarantined row of a table that explains events, with what it can still tell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SalvagedRow {
+    pub table: Table,
+    pub salvage: table::Salvage,
+    pub file: String,
+    pub line: u64,
+    pub reason: &'static str,
+    pub column: Option<String>,
+}
+
+impl SalvagedRow {
+    /// "FILE line N: REASON in COLUMN", for notes.
+    pub fn describe(&self) -> String {
+        match &self.column {
+            Some(c) => format!("{} line {}: {} in {c}", self.file, self.line, self.reason),
+            None => format!("{} line {}: {}", self.file, self.line, self.reason),
+        }
+    }
 }
 
 /// A quarantined `billing` row whose device and other party can still be read.
@@ -488,6 +512,20 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         })
         .collect();
     quarantined_contacts.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let mut salvaged: Vec<SalvagedRow> = quarantine
+        .iter()
+        .filter_map(|q| {
+            Some(SalvagedRow {
+                table: q.table,
+                salvage: q.salvage.clone()?,
+                file: q.file.clone(),
+                line: q.line,
+                reason: q.reason.code(),
+                column: q.column.clone(),
+            })
+        })
+        .collect();
+    salvaged.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let manifest = Manifest {
         apsp_version: crate::VERSION.to_string(),
         created_at: String::new(),
@@ -522,6 +560,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         manifest,
         quarantined_links,
         quarantined_contacts,
+        salvaged,
     })
 }
 

@@ -252,7 +252,7 @@ impl RowCounts {
 }
 
 /// One quarantined row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuarantineRow {
     pub table: Table,
     pub file: String,
@@ -268,6 +268,9 @@ pub struct QuarantineRow {
     /// A quarantined `billing` row's device, other party and time, as far as they
     /// can be read: the contact it may have recorded is unknown.
     pub contact: Option<ContactHint>,
+    /// What a quarantined `shifts`, `deployments` or `vehicle_assignments` row can
+    /// still tell (its field layout known).
+    pub salvage: Option<Salvage>,
 }
 
 /// The officers and persons a quarantined `case_links` row may name. With a known
@@ -293,6 +296,24 @@ pub struct ContactHint {
     pub numbers: Vec<String>,
     /// started_at, UTC microseconds, when it could be read.
     pub at: Option<i64>,
+}
+
+/// What a quarantined row of a table that explains events (`shifts`, `deployments`,
+/// `vehicle_assignments`) can still tell, each field parsed on its own. Scoring uses
+/// it only to withhold a warning sign (a time possibly on duty, a stop possibly
+/// deployed, a vehicle possibly crewed by someone else), never to raise one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Salvage {
+    pub officer_id: Option<String>,
+    pub vehicle_id: Option<String>,
+    /// start / valid_from, UTC microseconds.
+    pub start: Option<i64>,
+    /// end / valid_to, UTC microseconds.
+    pub end: Option<i64>,
+    /// The end cell is blank (an open assignment), not unreadable.
+    pub end_blank: bool,
+    /// lat, lon (deployments) when both read.
+    pub at: Option<(f64, f64)>,
 }
 
 /// Where each canonical column comes from in the current file.
@@ -1796,6 +1817,12 @@ impl TableBuilder {
         } else {
             None
         };
+        let salvage = match self.table {
+            Table::Shifts | Table::Deployments | Table::VehicleAssignments if !layout_unknown => {
+                Some(self.salvage(ctx, raw))
+            }
+            _ => None,
+        };
         self.quarantine.push(QuarantineRow {
             table: self.table,
             file: ctx.rel_path.clone(),
@@ -1806,12 +1833,92 @@ impl TableBuilder {
             raw: raw_text,
             link,
             contact,
+            salvage,
         });
     }
 
     /// Ends a file: checks for a column that failed on every row (a wrong type or
     /// profile, which must be an error, not a quiet mass quarantine) and the row
     /// accounting.
+    /// What a quarantined shifts, deployments or vehicle_assignments row can still
+    /// tell: each field parsed on its own.
+    fn salvage(&self, ctx: &FileContext, raw: &RawRow<'_>) -> Salvage {
+        enum Read {
+            Text(String),
+            Time(i64),
+            Float(f64),
+        }
+        PHONES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let (cols, table) = (self.cols, self.table);
+            let mut parser = RowParser {
+                cols,
+                table,
+                phones: &mut cache,
+                arena: String::new(),
+                row: Vec::new(),
+            };
+            // (the value, if it reads; whether the cell is blank)
+            let mut read = |name: &str| -> (Option<Read>, bool) {
+                let Some(ci) = table.column_index(name) else {
+                    return (None, false);
+                };
+                let cell = match &ctx.mapping[ci] {
+                    Src::Col(i) => match raw.cells.get(*i) {
+                        Some(c) => *c,
+                        None => return (None, false),
+                    },
+                    Src::Const(v) => Cell::Str(v),
+                    Src::Join(..) | Src::Absent => return (None, false),
+                };
+                if cell.is_blank() {
+                    return (None, true);
+                }
+                let v = match parser.parse_cell(ctx, &cols[ci], cell, table) {
+                    Ok(Val::Str(a, b)) => Some(Read::Text(parser.text(a, b).to_string())),
+                    Ok(Val::Time(t)) => Some(Read::Time(t)),
+                    Ok(Val::Float(f)) => Some(Read::Float(f)),
+                    _ => None,
+                };
+                (v, false)
+            };
+            let text = |r: (Option<Read>, bool)| match r.0 {
+                Some(Read::Text(t)) => Some(t),
+                _ => None,
+            };
+            let time = |r: (Option<Read>, bool)| match r.0 {
+                Some(Read::Time(t)) => Some(t),
+                _ => None,
+            };
+            let float = |r: (Option<Read>, bool)| match r.0 {
+                Some(Read::Float(f)) => Some(f),
+                _ => None,
+            };
+            let (from, to) = match table {
+                Table::VehicleAssignments => ("valid_from", "valid_to"),
+                _ => ("start", "end"),
+            };
+            let officer_id = text(read("officer_id"));
+            let vehicle_id = text(read("vehicle_id"));
+            let start = time(read(from));
+            let end_read = read(to);
+            let end_blank = end_read.1;
+            let end = time(end_read);
+            let at = match (float(read("lat")), float(read("lon"))) {
+                (Some(a), Some(o)) if (a, o) != (0.0, 0.0) => Some((a, o)),
+                _ => None,
+            };
+            Salvage {
+                officer_id,
+                vehicle_id,
+                start,
+                end,
+                end_blank,
+                at,
+            }
+        })
+    }
+
     /// What a quarantined billing row can still tell of its contact: each field of
     /// interest parsed on its own (a fault in one leaves the others readable).
     fn contact_hint(

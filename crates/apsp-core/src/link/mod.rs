@@ -39,6 +39,23 @@ pub const MINUTE: Ts = 60_000_000;
 pub const HOUR: Ts = 60 * MINUTE;
 pub const DAY: Ts = 24 * HOUR;
 
+/// The officer of a quarantined vehicle assignment (whoever it names).
+const QUARANTINED: u32 = u32::MAX;
+
+/// The time a quarantined row from `start` to `end` may cover, either unreadable:
+/// an unreadable side is bounded by `longest` (the longest such readable span); a
+/// span longer than that, or ending before it starts, is taken as `longest` from each
+/// readable side.
+fn salvaged_span(start: Option<Ts>, end: Option<Ts>, longest: Ts) -> Vec<(Ts, Ts)> {
+    match (start, end) {
+        (Some(a), Some(b)) if a <= b && b - a <= longest => vec![(a, b)],
+        (Some(a), Some(b)) => vec![(a, a + longest), (b - longest, b)],
+        (Some(a), None) => vec![(a, a + longest)],
+        (None, Some(b)) => vec![(b - longest, b)],
+        (None, None) => Vec::new(),
+    }
+}
+
 /// A quarantined billing row that may record a contact of a pair.
 #[derive(Debug, Clone)]
 pub struct UnknownContact {
@@ -216,6 +233,9 @@ pub struct Linked {
     pub subject_index: HashMap<String, u32>,
     /// Per officer, sorted by start.
     pub shifts: Vec<Vec<(Ts, Ts)>>,
+    /// Per officer, sorted: the time quarantined shift rows may cover (possibly on
+    /// duty; not a roster).
+    pub shifts_unknown: Vec<Vec<(Ts, Ts)>>,
     /// Per officer, sorted by start.
     pub deployments: Vec<Vec<Deployment>>,
     /// Longest deployment per officer (for overlap searches).
@@ -312,7 +332,12 @@ fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
 impl Linked {
     /// Links a dataset. `timezone` is the dataset's zone (for local hours).
     pub fn build(ds: &Dataset) -> Result<Linked> {
-        let mut l = Linked::link(ds.tables.clone(), &ds.manifest, &ds.quarantined_contacts)?;
+        let mut l = Linked::link(
+            ds.tables.clone(),
+            &ds.manifest,
+            &ds.quarantined_contacts,
+            &ds.salvaged,
+        )?;
         l.note_quarantined_links(&ds.quarantined_links);
         Ok(l)
     }
@@ -325,6 +350,7 @@ impl Linked {
             std::mem::take(&mut ds.tables),
             &ds.manifest,
             &ds.quarantined_contacts,
+            &ds.salvaged,
         )?;
         l.note_quarantined_links(&ds.quarantined_links);
         Ok(l)
@@ -384,6 +410,7 @@ impl Linked {
         mut tables: BTreeMap<Table, DataFrame>,
         manifest: &Manifest,
         quarantined_contacts: &[crate::ingest::QuarantinedContact],
+        salvaged: &[crate::ingest::SalvagedRow],
     ) -> Result<Linked> {
         let timezone: chrono_tz::Tz =
             manifest
@@ -816,7 +843,38 @@ impl Linked {
                     }
                 }
             }
+            // Quarantined shift rows: the time they may cover counts as possibly on
+            // duty (never as a roster: `rostered` reads `shifts` only). An unreadable
+            // end is bounded by the force's longest readable shift (at most 24 h).
+            let salvaged_of = |t: Table| {
+                salvaged
+                    .iter()
+                    .filter(move |r| r.table == t)
+                    .filter_map(|r| {
+                        let o = officer_index.get(r.salvage.officer_id.as_deref()?)?;
+                        Some((*o, r))
+                    })
+            };
+            let longest_shift = shifts
+                .iter()
+                .flatten()
+                .map(|(a, b)| b - a)
+                .filter(|d| *d > 0)
+                .max()
+                .unwrap_or(12 * HOUR)
+                .min(DAY);
+            let mut shifts_unknown: Vec<Vec<(Ts, Ts)>> = vec![Vec::new(); n];
+            for (o, r) in salvaged_of(Table::Shifts) {
+                shifts_unknown[o as usize].extend(salvaged_span(
+                    r.salvage.start,
+                    r.salvage.end,
+                    longest_shift,
+                ));
+            }
             for v in &mut shifts {
+                v.sort_unstable();
+            }
+            for v in &mut shifts_unknown {
                 v.sort_unstable();
             }
 
@@ -837,6 +895,28 @@ impl Linked {
                         }),
                         None => miss("deployments: officer not in officers"),
                     }
+                }
+            }
+            // Quarantined deployment rows: a stop they may cover is possibly deployed
+            // (anywhere, when the place is unreadable).
+            let longest = deployments
+                .iter()
+                .flatten()
+                .map(|d| d.end - d.start)
+                .filter(|d| *d > 0)
+                .max()
+                .unwrap_or(4 * HOUR)
+                .min(DAY);
+            for (o, r) in salvaged_of(Table::Deployments) {
+                let (lat, lon) = r.salvage.at.unwrap_or((f64::NAN, f64::NAN));
+                for (start, end) in salvaged_span(r.salvage.start, r.salvage.end, longest) {
+                    deployments[o as usize].push(Deployment {
+                        start,
+                        end,
+                        lat,
+                        lon,
+                        incident_id: format!("quarantined ({})", r.describe()).as_str().into(),
+                    });
                 }
             }
             for v in &mut deployments {
@@ -862,6 +942,36 @@ impl Linked {
                             o,
                         ));
                     }
+                }
+            }
+            // Quarantined assignment rows: whoever they name, the vehicle may have had
+            // another officer then, so a stop without an officer_id in that time is
+            // nobody's rather than possibly the wrong officer's.
+            let longest = assignments
+                .values()
+                .flatten()
+                .filter(|(a, b, _)| *a > i64::MIN && *b < i64::MAX)
+                .map(|(a, b, _)| b - a)
+                .filter(|d| *d > 0)
+                .max()
+                .unwrap_or(12 * HOUR)
+                .min(7 * DAY);
+            for r in salvaged
+                .iter()
+                .filter(|r| r.table == Table::VehicleAssignments)
+            {
+                let Some(vh) = r.salvage.vehicle_id.as_deref() else {
+                    continue;
+                };
+                let spans = match (r.salvage.start, r.salvage.end, r.salvage.end_blank) {
+                    (Some(a), None, true) => vec![(a, i64::MAX)],
+                    (a, b, _) => salvaged_span(a, b, longest),
+                };
+                for (a, b) in spans {
+                    assignments
+                        .entry(vh.to_string())
+                        .or_default()
+                        .push((a, b, QUARANTINED));
                 }
             }
             for v in assignments.values_mut() {
@@ -893,6 +1003,7 @@ impl Linked {
 
             Ok((
                 shifts,
+                shifts_unknown,
                 deployments,
                 longest_deployment,
                 assignments,
@@ -911,8 +1022,15 @@ impl Linked {
             contact_unknown,
             officer_contact_unknown,
         ) = subject_side?;
-        let (shifts, deployments, longest_deployment, assignments, complaints, officer_missed) =
-            officer_side?;
+        let (
+            shifts,
+            shifts_unknown,
+            deployments,
+            longest_deployment,
+            assignments,
+            complaints,
+            officer_missed,
+        ) = officer_side?;
         for (k, v) in officer_missed {
             *missed.entry(k).or_insert(0) += v;
         }
@@ -956,6 +1074,11 @@ impl Linked {
                                 .unwrap_or_default();
                             found.sort_unstable();
                             found.dedup();
+                            if found.last() == Some(&QUARANTINED) {
+                                return Err(
+                                    "stops: no officer logged on, a vehicle assignment at that time was quarantined",
+                                );
+                            }
                             match found.as_slice() {
                                 [o] => (*o, true),
                                 [] => {
@@ -999,6 +1122,7 @@ impl Linked {
             subjects,
             subject_index,
             shifts,
+            shifts_unknown,
             deployments,
             longest_deployment,
             involvement,
@@ -1026,6 +1150,7 @@ impl Linked {
         self.stops = Vec::new();
         self.accesses = Vec::new();
         self.shifts = Vec::new();
+        self.shifts_unknown = Vec::new();
         self.deployments = Vec::new();
         self.longest_deployment = Vec::new();
         self.involvement = HashMap::default();
@@ -1044,10 +1169,16 @@ impl Linked {
                 .any(|(a, b)| *b > window.0 && *a <= window.1)
     }
 
+    /// Whether officer `o` was (or, by a quarantined shift row, may have been) on a
+    /// rostered shift at `t`: a broken roster row must not make work look off duty.
     pub fn on_duty(&self, o: u32, t: Ts) -> bool {
         let s = &self.shifts[o as usize];
         let k = s.partition_point(|(a, _)| *a <= t);
         s[..k].iter().rev().take(4).any(|(_, b)| t <= *b)
+            || self
+                .shifts_unknown
+                .get(o as usize)
+                .is_some_and(|u| u.iter().any(|(a, b)| *a <= t && t <= *b))
     }
 
     /// The involvements of officer `o` with subject `s`.
@@ -1086,7 +1217,8 @@ impl Linked {
             .iter()
             .rev()
             .take_while(|d| d.start >= earliest)
-            .find(|d| d.end >= a && haversine_m(p, (d.lat, d.lon)) <= radius)
+            // A quarantined deployment whose place is unreadable (NaN) covers any place.
+            .find(|d| d.end >= a && (d.lat.is_nan() || haversine_m(p, (d.lat, d.lon)) <= radius))
     }
 
     /// Local hour of `t` in the dataset's time zone.
