@@ -149,66 +149,10 @@ pub struct Dataset {
     pub quarantine: DataFrame,
     /// Provenance and row accounting.
     pub manifest: Manifest,
-    /// Quarantined `case_links` rows that name an officer and a person, by file and
-    /// line: whether the officer was involved with that person is unknown.
-    pub quarantined_links: Vec<QuarantinedLink>,
-    /// Quarantined `billing` rows whose device and other party can still be read, by
-    /// file and line: the contact each may record is unknown.
-    pub quarantined_contacts: Vec<QuarantinedContact>,
-    /// Quarantined `shifts`, `deployments` and `vehicle_assignments` rows with what
-    /// they can still tell, by file and line (used only to withhold warning signs).
-    pub salvaged: Vec<SalvagedRow>,
-}
-
-/// A quarantined row of a table that explains events, with what it can still tell.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SalvagedRow {
-    pub table: Table,
-    pub salvage: table::Salvage,
-    pub file: String,
-    pub line: u64,
-    pub reason: &'static str,
-    pub column: Option<String>,
-}
-
-impl SalvagedRow {
-    /// "FILE line N: REASON in COLUMN", for notes.
-    pub fn describe(&self) -> String {
-        match &self.column {
-            Some(c) => format!("{} line {}: {} in {c}", self.file, self.line, self.reason),
-            None => format!("{} line {}: {}", self.file, self.line, self.reason),
-        }
-    }
-}
-
-/// A quarantined `billing` row whose device and other party can still be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuarantinedContact {
-    /// The device the row names; with an unknown field layout, every field that reads
-    /// as a phone number (only officers' devices count).
-    pub devices: Vec<String>,
-    /// Likewise the other party, as linked (pseudonymised when that is on).
-    pub numbers: Vec<String>,
-    /// started_at, UTC microseconds, when it could be read.
-    pub at: Option<i64>,
-    pub file: String,
-    pub line: u64,
-    pub reason: &'static str,
-    pub column: Option<String>,
-}
-
-/// A quarantined `case_links` row that may name an officer and a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuarantinedLink {
-    /// The officer the row names; with an unknown field layout, every field (only
-    /// those that are officers of the force count).
-    pub officer_ids: Vec<String>,
-    /// Likewise for the person, as linked: pseudonymised when pseudonymisation is on.
-    pub person_ids: Vec<String>,
-    pub file: String,
-    pub line: u64,
-    pub reason: &'static str,
-    pub column: Option<String>,
+    /// The quarantined rows that can still tell something (a [`table::Hint`]), by
+    /// file and line: scoring uses them only to withhold warning signs their absence
+    /// would raise.
+    pub hinted: Vec<QuarantineRow>,
 }
 
 impl Dataset {
@@ -481,51 +425,6 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         tables.insert(r.table, r.df);
     }
     let quarantine_df = quarantine_frame(&quarantine)?;
-    let mut quarantined_links: Vec<QuarantinedLink> = quarantine
-        .iter()
-        .filter_map(|q| {
-            let hint = q.link.as_ref()?;
-            Some(QuarantinedLink {
-                officer_ids: hint.officers.clone(),
-                person_ids: hint.persons.clone(),
-                file: q.file.clone(),
-                line: q.line,
-                reason: q.reason.code(),
-                column: q.column.clone(),
-            })
-        })
-        .collect();
-    quarantined_links.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    let mut quarantined_contacts: Vec<QuarantinedContact> = quarantine
-        .iter()
-        .filter_map(|q| {
-            let hint = q.contact.as_ref()?;
-            Some(QuarantinedContact {
-                devices: hint.devices.clone(),
-                numbers: hint.numbers.clone(),
-                at: hint.at,
-                file: q.file.clone(),
-                line: q.line,
-                reason: q.reason.code(),
-                column: q.column.clone(),
-            })
-        })
-        .collect();
-    quarantined_contacts.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    let mut salvaged: Vec<SalvagedRow> = quarantine
-        .iter()
-        .filter_map(|q| {
-            Some(SalvagedRow {
-                table: q.table,
-                salvage: q.salvage.clone()?,
-                file: q.file.clone(),
-                line: q.line,
-                reason: q.reason.code(),
-                column: q.column.clone(),
-            })
-        })
-        .collect();
-    salvaged.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let manifest = Manifest {
         apsp_version: crate::VERSION.to_string(),
         created_at: String::new(),
@@ -554,13 +453,16 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         outputs: BTreeMap::new(),
         scoring: None,
     };
+    let mut hinted: Vec<QuarantineRow> = quarantine
+        .into_iter()
+        .filter(|q| q.hint.is_some())
+        .collect();
+    hinted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(Dataset {
         tables,
         quarantine: quarantine_df,
         manifest,
-        quarantined_links,
-        quarantined_contacts,
-        salvaged,
+        hinted,
     })
 }
 

@@ -261,16 +261,35 @@ pub struct QuarantineRow {
     pub column: Option<String>,
     pub message: String,
     pub raw: String,
-    /// A quarantined `case_links` row's officer and person (the person pseudonymised
-    /// like a used row's): the involvement the row may have recorded is unknown, so
-    /// scoring does not treat the pair as uninvolved.
-    pub link: Option<LinkHint>,
-    /// A quarantined `billing` row's device, other party and time, as far as they
-    /// can be read: the contact it may have recorded is unknown.
-    pub contact: Option<ContactHint>,
-    /// What a quarantined `shifts`, `deployments` or `vehicle_assignments` row can
-    /// still tell (its field layout known).
-    pub salvage: Option<Salvage>,
+    /// What the row can still tell, for the tables whose rows explain events: used
+    /// only to withhold a warning sign the row's absence would raise.
+    pub hint: Option<Hint>,
+}
+
+impl QuarantineRow {
+    /// "FILE line N: REASON in COLUMN", for notes that name the row to correct.
+    pub fn describe(&self) -> String {
+        match &self.column {
+            Some(c) => format!(
+                "{} line {}: {} in {c}",
+                self.file,
+                self.line,
+                self.reason.code()
+            ),
+            None => format!("{} line {}: {}", self.file, self.line, self.reason.code()),
+        }
+    }
+}
+
+/// What a quarantined row can still tell, by table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hint {
+    /// `case_links`: an involvement of these officers and persons is unknown.
+    Link(LinkHint),
+    /// `billing`: a contact of this device is unknown.
+    Contact(ContactHint),
+    /// `shifts`, `deployments`, `vehicle_assignments`.
+    Salvage(Salvage),
 }
 
 /// The officers and persons a quarantined `case_links` row may name. With a known
@@ -1774,52 +1793,13 @@ impl TableBuilder {
             }
             s
         };
-        let person = |p: &str| match shared.pseudo {
-            Some(k) => k.pseudonym(Domain::Person, p),
-            None => p.to_string(),
-        };
-        let link = if self.table != Table::CaseLinks || reason == Reason::DuplicateKey {
-            None
-        } else if layout_unknown {
-            let mut texts: Vec<String> = raw
-                .cells
-                .iter()
-                .map(|c| c.to_text().trim().to_string())
-                .filter(|t| !t.is_empty())
-                .collect();
-            texts.sort_unstable();
-            texts.dedup();
-            (!texts.is_empty()).then(|| LinkHint {
-                persons: texts.iter().map(|t| person(t)).collect(),
-                officers: texts,
-            })
-        } else {
-            let text = |name: &str| -> Option<String> {
-                let ci = self.table.column_index(name)?;
-                let t = match &ctx.mapping[ci] {
-                    Src::Col(i) => raw.cells.get(*i).map(|c| c.to_text())?,
-                    Src::Const(v) => v.clone(),
-                    Src::Join(..) | Src::Absent => return None,
-                };
-                let t = t.trim();
-                (!t.is_empty()).then(|| t.to_string())
-            };
-            match (text("officer_id"), text("person_id")) {
-                (Some(o), Some(p)) => Some(LinkHint {
-                    officers: vec![o],
-                    persons: vec![person(&p)],
-                }),
-                _ => None,
+        let hint = match self.table {
+            Table::CaseLinks | Table::Billing if reason == Reason::DuplicateKey => None,
+            Table::CaseLinks | Table::Billing => {
+                self.salvager(ctx, raw, |r| r.hint(layout_unknown, shared))
             }
-        };
-        let contact = if self.table == Table::Billing && reason != Reason::DuplicateKey {
-            self.contact_hint(ctx, raw, layout_unknown, shared)
-        } else {
-            None
-        };
-        let salvage = match self.table {
             Table::Shifts | Table::Deployments | Table::VehicleAssignments if !layout_unknown => {
-                Some(self.salvage(ctx, raw))
+                self.salvager(ctx, raw, |r| Some(Hint::Salvage(r.salvage())))
             }
             _ => None,
         };
@@ -1831,172 +1811,36 @@ impl TableBuilder {
             column,
             message,
             raw: raw_text,
-            link,
-            contact,
-            salvage,
+            hint,
         });
+    }
+
+    /// Reads a quarantined row's cells with `f` (see [`Salvager`]).
+    fn salvager<R>(
+        &self,
+        ctx: &FileContext,
+        raw: &RawRow<'_>,
+        f: impl FnOnce(&mut Salvager<'_, '_, '_>) -> R,
+    ) -> R {
+        PHONES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            f(&mut Salvager {
+                parser: RowParser {
+                    cols: self.cols,
+                    table: self.table,
+                    phones: &mut cache,
+                    arena: String::new(),
+                    row: Vec::new(),
+                },
+                ctx,
+                cells: raw.cells,
+            })
+        })
     }
 
     /// Ends a file: checks for a column that failed on every row (a wrong type or
     /// profile, which must be an error, not a quiet mass quarantine) and the row
     /// accounting.
-    /// What a quarantined shifts, deployments or vehicle_assignments row can still
-    /// tell: each field parsed on its own.
-    fn salvage(&self, ctx: &FileContext, raw: &RawRow<'_>) -> Salvage {
-        enum Read {
-            Text(String),
-            Time(i64),
-            Float(f64),
-        }
-        PHONES.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            let (cols, table) = (self.cols, self.table);
-            let mut parser = RowParser {
-                cols,
-                table,
-                phones: &mut cache,
-                arena: String::new(),
-                row: Vec::new(),
-            };
-            // (the value, if it reads; whether the cell is blank)
-            let mut read = |name: &str| -> (Option<Read>, bool) {
-                let Some(ci) = table.column_index(name) else {
-                    return (None, false);
-                };
-                let cell = match &ctx.mapping[ci] {
-                    Src::Col(i) => match raw.cells.get(*i) {
-                        Some(c) => *c,
-                        None => return (None, false),
-                    },
-                    Src::Const(v) => Cell::Str(v),
-                    Src::Join(..) | Src::Absent => return (None, false),
-                };
-                if cell.is_blank() {
-                    return (None, true);
-                }
-                let v = match parser.parse_cell(ctx, &cols[ci], cell, table) {
-                    Ok(Val::Str(a, b)) => Some(Read::Text(parser.text(a, b).to_string())),
-                    Ok(Val::Time(t)) => Some(Read::Time(t)),
-                    Ok(Val::Float(f)) => Some(Read::Float(f)),
-                    _ => None,
-                };
-                (v, false)
-            };
-            let text = |r: (Option<Read>, bool)| match r.0 {
-                Some(Read::Text(t)) => Some(t),
-                _ => None,
-            };
-            let time = |r: (Option<Read>, bool)| match r.0 {
-                Some(Read::Time(t)) => Some(t),
-                _ => None,
-            };
-            let float = |r: (Option<Read>, bool)| match r.0 {
-                Some(Read::Float(f)) => Some(f),
-                _ => None,
-            };
-            let (from, to) = match table {
-                Table::VehicleAssignments => ("valid_from", "valid_to"),
-                _ => ("start", "end"),
-            };
-            let officer_id = text(read("officer_id"));
-            let vehicle_id = text(read("vehicle_id"));
-            let start = time(read(from));
-            let end_read = read(to);
-            let end_blank = end_read.1;
-            let end = time(end_read);
-            let at = match (float(read("lat")), float(read("lon"))) {
-                (Some(a), Some(o)) if (a, o) != (0.0, 0.0) => Some((a, o)),
-                _ => None,
-            };
-            Salvage {
-                officer_id,
-                vehicle_id,
-                start,
-                end,
-                end_blank,
-                at,
-            }
-        })
-    }
-
-    /// What a quarantined billing row can still tell of its contact: each field of
-    /// interest parsed on its own (a fault in one leaves the others readable).
-    fn contact_hint(
-        &self,
-        ctx: &FileContext,
-        raw: &RawRow<'_>,
-        layout_unknown: bool,
-        shared: &Shared<'_>,
-    ) -> Option<ContactHint> {
-        PHONES.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            let mut parser = RowParser {
-                cols: self.cols,
-                table: self.table,
-                phones: &mut cache,
-                arena: String::new(),
-                row: Vec::new(),
-            };
-            let spec = |name: &str| &self.cols[self.table.column_index(name).expect(name)];
-            let (dev_spec, num_spec, at_spec) = (
-                spec("device_number"),
-                spec("other_number"),
-                spec("started_at"),
-            );
-            let mut phone = |c: &ColumnSpec, cell: Cell<'_>| -> Option<String> {
-                match parser.parse_cell(ctx, c, cell, Table::Billing) {
-                    Ok(Val::Phone(PhoneKind::E164, a, b)) => Some(parser.text(a, b).to_string()),
-                    _ => None,
-                }
-            };
-            let public = |nr: String| match shared.pseudo {
-                Some(p) if !shared.officer_numbers.contains(nr.as_str()) => {
-                    p.pseudonym(Domain::Number, &nr)
-                }
-                _ => nr,
-            };
-            let cell_of = |name: &str| -> Option<Cell<'_>> {
-                match &ctx.mapping[self.table.column_index(name)?] {
-                    Src::Col(i) => raw.cells.get(*i).copied(),
-                    Src::Const(v) => Some(Cell::Str(v)),
-                    Src::Join(..) | Src::Absent => None,
-                }
-            };
-            let (mut devices, mut numbers, mut at) = (Vec::new(), Vec::new(), None);
-            if layout_unknown {
-                for &cell in raw.cells {
-                    if let Some(nr) = phone(num_spec, cell) {
-                        devices.push(nr.clone());
-                        numbers.push(public(nr));
-                    }
-                }
-            } else {
-                devices.extend(cell_of("device_number").and_then(|c| phone(dev_spec, c)));
-                numbers.extend(
-                    cell_of("other_number")
-                        .and_then(|c| phone(num_spec, c))
-                        .map(public),
-                );
-                if let Some(c) = cell_of("started_at") {
-                    if let Ok(Val::Time(t)) = parser.parse_cell(ctx, at_spec, c, Table::Billing) {
-                        at = Some(t);
-                    }
-                }
-            }
-            for v in [&mut devices, &mut numbers] {
-                v.sort_unstable();
-                v.dedup();
-            }
-            // The other party unreadable: the row still tells the officer had a
-            // contact then (it may be the one an outgoing contact answers).
-            (!devices.is_empty() && (!numbers.is_empty() || at.is_some())).then_some(ContactHint {
-                devices,
-                numbers,
-                at,
-            })
-        })
-    }
-
     pub fn finish_file(&mut self, path: &Path, ctx: &FileContext) -> Result<()> {
         let c = &ctx.counts;
         if !c.balanced() {
@@ -2051,6 +1895,196 @@ impl TableBuilder {
         columns.push(sl.into_column());
         let df = DataFrame::new_infer_height(columns)?;
         Ok((df, self.quarantine))
+    }
+}
+
+/// A cell of a quarantined row, parsed on its own.
+enum Field {
+    /// The column is not in the file.
+    Missing,
+    Blank,
+    /// The cell does not parse.
+    Bad,
+    Val(Val),
+}
+
+/// Reads a quarantined row one column at a time, each cell parsed as a used row's
+/// would be, so that a fault in one leaves the others readable. What it finds only
+/// ever withholds a warning sign (see [`Hint`]).
+struct Salvager<'r, 'c, 'p> {
+    parser: RowParser<'p>,
+    ctx: &'r FileContext,
+    cells: &'r [Cell<'c>],
+}
+
+impl Salvager<'_, '_, '_> {
+    fn field(&mut self, name: &str) -> Field {
+        let (ctx, cells) = (self.ctx, self.cells);
+        let Some(ci) = self.parser.table.column_index(name) else {
+            return Field::Missing;
+        };
+        let joined: String;
+        let cell = match &ctx.mapping[ci] {
+            Src::Absent => return Field::Missing,
+            Src::Col(i) => match cells.get(*i) {
+                Some(c) => *c,
+                None => return Field::Missing,
+            },
+            Src::Const(v) => Cell::Str(v),
+            Src::Join(idx, sep) => {
+                joined = idx
+                    .iter()
+                    .filter_map(|i| cells.get(*i))
+                    .map(|c| c.to_text().trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(sep);
+                Cell::Str(&joined)
+            }
+        };
+        self.parse(ci, cell)
+    }
+
+    /// `cell` parsed as column `ci`.
+    fn parse(&mut self, ci: usize, cell: Cell<'_>) -> Field {
+        if cell.is_blank() {
+            return Field::Blank;
+        }
+        let (cols, table) = (self.parser.cols, self.parser.table);
+        match self.parser.parse_cell(self.ctx, &cols[ci], cell, table) {
+            Ok(v) => Field::Val(v),
+            Err(_) => Field::Bad,
+        }
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        match self.field(name) {
+            Field::Val(Val::Str(a, b)) => Some(self.parser.text(a, b).to_string()),
+            _ => None,
+        }
+    }
+
+    fn time(&mut self, name: &str) -> Option<i64> {
+        match self.field(name) {
+            Field::Val(Val::Time(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn float(&mut self, name: &str) -> Option<f64> {
+        match self.field(name) {
+            Field::Val(Val::Float(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// An E.164 number, normalised like a used row's.
+    fn phone(&mut self, f: Field) -> Option<String> {
+        match f {
+            Field::Val(Val::Phone(PhoneKind::E164, a, b)) => {
+                Some(self.parser.text(a, b).to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// A `case_links` or `billing` row's hint. With an unknown field layout (wrong
+    /// field count, broken quoting) every field is a candidate: a case link's officer
+    /// and person are matched against the force's when linking, and a billing row's
+    /// fields that read as phone numbers are its device and other party (time
+    /// unknown).
+    fn hint(&mut self, layout_unknown: bool, shared: &Shared<'_>) -> Option<Hint> {
+        let person = |p: &str| match shared.pseudo {
+            Some(k) => k.pseudonym(Domain::Person, p),
+            None => p.to_string(),
+        };
+        let public = |nr: String| match shared.pseudo {
+            Some(p) if !shared.officer_numbers.contains(nr.as_str()) => {
+                p.pseudonym(Domain::Number, &nr)
+            }
+            _ => nr,
+        };
+        let cells = self.cells;
+        match self.parser.table {
+            Table::CaseLinks if layout_unknown => {
+                let mut texts: Vec<String> = cells
+                    .iter()
+                    .map(|c| c.to_text().trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                texts.sort_unstable();
+                texts.dedup();
+                (!texts.is_empty()).then(|| {
+                    Hint::Link(LinkHint {
+                        persons: texts.iter().map(|t| person(t)).collect(),
+                        officers: texts,
+                    })
+                })
+            }
+            Table::CaseLinks => {
+                let (o, p) = (self.text("officer_id")?, self.text("person_id")?);
+                Some(Hint::Link(LinkHint {
+                    officers: vec![o],
+                    persons: vec![person(&p)],
+                }))
+            }
+            Table::Billing => {
+                let (mut devices, mut numbers, mut at) = (Vec::new(), Vec::new(), None);
+                if layout_unknown {
+                    let ci = Table::Billing.column_index("other_number")?;
+                    for &cell in cells {
+                        let f = self.parse(ci, cell);
+                        if let Some(nr) = self.phone(f) {
+                            devices.push(nr.clone());
+                            numbers.push(public(nr));
+                        }
+                    }
+                } else {
+                    let f = self.field("device_number");
+                    devices.extend(self.phone(f));
+                    let f = self.field("other_number");
+                    numbers.extend(self.phone(f).map(public));
+                    at = self.time("started_at");
+                }
+                for v in [&mut devices, &mut numbers] {
+                    v.sort_unstable();
+                    v.dedup();
+                }
+                // The other party unreadable: the row still tells the officer had a
+                // contact then (it may be the one an outgoing contact answers).
+                (!devices.is_empty() && (!numbers.is_empty() || at.is_some())).then_some(
+                    Hint::Contact(ContactHint {
+                        devices,
+                        numbers,
+                        at,
+                    }),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// A `shifts`, `deployments` or `vehicle_assignments` row's salvage.
+    fn salvage(&mut self) -> Salvage {
+        let (from, to) = match self.parser.table {
+            Table::VehicleAssignments => ("valid_from", "valid_to"),
+            _ => ("start", "end"),
+        };
+        let end = self.field(to);
+        Salvage {
+            officer_id: self.text("officer_id"),
+            vehicle_id: self.text("vehicle_id"),
+            start: self.time(from),
+            end_blank: matches!(end, Field::Blank),
+            end: match end {
+                Field::Val(Val::Time(t)) => Some(t),
+                _ => None,
+            },
+            at: match (self.float("lat"), self.float("lon")) {
+                (Some(a), Some(o)) if (a, o) != (0.0, 0.0) => Some((a, o)),
+                _ => None,
+            },
+        }
     }
 }
 

@@ -26,7 +26,8 @@ use polars::prelude::*;
 use polars_arrow::array::{Array as _, PrimitiveArray, Utf8ViewArray};
 
 use crate::error::{ApspError, Result};
-use crate::ingest::{Dataset, Table};
+use crate::ingest::table::Hint;
+use crate::ingest::{Dataset, QuarantineRow, Table};
 use crate::manifest::Manifest;
 
 /// A source row's id (record, stop, event, incident): held inline up to 24 bytes, so
@@ -54,6 +55,62 @@ fn salvaged_span(start: Option<Ts>, end: Option<Ts>, longest: Ts) -> Vec<(Ts, Ts
         (None, Some(b)) => vec![(b - longest, b)],
         (None, None) => Vec::new(),
     }
+}
+
+/// The longest of `spans` (positive ones; `default` without any), at most `cap`:
+/// the bound of a quarantined row's unreadable side.
+fn longest_span(spans: impl Iterator<Item = Ts>, default: Ts, cap: Ts) -> Ts {
+    spans.filter(|d| *d > 0).max().unwrap_or(default).min(cap)
+}
+
+/// The pairs a quarantined `case_links` row names (officer and person both of the
+/// force): the row may have recorded an involvement that would explain their
+/// contact, so the signs that rest on involvement are not evaluated for the pair (a
+/// broken row must not turn the job into a warning sign). The reason names the file,
+/// line and fault, so the row can be corrected and the force scored again.
+fn involvement_unknown(
+    hinted: &[QuarantineRow],
+    officer_index: &HashMap<String, u32>,
+    subject_index: &HashMap<String, u32>,
+    subjects: &[Subject],
+) -> HashMap<(u32, u32), Arc<str>> {
+    let mut by_pair: BTreeMap<(u32, u32), Vec<&QuarantineRow>> = BTreeMap::new();
+    for (row, q) in hinted.iter().filter_map(|r| match &r.hint {
+        Some(Hint::Link(l)) => Some((r, l)),
+        _ => None,
+    }) {
+        let officers: BTreeSet<u32> = q
+            .officers
+            .iter()
+            .filter_map(|o| officer_index.get(o).copied())
+            .collect();
+        let persons: BTreeSet<u32> = q
+            .persons
+            .iter()
+            .filter_map(|p| subject_index.get(p).copied())
+            .filter(|&s| subjects[s as usize].kind == SubjectKind::Person)
+            .collect();
+        for &o in &officers {
+            for &s in &persons {
+                by_pair.entry((o, s)).or_default().push(row);
+            }
+        }
+    }
+    by_pair
+        .into_iter()
+        .map(|(pair, rows)| {
+            let more = match rows.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            let why = format!(
+                "involvement unknown: a case_links row naming this officer and subject was \
+                 quarantined ({}){more}; correct it and score again",
+                rows[0].describe()
+            );
+            (pair, why.into())
+        })
+        .collect()
 }
 
 /// A quarantined billing row that may record a contact of a pair.
@@ -245,7 +302,7 @@ pub struct Linked {
     /// (officer, case id) → involvement windows (for purpose references).
     pub cases: CaseWindows,
     /// (officer, subject) → why their involvement is unknown: a quarantined
-    /// `case_links` row names them both (see [`Linked::note_quarantined_links`]).
+    /// `case_links` row names them both (see [`involvement_unknown`]).
     pub involvement_unknown: HashMap<(u32, u32), Arc<str>>,
     /// (officer, subject) → quarantined billing rows that may record a contact
     /// between them, by file and line.
@@ -332,76 +389,14 @@ fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
 impl Linked {
     /// Links a dataset. `timezone` is the dataset's zone (for local hours).
     pub fn build(ds: &Dataset) -> Result<Linked> {
-        let mut l = Linked::link(
-            ds.tables.clone(),
-            &ds.manifest,
-            &ds.quarantined_contacts,
-            &ds.salvaged,
-        )?;
-        l.note_quarantined_links(&ds.quarantined_links);
-        Ok(l)
+        Linked::link(ds.tables.clone(), &ds.manifest, &ds.hinted)
     }
 
     /// Links a dataset like [`Linked::build`], freeing each table once it is linked (the
     /// dataset keeps its quarantine and manifest): the peak memory of a large force is
     /// then the larger of the two, not their sum.
     pub fn build_releasing(ds: &mut Dataset) -> Result<Linked> {
-        let mut l = Linked::link(
-            std::mem::take(&mut ds.tables),
-            &ds.manifest,
-            &ds.quarantined_contacts,
-            &ds.salvaged,
-        )?;
-        l.note_quarantined_links(&ds.quarantined_links);
-        Ok(l)
-    }
-
-    /// Marks the pairs a quarantined `case_links` row names (officer and person both
-    /// known): the row may have recorded an involvement that would explain their
-    /// contact, so the signs that rest on involvement are not evaluated for the pair
-    /// (a broken row must not turn the job into a warning sign). The reason names the
-    /// file, line and fault, so the row can be corrected and the force scored again.
-    pub fn note_quarantined_links(&mut self, links: &[crate::ingest::QuarantinedLink]) {
-        let mut by_pair: BTreeMap<(u32, u32), Vec<&crate::ingest::QuarantinedLink>> =
-            BTreeMap::new();
-        for q in links {
-            let officers: BTreeSet<u32> = q
-                .officer_ids
-                .iter()
-                .filter_map(|o| self.officer_index.get(o).copied())
-                .collect();
-            let subjects: BTreeSet<u32> = q
-                .person_ids
-                .iter()
-                .filter_map(|p| self.subject_index.get(p).copied())
-                .filter(|&s| self.subjects[s as usize].kind == SubjectKind::Person)
-                .collect();
-            for &o in &officers {
-                for &s in &subjects {
-                    by_pair.entry((o, s)).or_default().push(q);
-                }
-            }
-        }
-        for (pair, rows) in by_pair {
-            let q = rows[0];
-            let fault = match &q.column {
-                Some(c) => format!("{} in {c}", q.reason),
-                None => q.reason.to_string(),
-            };
-            let more = match rows.len() {
-                1 => String::new(),
-                n => format!(" and {} more", n - 1),
-            };
-            self.involvement_unknown.insert(
-                pair,
-                format!(
-                    "involvement unknown: a case_links row naming this officer and subject was \
-                     quarantined ({} line {}: {fault}){more}; correct it and score again",
-                    q.file, q.line
-                )
-                .into(),
-            );
-        }
+        Linked::link(std::mem::take(&mut ds.tables), &ds.manifest, &ds.hinted)
     }
 
     /// Links `tables`, each dropped once linked (a frame clone shares its buffers, so
@@ -409,8 +404,7 @@ impl Linked {
     fn link(
         mut tables: BTreeMap<Table, DataFrame>,
         manifest: &Manifest,
-        quarantined_contacts: &[crate::ingest::QuarantinedContact],
-        salvaged: &[crate::ingest::SalvagedRow],
+        hinted: &[QuarantineRow],
     ) -> Result<Linked> {
         let timezone: chrono_tz::Tz =
             manifest
@@ -716,7 +710,10 @@ impl Linked {
             // makes no pair to speak of).
             let mut contact_unknown: HashMap<(u32, u32), Vec<UnknownContact>> = HashMap::default();
             let mut officer_contact_unknown: HashMap<u32, Vec<UnknownContact>> = HashMap::default();
-            for q in quarantined_contacts {
+            for (row, q) in hinted.iter().filter_map(|r| match &r.hint {
+                Some(Hint::Contact(c)) => Some((r, c)),
+                _ => None,
+            }) {
                 let mut officers: BTreeSet<u32> = BTreeSet::new();
                 for d in &q.devices {
                     let Some(held) = devices.get(d) else { continue };
@@ -737,11 +734,7 @@ impl Linked {
                             .copied()
                     })
                     .collect();
-                let fault = match &q.column {
-                    Some(c) => format!("{} in {c}", q.reason),
-                    None => q.reason.to_string(),
-                };
-                let what: Arc<str> = format!("{} line {}: {fault}", q.file, q.line).into();
+                let what: Arc<str> = row.describe().into();
                 if q.numbers.is_empty() && q.at.is_some() {
                     // The other party unreadable: a contact of the officer's then.
                     for &o in &officers {
@@ -846,30 +839,23 @@ impl Linked {
             // Quarantined shift rows: the time they may cover counts as possibly on
             // duty (never as a roster: `rostered` reads `shifts` only). An unreadable
             // end is bounded by the force's longest readable shift (at most 24 h).
-            let salvaged_of = |t: Table| {
-                salvaged
-                    .iter()
-                    .filter(move |r| r.table == t)
-                    .filter_map(|r| {
-                        let o = officer_index.get(r.salvage.officer_id.as_deref()?)?;
-                        Some((*o, r))
-                    })
+            let salvaged = |t: Table| {
+                hinted.iter().filter_map(move |r| match &r.hint {
+                    Some(Hint::Salvage(v)) if r.table == t => Some((r, v)),
+                    _ => None,
+                })
             };
-            let longest_shift = shifts
-                .iter()
-                .flatten()
-                .map(|(a, b)| b - a)
-                .filter(|d| *d > 0)
-                .max()
-                .unwrap_or(12 * HOUR)
-                .min(DAY);
+            let salvaged_of = |t: Table| {
+                salvaged(t).filter_map(|(r, v)| {
+                    let o = officer_index.get(v.officer_id.as_deref()?)?;
+                    Some((*o, r, v))
+                })
+            };
+            let longest_shift =
+                longest_span(shifts.iter().flatten().map(|(a, b)| b - a), 12 * HOUR, DAY);
             let mut shifts_unknown: Vec<Vec<(Ts, Ts)>> = vec![Vec::new(); n];
-            for (o, r) in salvaged_of(Table::Shifts) {
-                shifts_unknown[o as usize].extend(salvaged_span(
-                    r.salvage.start,
-                    r.salvage.end,
-                    longest_shift,
-                ));
+            for (o, _, v) in salvaged_of(Table::Shifts) {
+                shifts_unknown[o as usize].extend(salvaged_span(v.start, v.end, longest_shift));
             }
             for v in &mut shifts {
                 v.sort_unstable();
@@ -899,17 +885,14 @@ impl Linked {
             }
             // Quarantined deployment rows: a stop they may cover is possibly deployed
             // (anywhere, when the place is unreadable).
-            let longest = deployments
-                .iter()
-                .flatten()
-                .map(|d| d.end - d.start)
-                .filter(|d| *d > 0)
-                .max()
-                .unwrap_or(4 * HOUR)
-                .min(DAY);
-            for (o, r) in salvaged_of(Table::Deployments) {
-                let (lat, lon) = r.salvage.at.unwrap_or((f64::NAN, f64::NAN));
-                for (start, end) in salvaged_span(r.salvage.start, r.salvage.end, longest) {
+            let longest = longest_span(
+                deployments.iter().flatten().map(|d| d.end - d.start),
+                4 * HOUR,
+                DAY,
+            );
+            for (o, r, v) in salvaged_of(Table::Deployments) {
+                let (lat, lon) = v.at.unwrap_or((f64::NAN, f64::NAN));
+                for (start, end) in salvaged_span(v.start, v.end, longest) {
                     deployments[o as usize].push(Deployment {
                         start,
                         end,
@@ -947,23 +930,20 @@ impl Linked {
             // Quarantined assignment rows: whoever they name, the vehicle may have had
             // another officer then, so a stop without an officer_id in that time is
             // nobody's rather than possibly the wrong officer's.
-            let longest = assignments
-                .values()
-                .flatten()
-                .filter(|(a, b, _)| *a > i64::MIN && *b < i64::MAX)
-                .map(|(a, b, _)| b - a)
-                .filter(|d| *d > 0)
-                .max()
-                .unwrap_or(12 * HOUR)
-                .min(7 * DAY);
-            for r in salvaged
-                .iter()
-                .filter(|r| r.table == Table::VehicleAssignments)
-            {
-                let Some(vh) = r.salvage.vehicle_id.as_deref() else {
+            let longest = longest_span(
+                assignments
+                    .values()
+                    .flatten()
+                    .filter(|(a, b, _)| *a > i64::MIN && *b < i64::MAX)
+                    .map(|(a, b, _)| b - a),
+                12 * HOUR,
+                7 * DAY,
+            );
+            for (_, v) in salvaged(Table::VehicleAssignments) {
+                let Some(vh) = v.vehicle_id.as_deref() else {
                     continue;
                 };
-                let spans = match (r.salvage.start, r.salvage.end, r.salvage.end_blank) {
+                let spans = match (v.start, v.end, v.end_blank) {
                     (Some(a), None, true) => vec![(a, i64::MAX)],
                     (a, b, _) => salvaged_span(a, b, longest),
                 };
@@ -1116,6 +1096,8 @@ impl Linked {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+        let involvement_unknown =
+            involvement_unknown(hinted, &officer_index, &subject_index, &subjects);
         Ok(Linked {
             officers,
             officer_index,
@@ -1127,7 +1109,7 @@ impl Linked {
             longest_deployment,
             involvement,
             cases,
-            involvement_unknown: HashMap::default(),
+            involvement_unknown,
             contact_unknown,
             officer_contact_unknown,
             contacts,

@@ -85,26 +85,19 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             )
         })
     };
-    let unexplained_access = |t: Ts| {
-        p.accesses
-            .iter()
-            .rfind(|a| a.unexplained() && a.a.at <= t && t - a.a.at <= days(m.max_days))
-    };
-    let Some((t, contact_ev)) = first else {
-        // Without an unexplained access the sign cannot fire, whatever the row was.
-        if p.accesses.iter().any(|a| a.unexplained()) {
-            if let Some(f) = unknown(None) {
-                return f;
-            }
-        }
-        return not(&p.notes.no_initiated_contact);
-    };
-    let access = unexplained_access(t);
+    // Without an unexplained access the sign cannot fire, whatever the row was.
     if p.accesses.iter().any(|a| a.unexplained()) {
-        if let Some(f) = unknown(Some(t)) {
+        if let Some(f) = unknown(first.as_ref().map(|(t, _)| *t)) {
             return f;
         }
     }
+    let Some((t, contact_ev)) = first else {
+        return not(&p.notes.no_initiated_contact);
+    };
+    let access = p
+        .accesses
+        .iter()
+        .rfind(|a| a.unexplained() && a.a.at <= t && t - a.a.at <= days(m.max_days));
     match access {
         Some(a) => {
             let gap = (t - a.a.at) as f64 / DAY as f64;

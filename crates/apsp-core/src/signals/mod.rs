@@ -465,16 +465,7 @@ pub fn evaluate_pair(
     if let Some(why) = p.involvement_unknown {
         for f in &mut findings {
             if f.status != Status::NotEvaluated && INVOLVEMENT_SIGNALS.contains(&f.signal) {
-                *f = Finding {
-                    signal: f.signal,
-                    value: 0.0,
-                    threshold: 0.0,
-                    window: p.window,
-                    status: Status::NotEvaluated,
-                    intensity: 0.0,
-                    note: why.clone(),
-                    evidence: Vec::new(),
-                };
+                *f = Finding::not_evaluated(f.signal, p.window, why);
             }
         }
     }
