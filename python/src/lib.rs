@@ -244,7 +244,7 @@ impl Scoring {
         py: Python<'_>,
     ) -> PyResult<(PyDataFrame, PyDataFrame, PyDataFrame, PyDataFrame)> {
         let f = py
-            .detach(|| apsp_core::explain::frames(&self.scored))
+            .detach(|| apsp_core::output::frames(&self.scored))
             .map_err(|e| to_py(py, e))?;
         Ok((
             PyDataFrame(f.officers),
@@ -270,7 +270,7 @@ impl Scoring {
     fn write(&self, py: Python<'_>, out: PathBuf, csv: bool) -> PyResult<String> {
         py.detach(|| {
             let mut ds = self.dataset.lock().expect("not poisoned");
-            apsp_core::explain::write_outputs(&self.scored, &mut ds, &out, csv)?;
+            apsp_core::output::write_outputs(&self.scored, &mut ds, &out, csv)?;
             ds.manifest.to_json()
         })
         .map_err(|e| to_py(py, e))
@@ -279,7 +279,7 @@ impl Scoring {
     /// The manifest (JSON) as it stands: provenance, inputs, counts and scoring.
     fn manifest(&self, py: Python<'_>) -> PyResult<String> {
         let mut ds = self.dataset.lock().expect("not poisoned");
-        ds.manifest.scoring = Some(apsp_core::explain::provenance(&self.scored));
+        ds.manifest.scoring = Some(apsp_core::output::provenance(&self.scored));
         ds.manifest.to_json().map_err(|e| to_py(py, e))
     }
 
@@ -319,7 +319,7 @@ impl Scoring {
     fn subject_home(&self, subject_id: &str) -> Option<(f64, f64)> {
         let l = &self.scored.linked;
         let j = *l.subject_index.get(subject_id)?;
-        l.subjects[j as usize].person.as_ref()?.home
+        l.subjects[j].person.as_ref()?.home
     }
 
     /// The stop-near-home radius of the matrix in metres.
@@ -336,7 +336,7 @@ impl Scoring {
 /// The shipped default risk matrix (TOML text).
 #[pyfunction]
 fn matrix_default() -> &'static str {
-    apsp_core::score::matrix::DEFAULT_TOML
+    apsp_core::matrix::DEFAULT_TOML
 }
 
 /// Checks a matrix's TOML text; returns (name, version, sha256).
@@ -357,7 +357,7 @@ fn matrix_set(
     value: &Bound<'_, PyAny>,
     source: &str,
 ) -> PyResult<String> {
-    use apsp_core::score::matrix::MatrixValue;
+    use apsp_core::matrix::MatrixValue;
     let v = if let Ok(b) = value.cast::<pyo3::types::PyBool>() {
         MatrixValue::Bool(b.is_true())
     } else if let Ok(i) = value.extract::<i64>() {

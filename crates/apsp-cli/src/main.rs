@@ -209,7 +209,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             let scored = apsp_core::score::score_releasing(&mut ds, &matrix, &score_opts, &stage)?;
             let scoring = t.elapsed().as_secs_f64() - read;
             stage("writing");
-            apsp_core::explain::write_outputs(&scored, &mut ds, &out, csv)?;
+            apsp_core::output::write_outputs(&scored, &mut ds, &out, csv)?;
             bar.finish_and_clear();
             let write = t.elapsed().as_secs_f64() - read - scoring;
             if timings {
@@ -257,7 +257,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                         .officers
                         .iter()
                         .find(|o| o.rank == 1)
-                        .map(|o| scored.linked.officers[o.officer as usize].id.clone())
+                        .map(|o| scored.linked.officers[o.officer].id.clone())
                         .unwrap_or_default(),
                     _ => id,
                 };

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use apsp_core::ingest::IngestOptions;
 use apsp_core::score::{score, RiskMatrix, ScoreOptions};
-use apsp_core::signals::PAIR_SIGNALS;
+use apsp_core::sign::Sign;
 use apsp_core::synth::{generate, SynthConfig};
 use apsp_core::Table;
 use polars::prelude::*;
@@ -43,7 +43,7 @@ fn contributions_sum_to_scores_and_evidence_exists() {
     for p in &s.pairs {
         let sum: f64 = p.contributions.iter().sum();
         assert_eq!(sum, p.score, "contributions must sum exactly");
-        assert_eq!(p.contributions.len(), PAIR_SIGNALS.len());
+        assert_eq!(p.contributions.len(), Sign::PAIR.len());
         for (f, c) in p.findings.iter().zip(&p.contributions) {
             assert_eq!(
                 f.fired(),
@@ -69,7 +69,7 @@ fn contributions_sum_to_scores_and_evidence_exists() {
     let access = ids(t(Table::AccessLog), "event_id");
     let persons = ids(t(Table::Persons), "person_id");
     let subjects: HashSet<&str> = s.linked.subjects.iter().map(|x| x.id.as_str()).collect();
-    let f = apsp_core::explain::frames(&s).unwrap();
+    let f = apsp_core::output::frames(&s).unwrap();
     let (table, row) = (
         f.evidence.column("table").unwrap().str().unwrap(),
         f.evidence.column("row_id").unwrap().str().unwrap(),
@@ -92,9 +92,9 @@ fn contributions_sum_to_scores_and_evidence_exists() {
     // rounding of 1e-9).
     let pf = &f.pairs;
     let score_col = pf.column("score").unwrap().f64().unwrap();
-    let cols: Vec<&Float64Chunked> = PAIR_SIGNALS
+    let cols: Vec<&Float64Chunked> = Sign::PAIR
         .iter()
-        .map(|c| pf.column(c).unwrap().f64().unwrap())
+        .map(|c| pf.column(c.id()).unwrap().f64().unwrap())
         .collect();
     for i in 0..pf.height() {
         let sum: f64 = cols.iter().map(|c| c.get(i).unwrap()).sum();
@@ -110,7 +110,7 @@ fn outputs(dir: &std::path::Path, threads: usize, out: &std::path::Path) {
     pool.install(|| {
         let mut ds = apsp_core::read_dataset(dir, &IngestOptions::default()).unwrap();
         let s = score(&ds, &RiskMatrix::default_matrix(), &ScoreOptions::default()).unwrap();
-        apsp_core::explain::write_outputs(&s, &mut ds, out, true).unwrap();
+        apsp_core::output::write_outputs(&s, &mut ds, out, true).unwrap();
     });
 }
 

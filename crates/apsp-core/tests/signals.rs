@@ -614,7 +614,7 @@ fn a_number_in_no_record_weighs_less() {
     let s = d.score();
     let o = s.linked.officer_index["O1"];
     let p = s.pairs.iter().find(|p| p.officer == o).unwrap();
-    assert_eq!(s.linked.subjects[p.subject as usize].id, "+447512345678");
+    assert_eq!(s.linked.subjects[p.subject].id, "+447512345678");
     assert!((p.score - 0.15).abs() < 1e-9, "{}", p.score);
     let v = p
         .findings
@@ -639,7 +639,7 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
     let o = s.officer("O1").unwrap();
     let ms = &o.findings[0];
     assert_eq!(
-        (ms.signal, ms.value, ms.status),
+        (ms.signal.id(), ms.value, ms.status),
         ("multiple_subjects", 2.0, Status::Fired)
     );
     assert!(
@@ -654,7 +654,7 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
     );
     let rc = &o.findings[1];
     assert_eq!(
-        (rc.signal, rc.value, rc.status),
+        (rc.signal.id(), rc.value, rc.status),
         ("repeat_complaints", 3.0, Status::Fired)
     );
     // Officer score: 16.2 + 0.5 x 8.1 + multiple_subjects 2.0 x 1 + repeat 1.5 x 1.
@@ -846,7 +846,7 @@ fn broken_link_leaves_involvement_unknown(
             .findings
             .iter()
             .filter(|f| f.status == Status::NotEvaluated)
-            .map(|f| f.signal)
+            .map(|f| f.signal.id())
             .collect();
         assert_eq!(
             unknown,

@@ -1,12 +1,21 @@
-//! Stops near subjects' homes, found through a grid (cells of the search radius), never
-//! a cross join; the final test is the exact haversine distance.
+//! Geometry: great-circle distance, grids of points, and the stops near subjects' homes
+//! (found through a grid with cells of the search radius, never a cross join; the final
+//! test is the exact haversine distance).
 
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{haversine_m, Linked, Stop, Ts};
+use super::{Linked, Stop, SubjectIx, Ts};
+
+/// Great-circle distance in metres.
+pub fn haversine_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().asin()
+}
 
 /// Points per grid cell: (lat, lon, value).
 type Cells<T> = FxHashMap<(i64, i64), Vec<(f64, f64, T)>>;
@@ -243,7 +252,7 @@ impl PlaceGrid {
 #[derive(Debug, Clone, Copy)]
 pub struct Near {
     pub stop: usize,
-    pub subject: u32,
+    pub subject: SubjectIx,
     pub metres: f64,
     /// Distinct officers who stopped within the radius (below the cap).
     pub place_officers: u32,
@@ -259,7 +268,7 @@ pub struct Near {
 /// itself: counted over undeployed stops). Both would otherwise pair every patrol with
 /// every home around a town centre.
 pub fn stops_near_homes(l: &Linked, radius: f64, cap: u32, from: Ts, to: Ts) -> Vec<Near> {
-    let homes: Vec<(u32, (f64, f64))> = l
+    let homes: Vec<(SubjectIx, (f64, f64))> = l
         .subjects
         .iter()
         .enumerate()
@@ -267,7 +276,7 @@ pub fn stops_near_homes(l: &Linked, radius: f64, cap: u32, from: Ts, to: Ts) -> 
             s.person
                 .as_ref()
                 .and_then(|p| p.home)
-                .map(|h| (i as u32, h))
+                .map(|h| (SubjectIx(i as u32), h))
         })
         .collect();
     if homes.is_empty() || l.stops.is_empty() {
@@ -297,7 +306,7 @@ pub fn stops_near_homes(l: &Linked, radius: f64, cap: u32, from: Ts, to: Ts) -> 
             .iter()
             .zip(&deployed)
             .filter(|(s, d)| in_window(s) && !**d)
-            .map(|(s, _)| (s.officer, (s.lat, s.lon)))
+            .map(|(s, _)| (s.officer.0, (s.lat, s.lon)))
             .collect(),
     );
     // In parallel, collected in stop order: the result does not depend on the threads.
@@ -339,6 +348,15 @@ pub fn stops_near_homes(l: &Linked, radius: f64, cap: u32, from: Ts, to: Ts) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn haversine_matches_known_distances() {
+        // One degree of latitude is ~111.2 km; 0.001 degree ~ 111 m.
+        let d = haversine_m((52.0, -1.0), (52.001, -1.0));
+        assert!((d - 111.19).abs() < 0.1, "{d}");
+        let d = haversine_m((51.5007, -0.1246), (48.8584, 2.2945)); // Big Ben - Eiffel
+        assert!((d / 1000.0 - 340.6).abs() < 1.0, "{d}");
+    }
 
     /// Points just inside and just outside the radius, in every direction and at
     /// latitudes from the equator to the north of Scotland: the grid decides exactly as

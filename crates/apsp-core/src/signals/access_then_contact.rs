@@ -1,5 +1,5 @@
 //! `access_then_contact` — the officer took the woman's number "from force systems"
-//! and messaged her three days later (seed s.5).
+//! and messaged her three days later (IOPC s.5).
 //!
 //! Fired when the officer's first initiated contact with the subject (an outgoing
 //! contact that is not a reply to one of hers, or the first undeployed stop near her
@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use super::{days, Finding, PairView, Status};
 use crate::link::{Ts, DAY, HOUR};
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.access_then_contact;
+    let m = &p.matrix.signals.access_then_contact;
     if !p.linked.present.access_log || !p.linked.present.case_links {
         return Finding::not_evaluated(
-            "access_then_contact",
+            Sign::AccessThenContact,
             p.window,
             "no access_log or case_links table",
         );
@@ -23,16 +24,21 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     let first_contact = p
         .contacts
         .iter()
-        .find(|c| c.c.out && !c.reply && !c.explained());
+        .find(|c| c.contact.outgoing && !c.reply && !c.explained());
     let first_stop = p.near.iter().find(|s| !s.involved);
     let first: Option<(Ts, super::Evidence)> = match (first_contact, first_stop) {
-        (Some(c), Some(s)) if s.s.at < c.c.at => Some((s.s.at, s.evidence("first visit"))),
-        (Some(c), _) => Some((c.c.at, c.evidence("first contact the officer initiated"))),
-        (None, Some(s)) => Some((s.s.at, s.evidence("first visit"))),
+        (Some(c), Some(s)) if s.stop.at < c.contact.at => {
+            Some((s.stop.at, s.evidence("first visit")))
+        }
+        (Some(c), _) => Some((
+            c.contact.at,
+            c.evidence("first contact the officer initiated"),
+        )),
+        (None, Some(s)) => Some((s.stop.at, s.evidence("first visit"))),
         (None, None) => None,
     };
     let not = |note: &Arc<str>| Finding {
-        signal: "access_then_contact",
+        signal: Sign::AccessThenContact,
         value: 0.0,
         threshold: m.max_days as f64,
         window: p.window,
@@ -79,7 +85,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         };
         between.or_else(unread).map(|why| {
             Finding::not_evaluated(
-                "access_then_contact",
+                Sign::AccessThenContact,
                 p.window,
                 format!("who made the first contact is unknown: {why}; correct it and score again"),
             )
@@ -97,12 +103,12 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     let access = p
         .accesses
         .iter()
-        .rfind(|a| a.unexplained() && a.a.at <= t && t - a.a.at <= days(m.max_days));
+        .rfind(|a| a.unexplained() && a.access.at <= t && t - a.access.at <= days(m.max_days));
     match access {
         Some(a) => {
-            let gap = (t - a.a.at) as f64 / DAY as f64;
+            let gap = (t - a.access.at) as f64 / DAY as f64;
             Finding {
-                signal: "access_then_contact",
+                signal: Sign::AccessThenContact,
                 value: (gap * 10.0).round() / 10.0,
                 threshold: m.max_days as f64,
                 window: p.window,
@@ -111,7 +117,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
                 note: format!(
                     "first initiated contact {:.1} days ({} h) after an unexplained access",
                     gap,
-                    (t - a.a.at) / HOUR
+                    (t - a.access.at) / HOUR
                 )
                 .into(),
                 evidence: vec![a.evidence("unexplained access"), contact_ev],

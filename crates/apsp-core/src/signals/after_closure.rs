@@ -1,4 +1,4 @@
-//! `after_closure` — "continued contact after investigation is complete" (seed s.7);
+//! `after_closure` — "continued contact after investigation is complete" (IOPC s.7);
 //! the end of the officer's own involvement (a hand-over, s.27) counts as closure for
 //! them.
 //!
@@ -11,15 +11,16 @@
 
 use super::{days, Evidence, Finding, PairView};
 use crate::link::Ts;
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.after_closure;
+    let m = &p.matrix.signals.after_closure;
     if !p.linked.present.case_links {
-        return Finding::not_evaluated("after_closure", p.window, "no case_links table");
+        return Finding::not_evaluated(Sign::AfterClosure, p.window, "no case_links table");
     }
     if p.involvements.is_empty() {
         return Finding::count(
-            "after_closure",
+            Sign::AfterClosure,
             0,
             m.min_events,
             p.window,
@@ -44,25 +45,25 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     };
     let mut ev: Vec<Evidence> = Vec::new();
     for c in &p.contacts {
-        if c.c.out {
-            if let Some(case) = after(c.c.at) {
+        if c.contact.outgoing {
+            if let Some(case) = after(c.contact.at) {
                 ev.push(c.evidence(&format!("after involvement in {case} ended")));
             }
         }
     }
     for s in &p.near {
-        if let Some(case) = after(s.s.at) {
+        if let Some(case) = after(s.stop.at) {
             ev.push(s.evidence(&format!("after involvement in {case} ended")));
         }
     }
     for a in &p.accesses {
-        if let Some(case) = after(a.a.at) {
+        if let Some(case) = after(a.access.at) {
             ev.push(a.evidence(&format!("after involvement in {case} ended")));
         }
     }
     ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));
     Finding::count(
-        "after_closure",
+        Sign::AfterClosure,
         ev.len(),
         m.min_events,
         p.window,

@@ -1,5 +1,5 @@
 //! `contact_volume` — "significant contact ... more than what would reasonably be
-//! expected of someone in his role" (seed s.9).
+//! expected of someone in his role" (IOPC s.9).
 //!
 //! Value: the officer's most outgoing contacts with the subject in any `window_days`
 //! (90) within the analysis window, counting only contact the job does not explain
@@ -12,6 +12,7 @@
 //! officers, and the note says so.
 
 use super::{days, Finding, PairView, Status};
+use crate::sign::Sign;
 
 /// The threshold for one role: the count a pair must reach.
 #[derive(Debug, Clone)]
@@ -24,13 +25,13 @@ pub struct Threshold {
 
 /// The pair's value and the contacts of its busiest window.
 pub fn value(p: &PairView<'_>) -> (usize, Vec<usize>) {
-    let w = days(p.m.signals.contact_volume.window_days);
+    let w = days(p.matrix.signals.contact_volume.window_days);
     let idx: Vec<usize> = (0..p.contacts.len())
         .filter(|i| p.contacts[*i].pursued())
         .collect();
     let (mut best, mut best_at, mut lo) = (0usize, 0usize, 0usize);
     for hi in 0..idx.len() {
-        while p.contacts[idx[hi]].c.at - p.contacts[idx[lo]].c.at >= w {
+        while p.contacts[idx[hi]].contact.at - p.contacts[idx[lo]].contact.at >= w {
             lo += 1;
         }
         if hi + 1 - lo > best {
@@ -84,13 +85,13 @@ pub fn threshold(
 /// `value` is this pair's [`value`], computed once for the peer baseline and reused.
 pub fn evaluate(p: &PairView<'_>, t: &Threshold, value: (usize, Vec<usize>)) -> Finding {
     if !p.linked.present.billing {
-        return Finding::not_evaluated("contact_volume", p.window, "no billing table");
+        return Finding::not_evaluated(Sign::ContactVolume, p.window, "no billing table");
     }
     let (v, idx) = value;
     let evidence = idx.iter().map(|i| p.contacts[*i].evidence("")).collect();
     let fired = v as f64 >= t.value;
     Finding {
-        signal: "contact_volume",
+        signal: Sign::ContactVolume,
         value: v as f64,
         threshold: t.value,
         window: p.window,

@@ -1,5 +1,5 @@
 //! `escalation` — "significant volume of contact in a short space of time", "a pattern
-//! of escalating behaviour" (seed s.1, s.3).
+//! of escalating behaviour" (IOPC s.1, s.3).
 //!
 //! Over the officer's outgoing contact the job does not explain (see
 //! `contact_volume`), from the pair's
@@ -10,18 +10,19 @@
 
 use super::{days, numbered_note, Finding, PairView, Status};
 use crate::link::DAY;
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.escalation;
+    let m = &p.matrix.signals.escalation;
     if !p.linked.present.billing {
-        return Finding::not_evaluated("escalation", p.window, "no billing table");
+        return Finding::not_evaluated(Sign::Escalation, p.window, "no billing table");
     }
     let idx: Vec<usize> = (0..p.contacts.len())
         .filter(|i| p.contacts[*i].pursued())
         .collect();
     let Some(&first) = idx.first() else {
         return Finding::count(
-            "escalation",
+            Sign::Escalation,
             0,
             m.burst_min,
             p.window,
@@ -29,16 +30,16 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             "no unexplained contact",
         );
     };
-    let t0 = p.contacts[first].c.at;
+    let t0 = p.contacts[first].contact.at;
     let burst: Vec<usize> = idx
         .iter()
         .copied()
-        .filter(|i| p.contacts[*i].c.at < t0 + days(m.burst_days))
+        .filter(|i| p.contacts[*i].contact.at < t0 + days(m.burst_days))
         .collect();
     // Weekly counts from the first contact.
     let mut weeks: Vec<usize> = Vec::new();
     for i in &idx {
-        let w = ((p.contacts[*i].c.at - t0) / (7 * DAY)) as usize;
+        let w = ((p.contacts[*i].contact.at - t0) / (7 * DAY)) as usize;
         if weeks.len() <= w {
             weeks.resize(w + 1, 0);
         }
@@ -69,14 +70,14 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         let (a, b) = (t0 + (w as i64 - 1) * 7 * DAY, t0 + (w as i64 + 1) * 7 * DAY);
         evidence.extend(
             idx.iter()
-                .filter(|i| (a..b).contains(&p.contacts[**i].c.at))
+                .filter(|i| (a..b).contains(&p.contacts[**i].contact.at))
                 .map(|i| p.contacts[*i].evidence("growth weeks")),
         );
         evidence.sort_by(|x, y| (x.at, &x.row_id).cmp(&(y.at, &y.row_id)));
         evidence.dedup_by(|x, y| x.row_id == y.row_id);
     }
     Finding {
-        signal: "escalation",
+        signal: Sign::Escalation,
         value: burst.len() as f64,
         threshold: m.burst_min as f64,
         window: p.window,

@@ -1,4 +1,5 @@
-//! The twelve warning signs of `design/SIGNALS.md`, one module each, named by its id.
+//! The twelve warning signs (see `docs/signals.md`), one module each, named by its id
+//! ([`crate::sign::Sign`]).
 //!
 //! A pair sign is a pure function of a [`PairView`] (one officer × one subject, their
 //! linked events inside the analysis window, and the risk matrix) returning a
@@ -22,25 +23,9 @@ pub mod vulnerable_subject;
 
 use std::sync::Arc;
 
-use crate::link::{Access, Contact, Involvement, Linked, Stop, Ts};
-use crate::score::matrix::RiskMatrix;
-
-/// Pair-level signs, in output order (the contribution columns of `pairs`).
-pub const PAIR_SIGNALS: [&str; 10] = [
-    "contact_volume",
-    "escalation",
-    "off_duty_contact",
-    "night_contact",
-    "after_closure",
-    "unanswered_persistence",
-    "stop_near_home",
-    "access_without_purpose",
-    "access_then_contact",
-    "vulnerable_subject",
-];
-
-/// Officer-level signs.
-pub const OFFICER_SIGNALS: [&str; 2] = ["multiple_subjects", "repeat_complaints"];
+use crate::link::{Access, Contact, Involvement, Linked, OfficerIx, Stop, SubjectIx, Ts};
+use crate::matrix::RiskMatrix;
+use crate::sign::Sign;
 
 /// Whether a sign was found, not found, or could not be looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +60,7 @@ pub struct Evidence {
 /// The result of one sign for one pair (or officer).
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub signal: &'static str,
+    pub signal: Sign,
     pub value: f64,
     pub threshold: f64,
     pub window: (Ts, Ts),
@@ -91,7 +76,7 @@ pub struct Finding {
 
 impl Finding {
     /// A sign that could not be looked for.
-    pub fn not_evaluated(signal: &'static str, window: (Ts, Ts), why: impl AsRef<str>) -> Finding {
+    pub fn not_evaluated(signal: Sign, window: (Ts, Ts), why: impl AsRef<str>) -> Finding {
         Finding {
             signal,
             value: 0.0,
@@ -106,7 +91,7 @@ impl Finding {
 
     /// A count against a minimum: fired when `value >= threshold`.
     pub fn count(
-        signal: &'static str,
+        signal: Sign,
         value: usize,
         threshold: u32,
         window: (Ts, Ts),
@@ -192,7 +177,7 @@ pub fn numbered_note(sign: &'static str, key: [u64; 6], make: impl FnOnce() -> S
 /// A contact with the facts the signs need.
 #[derive(Debug, Clone, Copy)]
 pub struct ContactFact<'a> {
-    pub c: &'a Contact,
+    pub contact: &'a Contact,
     pub on_duty: bool,
     /// The officer has a roster in the window (without one, `on_duty` is false but
     /// means unknown).
@@ -210,22 +195,22 @@ impl ContactFact<'_> {
 
     /// Engaged contact the job does not explain.
     pub fn unexplained(&self) -> bool {
-        self.c.engaged() && !self.explained()
+        self.contact.engaged() && !self.explained()
     }
 
     /// The officer's own contact (outgoing) that the job does not explain. The
     /// subject's calls and messages are hers: "direction matters" (a member of the
     /// public pursuing an officer, or a repeat caller, is not the officer's pursuit).
     pub fn pursued(&self) -> bool {
-        self.c.out && !self.explained()
+        self.contact.outgoing && !self.explained()
     }
 
     pub fn evidence(&self, why: &str) -> Evidence {
         use std::fmt::Write as _;
-        let c = self.c;
+        let c = self.contact;
         // One string written in place (a million evidence rows in a large force).
         let mut detail = String::with_capacity(64 + why.len());
-        let _ = match (c.out, c.call) {
+        let _ = match (c.outgoing, c.call) {
             (true, true) => write!(detail, "outgoing call, {} s", c.duration.unwrap_or(0)),
             (false, true) => write!(detail, "incoming call, {} s", c.duration.unwrap_or(0)),
             (true, false) => write!(detail, "outgoing message"),
@@ -265,7 +250,7 @@ fn duty_label(on_duty: bool, rostered: bool) -> &'static str {
 /// `link::geo`).
 #[derive(Debug, Clone, Copy)]
 pub struct NearStop<'a> {
-    pub s: &'a Stop,
+    pub stop: &'a Stop,
     pub metres: f64,
     pub involved: bool,
     pub on_duty: bool,
@@ -278,11 +263,11 @@ pub struct NearStop<'a> {
 
 impl NearStop<'_> {
     pub fn evidence(&self, why: &str) -> Evidence {
-        let mins = (self.s.until - self.s.at) / crate::link::MINUTE;
+        let mins = (self.stop.until - self.stop.at) / crate::link::MINUTE;
         Evidence {
             table: "stops",
-            row_id: self.s.stop_id.clone(),
-            at: self.s.at,
+            row_id: self.stop.stop_id.clone(),
+            at: self.stop.at,
             detail: format!(
                 "stop {:.0} m from the subject's home, {mins} min; not deployed; {}; {}{}{}",
                 self.metres,
@@ -292,7 +277,7 @@ impl NearStop<'_> {
                 } else {
                     "not involved"
                 },
-                if self.s.by_assignment {
+                if self.stop.by_assignment {
                     "; officer from vehicle assignment"
                 } else {
                     ""
@@ -310,7 +295,7 @@ impl NearStop<'_> {
 /// A record access with the facts the signs need.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessFact<'a> {
-    pub a: &'a Access,
+    pub access: &'a Access,
     pub involved: bool,
     /// The purpose reference names a case the officer was involved in at the time.
     pub purpose_ok: bool,
@@ -323,7 +308,7 @@ impl AccessFact<'_> {
     }
 
     pub fn evidence(&self, why: &str) -> Evidence {
-        let a = self.a;
+        let a = self.access;
         Evidence {
             table: "access_log",
             row_id: a.event_id.clone(),
@@ -397,10 +382,10 @@ impl Notes {
 /// What a pair sign sees: one officer and one subject, their events in the window.
 pub struct PairView<'a> {
     pub linked: &'a Linked,
-    pub m: &'a RiskMatrix,
+    pub matrix: &'a RiskMatrix,
     pub notes: &'a Notes,
-    pub officer: u32,
-    pub subject: u32,
+    pub officer: OfficerIx,
+    pub subject: SubjectIx,
     /// (start, end] of the analysis window.
     pub window: (Ts, Ts),
     pub contacts: Vec<ContactFact<'a>>,
@@ -421,7 +406,7 @@ pub struct PairView<'a> {
 impl PairView<'_> {
     /// The pair's subject is a known person with a home address.
     pub fn home(&self) -> Option<(f64, f64)> {
-        self.linked.subjects[self.subject as usize]
+        self.linked.subjects[self.subject]
             .person
             .as_ref()
             .and_then(|p| p.home)
@@ -432,7 +417,8 @@ impl PairView<'_> {
         if self.contacts.is_empty() {
             return 0.0;
         }
-        self.contacts.iter().filter(|c| !c.c.out).count() as f64 / self.contacts.len() as f64
+        self.contacts.iter().filter(|c| !c.contact.outgoing).count() as f64
+            / self.contacts.len() as f64
     }
 
     /// The officer has a roster in the window (without one, on/off duty is unknown).
@@ -443,14 +429,14 @@ impl PairView<'_> {
 
 /// The pair signs whose value rests on whether the officer was involved with the
 /// subject (contact on shift while involved is the job; an access needs a case).
-pub const INVOLVEMENT_SIGNALS: [&str; 7] = [
-    "contact_volume",
-    "escalation",
-    "night_contact",
-    "after_closure",
-    "stop_near_home",
-    "access_without_purpose",
-    "access_then_contact",
+pub const INVOLVEMENT_SIGNALS: [Sign; 7] = [
+    Sign::ContactVolume,
+    Sign::Escalation,
+    Sign::NightContact,
+    Sign::AfterClosure,
+    Sign::StopNearHome,
+    Sign::AccessWithoutPurpose,
+    Sign::AccessThenContact,
 ];
 
 /// Evaluates every pair sign but `vulnerable_subject` (which needs the others). When

@@ -1,12 +1,13 @@
 //! `multiple_subjects` — "Billing enquiries ... showed he had significant contact with
 //! other women"; "examine the officer's contact with other members of the public"
-//! (seed s.9, s.21). Officer level.
+//! (IOPC s.9, s.21). Officer level.
 //!
 //! Value: the officer's distinct subjects whose pair score reached `min_pair_score`.
 
 use super::{Evidence, Finding};
 use crate::link::Ts;
-use crate::score::matrix::RiskMatrix;
+use crate::matrix::RiskMatrix;
+use crate::sign::Sign;
 
 /// `flagged`: (subject id, pair score, time of the pair's first event), for pairs at or
 /// above the matrix's `min_pair_score`.
@@ -26,7 +27,7 @@ pub fn evaluate(m: &RiskMatrix, window: (Ts, Ts), flagged: &[(String, f64, Ts)])
         ms.min_pair_score
     );
     Finding::count(
-        "multiple_subjects",
+        Sign::MultipleSubjects,
         flagged.len(),
         ms.min_subjects,
         window,

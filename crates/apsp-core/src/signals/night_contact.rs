@@ -1,16 +1,17 @@
 //! `night_contact` — "unexpected visits or welfare checks at all times of the day"
-//! (force guidance); visits "during afternoon or evening shifts" (seed s.9).
+//! (force guidance); visits "during afternoon or evening shifts" (IOPC s.9).
 //!
 //! Value: engaged contacts and undeployed stops near the subject's home between
 //! `start_hour` and `end_hour` local time, except those made on shift while involved
 //! with the subject (night-shift work on an open case is normal).
 
 use super::{Finding, PairView};
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.night_contact;
+    let m = &p.matrix.signals.night_contact;
     if !p.linked.present.billing && !p.linked.present.stops {
-        return Finding::not_evaluated("night_contact", p.window, "no billing or stops table");
+        return Finding::not_evaluated(Sign::NightContact, p.window, "no billing or stops table");
     }
     let night = |t| {
         let h = p.linked.local_hour(t);
@@ -23,18 +24,18 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     let mut ev: Vec<_> = p
         .contacts
         .iter()
-        .filter(|c| c.c.engaged() && !c.explained() && night(c.c.at))
+        .filter(|c| c.contact.engaged() && !c.explained() && night(c.contact.at))
         .map(|c| c.evidence("at night"))
         .collect();
     ev.extend(
         p.near
             .iter()
-            .filter(|s| !(s.on_duty && s.involved) && night(s.s.at))
+            .filter(|s| !(s.on_duty && s.involved) && night(s.stop.at))
             .map(|s| s.evidence("at night")),
     );
     ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));
     Finding::count(
-        "night_contact",
+        Sign::NightContact,
         ev.len(),
         m.min_events,
         p.window,

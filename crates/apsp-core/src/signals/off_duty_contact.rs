@@ -1,20 +1,21 @@
 //! `off_duty_contact` — "contacted or visited by an officer when off-duty", "sending
-//! messages while off duty" (seed s.7).
+//! messages while off duty" (IOPC s.7).
 //!
 //! Value: engaged contacts with the subject (outgoing, or incoming and answered)
 //! outside any rostered shift. Not evaluated without a roster for the officer: rosters
 //! that miss an officer would make all their work look off duty.
 
 use super::{Finding, PairView};
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.off_duty_contact;
+    let m = &p.matrix.signals.off_duty_contact;
     if !p.linked.present.billing {
-        return Finding::not_evaluated("off_duty_contact", p.window, "no billing table");
+        return Finding::not_evaluated(Sign::OffDutyContact, p.window, "no billing table");
     }
     if !p.rostered() {
         return Finding::not_evaluated(
-            "off_duty_contact",
+            Sign::OffDutyContact,
             p.window,
             "no roster (shifts) for the officer in the window",
         );
@@ -22,11 +23,11 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     let ev: Vec<_> = p
         .contacts
         .iter()
-        .filter(|c| c.c.engaged() && !c.on_duty)
+        .filter(|c| c.contact.engaged() && !c.on_duty)
         .map(|c| c.evidence("outside any rostered shift"))
         .collect();
     Finding::count(
-        "off_duty_contact",
+        Sign::OffDutyContact,
         ev.len(),
         m.min_events,
         p.window,

@@ -1,12 +1,13 @@
 //! `repeat_complaints` — "identify individuals who receive three or more complaints
-//! within a 12-month period" (seed s.15). Officer level.
+//! within a 12-month period" (IOPC s.15). Officer level.
 //!
 //! Value: the most complaints about the officer in any `window_days` up to the
 //! reference time (complaints before the analysis window count: history matters).
 
 use super::{days, Evidence, Finding};
 use crate::link::{Complaint, Ts};
-use crate::score::matrix::RiskMatrix;
+use crate::matrix::RiskMatrix;
+use crate::sign::Sign;
 
 pub fn evaluate(
     m: &RiskMatrix,
@@ -16,7 +17,7 @@ pub fn evaluate(
 ) -> Finding {
     let rc = &m.signals.repeat_complaints;
     if !present {
-        return Finding::not_evaluated("repeat_complaints", window, "no complaints table");
+        return Finding::not_evaluated(Sign::RepeatComplaints, window, "no complaints table");
     }
     let c: Vec<&Complaint> = complaints.iter().filter(|c| c.at <= window.1).collect();
     let w = days(rc.window_days);
@@ -41,7 +42,7 @@ pub fn evaluate(
         .collect();
     let note = format!("most complaints in any {} days", rc.window_days);
     Finding::count(
-        "repeat_complaints",
+        Sign::RepeatComplaints,
         best,
         rc.min_complaints,
         window,

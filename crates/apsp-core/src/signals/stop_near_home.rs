@@ -1,6 +1,6 @@
 //! `stop_near_home` — "vehicle ... stopped on four occasions in the vicinity of the
-//! woman's home" (seed s.9); "MDT GPS ... in the vicinity of the woman's address on
-//! several occasions ... not deployed to this area" (seed s.27).
+//! woman's home" (IOPC s.9); "MDT GPS ... in the vicinity of the woman's address on
+//! several occasions ... not deployed to this area" (IOPC s.27).
 //!
 //! Value: the officer's stops within `radius_m` of the subject's home that no
 //! deployment of theirs within the radius explains, made when they were not involved
@@ -8,15 +8,16 @@
 //! distinct officers stop (a stop where every officer stops explains itself).
 
 use super::{Finding, PairView};
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.stop_near_home;
+    let m = &p.matrix.signals.stop_near_home;
     if !p.linked.present.stops {
-        return Finding::not_evaluated("stop_near_home", p.window, "no stops table");
+        return Finding::not_evaluated(Sign::StopNearHome, p.window, "no stops table");
     }
     if p.home().is_none() {
         return Finding::not_evaluated(
-            "stop_near_home",
+            Sign::StopNearHome,
             p.window,
             "no home address for the subject",
         );
@@ -28,7 +29,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         .map(|s| s.evidence(""))
         .collect();
     Finding::count(
-        "stop_near_home",
+        Sign::StopNearHome,
         ev.len(),
         m.min_stops,
         p.window,

@@ -1,27 +1,28 @@
 //! `unanswered_persistence` — "38 calls ... 30 of these calls were less than five
-//! seconds", "no calls registered from the woman's number" (seed s.9).
+//! seconds", "no calls registered from the woman's number" (IOPC s.9).
 //!
 //! Value: outgoing calls of at most `short_seconds` to the subject; fired at
 //! `min_short_calls` when the subject's share of the pair's contacts is at most
 //! `max_inbound_share` (persistence, not an exchange).
 
 use super::{numbered_note, Finding, PairView, Status};
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
-    let m = &p.m.signals.unanswered_persistence;
+    let m = &p.matrix.signals.unanswered_persistence;
     if !p.linked.present.billing {
-        return Finding::not_evaluated("unanswered_persistence", p.window, "no billing table");
+        return Finding::not_evaluated(Sign::UnansweredPersistence, p.window, "no billing table");
     }
     let short: Vec<_> = p
         .contacts
         .iter()
-        .filter(|c| c.c.out && c.c.short_call(m.short_seconds))
+        .filter(|c| c.contact.outgoing && c.contact.short_call(m.short_seconds))
         .collect();
     let share = p.inbound_share();
     let n = short.len();
     let fired = n as u32 >= m.min_short_calls && share <= m.max_inbound_share;
     Finding {
-        signal: "unanswered_persistence",
+        signal: Sign::UnansweredPersistence,
         value: n as f64,
         threshold: m.min_short_calls as f64,
         window: p.window,

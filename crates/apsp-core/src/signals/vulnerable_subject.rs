@@ -1,5 +1,5 @@
 //! `vulnerable_subject` — aggravator: "the breach will be aggravated where the member
-//! of the public is particularly vulnerable" (seed s.18 para 12).
+//! of the public is particularly vulnerable" (IOPC s.18 para 12).
 //!
 //! Fired when the subject carries a vulnerability flag in force records, or was under
 //! 18 at the time of the pair's first event (a young person, weighted more), and
@@ -8,26 +8,27 @@
 //! evaluated for a number that matches no person (nothing is known of them).
 
 use super::{Evidence, Finding, PairView, Status};
+use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
     let w = p.window;
-    let s = &p.linked.subjects[p.subject as usize];
+    let s = &p.linked.subjects[p.subject];
     let Some(person) = &s.person else {
         return Finding::not_evaluated(
-            "vulnerable_subject",
+            Sign::VulnerableSubject,
             w,
             "a number in no record: vulnerability unknown",
         );
     };
     if !p.linked.present.persons {
-        return Finding::not_evaluated("vulnerable_subject", w, "no persons table");
+        return Finding::not_evaluated(Sign::VulnerableSubject, w, "no persons table");
     }
     let first = p
         .contacts
         .iter()
-        .map(|c| c.c.at)
-        .chain(p.near.iter().map(|n| n.s.at))
-        .chain(p.accesses.iter().map(|a| a.a.at))
+        .map(|c| c.contact.at)
+        .chain(p.near.iter().map(|n| n.stop.at))
+        .chain(p.accesses.iter().map(|a| a.access.at))
         .min()
         .unwrap_or(w.1);
     let young = person.young_at(first);
@@ -41,7 +42,7 @@ pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
         (false, true) => "no vulnerability recorded".to_string(),
     };
     Finding {
-        signal: "vulnerable_subject",
+        signal: Sign::VulnerableSubject,
         // 1 = a vulnerability flag, 2 = a young person (weighted more in scoring).
         value: if young {
             2.0

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApspError, Result};
+use crate::sign::Sign;
 
 /// The default matrix's text.
-pub const DEFAULT_TOML: &str = include_str!("../../matrices/default.toml");
+pub const DEFAULT_TOML: &str = include_str!("../matrices/default.toml");
 
 /// A risk matrix.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -285,26 +286,35 @@ impl RiskMatrix {
         })
     }
 
+    /// The weight of `sign` (every sign has one: an unknown sign cannot be asked for).
+    pub fn weight(&self, sign: Sign) -> f64 {
+        let s = &self.signals;
+        match sign {
+            Sign::ContactVolume => s.contact_volume.weight,
+            Sign::Escalation => s.escalation.weight,
+            Sign::OffDutyContact => s.off_duty_contact.weight,
+            Sign::NightContact => s.night_contact.weight,
+            Sign::AfterClosure => s.after_closure.weight,
+            Sign::UnansweredPersistence => s.unanswered_persistence.weight,
+            Sign::StopNearHome => s.stop_near_home.weight,
+            Sign::AccessWithoutPurpose => s.access_without_purpose.weight,
+            Sign::AccessThenContact => s.access_then_contact.weight,
+            Sign::VulnerableSubject => s.vulnerable_subject.weight,
+            Sign::MultipleSubjects => s.multiple_subjects.weight,
+            Sign::RepeatComplaints => s.repeat_complaints.weight,
+        }
+    }
+
     fn check(&self) -> std::result::Result<(), String> {
         let s = &self.signals;
-        let weights = [
-            ("contact_volume", s.contact_volume.weight),
-            ("escalation", s.escalation.weight),
-            ("off_duty_contact", s.off_duty_contact.weight),
-            ("night_contact", s.night_contact.weight),
-            ("after_closure", s.after_closure.weight),
-            ("unanswered_persistence", s.unanswered_persistence.weight),
-            ("stop_near_home", s.stop_near_home.weight),
-            ("access_without_purpose", s.access_without_purpose.weight),
-            ("access_then_contact", s.access_then_contact.weight),
-            ("vulnerable_subject", s.vulnerable_subject.weight),
-            (
-                "vulnerable_subject.young_person_weight",
-                s.vulnerable_subject.young_person_weight,
-            ),
-            ("multiple_subjects", s.multiple_subjects.weight),
-            ("repeat_complaints", s.repeat_complaints.weight),
-        ];
+        let young = (
+            "vulnerable_subject.young_person_weight",
+            s.vulnerable_subject.young_person_weight,
+        );
+        let weights = Sign::ALL
+            .into_iter()
+            .map(|sign| (sign.id(), self.weight(sign)))
+            .chain([young]);
         for (name, w) in weights {
             if !w.is_finite() || w < 0.0 {
                 return Err(format!(
@@ -352,7 +362,7 @@ impl RiskMatrix {
             return Err("tiers must satisfy high >= medium >= low".into());
         }
         for sign in &self.style.predatory_signs {
-            if !crate::signals::PAIR_SIGNALS.contains(&sign.as_str()) {
+            if !Sign::from_id(sign).is_some_and(Sign::is_pair) {
                 return Err(format!(
                     "style.predatory_signs: {sign:?} is not a pair warning sign"
                 ));

@@ -1,0 +1,93 @@
+//! Writing a run: the output frames ([`frames`]) and the Parquet/CSV writer
+//! ([`parquet`]), deterministic byte for byte, with the manifest recording every file.
+
+pub mod frames;
+pub mod parquet;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+pub use frames::{evidence_frame, frames, officers_frame, pairs_frame, signals_frame, Frames};
+pub use parquet::{read_parquet, write_csv, write_parquet, write_parts, PartFn, ROW_GROUP};
+
+use crate::error::{ApspError, Result};
+use crate::ingest::Dataset;
+use crate::link::Ts;
+use crate::score::Scored;
+use frames::{evidence_part, evidence_rows, findings, pair_order, pairs_part, signals_part};
+
+/// A UTC instant as ISO 8601 (`2026-11-21T23:59:59Z`).
+pub(crate) fn iso(t: Ts) -> String {
+    chrono::DateTime::from_timestamp_micros(t)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The scoring provenance recorded in the manifest.
+pub fn provenance(s: &Scored) -> serde_json::Value {
+    serde_json::json!({
+        "matrix": {
+            "name": s.matrix.matrix.name,
+            "version": s.matrix.matrix.version,
+            "source": s.matrix.source,
+            "sha256": s.matrix.sha256,
+        },
+        "reference_time": iso(s.reference),
+        "window_start": iso(s.window.0),
+        "window_days": (s.window.1 - s.window.0) / crate::link::DAY,
+        "officers": s.officers.len(),
+        "pairs": s.pairs.len(),
+        "unlinked_event_rows": s.linked.unlinked,
+    })
+}
+
+/// Writes `officers`, `pairs`, `signals`, `evidence`, `quarantine` (Parquet, and CSV
+/// with `csv`) and `manifest.json` into `out`.
+pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
+    ds.manifest.stamp_now();
+    ds.manifest.scoring = Some(provenance(s));
+    let order = pair_order(s);
+    let found = findings(s);
+    let evidence = evidence_rows(&found);
+    let quarantine = &ds.quarantine;
+    // Written a row group at a time: the signals of a large force are millions of rows,
+    // never whole in memory.
+    let parts: [(&str, usize, PartFn<'_>); 5] = [
+        ("officers", 1, Box::new(|_| officers_frame(s))),
+        ("pairs", order.len(), Box::new(|r| pairs_part(s, &order[r]))),
+        (
+            "signals",
+            found.len(),
+            Box::new(|r| signals_part(s, &found[r])),
+        ),
+        (
+            "evidence",
+            evidence.len(),
+            Box::new(|r| evidence_part(s, &evidence[r])),
+        ),
+        ("quarantine", 1, Box::new(|_| Ok(quarantine.clone()))),
+    ];
+    // The files are written side by side (one alone leaves a core idle while it
+    // compresses); the manifest records them in their fixed order.
+    let written = parts
+        .par_iter()
+        .map(|(name, n, part)| {
+            let p = out.join(format!("{name}.parquet"));
+            let c = csv.then(|| out.join(format!("{name}.csv")));
+            let rows = write_parts(*n, part, &p, c.as_deref())?;
+            Ok((name.to_string(), p, c, rows))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    drop(parts);
+    for (name, p, c, rows) in written {
+        ds.manifest
+            .record_output(&format!("{name}.parquet"), &p, rows)?;
+        if let Some(c) = c {
+            ds.manifest
+                .record_output(&format!("{name}.csv"), &c, rows)?;
+        }
+    }
+    ds.manifest.write(&out.join("manifest.json"))
+}

@@ -1,0 +1,170 @@
+//! Officer aggregation: an officer's score is the sum over his pairs, highest first, of
+//! pair score × `decay`^rank for the first `top_pairs`, plus the contributions of the
+//! officer-level signs (`multiple_subjects`, `repeat_complaints`). A pair resting only
+//! on stops a higher pair already counts (a neighbour of the subject: the same visits)
+//! is shown but not counted twice. Ranks by score, ties by officer id.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::pairs::contribution;
+use super::reasons::top_reasons;
+use super::style::style;
+use super::{OfficerResult, PairResult};
+use crate::link::{Linked, OfficerIx, SubjectIx, Ts};
+use crate::matrix::RiskMatrix;
+use crate::sign::Sign;
+use crate::signals::{multiple_subjects, repeat_complaints};
+
+/// A pair shown but not counted: it rests only on stops that the pair of `counted_with`
+/// (a higher pair of the same officer) already counts.
+struct Echo {
+    pair: usize,
+    counted_with: SubjectIx,
+}
+
+/// Scores every officer from his pairs (side by side; an officer's pairs are his
+/// alone), marking the pairs that echo a higher one, then ranks them.
+pub(super) fn score_officers(
+    m: &RiskMatrix,
+    linked: &Linked,
+    window: (Ts, Ts),
+    pairs: &mut [PairResult],
+) -> Vec<OfficerResult> {
+    let mut per_officer: Vec<Vec<usize>> = vec![Vec::new(); linked.officers.len()];
+    for (i, p) in pairs.iter().enumerate() {
+        per_officer[p.officer.index()].push(i);
+    }
+    let shared: &[PairResult] = pairs;
+    let scored: Vec<(OfficerResult, Vec<Echo>)> = per_officer
+        .into_par_iter()
+        .enumerate()
+        .map(|(o, idx)| score_officer(m, linked, window, shared, OfficerIx(o as u32), idx))
+        .collect();
+    let mut officers: Vec<OfficerResult> = Vec::with_capacity(scored.len());
+    for (result, echoes) in scored {
+        for e in echoes {
+            pairs[e.pair].same_stops_as = Some(e.counted_with);
+        }
+        officers.push(result);
+    }
+    rank(linked, &mut officers);
+    officers
+}
+
+/// One officer's result; `idx` are his pairs' indices in `pairs`.
+fn score_officer(
+    m: &RiskMatrix,
+    linked: &Linked,
+    window: (Ts, Ts),
+    pairs: &[PairResult],
+    o: OfficerIx,
+    mut idx: Vec<usize>,
+) -> (OfficerResult, Vec<Echo>) {
+    idx.sort_by(|a, b| {
+        pairs[*b].score.total_cmp(&pairs[*a].score).then_with(|| {
+            linked.subjects[pairs[*a].subject]
+                .id
+                .cmp(&linked.subjects[pairs[*b].subject].id)
+        })
+    });
+    let echoes = echoed_pairs(pairs, &idx);
+    let echoed: HashSet<usize> = echoes.iter().map(|e| e.pair).collect();
+    let counted: Vec<usize> = idx
+        .iter()
+        .copied()
+        .filter(|i| !echoed.contains(i))
+        .collect();
+    let flagged: Vec<(String, f64, Ts)> = counted
+        .iter()
+        .map(|i| &pairs[*i])
+        .filter(|p| p.score >= m.signals.multiple_subjects.min_pair_score)
+        .map(|p| {
+            (
+                linked.subjects[p.subject].id.clone(),
+                p.score,
+                p.first_event,
+            )
+        })
+        .collect();
+    let findings = vec![
+        multiple_subjects::evaluate(m, window, &flagged),
+        repeat_complaints::evaluate(m, window, linked.present.complaints, &linked.complaints[o]),
+    ];
+    debug_assert!(findings.iter().map(|f| f.signal).eq(Sign::OFFICER));
+    let contributions: Vec<f64> = findings.iter().map(|f| contribution(m, f)).collect();
+    let mut score = 0.0;
+    let mut factor = 1.0;
+    for i in counted.iter().take(m.officer.top_pairs as usize) {
+        score += pairs[*i].score * factor;
+        factor *= m.officer.decay;
+    }
+    score += contributions.iter().sum::<f64>();
+    let (style, style_reason) = style(m, linked, pairs, &idx, flagged.len());
+    let top_reasons = top_reasons(linked, pairs, &idx, &findings, &contributions);
+    let result = OfficerResult {
+        officer: o,
+        pairs: idx,
+        findings,
+        contributions,
+        score,
+        tier: m.tier(score),
+        rank: 0,
+        style,
+        style_reason,
+        n_subjects_flagged: flagged.len(),
+        top_reasons,
+    };
+    (result, echoes)
+}
+
+/// The pairs (of `idx`, highest score first) whose fired signs rest only on stops a
+/// higher pair already counts: her neighbours, the same visits seen from next door.
+fn echoed_pairs(pairs: &[PairResult], idx: &[usize]) -> Vec<Echo> {
+    let mut claimed: HashMap<&str, SubjectIx> = HashMap::new();
+    let mut echoes: Vec<Echo> = Vec::new();
+    for i in idx {
+        let p = &pairs[*i];
+        if p.score <= 0.0 {
+            break;
+        }
+        let rows: Vec<(&str, &str)> = p
+            .findings
+            .iter()
+            .filter(|f| f.fired() && f.signal != Sign::VulnerableSubject)
+            .flat_map(|f| f.evidence.iter().map(|e| (e.table, e.row_id.as_str())))
+            .collect();
+        let echo = !rows.is_empty()
+            && rows
+                .iter()
+                .all(|(t, r)| *t == "stops" && claimed.contains_key(r));
+        if echo {
+            echoes.push(Echo {
+                pair: *i,
+                counted_with: claimed[rows[0].1],
+            });
+        } else {
+            for (t, r) in rows {
+                if t == "stops" {
+                    claimed.entry(r).or_insert(p.subject);
+                }
+            }
+        }
+    }
+    echoes
+}
+
+/// Ranks officers by score (1 = highest), ties by officer id.
+fn rank(linked: &Linked, officers: &mut [OfficerResult]) {
+    let mut order: Vec<usize> = (0..officers.len()).collect();
+    order.sort_by(|a, b| {
+        officers[*b]
+            .score
+            .total_cmp(&officers[*a].score)
+            .then_with(|| linked.officers[*a].id.cmp(&linked.officers[*b].id))
+    });
+    for (r, i) in order.into_iter().enumerate() {
+        officers[i].rank = r as u32 + 1;
+    }
+}

@@ -1,0 +1,274 @@
+//! Pair scoring: every officer × subject pair with an event in the window, its view of
+//! the linked events, its signs and their contributions.
+//!
+//! A fired sign contributes `weight × min(intensity, intensity_cap)`, times
+//! `no_record_factor` when the subject is a number in no police record; the aggravator
+//! `vulnerable_subject` contributes its weight times the sum of the others (the
+//! young-person weight for a subject under 18). Pair score = the sum of its
+//! contributions, exactly.
+
+use std::ops::Range;
+
+use super::PairResult;
+use crate::link::{geo, Linked, OfficerIx, SubjectIx, SubjectKind, Ts};
+use crate::matrix::RiskMatrix;
+use crate::sign::Sign;
+use crate::signals::{
+    self, contact_volume, vulnerable_subject, AccessFact, ContactFact, Finding, NearStop, PairView,
+};
+
+/// One officer × subject pair: its events in the window as ranges of the linked
+/// contacts and accesses and of the near stops (all sorted by officer, subject, time).
+pub(super) struct PairSpan {
+    pub officer: OfficerIx,
+    pub subject: SubjectIx,
+    contacts: Range<usize>,
+    near: Range<usize>,
+    accesses: Range<usize>,
+}
+
+type Pair = (OfficerIx, SubjectIx);
+
+/// Runs of equal (officer, subject) in a sorted sequence, narrowed to the events in
+/// the window (a run is sorted by time, so its events in the window are contiguous).
+fn runs(
+    n: usize,
+    key: impl Fn(usize) -> Pair,
+    at: impl Fn(usize) -> Ts,
+    window: (Ts, Ts),
+) -> Vec<(Pair, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let k = key(i);
+        let mut j = i + 1;
+        while j < n && key(j) == k {
+            j += 1;
+        }
+        // The first index in i..j whose time is after `t`.
+        let after = |t: Ts| {
+            let (mut lo, mut hi) = (i, j);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if at(mid) <= t {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        let (a, b) = (after(window.0), after(window.1));
+        if a < b {
+            out.push((k, a..b));
+        }
+        i = j;
+    }
+    out
+}
+
+/// Every pair with an event in the window, in (officer, subject) order.
+pub(super) fn pair_spans(l: &Linked, near: &[geo::Near], window: (Ts, Ts)) -> Vec<PairSpan> {
+    let c = runs(
+        l.contacts.len(),
+        |i| (l.contacts[i].officer, l.contacts[i].subject),
+        |i| l.contacts[i].at,
+        window,
+    );
+    let n = runs(
+        near.len(),
+        |i| (l.stops[near[i].stop].officer, near[i].subject),
+        |_| window.1,
+        window,
+    );
+    let a = runs(
+        l.accesses.len(),
+        |i| (l.accesses[i].officer, l.accesses[i].subject),
+        |i| l.accesses[i].at,
+        window,
+    );
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    let mut out = Vec::with_capacity(c.len().max(a.len()));
+    loop {
+        let key = [c.get(i), n.get(j), a.get(k)]
+            .into_iter()
+            .flatten()
+            .map(|x| x.0)
+            .min();
+        let Some(key) = key else { break };
+        let take = |v: &[(Pair, Range<usize>)], p: &mut usize| match v.get(*p) {
+            Some((k2, r)) if *k2 == key => {
+                *p += 1;
+                r.clone()
+            }
+            _ => 0..0,
+        };
+        let contacts = take(&c, &mut i);
+        let near = take(&n, &mut j);
+        let accesses = take(&a, &mut k);
+        out.push(PairSpan {
+            officer: key.0,
+            subject: key.1,
+            contacts,
+            near,
+            accesses,
+        });
+    }
+    out
+}
+
+/// What building a pair's view needs.
+pub(super) struct PairViews<'a> {
+    pub linked: &'a Linked,
+    pub notes: &'a signals::Notes,
+    pub near: &'a [geo::Near],
+    pub matrix: &'a RiskMatrix,
+    pub window: (Ts, Ts),
+    /// How soon after her contact his counts as a reply.
+    pub reply: Ts,
+}
+
+impl<'a> PairViews<'a> {
+    pub fn view(&self, sp: &PairSpan) -> PairView<'a> {
+        let (linked, o, s) = (self.linked, sp.officer, sp.subject);
+        let involvements = linked.involvements(o, s);
+        let involved = |t: Ts| involvements.iter().any(|i| i.covers(t));
+        let rostered = linked.rostered(o, self.window);
+        let mut last_incoming: Option<Ts> = None;
+        let contacts = linked.contacts[sp.contacts.clone()]
+            .iter()
+            .map(|c| {
+                let reply = c.outgoing && last_incoming.is_some_and(|t| c.at - t <= self.reply);
+                if !c.outgoing {
+                    last_incoming = Some(c.at);
+                }
+                ContactFact {
+                    contact: c,
+                    on_duty: linked.on_duty(o, c.at),
+                    rostered,
+                    involved: involved(c.at),
+                    reply,
+                }
+            })
+            .collect();
+        let near = self.near[sp.near.clone()]
+            .iter()
+            .map(|n| {
+                let stop = &linked.stops[n.stop];
+                NearStop {
+                    stop,
+                    metres: n.metres,
+                    involved: involved(stop.at),
+                    on_duty: linked.on_duty(o, stop.at),
+                    rostered,
+                    place_officers: n.place_officers,
+                }
+            })
+            .collect();
+        let accesses = linked.accesses[sp.accesses.clone()]
+            .iter()
+            .map(|a| AccessFact {
+                access: a,
+                involved: involved(a.at),
+                purpose_ok: a
+                    .purpose
+                    .as_deref()
+                    .is_some_and(|p| linked.purpose_holds(o, p, a.at)),
+            })
+            .collect();
+        PairView {
+            linked,
+            matrix: self.matrix,
+            notes: self.notes,
+            officer: o,
+            subject: s,
+            window: self.window,
+            contacts,
+            near,
+            accesses,
+            involvements,
+            involvement_unknown: linked.involvement_unknown.get(&(o, s)),
+            contact_unknown: linked
+                .contact_unknown
+                .get(&(o, s))
+                .map_or(&[], |v| v.as_slice()),
+            officer_contact_unknown: linked
+                .officer_contact_unknown
+                .get(&o)
+                .map_or(&[], |v| v.as_slice()),
+            reply: self.reply,
+        }
+    }
+}
+
+/// What a fired sign adds: `weight × min(intensity, cap)` (0 when not fired).
+pub(super) fn contribution(m: &RiskMatrix, f: &Finding) -> f64 {
+    if !f.fired() {
+        return 0.0;
+    }
+    m.weight(f.signal) * f.intensity.min(m.analysis.intensity_cap)
+}
+
+/// What the aggravator adds: a share of what else fired on the pair.
+fn aggravation(m: &RiskMatrix, f: &Finding, others: f64) -> f64 {
+    if !f.fired() {
+        0.0
+    } else if f.value >= 2.0 {
+        m.signals.vulnerable_subject.young_person_weight * others
+    } else {
+        m.signals.vulnerable_subject.weight * others
+    }
+}
+
+/// Scores one pair; its findings are kept when it scores (or with `keep_all_findings`).
+pub(super) fn score_pair(
+    v: &PairView<'_>,
+    threshold: &contact_volume::Threshold,
+    keep_all_findings: bool,
+) -> PairResult {
+    let m = v.matrix;
+    let volume = contact_volume::value(v);
+    let mut findings = signals::evaluate_pair(v, threshold, volume);
+    let vulnerable = vulnerable_subject::evaluate(v, &findings);
+    findings.push(vulnerable);
+    debug_assert!(findings.iter().map(|f| f.signal).eq(Sign::PAIR));
+    let factor = match v.linked.subjects[v.subject].kind {
+        SubjectKind::Number => m.analysis.no_record_factor,
+        SubjectKind::Person => 1.0,
+    };
+    let mut contributions = [0.0; Sign::PAIR.len()];
+    let last = Sign::PAIR.len() - 1;
+    for (c, f) in contributions.iter_mut().zip(&findings[..last]) {
+        *c = contribution(m, f) * factor;
+    }
+    let others: f64 = contributions[..last].iter().sum();
+    contributions[last] = aggravation(m, &findings[last], others);
+    let score: f64 = contributions.iter().sum();
+    let findings = if score > 0.0 || keep_all_findings {
+        findings
+    } else {
+        Vec::new()
+    };
+    let times = v
+        .contacts
+        .iter()
+        .map(|c| c.contact.at)
+        .chain(v.near.iter().map(|n| n.stop.at))
+        .chain(v.accesses.iter().map(|a| a.access.at));
+    let (first_event, last_event) =
+        times.fold((Ts::MAX, Ts::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    PairResult {
+        officer: v.officer,
+        subject: v.subject,
+        findings,
+        contributions,
+        score,
+        first_event,
+        last_event,
+        n_contacts: v.contacts.len(),
+        n_stops_near: v.near.len(),
+        n_accesses: v.accesses.len(),
+        inbound_share: v.inbound_share(),
+        same_stops_as: None,
+    }
+}
