@@ -36,7 +36,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 # pyo3-polars); let the loader find the one pyo3 was built against.
 PY_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 
-.PHONY: help venv build demo test test-rust test-python test-polars-min test-wheel lint fmt wheel bench bench-score clean
+.PHONY: help venv build demo test test-rust test-python test-polars-min test-wheel lint lint-python fmt wheel bench bench-score clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,11 +72,10 @@ demo: build ## Set up and run the main job on built-in demo data (a generated fo
 	@echo "== from Python: the ranking next to the ground truth the generator planted"
 	$(PY) -c "import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(40); o = pl.read_parquet('$(DEMO_OUT)/officers.parquet'); l = pl.read_parquet('$(DEMO_DATA)/labels.parquet'); print(o.head(12).select('rank', 'officer_id', 'role', 'score', 'tier', 'style').join(l.select('officer_id', 'scenario', 'kind'), on='officer_id', how='left').sort('rank'))"
 
-test: build test-rust test-python test-polars-min test-wheel ## Run every test (Rust, Python, both ends of the polars range, the built wheel)
-	@echo "make test: all test suites passed"
+test: lint build test-rust test-python test-polars-min test-wheel ## Lint, then run every test (Rust, Python, both ends of the polars range, the built wheel)
+	@echo "make test: lint clean and all test suites passed"
 
 test-rust: build ## Rust unit and integration tests
-	$(CARGO) fmt --all -- --check
 	LD_LIBRARY_PATH="$(PY_LIBDIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" $(CARGO) test $(CARGO_FLAGS)
 
 test-python: build ## pytest on the supported polars upper end
@@ -88,9 +87,15 @@ test-polars-min: build $(VENV_MIN)/.ok ## The interop tests on the lowest suppor
 	$(PY_MIN) scripts/dev_install.py $(VENV_MIN)
 	bash scripts/pytest.sh $(PY_MIN) tests/test_interop.py
 
-lint: venv ## cargo fmt --check and clippy -D warnings (all crates)
+lint: venv lint-python ## cargo fmt --check, clippy -D warnings (all crates), then lint-python
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
+
+# Ruff's rules are in ruff.toml, mypy's (strict) in python/pyproject.toml; both tools come
+# from requirements-dev.txt into the venv. tests/data (the corpus generator) is excluded.
+lint-python: venv ## ruff check (package, tests, scripts, benches) and mypy --strict on python/apsp (no build needed)
+	$(PY) -m ruff check python/apsp tests scripts benches
+	cd python && $(abspath $(PY)) -m mypy
 
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all

@@ -56,7 +56,9 @@ def generate(out: Path, rows: int, officers: int = 5000, seed: int = 7) -> None:
         pl.DataFrame({"i": idx, "h": h, "other": other, "writing": writing})
         .with_columns(
             record_id=pl.format("CDR{}", pl.col("i")),
-            device_number=pl.format("077009{}", (pl.col("h") % officers).cast(pl.String).str.zfill(5)),
+            device_number=pl.format(
+                "077009{}", (pl.col("h") % officers).cast(pl.String).str.zfill(5)
+            ),
             other_number=pl.when(pl.col("writing") == 0)
             .then(pl.format("0{}", digits))
             .when(pl.col("writing") == 1)
@@ -71,10 +73,14 @@ def generate(out: Path, rows: int, officers: int = 5000, seed: int = 7) -> None:
     df = df.with_columns(
         started_at=pl.datetime(2025, 1, 1) + pl.duration(seconds=pl.col("h") % (365 * 86400)),
         duration_s=pl.when(pl.col("kind") == "call").then(pl.col("h") % 900).otherwise(None),
-    ).select("record_id", "device_number", "other_number", "direction", "kind", "started_at", "duration_s")
+    ).select(
+        "record_id", "device_number", "other_number", "direction", "kind", "started_at",
+        "duration_s",
+    )
     # Naive local times in the spring-forward gap would be (rightly) quarantined; keep
     # them, as real exports have them: the benchmark then also exercises quarantine.
-    df.with_columns(pl.col("started_at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_csv(csv_dir / "billing.csv")
+    naive = pl.col("started_at").dt.strftime("%Y-%m-%dT%H:%M:%S")
+    df.with_columns(naive).write_csv(csv_dir / "billing.csv")
     df.write_parquet(pq_dir / "billing.parquet", compression="zstd")
 
 
@@ -82,7 +88,9 @@ def run(dataset: Path, out: Path) -> tuple[float, float, str]:
     """Runs `apsp validate` in a child; returns (seconds, peak RSS MiB, summary)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    r = subprocess.run([str(APSP), "validate", str(dataset), "--out", str(out)], capture_output=True, text=True)
+    r = subprocess.run(
+        [str(APSP), "validate", str(dataset), "--out", str(out)], capture_output=True, text=True
+    )
     secs = time.perf_counter() - t0
     if r.returncode > 1:
         sys.exit(f"apsp failed: {r.stderr}")
@@ -92,7 +100,9 @@ def run(dataset: Path, out: Path) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--data", type=Path, default=REPO / "target" / "bench-data")
     args = ap.parse_args()
@@ -105,18 +115,26 @@ def main() -> None:
     size_csv = (data / "csv" / "billing.csv").stat().st_size / 2**20
     size_pq = (data / "parquet" / "billing.parquet").stat().st_size / 2**20
     print(f"apsp: {APSP}")
-    print(f"{'format':<8} {'rows':>12} {'file MiB':>9} {'seconds':>8} {'rows/s':>12} {'peak MiB':>9}")
+    print(
+        f"{'format':<8} {'rows':>12} {'file MiB':>9} {'seconds':>8} {'rows/s':>12} "
+        f"{'peak MiB':>9}"
+    )
     for fmt, size in (("csv", size_csv), ("parquet", size_pq)):
         out = args.data / f"out-{fmt}"
         shutil.rmtree(out, ignore_errors=True)
         # Each format in its own child so peak RSS is its own (RUSAGE_CHILDREN is a max).
         code = (
-            "import sys; sys.path.insert(0, %r); import ingest_bench as b; from pathlib import Path;"
-            "s, m, o = b.run(Path(%r), Path(%r)); print(repr((s, m)))"
-        ) % (str(Path(__file__).parent), str(data / fmt), str(out))
+            f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            "import ingest_bench as b; from pathlib import Path; "
+            f"s, m, o = b.run(Path({str(data / fmt)!r}), Path({str(out)!r})); "
+            "print(repr((s, m)))"
+        )
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         secs, peak = eval(r.stdout.strip().splitlines()[-1])
-        print(f"{fmt:<8} {args.rows:>12,} {size:>9.0f} {secs:>8.2f} {args.rows / secs:>12,.0f} {peak:>9.0f}")
+        print(
+            f"{fmt:<8} {args.rows:>12,} {size:>9.0f} {secs:>8.2f} {args.rows / secs:>12,.0f} "
+            f"{peak:>9.0f}"
+        )
 
 
 if __name__ == "__main__":

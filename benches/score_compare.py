@@ -1,4 +1,4 @@
-"""Scoring benchmark: `apsp score` against the same warning signs in DuckDB SQL and polars.
+r"""Scoring benchmark: `apsp score` against the same warning signs in DuckDB SQL and polars.
 
 Not a test: it prints figures. For each force size it generates a synthetic dataset once
 (`apsp synth --officers N --days D --seed 1 --format parquet`, cached in
@@ -26,7 +26,8 @@ highest-ranked officers apsp also ranks in its top ten (both from the last run).
 are warning signs for review, never verdicts, whichever tool computes them.
 
     .venv/bin/python benches/score_compare.py --officers 1000 5000 20000 --days 365
-    .venv/bin/python benches/score_compare.py --officers 200 --days 90 --only duckdb,polars --repeat 1
+    .venv/bin/python benches/score_compare.py --officers 200 --days 90 \
+        --only duckdb,polars --repeat 1
 
 What the SQL and polars versions compute (docs/signals.md; times in UTC microseconds):
 
@@ -117,7 +118,7 @@ class Params:
     m: dict
 
     @classmethod
-    def load(cls, path: Path = MATRIX) -> "Params":
+    def load(cls, path: Path = MATRIX) -> Params:
         return cls(tomllib.loads(path.read_text()))
 
     def s(self, sign: str) -> dict:
@@ -151,10 +152,12 @@ class Grid:
     fine_lon: float
     # (di, dj) of fine cells whose centre is within the radius of a cell's centre.
     fine_offsets: tuple[tuple[int, int], ...]
-    near_offsets: tuple[tuple[int, int], ...] = tuple((i, j) for i in (-1, 0, 1) for j in (-1, 0, 1))
+    near_offsets: tuple[tuple[int, int], ...] = tuple(
+        (i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)
+    )
 
     @classmethod
-    def at(cls, ref_lat: float, radius: float) -> "Grid":
+    def at(cls, ref_lat: float, radius: float) -> Grid:
         cos = max(math.cos(math.radians(ref_lat)), 0.1)
         cell_lat, cell_lon = radius / 111_000.0, radius / (111_000.0 * cos)
         fine_lat, fine_lon = cell_lat / 4, cell_lon / 4
@@ -216,8 +219,10 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
       CREATE MACRO digits(x) AS regexp_replace(replace(x, '(0)', ''), '[^0-9]', '', 'g');
       CREATE MACRO e164(x) AS CASE
           WHEN starts_with(trim(x), '+') AND length(digits(x)) >= 7 THEN '+' || digits(x)
-          WHEN starts_with(digits(x), '00') AND length(digits(x)) >= 9 THEN '+' || substr(digits(x), 3)
-          WHEN starts_with(digits(x), '0') AND length(digits(x)) >= 10 THEN '+44' || substr(digits(x), 2)
+          WHEN starts_with(digits(x), '00') AND length(digits(x)) >= 9
+              THEN '+' || substr(digits(x), 3)
+          WHEN starts_with(digits(x), '0') AND length(digits(x)) >= 10
+              THEN '+44' || substr(digits(x), 2)
       END;
       CREATE MACRO hav(la1, lo1, la2, lo2) AS 2 * 6371008.8 * asin(sqrt(
           pow(sin(radians(la2 - la1) / 2), 2)
@@ -233,9 +238,11 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
           WHERE e164(device_number) IS NOT NULL""")
     q(f"""CREATE TABLE devices AS
           SELECT e164(device_number) AS number, officer_id,
-                 coalesce(us(valid_from), {T_MIN}) AS t_from, coalesce(us(valid_to), {T_MAX}) AS t_to
+                 coalesce(us(valid_from), {T_MIN}) AS t_from,
+                 coalesce(us(valid_to), {T_MAX}) AS t_to
           FROM {src('devices')}
-          WHERE e164(device_number) IS NOT NULL AND officer_id IN (SELECT officer_id FROM officers)""")
+          WHERE e164(device_number) IS NOT NULL
+            AND officer_id IN (SELECT officer_id FROM officers)""")
     q(f"""CREATE TABLE number_person AS
           SELECT e164(number) AS number, arg_min(person_id, file_row_number) AS person_id
           FROM {src('person_numbers')} WHERE e164(number) IS NOT NULL GROUP BY 1""")
@@ -253,8 +260,9 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
           WHERE officer_id IN (SELECT officer_id FROM officers)""")
     q(f"""CREATE TABLE contacts AS
           WITH b AS (
-              SELECT file_row_number AS row_id, e164(device_number) AS dev, e164(other_number) AS other,
-                     direction = 'out' AS out, kind = 'call' AS call, coalesce(duration_s, 0) AS dur,
+              SELECT file_row_number AS row_id, e164(device_number) AS dev,
+                     e164(other_number) AS other, direction = 'out' AS out,
+                     kind = 'call' AS call, coalesce(duration_s, 0) AS dur,
                      us(started_at) AS t, local_hour(started_at) AS hour
               FROM {src('billing')})
           SELECT b.row_id, d.officer_id, coalesce(np.person_id, b.other) AS subject_id,
@@ -291,7 +299,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
           WHERE officer_id IN (SELECT officer_id FROM officers)
           UNION ALL
           SELECT s.stop_key, min(a.officer_id), s.lat, s.lon, s.t, s.t_until, s.hour
-          FROM stops_raw s JOIN assign_days a ON a.vehicle_id = s.vehicle_id AND a.day = s.t // {DAY}
+          FROM stops_raw s JOIN assign_days a ON a.vehicle_id = s.vehicle_id
+              AND a.day = s.t // {DAY}
           WHERE s.officer_id IS NULL AND s.t BETWEEN a.t_from AND a.t_to
           GROUP BY s.stop_key, s.lat, s.lon, s.t, s.t_until, s.hour
           HAVING count(DISTINCT a.officer_id) = 1""")
@@ -301,7 +310,9 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     st.lap("read and link")
 
     # ---- stops near homes ------------------------------------------------------------
-    ref_lat = q("SELECT avg(lat) FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL").fetchone()[0]
+    ref_lat = q(
+        "SELECT avg(lat) FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL"
+    ).fetchone()[0]
     g = Grid.at(ref_lat or 0.0, R)
     values = lambda offs: ", ".join(f"({i}, {j})" for i, j in offs)  # noqa: E731
     q(f"""CREATE TABLE dep_days AS
@@ -316,8 +327,10 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                         unnest(range(t // {DAY}, t_until // {DAY} + 1)) AS day FROM s),
           deployed AS (
               SELECT DISTINCT sd.stop_key FROM sd JOIN dep_days d USING (officer_id, day)
-              WHERE d.t_start <= sd.t_until AND d.t_end >= sd.t AND hav(sd.lat, sd.lon, d.lat, d.lon) <= {R})
-          SELECT s.*, floor(s.lat / {g.fine_lat})::BIGINT AS ci, floor(s.lon / {g.fine_lon})::BIGINT AS cj
+              WHERE d.t_start <= sd.t_until AND d.t_end >= sd.t
+                AND hav(sd.lat, sd.lon, d.lat, d.lon) <= {R})
+          SELECT s.*, floor(s.lat / {g.fine_lat})::BIGINT AS ci,
+                 floor(s.lon / {g.fine_lon})::BIGINT AS cj
           FROM s ANTI JOIN deployed USING (stop_key)""")
     # Distinct officers per fine cell, at most `cap` each (only ">= cap" matters), then the
     # cells that see `cap` officers within the radius: common places.
@@ -334,7 +347,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     q(f"""CREATE TABLE near AS
           WITH homes AS (
               SELECT person_id AS subject_id, lat, lon,
-                     floor(lat / {g.cell_lat})::BIGINT AS gi, floor(lon / {g.cell_lon})::BIGINT AS gj
+                     floor(lat / {g.cell_lat})::BIGINT AS gi,
+                     floor(lon / {g.cell_lon})::BIGINT AS gj
               FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL),
           s AS (
               SELECT u.*, floor(u.lat / {g.cell_lat})::BIGINT + o.di AS gi,
@@ -353,7 +367,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         return f"""
             SELECT {key},
                    bool_or(e.t BETWEEN i.t_open AND coalesce(i.t_end, {T_MAX})) AS involved,
-                   bool_or(e.t >= i.t_open AND (i.t_end IS NULL OR e.t <= i.t_end + {grace})) AS in_grace,
+                   bool_or(e.t >= i.t_open
+                           AND (i.t_end IS NULL OR e.t <= i.t_end + {grace})) AS in_grace,
                    bool_or(e.t > i.t_end + {grace}) AS past_end
             FROM {events} e JOIN inv i USING (officer_id, subject_id) GROUP BY {key}"""
 
@@ -373,7 +388,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                  {night_sql(p, 'hour')} AS night,
                  out AND coalesce(t - max(CASE WHEN NOT out THEN t END) OVER (
                      PARTITION BY officer_id, subject_id ORDER BY t, row_id
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) <= {p.m['analysis']['reply_hours'] * HOUR},
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                     <= {p.m['analysis']['reply_hours'] * HOUR},
                      false) AS reply
           FROM facts""")
     q(f"""CREATE TABLE volume AS
@@ -385,7 +401,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
           GROUP BY ALL""")
     q(f"""CREATE TABLE escalation AS
           WITH pc AS (
-              SELECT officer_id, subject_id, t, min(t) OVER (PARTITION BY officer_id, subject_id) AS t0
+              SELECT officer_id, subject_id, t,
+                     min(t) OVER (PARTITION BY officer_id, subject_id) AS t0
               FROM cf WHERE pursued),
           weeks AS (
               SELECT officer_id, subject_id, (t - t0) // {7 * DAY} AS week, count(*) AS n,
@@ -393,10 +410,12 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               FROM pc GROUP BY ALL),
           growth AS (
               SELECT *, CASE WHEN week >= 1 AND n >= {esc['growth_min_week']}
-                        THEN n / greatest(CASE WHEN lag(week) OVER w = week - 1 THEN lag(n) OVER w ELSE 0 END, 1)
+                        THEN n / greatest(
+                            CASE WHEN lag(week) OVER w = week - 1 THEN lag(n) OVER w ELSE 0 END, 1)
                         ELSE 0 END AS g
               FROM weeks WINDOW w AS (PARTITION BY officer_id, subject_id ORDER BY week))
-          SELECT officer_id, subject_id, sum(burst) AS burst, max(g) AS growth FROM growth GROUP BY ALL""")
+          SELECT officer_id, subject_id, sum(burst) AS burst, max(g) AS growth
+          FROM growth GROUP BY ALL""")
     q(f"""CREATE TABLE pc AS
           SELECT officer_id, subject_id, bool_or(is_person) AS is_person,
                  count(*) AS n_contacts, count(*) FILTER (NOT out) AS n_in,
@@ -447,19 +466,33 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     snh, awp = p.s("stop_near_home"), p.s("access_without_purpose")
     vs, atc = p.s("vulnerable_subject"), p.s("access_then_contact")
     young_us = 18 * 365 * DAY + 4 * DAY + DAY // 2
+    off_duty_sign = fired(f"rostered AND off_duty >= {od['min_events']}", "off_duty",
+                         od["min_events"], "off_duty_contact")
+    night_sign = fired(f"night >= {nc['min_events']}", "night", nc["min_events"], "night_contact")
+    after_sign = fired(f"after >= {ac['min_events']}", "after", ac["min_events"], "after_closure")
+    unanswered_sign = fired(
+        f"short_calls >= {up['min_short_calls']} AND inbound_share <= {up['max_inbound_share']}",
+        "short_calls", up["min_short_calls"], "unanswered_persistence",
+    )
+    awp_sign = fired(f"awp >= {awp['min_events']}", "awp", awp["min_events"],
+                    "access_without_purpose")
     q(f"""CREATE TABLE pairs AS
-          WITH k AS (SELECT officer_id, subject_id FROM pc UNION SELECT officer_id, subject_id FROM pn
+          WITH k AS (SELECT officer_id, subject_id FROM pc
+                     UNION SELECT officer_id, subject_id FROM pn
                      UNION SELECT officer_id, subject_id FROM pa),
-          rostered AS (SELECT DISTINCT officer_id FROM shifts WHERE t_end > {w0} AND t_start <= {ref}),
+          rostered AS (
+              SELECT DISTINCT officer_id FROM shifts WHERE t_end > {w0} AND t_start <= {ref}),
           base AS (
               SELECT k.officer_id, k.subject_id, o.role,
                      coalesce(pc.is_person, false) OR pn.officer_id IS NOT NULL
                          OR coalesce(pa.is_person, false) AS is_person,
                      coalesce(v.volume, 0) AS volume,
                      coalesce(e.burst, 0) AS burst, coalesce(e.growth, 0) AS growth,
-                     coalesce(pc.off_duty, 0) AS off_duty, k.officer_id IN (SELECT * FROM rostered) AS rostered,
+                     coalesce(pc.off_duty, 0) AS off_duty,
+                     k.officer_id IN (SELECT * FROM rostered) AS rostered,
                      coalesce(pc.night_c, 0) + coalesce(pn.night_s, 0) AS night,
-                     coalesce(pc.after_c, 0) + coalesce(pn.after_s, 0) + coalesce(pa.after_a, 0) AS after,
+                     coalesce(pc.after_c, 0) + coalesce(pn.after_s, 0)
+                         + coalesce(pa.after_a, 0) AS after,
                      coalesce(pc.short_calls, 0) AS short_calls,
                      coalesce(pc.n_in / pc.n_contacts, 0) AS inbound_share,
                      coalesce(pn.snh, 0) AS snh, coalesce(pa.awp, 0) AS awp,
@@ -473,15 +506,19 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               LEFT JOIN pn ON pn.officer_id = k.officer_id AND pn.subject_id = k.subject_id
               LEFT JOIN pa ON pa.officer_id = k.officer_id AND pa.subject_id = k.subject_id
               LEFT JOIN volume v ON v.officer_id = k.officer_id AND v.subject_id = k.subject_id
-              LEFT JOIN escalation e ON e.officer_id = k.officer_id AND e.subject_id = k.subject_id),
+              LEFT JOIN escalation e ON e.officer_id = k.officer_id
+                  AND e.subject_id = k.subject_id),
           -- contact_volume: above the peers' p99 (nearest rank) and at least min_contacts;
           -- a role with fewer than min_peers officers is compared with all officers.
           quantiles AS (
-              SELECT role, list_sort(list(volume))[greatest(ceil({cv['peer_quantile']} * count(*)), 1)::BIGINT] AS q
+              SELECT role,
+                     list_sort(list(volume))[
+                         greatest(ceil({cv['peer_quantile']} * count(*)), 1)::BIGINT] AS q
               FROM base WHERE volume > 0 GROUP BY GROUPING SETS ((role), ())),
           thresholds AS (
               SELECT o.role, greatest(coalesce(CASE WHEN count(*) < {cv['min_peers']}
-                                                    THEN any_value(qa.q) ELSE any_value(qr.q) END, 0) + 1,
+                                                    THEN any_value(qa.q)
+                                                    ELSE any_value(qr.q) END, 0) + 1,
                                       {cv['min_contacts']}) AS threshold
               FROM officers o LEFT JOIN quantiles qr ON qr.role = o.role
               CROSS JOIN (SELECT q FROM quantiles WHERE role IS NULL) qa
@@ -492,7 +529,9 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               WHERE NOT a.involved AND NOT a.purpose_ok AND a.t <= b.t_initiated
                 AND b.t_initiated - a.t <= {atc['max_days'] * DAY}),
           signs AS (
-              SELECT b.*, CASE WHEN b.is_person THEN 1.0 ELSE {p.m['analysis']['no_record_factor']} END AS factor,
+              SELECT b.*,
+                     CASE WHEN b.is_person THEN 1.0
+                          ELSE {p.m['analysis']['no_record_factor']} END AS factor,
                      atc.officer_id IS NOT NULL AS atc_fired, ps.flagged, ps.dob_days
               FROM base b LEFT JOIN persons ps ON b.is_person AND ps.person_id = b.subject_id
               LEFT JOIN atc ON atc.officer_id = b.officer_id AND atc.subject_id = b.subject_id),
@@ -500,17 +539,18 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               SELECT s.*,
                   {fired('volume >= t.threshold', 'volume', 't.threshold', 'contact_volume')},
                   CASE WHEN burst >= {esc['burst_min']} OR growth >= {esc['growth_min']}
-                       THEN {p.weight('escalation')} * least(greatest(burst / {esc['burst_min']},
-                                                                      growth / {esc['growth_min']}), {cap})
+                       THEN {p.weight('escalation')}
+                            * least(greatest(burst / {esc['burst_min']},
+                                             growth / {esc['growth_min']}), {cap})
                        ELSE 0 END * factor AS escalation,
-                  {fired(f"rostered AND off_duty >= {od['min_events']}", 'off_duty', od['min_events'], 'off_duty_contact')},
-                  {fired(f"night >= {nc['min_events']}", 'night', nc['min_events'], 'night_contact')},
-                  {fired(f"after >= {ac['min_events']}", 'after', ac['min_events'], 'after_closure')},
-                  {fired(f"short_calls >= {up['min_short_calls']} AND inbound_share <= {up['max_inbound_share']}",
-                         'short_calls', up['min_short_calls'], 'unanswered_persistence')},
+                  {off_duty_sign},
+                  {night_sign},
+                  {after_sign},
+                  {unanswered_sign},
                   {fired(f"snh >= {snh['min_stops']}", 'snh', snh['min_stops'], 'stop_near_home')},
-                  {fired(f"awp >= {awp['min_events']}", 'awp', awp['min_events'], 'access_without_purpose')},
-                  CASE WHEN atc_fired THEN {p.weight('access_then_contact')} ELSE 0 END * factor AS access_then_contact
+                  {awp_sign},
+                  CASE WHEN atc_fired THEN {p.weight('access_then_contact')} ELSE 0 END
+                      * factor AS access_then_contact
               FROM signs s JOIN thresholds t USING (role)),
           aggravated AS (
               SELECT *, {' + '.join(PAIR_SIGNS[:-1])} AS others,
@@ -530,12 +570,14 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     q(f"""CREATE TABLE officer_scores AS
           WITH ranked AS (
               SELECT officer_id, subject_id, score,
-                     row_number() OVER (PARTITION BY officer_id ORDER BY score DESC, subject_id) AS r,
+                     row_number() OVER (
+                         PARTITION BY officer_id ORDER BY score DESC, subject_id) AS r,
                      contact_volume + escalation + off_duty_contact + unanswered_persistence
                          + access_without_purpose + access_then_contact > 0
                          OR (night_contact > 0 AND night_by_phone)
                          OR (after_closure > 0 AND after_not_stops) AS non_stop,
-                     stop_near_home > 0 AS snh_f, night_contact > 0 AS night_f, after_closure > 0 AS after_f
+                     stop_near_home > 0 AS snh_f, night_contact > 0 AS night_f,
+                     after_closure > 0 AS after_f
               FROM pairs WHERE score > 0),
           -- The stops behind each pair's fired signs; a pair resting only on stops that a
           -- higher pair of the officer already counts (her neighbours) is not counted twice.
@@ -549,14 +591,17 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               SELECT e.officer_id, e.subject_id FROM ev_stops e
               JOIN (SELECT officer_id, stop_key, min(r) AS r0 FROM ev_stops GROUP BY ALL) c
                 ON c.officer_id = e.officer_id AND c.stop_key = e.stop_key
-              WHERE NOT e.non_stop GROUP BY e.officer_id, e.subject_id, e.r HAVING bool_and(c.r0 < e.r)),
+              WHERE NOT e.non_stop GROUP BY e.officer_id, e.subject_id, e.r
+                  HAVING bool_and(c.r0 < e.r)),
           counted AS (
               SELECT officer_id, score,
-                     row_number() OVER (PARTITION BY officer_id ORDER BY score DESC, subject_id) - 1 AS k
+                     row_number() OVER (
+                         PARTITION BY officer_id ORDER BY score DESC, subject_id) - 1 AS k
               FROM ranked ANTI JOIN echoes USING (officer_id, subject_id)),
           best AS (
               SELECT officer_id,
-                     sum(score * pow({agg['decay']}, k)) FILTER (k < {agg['top_pairs']}) AS top_score,
+                     sum(score * pow({agg['decay']}, k))
+                         FILTER (k < {agg['top_pairs']}) AS top_score,
                      count(*) FILTER (score >= {ms['min_pair_score']}) AS n_flagged
               FROM counted GROUP BY ALL),
           complaints AS (
@@ -570,14 +615,19 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               SELECT o.officer_id,
                      coalesce(top_score, 0)
                      + CASE WHEN n_flagged >= {ms['min_subjects']}
-                            THEN {ms['weight']} * least(n_flagged / {ms['min_subjects']}, {cap}) ELSE 0 END
+                            THEN {ms['weight']} * least(n_flagged / {ms['min_subjects']}, {cap})
+                            ELSE 0 END
                      + CASE WHEN c.n >= {rc['min_complaints']}
-                            THEN {rc['weight']} * least(c.n / {rc['min_complaints']}, {cap}) ELSE 0 END AS score
-              FROM officers o LEFT JOIN best USING (officer_id) LEFT JOIN complaints c USING (officer_id))
-          SELECT officer_id, score, row_number() OVER (ORDER BY score DESC, officer_id) AS rank FROM scored""")
+                            THEN {rc['weight']} * least(c.n / {rc['min_complaints']}, {cap})
+                            ELSE 0 END AS score
+              FROM officers o LEFT JOIN best USING (officer_id) LEFT JOIN complaints c
+                  USING (officer_id))
+          SELECT officer_id, score, row_number() OVER (ORDER BY score DESC, officer_id) AS rank
+          FROM scored""")
     st.lap("score officers")
 
-    q(f"COPY (SELECT * FROM officer_scores ORDER BY rank) TO '{out / 'officers.parquet'}' (FORMAT parquet)")
+    q(f"COPY (SELECT * FROM officer_scores ORDER BY rank) TO '{out / 'officers.parquet'}' "
+      "(FORMAT parquet)")
     q(f"""COPY (SELECT officer_id, subject_id, score, {', '.join(PAIR_SIGNS)} FROM pairs)
           TO '{out / 'pairs.parquet'}' (FORMAT parquet)""")
     st.lap("write")
@@ -663,7 +713,11 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         "officer_id", subject_id="person_id", case_id=c("case_id").str.strip_chars(),
         t_open=us("opened_at"), t_end=pl.min_horizontal(us("closed_at"), us("officer_until")),
     ).collect().lazy()
-    shifts = known(scan("shifts")).select("officer_id", t_start=us("start"), t_end=us("end")).sort("t_start")
+    shifts = (
+        known(scan("shifts"))
+        .select("officer_id", t_start=us("start"), t_end=us("end"))
+        .sort("t_start")
+    )
     shifts = shifts.collect().lazy()
     contacts = (
         scan("billing").with_row_index("row_id")
@@ -681,7 +735,8 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .join(number_person, left_on="other", right_on="number", how="left")
         .select(
             "row_id", "officer_id", subject_id=pl.coalesce("person_id", "other"),
-            is_person=c("person_id").is_not_null(), t="t", hour="hour", out="out", call="call", dur="dur",
+            is_person=c("person_id").is_not_null(),
+            t="t", hour="hour", out="out", call="call", dur="dur",
         )
     )
     accesses = (
@@ -691,7 +746,9 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .select(
             "row_id", "officer_id", subject_id=pl.coalesce("person_id", "number_person", "number"),
             is_person=c("person_id").is_not_null() | c("number_person").is_not_null(),
-            t=us("at"), purpose=pl.when(c("purpose_ref").str.strip_chars() != "").then(c("purpose_ref").str.strip_chars()),
+            t=us("at"),
+            purpose=pl.when(c("purpose_ref").str.strip_chars() != "")
+            .then(c("purpose_ref").str.strip_chars()),
         )
         .drop_nulls("subject_id")
     )
@@ -719,7 +776,8 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     stop_cols = ["stop_key", "officer_id", "lat", "lon", "t", "t_until", "hour"]
     stops = pl.concat([
         known(stops_raw.lazy().drop_nulls("officer_id")).select(stop_cols),
-        stops_raw.lazy().drop("officer_id").join(by_assignment.select("stop_key", "officer_id"), on="stop_key")
+        stops_raw.lazy().drop("officer_id")
+        .join(by_assignment.select("stop_key", "officer_id"), on="stop_key")
         .select(stop_cols),
     ])
     contacts, accesses, stops = pl.collect_all([contacts, accesses, stops])
@@ -729,7 +787,11 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     st.lap("read and link")
 
     # ---- stops near homes ------------------------------------------------------------
-    homes = persons.drop_nulls(["lat", "lon"]).select(subject_id="person_id", h_lat="lat", h_lon="lon").collect()
+    homes = (
+        persons.drop_nulls(["lat", "lon"])
+        .select(subject_id="person_id", h_lat="lat", h_lon="lon")
+        .collect()
+    )
     g = Grid.at(homes["h_lat"].mean() or 0.0, R)
     offsets = lambda offs: pl.LazyFrame(offs, schema=["di", "dj"], orient="row")  # noqa: E731
     stops_w = stops.lazy().filter(in_window)
@@ -758,7 +820,9 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     # cells that see `cap` officers within the radius: common places.
     ncap = p.s("stop_near_home")["common_place_officers"]
     cell_officers = (
-        undeployed.group_by("ci", "cj").agg(c("officer_id").unique().sort().head(ncap)).explode("officer_id")
+        undeployed.group_by("ci", "cj")
+        .agg(c("officer_id").unique().sort().head(ncap))
+        .explode("officer_id")
     )
     hot_cells = (
         undeployed.select("ci", "cj").unique()
@@ -769,7 +833,8 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .filter(c("n") >= ncap)
     )
     grid_homes = homes.lazy().with_columns(
-        gi=(c("h_lat") / g.cell_lat).floor().cast(pl.Int64), gj=(c("h_lon") / g.cell_lon).floor().cast(pl.Int64)
+        gi=(c("h_lat") / g.cell_lat).floor().cast(pl.Int64),
+        gj=(c("h_lon") / g.cell_lon).floor().cast(pl.Int64),
     )
     near = (
         undeployed.join(hot_cells, on=["ci", "cj"], how="anti")
@@ -792,8 +857,13 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
             .join(inv, on=pair)
             .group_by(key)
             .agg(
-                involved=((c("t") >= c("t_open")) & (c("t_end").is_null() | (c("t") <= c("t_end")))).any(),
-                in_grace=((c("t") >= c("t_open")) & (c("t_end").is_null() | (c("t") <= c("t_end") + grace))).any(),
+                involved=(
+                    (c("t") >= c("t_open")) & (c("t_end").is_null() | (c("t") <= c("t_end")))
+                ).any(),
+                in_grace=(
+                    (c("t") >= c("t_open"))
+                    & (c("t_end").is_null() | (c("t") <= c("t_end") + grace))
+                ).any(),
                 past_end=(c("t") > c("t_end") + grace).any(),
             )
             .select(*key, "involved", after=c("past_end") & ~c("in_grace"))
@@ -892,7 +962,9 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     )
 
     keys = pl.concat([x.select(pair) for x in (pc, pn, pa)]).unique()
-    rostered = shifts.filter((c("t_end") > w0) & (c("t_start") <= ref)).select("officer_id").unique()
+    rostered = (
+        shifts.filter((c("t_end") > w0) & (c("t_start") <= ref)).select("officer_id").unique()
+    )
     z = lambda name: c(name).fill_null(0)  # noqa: E731
     base = (
         keys.join(officers, on="officer_id")
@@ -901,12 +973,14 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .join(rostered.with_columns(rostered=pl.lit(True)), on="officer_id", how="left")
         .select(
             *pair, "role",
-            is_person=c("is_person").fill_null(False) | c("snh").is_not_null() | c("is_person_a").fill_null(False),
+            is_person=c("is_person").fill_null(False) | c("snh").is_not_null()
+            | c("is_person_a").fill_null(False),
             volume=z("volume"), burst=z("burst"), growth=z("growth").cast(pl.Float64),
             off_duty=z("off_duty"), rostered=c("rostered").fill_null(False),
             night=z("night_c") + z("night_s"),
             after=z("after_c") + z("after_s") + z("after_a"),
-            short_calls=z("short_calls"), inbound_share=(c("n_in") / c("n_contacts")).fill_null(0.0),
+            short_calls=z("short_calls"),
+            inbound_share=(c("n_in") / c("n_contacts")).fill_null(0.0),
             snh=z("snh"), awp=z("awp"),
             t_initiated=pl.when(c("first_stop") < c("first_contact").fill_null(T_MAX))
             .then(c("first_stop")).otherwise(c("first_contact")),
@@ -926,14 +1000,18 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         officers.group_by("role").agg(n_officers=pl.len())
         .join(by_role, on="role", how="left").join(everyone, how="cross")
         .select("role", threshold=pl.max_horizontal(
-            pl.when(c("n_officers") < cv["min_peers"]).then(c("q_all")).otherwise(c("q_role")).fill_null(0) + 1,
+            pl.when(c("n_officers") < cv["min_peers"]).then(c("q_all"))
+            .otherwise(c("q_role")).fill_null(0) + 1,
             cv["min_contacts"]).cast(pl.Float64))
     )
     atc = p.s("access_then_contact")
     atc_pairs = (
         base.select(*pair, "t_initiated").drop_nulls()
         .join(af.lazy().filter("unexplained").select(*pair, t_a="t"), on=pair)
-        .filter((c("t_a") <= c("t_initiated")) & (c("t_initiated") - c("t_a") <= atc["max_days"] * DAY))
+        .filter(
+            (c("t_a") <= c("t_initiated"))
+            & (c("t_initiated") - c("t_a") <= atc["max_days"] * DAY)
+        )
         .select(pair).unique().with_columns(atc_fired=pl.lit(True))
     )
 
@@ -955,16 +1033,20 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
             fired(c("volume") >= c("threshold"), c("volume"), c("threshold"), "contact_volume"),
             (pl.when((c("burst") >= esc["burst_min"]) | (c("growth") >= esc["growth_min"]))
              .then(p.weight("escalation") * pl.min_horizontal(
-                 pl.max_horizontal(c("burst") / esc["burst_min"], c("growth") / esc["growth_min"]), cap))
+                 pl.max_horizontal(
+                     c("burst") / esc["burst_min"], c("growth") / esc["growth_min"]
+                 ), cap))
              .otherwise(0.0) * c("factor")).alias("escalation"),
-            fired(c("rostered") & (c("off_duty") >= od["min_events"]), c("off_duty"), od["min_events"],
-                  "off_duty_contact"),
+            fired(c("rostered") & (c("off_duty") >= od["min_events"]), c("off_duty"),
+                  od["min_events"], "off_duty_contact"),
             fired(c("night") >= nc["min_events"], c("night"), nc["min_events"], "night_contact"),
             fired(c("after") >= ac["min_events"], c("after"), ac["min_events"], "after_closure"),
-            fired((c("short_calls") >= up["min_short_calls"]) & (c("inbound_share") <= up["max_inbound_share"]),
+            fired((c("short_calls") >= up["min_short_calls"])
+                  & (c("inbound_share") <= up["max_inbound_share"]),
                   c("short_calls"), up["min_short_calls"], "unanswered_persistence"),
             fired(c("snh") >= snh["min_stops"], c("snh"), snh["min_stops"], "stop_near_home"),
-            fired(c("awp") >= awp["min_events"], c("awp"), awp["min_events"], "access_without_purpose"),
+            fired(c("awp") >= awp["min_events"], c("awp"), awp["min_events"],
+                  "access_without_purpose"),
             (pl.when(c("atc_fired").fill_null(False)).then(p.weight("access_then_contact")).otherwise(0.0)
              * c("factor")).alias("access_then_contact"),
         )
@@ -1020,7 +1102,8 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         ranked.join(echoes, on=pair, how="anti")
         .with_columns(k=pl.int_range(pl.len()).over("officer_id"))
         .group_by("officer_id").agg(
-            top_score=(c("score") * pl.lit(agg["decay"]).pow(c("k"))).filter(c("k") < agg["top_pairs"]).sum(),
+            top_score=(c("score") * pl.lit(agg["decay"]).pow(c("k")))
+            .filter(c("k") < agg["top_pairs"]).sum(),
             n_flagged=(c("score") >= ms["min_pair_score"]).sum(),
         )
     )
@@ -1032,14 +1115,17 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .group_by("officer_id").agg(c("n").max())
     )
     officer_scores = (
-        officers.join(top, on="officer_id", how="left").join(complaints, on="officer_id", how="left")
+        officers.join(top, on="officer_id", how="left")
+        .join(complaints, on="officer_id", how="left")
         .select(
             "officer_id",
             score=z("top_score")
             + pl.when(c("n_flagged") >= ms["min_subjects"])
-            .then(ms["weight"] * pl.min_horizontal(c("n_flagged") / ms["min_subjects"], cap)).otherwise(0.0)
+            .then(ms["weight"] * pl.min_horizontal(c("n_flagged") / ms["min_subjects"], cap))
+            .otherwise(0.0)
             + pl.when(c("n") >= rc["min_complaints"])
-            .then(rc["weight"] * pl.min_horizontal(c("n") / rc["min_complaints"], cap)).otherwise(0.0),
+            .then(rc["weight"] * pl.min_horizontal(c("n") / rc["min_complaints"], cap))
+            .otherwise(0.0),
         )
         .sort(c("score"), "officer_id", descending=[True, False])
         .with_columns(rank=pl.int_range(1, pl.len() + 1))
@@ -1175,12 +1261,13 @@ def run_tool(tool: str, ds: Path, out: Path, timeout: float) -> Result:
         r.status = f"timeout (> {timeout:g} s)"
         return r
     r.seconds = time.perf_counter() - t0
-    kb = [ln for ln in rss_file.read_text().splitlines() if ln.strip().isdigit()] if rss_file.exists() else []
+    rss = rss_file.read_text() if rss_file.exists() else ""
+    kb = [ln for ln in rss.splitlines() if ln.strip().isdigit()]
     r.peak_mib = int(kb[-1]) / 1024 if kb else None
     if proc.returncode != 0:
         # The kernel's OOM killer sends SIGKILL (reported by /usr/bin/time); DuckDB and
         # the allocators raise their own out-of-memory errors.
-        killed = proc.returncode in (-9, 128 + 9) or "signal 9" in (rss_file.read_text() if rss_file.exists() else "")
+        killed = proc.returncode in (-9, 128 + 9) or "signal 9" in rss
         if killed:
             r.status = "out of memory (killed by SIGKILL)"
         elif re.search(r"out of memory|memoryerror|memory allocation|bad_alloc", err, re.I):
@@ -1216,25 +1303,35 @@ def report(results: list[Summary], repeat: int, tools: list[str]) -> None:
     print("\n## Scoring: apsp vs DuckDB SQL vs polars (same Parquet data, fresh process each)\n")
     runs = f"{repeat} runs" if repeat != 1 else "1 run"
     order = ", ".join(tools)
-    print(f"{runs} per tool and size, interleaved ({order}; then again) so machine noise hits every tool "
-          "alike. Seconds are wall time: the median of the runs (rows/s from it) and the fastest–slowest; "
+    print(f"{runs} per tool and size, interleaved ({order}; then again) so machine noise hits "
+          "every tool alike. Seconds are wall time: the median of the runs (rows/s from it) and "
+          "the fastest–slowest; "
           "peak RSS is the highest of the runs; top-10 agreement is from the last run.\n")
     print("| officers | input rows | tool | seconds (median) | seconds (min–max) | rows/s "
           "| peak RSS MiB (max) | top 10 shared with apsp |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|")
     for r in results:
-        apsp = next((x for x in results if x.officers == r.officers and x.tool == "apsp" and x.status == "ok"), None)
+        apsp = next(
+            (x for x in results
+             if x.officers == r.officers and x.tool == "apsp" and x.status == "ok"),
+            None,
+        )
         ok = r.status == "ok"
         shared = f"{len(r.top10 & apsp.top10)}/10" if apsp and ok else "n/a"
         peak = f"{r.peak_mib:,.0f}" if r.peak_mib else ""
         if ok:
             med, secs = r.median, r.seconds
-            cells = [f"{med:.2f}", f"{min(secs):.2f}–{max(secs):.2f}", f"{r.rows / med:,.0f}", peak or "?"]
+            cells = [
+                f"{med:.2f}", f"{min(secs):.2f}–{max(secs):.2f}", f"{r.rows / med:,.0f}",
+                peak or "?",
+            ]
         else:
             cells = [r.status, "", "", peak]
         print(f"| {r.officers:,} | {r.rows:,} | {r.tool} | {' | '.join(cells)} | {shared} |")
 
-    which = "the median run by wall time" + (" (the faster middle one: even --repeat)" if repeat % 2 == 0 else "")
+    which = "the median run by wall time"
+    if repeat % 2 == 0:
+        which += " (the faster middle one: even --repeat)"
     for tool in TOOLS:
         rs = [r for r in results if r.tool == tool and r.stages]
         if not rs:
@@ -1253,16 +1350,22 @@ def report(results: list[Summary], repeat: int, tools: list[str]) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--officers", type=int, nargs="+", default=[1000, 5000, 20000])
     ap.add_argument("--days", type=int, default=365)
-    ap.add_argument("--only", default=",".join(TOOLS), help="comma-separated subset of apsp,duckdb,polars")
+    ap.add_argument("--only", default=",".join(TOOLS),
+                    help="comma-separated subset of apsp,duckdb,polars")
     ap.add_argument("--repeat", type=int, default=3,
-                    help="runs per tool and size, interleaved across the tools; medians are reported (default 3)")
-    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run of a tool at a size")
+                    help="runs per tool and size, interleaved across the tools; "
+                    "medians are reported (default 3)")
+    ap.add_argument("--timeout", type=float, default=1800.0,
+                    help="seconds per run of a tool at a size")
     ap.add_argument("--data", type=Path, default=REPO / "target" / "bench-data")
     ap.add_argument("--keep", action="store_true",
-                    help="keep the outputs of each tool's last run (printed path) instead of deleting them")
+                    help="keep the outputs of each tool's last run (printed path) "
+                    "instead of deleting them")
     # Internal: run one re-implementation in this (fresh) process.
     ap.add_argument("--impl", choices=("duckdb", "polars"), help=argparse.SUPPRESS)
     ap.add_argument("--dataset", type=Path, help=argparse.SUPPRESS)
@@ -1294,11 +1397,13 @@ def main() -> None:
                     print(f"{tool}: {n} officers x {args.days} days, run {i}/{args.repeat} ...",
                           file=sys.stderr, flush=True)
                     out = work / f"{n}x{args.days}" / tool
-                    shutil.rmtree(out, ignore_errors=True)  # the previous run's; the last run's stay
+                    # The previous run's outputs; the last run's stay.
+                    shutil.rmtree(out, ignore_errors=True)
                     r = run_tool(tool, ds, out, args.timeout)
                     r.officers, r.rows = n, rows
                     s.runs.append(r)
-                    print(f"  {r.status}" + (f", {r.seconds:.2f} s" if r.seconds else ""), file=sys.stderr)
+                    took = f", {r.seconds:.2f} s" if r.seconds else ""
+                    print(f"  {r.status}{took}", file=sys.stderr)
             results.extend(summaries.values())
         report(results, args.repeat, tools)
     finally:

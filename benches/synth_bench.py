@@ -44,24 +44,33 @@ def run(officers: int, days: int, fmt: str, out: Path) -> tuple[float, float, in
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--officers", type=int, default=5000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--data", type=Path, default=REPO / "target" / "bench-data")
     args = ap.parse_args()
     print(f"apsp: {APSP}")
-    print(f"{'format':<8} {'officers':>8} {'days':>5} {'rows':>12} {'MiB':>7} {'seconds':>8} {'rows/s':>12} {'peak MiB':>9}")
+    print(
+        f"{'format':<8} {'officers':>8} {'days':>5} {'rows':>12} {'MiB':>7} {'seconds':>8} "
+        f"{'rows/s':>12} {'peak MiB':>9}"
+    )
     for fmt in ("csv", "parquet"):
         out = args.data / f"synth-{args.officers}x{args.days}-{fmt}"
         # Each format in its own child so peak RSS is its own (RUSAGE_CHILDREN is a max).
         code = (
-            "import sys; sys.path.insert(0, %r); import synth_bench as b; from pathlib import Path;"
-            "print(repr(b.run(%d, %d, %r, Path(%r))))"
-        ) % (str(Path(__file__).parent), args.officers, args.days, fmt, str(out))
+            f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            "import synth_bench as b; from pathlib import Path; "
+            f"print(repr(b.run({args.officers}, {args.days}, {fmt!r}, Path({str(out)!r}))))"
+        )
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         secs, peak, rows = eval(r.stdout.strip().splitlines()[-1])
         size = sum(f.stat().st_size for f in out.iterdir()) / 2**20
-        print(f"{fmt:<8} {args.officers:>8,} {args.days:>5} {rows:>12,} {size:>7.0f} {secs:>8.2f} {rows / secs:>12,.0f} {peak:>9.0f}")
+        print(
+            f"{fmt:<8} {args.officers:>8,} {args.days:>5} {rows:>12,} {size:>7.0f} "
+            f"{secs:>8.2f} {rows / secs:>12,.0f} {peak:>9.0f}"
+        )
 
 
 if __name__ == "__main__":

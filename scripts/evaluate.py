@@ -30,8 +30,8 @@ def run(cmd: list[str]) -> None:
 
 
 def roc_auc(scores: list[float], labels: list[bool]) -> float:
-    pos = [s for s, l in zip(scores, labels) if l]
-    neg = [s for s, l in zip(scores, labels) if not l]
+    pos = [s for s, is_pos in zip(scores, labels, strict=True) if is_pos]
+    neg = [s for s, is_pos in zip(scores, labels, strict=True) if not is_pos]
     if not pos or not neg:
         return float("nan")
     wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
@@ -49,15 +49,22 @@ def average_precision(scores: list[float], labels: list[bool]) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--officers", type=int, default=2000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--matrix", type=Path)
-    ap.add_argument("--format", choices=["parquet", "csv"], default="parquet",
-                    help="csv: naive local times and phone numbers in mixed writings, as real exports")
-    ap.add_argument("--inject-errors", type=float, default=0.0, metavar="RATE",
-                    help="share of background rows written broken (or twice); they must be quarantined, not scored")
+    ap.add_argument(
+        "--format", choices=["parquet", "csv"], default="parquet",
+        help="csv: naive local times and phone numbers in mixed writings, as real exports",
+    )
+    ap.add_argument(
+        "--inject-errors", type=float, default=0.0, metavar="RATE",
+        help="share of background rows written broken (or twice); "
+        "they must be quarantined, not scored",
+    )
     ap.add_argument("--data", type=Path, default=REPO / "target" / "eval")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
@@ -88,14 +95,18 @@ def main() -> None:
             quarantined = pl.read_parquet(out / "quarantine.parquet").height
             want = injected.filter(pl.col("reason") != "duplicate").height
             if quarantined != want:
-                failures.append(f"seed {seed}: {quarantined} rows quarantined, {want} broken on purpose")
+                failures.append(
+                    f"seed {seed}: {quarantined} rows quarantined, {want} broken on purpose"
+                )
             if not args.quiet:
                 print(f"seed {seed}: {quarantined} rows quarantined ({want} broken on purpose)")
         signals = pl.read_parquet(out / "signals.parquet")
         labels = pl.read_parquet(data / "labels.parquet")
         n = officers.height
         top1 = max(1, round(n * 0.01))
-        lab = labels.join(officers.select("officer_id", "rank", "score", "tier", "style"), on="officer_id")
+        lab = labels.join(
+            officers.select("officer_id", "rank", "score", "tier", "style"), on="officer_id"
+        )
         if not args.quiet:
             print(f"seed {seed}: {n} officers, top 1% = rank <= {top1}")
         for row in lab.sort("rank").iter_rows(named=True):
@@ -119,17 +130,23 @@ def main() -> None:
                 failures.append(f"seed {seed} {row['scenario']} rank {row['rank']}")
             if not args.quiet:
                 missing = [s for s in expected if s not in fired]
-                print(f"  {'ok ' if ok else 'BAD'} {row['scenario']:<24} {row['kind']:<8} rank {row['rank']:>5} "
-                      f"score {row['score']:7.2f} {row['tier']:<6} style {row['style'] or '-':<12} "
-                      f"signs {len(hit)}/{len(expected)}{' missing ' + ','.join(missing) if missing else ''}")
-        planted = set(labels.filter((pl.col("kind") == "planted") & pl.col("detectable"))["officer_id"])
+                print(
+                    f"  {'ok ' if ok else 'BAD'} {row['scenario']:<24} {row['kind']:<8} "
+                    f"rank {row['rank']:>5} score {row['score']:7.2f} {row['tier']:<6} "
+                    f"style {row['style'] or '-':<12} signs {len(hit)}/{len(expected)}"
+                    f"{' missing ' + ','.join(missing) if missing else ''}"
+                )
+        is_planted = pl.col("kind") == "planted"
+        planted = set(labels.filter(is_planted & pl.col("detectable"))["officer_id"])
+        undetectable = set(labels.filter(is_planted & ~pl.col("detectable"))["officer_id"])
         for row in officers.iter_rows(named=True):
-            if row["officer_id"] in set(labels.filter(~pl.col("detectable") & (pl.col("kind") == "planted"))["officer_id"]):
+            if row["officer_id"] in undetectable:
                 continue
             all_scores.append(row["score"] + seed * 0.0)
             all_labels.append(row["officer_id"] in planted)
         if not args.quiet:
-            print("  top 10:", ", ".join(f"{r['officer_id']}({r['score']:.1f})" for r in officers.head(10).iter_rows(named=True)))
+            top = officers.head(10).iter_rows(named=True)
+            print("  top 10:", ", ".join(f"{r['officer_id']}({r['score']:.1f})" for r in top))
     # Recall at 1% / 5% per seed pooled: rank-based within each seed is what matters;
     # pooled scores are comparable because the matrix is the same.
     order = sorted(range(len(all_scores)), key=lambda i: -all_scores[i])
@@ -139,7 +156,8 @@ def main() -> None:
         return sum(all_labels[i] for i in order[:k]) / pos if pos else float("nan")
     print(f"officers {len(all_scores)}, planted (detectable) {pos}")
     print(f"recall at 1%: {recall_at(0.01):.3f}; at 5%: {recall_at(0.05):.3f}; "
-          f"ROC AUC {roc_auc(all_scores, all_labels):.4f}; average precision {average_precision(all_scores, all_labels):.3f}")
+          f"ROC AUC {roc_auc(all_scores, all_labels):.4f}; "
+          f"average precision {average_precision(all_scores, all_labels):.3f}")
     print(f"labelled warning signs fired on planted pairs: {fired_hit}/{fired_total} "
           f"({100 * fired_hit / max(fired_total, 1):.1f}%)")
     print("failures:", "; ".join(failures) if failures else "none")

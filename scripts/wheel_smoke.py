@@ -43,7 +43,7 @@ try:
     import matplotlib  # noqa: F401
 except ImportError:
     try:
-        import apsp.plot  # noqa: F401
+        import apsp.plot
     except ImportError as e:
         assert "plot" in str(e), e
     else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 import apsp
@@ -38,7 +37,7 @@ def _cell(v):
     if v is None:
         return "null"
     if isinstance(v, dt.datetime):
-        return v.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return v.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(v)
 
 

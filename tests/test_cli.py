@@ -30,14 +30,15 @@ def test_validate_demo_clean(apsp_bin, tmp_path):
     assert q.columns == ["table", "file", "line", "reason", "column", "message", "raw"]
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["settings"]["timezone"] == "Europe/London"
-    billing = [f for f in m["inputs"] if f["table"] == "billing"][0]
+    billing = next(f for f in m["inputs"] if f["table"] == "billing")
     assert len(billing["sha256"]) == 64
     assert billing["rows"]["read"] == billing["rows"]["used"] == 76
     assert m["outputs"]["quarantine.parquet"]["rows"] == 0
 
 
 def test_exit_code_1_when_rows_quarantined(apsp_bin, tmp_path):
-    r = run(apsp_bin, "validate", str(CORPUS / "stops_bad_coordinates" / "data"), "--out", str(tmp_path))
+    data = CORPUS / "stops_bad_coordinates" / "data"
+    r = run(apsp_bin, "validate", str(data), "--out", str(tmp_path))
     assert r.returncode == 1, r.stderr
     assert "quarantined bad_coordinates: 4" in r.stdout
     q = pl.read_parquet(tmp_path / "quarantine.parquet")
@@ -75,8 +76,8 @@ def test_same_input_twice_gives_identical_outputs(apsp_bin, tmp_path):
                 assert ma.pop("created_at") and mb.pop("created_at")
                 assert ma == mb
                 # Only created_at differs, also byte-wise.
-                la = [l for l in a.decode().splitlines() if "created_at" not in l]
-                lb = [l for l in b.decode().splitlines() if "created_at" not in l]
+                la = [ln for ln in a.decode().splitlines() if "created_at" not in ln]
+                lb = [ln for ln in b.decode().splitlines() if "created_at" not in ln]
                 assert la == lb
             else:
                 assert a == b, n

@@ -55,7 +55,8 @@ def test_pseudonymisation_from_env(monkeypatch):
     assert set(ds["case_links"]["person_id"]) <= set(ds["persons"]["person_id"])
     # Officers' own numbers stay in clear, so colleague calls can still be recognised.
     assert ds["devices"]["device_number"].str.starts_with("+44").all()
-    colleague = ds["billing"].filter(ds["billing"]["other_number"].is_in(ds["devices"]["device_number"].to_list()))
+    work_phones = ds["devices"]["device_number"].to_list()
+    colleague = ds["billing"].filter(ds["billing"]["other_number"].is_in(work_phones))
     assert colleague.height > 0
     assert ds.manifest["settings"]["pseudonymised"] is True
 
@@ -95,14 +96,18 @@ def _edit_matrix():
 
 
 TRIGGERS = {
-    "SchemaError": lambda tmp: apsp.read_dataset(CORPUS / "billing_missing_required_column" / "data"),
+    "SchemaError": lambda tmp: apsp.read_dataset(
+        CORPUS / "billing_missing_required_column" / "data"
+    ),
     "ParseError": lambda tmp: apsp.read_dataset(_corrupt_parquet(tmp)),
     "ProfileError": lambda tmp: apsp.read_dataset(EXAMPLES / "demo", profiles=[_bad_profile(tmp)]),
     "MatrixError": lambda tmp: apsp.score(EXAMPLES / "demo", matrix=_bad_matrix(tmp)),
     "PseudonymisationError": lambda tmp: apsp.read_dataset(
         EXAMPLES / "demo", pseudonymise=True, key_file=tmp / "no-such-key"
     ),
-    "DatasetError": lambda tmp: apsp.score({"officers": pl.DataFrame({"officer_id": ["PC1"], "role": ["PC"]})}),
+    "DatasetError": lambda tmp: apsp.score(
+        {"officers": pl.DataFrame({"officer_id": ["PC1"], "role": ["PC"]})}
+    ),
     "SettingError": lambda tmp: apsp.score(EXAMPLES / "demo", timezone="Mars/Olympus"),
 }
 CLASSES = [

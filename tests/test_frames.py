@@ -28,7 +28,11 @@ def force(tmp_path_factory) -> tuple[Path, pl.DataFrame]:
 
 def raw_frames(folder: Path) -> dict[str, pl.DataFrame]:
     """Every table file of a folder read with polars, as an analyst would."""
-    return {p.stem: pl.read_parquet(p) for p in sorted(folder.glob("*.parquet")) if p.stem in apsp.TABLES}
+    return {
+        p.stem: pl.read_parquet(p)
+        for p in sorted(folder.glob("*.parquet"))
+        if p.stem in apsp.TABLES
+    }
 
 
 def assert_same_results(a: apsp.Result, b: apsp.Result) -> None:
@@ -75,7 +79,8 @@ def test_lazy_frames_and_a_dataset_score_like_the_folder(force):
     assert_same_results(from_folder, apsp.score(ds))
     again = apsp.read_dataset(ds)
     for name, df in ds.tables.items():
-        assert again[name].drop("source_file", "source_line").equals(df.drop("source_file", "source_line")), name
+        provenance = ("source_file", "source_line")
+        assert again[name].drop(provenance).equals(df.drop(provenance)), name
     assert again["billing"]["source_file"].unique().to_list() == ["billing.parquet"]
 
 
@@ -90,7 +95,8 @@ def test_filtered_billing_scores_like_the_same_rows_in_a_folder(force, tmp_path)
 
     # 1. The raw Parquet files read with polars, billing filtered to the same rows.
     frames = raw_frames(folder)
-    frames["billing"] = frames["billing"].filter(pl.col("record_id").is_in(mine["record_id"].to_list()))
+    mine_ids = mine["record_id"].to_list()
+    frames["billing"] = frames["billing"].filter(pl.col("record_id").is_in(mine_ids))
     assert frames["billing"].height == mine.height
     from_frames = apsp.score(frames)
     # 2. The same filtered data written to a folder (the other tables copied as they are).
@@ -122,7 +128,9 @@ def test_quarantine_line_is_the_frames_row_number():
             "other_number": ["07700 900123", "07700 900124", "07700 9OO125", "07700 900126"],
             "direction": ["out", "in", "out", "sideways"],
             "kind": ["call", "sms", "call", "call"],
-            "started_at": ["2026-03-01 10:00", "2026-03-01 10:05", "2026-03-01 10:10", "2026-03-01 10:15"],
+            "started_at": [
+                "2026-03-01 10:00", "2026-03-01 10:05", "2026-03-01 10:10", "2026-03-01 10:15"
+            ],
         }
     )
     ds = apsp.validate({"officers": officers, "billing": billing})
@@ -152,7 +160,8 @@ def test_unknown_table_name_is_a_dataset_error(force):
 @pytest.mark.parametrize("value", [{"officer_id": ["PC1"]}, [1, 2], None, "officers.csv"])
 def test_a_value_that_is_no_frame_is_a_type_error(value):
     officers = pl.DataFrame({"officer_id": ["PC1"], "role": ["PC"]})
-    with pytest.raises(TypeError, match="table 'billing': expected a polars DataFrame or LazyFrame"):
+    message = "table 'billing': expected a polars DataFrame or LazyFrame"
+    with pytest.raises(TypeError, match=message):
         apsp.read_dataset({"officers": officers, "billing": value})
 
 
@@ -164,15 +173,18 @@ def test_a_dataset_that_is_no_folder_or_mapping_is_a_type_error(value):
 
 def test_errors_about_frames_name_the_table_file():
     officers = pl.DataFrame({"officer_id": ["PC1"], "role": ["PC"]})
-    billing = pl.DataFrame({"device_number": ["07700 900001"], "other_number": ["07700 900123"],
-                            "direction": ["out"], "kind": ["call"], "started_at": ["2026-03-01 10:00"]})
+    billing = pl.DataFrame({
+        "device_number": ["07700 900001"], "other_number": ["07700 900123"],
+        "direction": ["out"], "kind": ["call"], "started_at": ["2026-03-01 10:00"],
+    })
     with pytest.raises(apsp.SchemaError) as info:
         apsp.read_dataset({"officers": officers.drop("role"), "billing": billing})
     err = info.value
     assert (err.file, err.column) == ("officers.parquet", "role")
     assert str(err).startswith('officers.parquet, column "role": required column "role"')
     with pytest.raises(apsp.SchemaError) as info:
-        apsp.score({"officers": officers, "billing": billing.with_columns(pl.Series("duration_s", [[1]]))})
+        listed = billing.with_columns(pl.Series("duration_s", [[1]]))
+        apsp.score({"officers": officers, "billing": listed})
     assert (info.value.file, info.value.column) == ("billing.parquet", "duration_s")
     assert "apsp-frames-" not in str(info.value)
     with pytest.raises(apsp.DatasetError, match="no officers table") as info:
@@ -190,10 +202,11 @@ def test_pseudonymised_dataset_is_refused(monkeypatch):
 
 
 def test_result_outlives_the_temporary_folder(force):
-    folder, labels = force
+    folder, _labels = force
     r = apsp.score(raw_frames(folder))
     assert not Path(r.manifest["dataset"]).exists()
     top = r.officers["officer_id"][0]
     assert "warning signs for review" in r.explain(top)
-    subject = r.pairs.filter(pl.col("officer_id") == top).sort("score", descending=True)["subject_id"][0]
+    pairs = r.pairs.filter(pl.col("officer_id") == top)
+    subject = pairs.sort("score", descending=True)["subject_id"][0]
     assert r.events(top, subject).height > 0

@@ -31,8 +31,8 @@ def test_rust_to_python_to_rust():
     # Values as built in Rust.
     assert df["s"].to_list() == ["a", None, "ünïcödé +447700900123"]
     assert df["i"].to_list() == [1, -2, None]
-    assert df["t"][0] == dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.timezone.utc)
-    assert df["t"][2] == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    assert df["t"][0] == dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)
+    assert df["t"][2] == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     assert df["d"].to_list() == [dt.date(2024, 10, 4), dt.date(1969, 12, 31), None]
     # And back: Rust compares with its own copy, dtypes included.
     assert _apsp._selftest_equals(df)
@@ -44,7 +44,9 @@ def test_python_to_rust_to_python():
         {
             "x": [1, 2, None],
             "y": ["a", None, "c"],
-            "t": pl.Series([dt.datetime(2026, 1, 1), None, dt.datetime(2026, 7, 1)]).dt.replace_time_zone("UTC"),
+            "t": pl.Series(
+                [dt.datetime(2026, 1, 1), None, dt.datetime(2026, 7, 1)]
+            ).dt.replace_time_zone("UTC"),
         }
     )
     out = _apsp._echo_frame(df)

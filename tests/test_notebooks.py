@@ -4,7 +4,6 @@ generated inside), and is kept in git with its outputs stripped."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest

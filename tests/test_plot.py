@@ -27,14 +27,18 @@ def planted_pair(labels: pl.DataFrame, scenario: str, sign: str) -> tuple[str, s
 
 
 def points(fig, gid: str) -> int:
-    return sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections if c.get_gid() == gid)
+    return sum(
+        len(c.get_offsets()) for ax in fig.axes for c in ax.collections if c.get_gid() == gid
+    )
 
 
 def test_events_match_the_pair_counts(scored):
     r, labels = scored
     o, s = planted_pair(labels, "shark", "contact_volume")
     ev = r.events(o, s)
-    pair = r.pairs.filter((pl.col("officer_id") == o) & (pl.col("subject_id") == s)).row(0, named=True)
+    pair = r.pairs.filter(
+        (pl.col("officer_id") == o) & (pl.col("subject_id") == s)
+    ).row(0, named=True)
     inside = ev.filter(pl.col("in_window"))
     assert inside.filter(pl.col("kind").is_in(["call", "message"])).height == pair["n_contacts"]
     assert inside.filter(pl.col("kind") == "access").height == pair["n_accesses"]
@@ -55,8 +59,10 @@ def test_timeline_draws_every_contact(scored, tmp_path):
     o, s = planted_pair(labels, "shark", "contact_volume")
     ev = r.events(o, s)
     fig = plot.timeline(r, o, s)
-    for kind, direction, gid in [("call", "out", "calls_out"), ("call", "in", "calls_in"),
-                                 ("message", "out", "messages_out"), ("message", "in", "messages_in")]:
+    for kind, direction, gid in [
+        ("call", "out", "calls_out"), ("call", "in", "calls_in"),
+        ("message", "out", "messages_out"), ("message", "in", "messages_in"),
+    ]:
         n = ev.filter((pl.col("kind") == kind) & (pl.col("direction") == direction)).height
         assert points(fig, gid) == n, gid
     assert points(fig, "calls_out") + points(fig, "messages_out") > 0

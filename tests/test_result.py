@@ -14,7 +14,6 @@ import difflib
 import html
 import json
 import os
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -36,7 +35,9 @@ def assert_snapshot(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8", newline="\n")
         return
     if not path.exists():
-        pytest.fail(f"no snapshot {path}: run with APSP_UPDATE_SNAPSHOTS=1 to create it", pytrace=False)
+        pytest.fail(
+            f"no snapshot {path}: run with APSP_UPDATE_SNAPSHOTS=1 to create it", pytrace=False
+        )
     want = path.read_text(encoding="utf-8")
     if text != want:
         diff = "".join(
@@ -103,7 +104,8 @@ def test_shifts_only_outside_the_window_are_no_roster(tmp_path):
     shifts = pl.read_csv(d / "shifts.csv", infer_schema=False)
     year = pl.duration(days=400)
     moved = shifts.with_columns(
-        (pl.col(c).str.to_datetime() - year).dt.strftime("%Y-%m-%d %H:%M:%S") for c in ("start", "end")
+        (pl.col(c).str.to_datetime() - year).dt.strftime("%Y-%m-%d %H:%M:%S")
+        for c in ("start", "end")
     )
     moved.write_csv(d / "shifts.csv")
     r = apsp.score(d)
@@ -148,7 +150,8 @@ def test_to_parquet_writes_what_write_writes(scored, tmp_path):
             assert (out / name).read_bytes() == (tmp_path / "write" / name).read_bytes(), name
     assert {**again, "created_at": None} == {**manifest, "created_at": None}
     scored.write(tmp_path / "csv", csv=True)
-    assert {p.name for p in (tmp_path / "csv").iterdir()} == set(names) | {f"{n}.csv" for n in OUTPUTS}
+    csv_names = {f"{n}.csv" for n in OUTPUTS}
+    assert {p.name for p in (tmp_path / "csv").iterdir()} == set(names) | csv_names
 
 
 def test_to_parquet_into_a_file_is_an_error(scored, tmp_path):

@@ -19,7 +19,9 @@ MATRIX = REPO / "crates" / "apsp-core" / "matrices" / "default.toml"
 
 
 def run(apsp_bin: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(apsp_bin), *args], capture_output=True, text=True, env=dict(os.environ))
+    return subprocess.run(
+        [str(apsp_bin), *args], capture_output=True, text=True, env=dict(os.environ)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +120,8 @@ def test_a_broken_matrix_is_a_clear_error(apsp_bin, force, tmp_path, edit, messa
 
 def test_missing_matrix_and_bad_reference_time(apsp_bin, force, tmp_path):
     data, _ = force
-    r = run(apsp_bin, "score", str(data), "--out", str(tmp_path), "--matrix", str(tmp_path / "none.toml"))
+    missing = tmp_path / "none.toml"
+    r = run(apsp_bin, "score", str(data), "--out", str(tmp_path), "--matrix", str(missing))
     assert r.returncode == 2 and "not found" in r.stderr
     r = run(apsp_bin, "score", str(data), "--out", str(tmp_path), "--reference-time", "yesterday")
     assert r.returncode == 2 and "reference_time" in r.stderr
@@ -126,7 +129,7 @@ def test_missing_matrix_and_bad_reference_time(apsp_bin, force, tmp_path):
 
 def test_python_score_matches_the_cli(apsp_bin, force, tmp_path):
     """apsp.score gives the CLI's frames and files, and explains any officer."""
-    data, labels = force
+    data, _labels = force
     r = run(apsp_bin, "score", str(data), "--out", str(tmp_path / "cli"))
     assert r.returncode == 0, r.stderr
     res = apsp.score(data)

@@ -9,6 +9,7 @@ review, never a verdict.
 
 from __future__ import annotations
 
+from . import scoring, synth
 from ._apsp import (
     ApspError,
     DatasetError,
@@ -21,15 +22,15 @@ from ._apsp import (
     SettingError,
 )
 from ._apsp import version as _version
-from . import synth
 from .dataset import TABLES, Dataset, read_dataset, validate
-from . import scoring
 from .matrix import RiskMatrix
 from .scoring import Explanation, Result, score
+from .settings import ReadSettings
 
 __version__: str = _version()
 
 __all__ = [
+    "TABLES",
     "ApspError",
     "Dataset",
     "DatasetError",
@@ -39,11 +40,11 @@ __all__ = [
     "ParseError",
     "ProfileError",
     "PseudonymisationError",
+    "ReadSettings",
     "Result",
     "RiskMatrix",
     "SchemaError",
     "SettingError",
-    "TABLES",
     "__version__",
     "read_dataset",
     "score",

@@ -5,30 +5,42 @@ from typing import final
 
 import polars as pl
 
+from apsp.settings import Ambiguous, Nonexistent, SynthFormat
+
 __all__ = [
-    "validate",
-    "version",
-    "synth",
-    "score",
-    "matrix_default",
-    "matrix_check",
-    "matrix_set",
-    "Scoring",
-    "_selftest_frame",
-    "_selftest_equals",
-    "_echo_frame",
     "ApspError",
-    "SchemaError",
+    "DatasetError",
+    "InternalError",
+    "MatrixError",
     "ParseError",
     "ProfileError",
-    "MatrixError",
     "PseudonymisationError",
-    "DatasetError",
+    "SchemaError",
+    "Scoring",
     "SettingError",
-    "InternalError",
+    "_echo_frame",
+    "_selftest_equals",
+    "_selftest_frame",
+    "matrix_check",
+    "matrix_default",
+    "matrix_set",
+    "score",
+    "synth",
+    "validate",
+    "version",
 ]
 
-class ApspError(Exception): ...
+class ApspError(Exception):
+    """Base class of every apsp error."""
+
+    # Set by the native side on every error it raises; None where that does not apply.
+    file: str | None
+    """The file (dataset file, profile, risk matrix or folder) the error is about."""
+    line: int | None
+    """The 1-based line in that file (in a data file the header is line 1)."""
+    column: str | None
+    """The column at fault."""
+
 class SchemaError(ApspError): ...
 class ParseError(ApspError): ...
 class ProfileError(ApspError): ...
@@ -44,8 +56,8 @@ def validate(
     *,
     profiles: list[Path] = ...,
     timezone: str = "Europe/London",
-    ambiguous: str = "earliest",
-    nonexistent: str = "quarantine",
+    ambiguous: Ambiguous = "earliest",
+    nonexistent: Nonexistent = "quarantine",
     pseudonymise: bool = False,
     key_file: Path | None = None,
     key_env: str | None = None,
@@ -60,7 +72,7 @@ def synth(
     days: int = 90,
     seed: int = 1,
     start: str = "2026-01-05",
-    format: str = "csv",
+    format: SynthFormat = "csv",
     inject_errors: float = 0.0,
     plant_rate: float | None = None,
 ) -> pl.DataFrame: ...
@@ -80,8 +92,8 @@ def score(
     keep_events: bool = True,
     profiles: list[Path] = ...,
     timezone: str = "Europe/London",
-    ambiguous: str = "earliest",
-    nonexistent: str = "quarantine",
+    ambiguous: Ambiguous = "earliest",
+    nonexistent: Nonexistent = "quarantine",
     pseudonymise: bool = False,
     key_file: Path | None = None,
     key_env: str | None = None,

@@ -14,10 +14,9 @@ from typing import Any
 import polars as pl
 
 from . import _apsp
+from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
 
 __all__ = ["TABLES", "Dataset", "DatasetLike", "Frames", "read_dataset", "validate"]
-
-PathLike = str | os.PathLike[str]
 
 #: The canonical tables, in the data contract's order (the order they are read). A dataset
 #: folder holds one file (``billing.parquet``) or folder per table; a mapping of frames
@@ -145,12 +144,13 @@ def _frames(data: Mapping[Any, Any] | Dataset) -> dict[str, pl.DataFrame]:
 
 
 def _dataset_error(message: str) -> _apsp.DatasetError:
+    """A ``DatasetError`` raised from Python, with the attributes a native one has."""
     err = _apsp.DatasetError(message)
-    err.file, err.line, err.column = None, None, None  # type: ignore[attr-defined]
+    err.file, err.line, err.column = None, None, None
     return err
 
 
-def _relocate(err: BaseException, folder: Path) -> None:
+def _relocate(err: _apsp.ApspError, folder: Path) -> None:
     """Rewrites an error about the temporary folder to name the frame's table file
     (``billing.parquet``) and the frames (``<frames>``) instead."""
 
@@ -159,9 +159,9 @@ def _relocate(err: BaseException, folder: Path) -> None:
 
     if len(err.args) == 1 and isinstance(err.args[0], str):
         err.args = (fix(err.args[0]),)
-    file = getattr(err, "file", None)
+    file = getattr(err, "file", None)  # set on every error the native side raises
     if isinstance(file, str):
-        err.file = fix(file)  # type: ignore[attr-defined]
+        err.file = fix(file)
 
 
 @contextmanager
@@ -193,43 +193,20 @@ def _as_folder(data: DatasetLike) -> Iterator[Path]:
             raise
 
 
-def _read_settings(
-    *,
-    profiles: Iterable[PathLike],
-    timezone: str,
-    ambiguous: str,
-    nonexistent: str,
-    pseudonymise: bool,
-    key_file: PathLike | None,
-    key_env: str | None,
-    ignore_extra_columns: bool,
-) -> dict[str, Any]:
-    """The reading settings as the native functions take them (validate and score)."""
-    return dict(
-        profiles=[Path(p) for p in profiles],
-        timezone=timezone,
-        ambiguous=ambiguous,
-        nonexistent=nonexistent,
-        pseudonymise=pseudonymise,
-        key_file=None if key_file is None else Path(key_file),
-        key_env=key_env,
-        ignore_extra_columns=ignore_extra_columns,
-    )
-
-
-def _call(
+def _read(
     path: DatasetLike,
-    settings: dict[str, Any],
+    settings: ReadSettings,
     *,
     out: PathLike | None,
     write_tables: bool,
 ) -> Dataset:
+    """Reads (and validates) ``path`` with ``settings``: the body of the public readers."""
     with _as_folder(path) as folder:
         tables, quarantine, manifest, summary, code = _apsp.validate(
             folder,
             out=None if out is None else Path(out),
             write_tables=write_tables,
-            **settings,
+            **settings._native(),
         )
     return Dataset(
         tables=dict(tables),
@@ -243,14 +220,14 @@ def _call(
 def read_dataset(
     path: DatasetLike,
     *,
-    profiles: Iterable[PathLike] = (),
-    timezone: str = "Europe/London",
-    ambiguous: str = "earliest",
-    nonexistent: str = "quarantine",
-    pseudonymise: bool = False,
-    key_file: PathLike | None = None,
-    key_env: str | None = None,
-    ignore_extra_columns: bool = False,
+    profiles: Iterable[PathLike] = ReadSettings.profiles,
+    timezone: str = ReadSettings.timezone,
+    ambiguous: Ambiguous = ReadSettings.ambiguous,
+    nonexistent: Nonexistent = ReadSettings.nonexistent,
+    pseudonymise: bool = ReadSettings.pseudonymise,
+    key_file: PathLike | None = ReadSettings.key_file,
+    key_env: str | None = ReadSettings.key_env,
+    ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
 ) -> Dataset:
     """Read a dataset into typed polars DataFrames.
 
@@ -268,24 +245,16 @@ def read_dataset(
         (``source_file``, ``source_line`` and ``<phone column>_kind``) are dropped
         first, so a Dataset's tables can be passed back as they are. The manifest's
         ``dataset`` names that temporary folder, which is removed on return.
-    profiles : iterable of paths
-        Import profiles (TOML) mapping raw exports onto canonical tables.
-    timezone : str
-        IANA zone of timestamps written without an offset.
-    ambiguous : {"earliest", "latest", "quarantine"}
-        Local times that occur twice when the clocks go back.
-    nonexistent : {"quarantine", "shift_forward"}
-        Local times that do not exist when the clocks go forward.
-    pseudonymise : bool
-        Replace members of the public's phone numbers and person ids by keyed
-        HMAC-SHA256 pseudonyms. Needs a key: ``key_file``, ``key_env`` or the
-        ``APSP_PSEUDONYM_KEY`` environment variable; there is no default key.
-    key_file, key_env
-        Where the key comes from.
-    ignore_extra_columns : bool
-        Read files that have columns belonging to no table column, listing those columns
-        in the manifest (``inputs[].ignored_columns``) and summary. By default such a
-        column is a ``SchemaError``: a misspelt column must not silently drop data.
+    profiles, timezone, ambiguous, nonexistent
+        How the files are read: import profiles (TOML) mapping raw exports onto
+        canonical tables; the IANA zone of timestamps written without an offset, and
+        what to do with local times the clocks repeat (``"earliest"``, ``"latest"``,
+        ``"quarantine"``) or skip (``"quarantine"``, ``"shift_forward"``).
+    pseudonymise, key_file, key_env, ignore_extra_columns
+        Whether members of the public's numbers and ids are pseudonymised, and where
+        the key comes from; whether columns belonging to no table are ignored (listed
+        in the manifest) or a ``SchemaError``. These eight are the fields of
+        :class:`apsp.ReadSettings`, described there, with its defaults.
 
     Returns
     -------
@@ -331,9 +300,9 @@ def read_dataset(
     >>> small.counts().filter(pl.col("table") == "billing")["file"].item()
     'billing.parquet'
     """
-    return _call(
+    return _read(
         path,
-        _read_settings(
+        ReadSettings(
             profiles=profiles,
             timezone=timezone,
             ambiguous=ambiguous,
@@ -353,14 +322,14 @@ def validate(
     out: PathLike | None = None,
     *,
     write_tables: bool = False,
-    profiles: Iterable[PathLike] = (),
-    timezone: str = "Europe/London",
-    ambiguous: str = "earliest",
-    nonexistent: str = "quarantine",
-    pseudonymise: bool = False,
-    key_file: PathLike | None = None,
-    key_env: str | None = None,
-    ignore_extra_columns: bool = False,
+    profiles: Iterable[PathLike] = ReadSettings.profiles,
+    timezone: str = ReadSettings.timezone,
+    ambiguous: Ambiguous = ReadSettings.ambiguous,
+    nonexistent: Nonexistent = ReadSettings.nonexistent,
+    pseudonymise: bool = ReadSettings.pseudonymise,
+    key_file: PathLike | None = ReadSettings.key_file,
+    key_env: str | None = ReadSettings.key_env,
+    ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
 ) -> Dataset:
     """Validate a dataset as ``apsp validate`` does.
 
@@ -397,9 +366,9 @@ def validate(
     >>> import os; sorted(os.listdir(out))
     ['manifest.json', 'quarantine.parquet']
     """
-    return _call(
+    return _read(
         path,
-        _read_settings(
+        ReadSettings(
             profiles=profiles,
             timezone=timezone,
             ambiguous=ambiguous,

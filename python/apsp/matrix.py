@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from . import _apsp
-
-PathLike = str | os.PathLike[str]
+from .settings import PathLike
 
 __all__ = ["RiskMatrix"]
 

@@ -92,7 +92,7 @@ def timeline(r: Result, officer_id: str, subject_id: str) -> Figure:
             alpha=0.7, gid=gid, label=f"{label} ({sel.height})",
         )
     inv = r.involvements(officer_id, subject_id)
-    for i, (case, opened, end) in enumerate(inv.select("case_id", "opened", "end").iter_rows()):
+    for i, (opened, end) in enumerate(inv.select("opened", "end").iter_rows()):
         ax.axvline(opened, color="tab:green", ls="--", lw=1, gid="case_opened",
                    label="case opened" if i == 0 else None)
         if end is not None:

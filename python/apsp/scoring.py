@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import html
 import json
-import os
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
 from . import _apsp
-from .dataset import DatasetLike, _as_folder, _read_settings
+from .dataset import DatasetLike, _as_folder
 from .matrix import RiskMatrix
-
-PathLike = str | os.PathLike[str]
+from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
 
 __all__ = ["Explanation", "Result", "score"]
 
@@ -59,7 +58,7 @@ class Result:
     score (0) in ``pairs`` but no rows in ``signals``.
     """
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: _apsp.Scoring) -> None:
         self._h = handle
 
     @cached_property
@@ -88,7 +87,8 @@ class Result:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        return json.loads(self._h.manifest())
+        manifest: dict[str, Any] = json.loads(self._h.manifest())
+        return manifest
 
     @property
     def timings(self) -> dict[str, float]:
@@ -150,7 +150,8 @@ class Result:
         (and CSV with ``csv=True``) and ``manifest.json``, byte-identical to the CLI's.
         See also :meth:`to_parquet`.
         """
-        return json.loads(self._h.write(Path(out), csv))
+        manifest: dict[str, Any] = json.loads(self._h.write(Path(out), csv))
+        return manifest
 
     def to_parquet(self, out: PathLike) -> dict[str, Any]:
         """Write the results as Parquet into the folder ``out``; return the manifest.
@@ -201,7 +202,7 @@ class Result:
 
     def __repr__(self) -> str:
         counts = self.officers.group_by("tier").len()
-        tiers = dict(zip(counts["tier"].to_list(), counts["len"].to_list()))
+        tiers = dict(zip(counts["tier"].to_list(), counts["len"].to_list(), strict=True))
         m = self.manifest.get("scoring", {})
         return (
             f"<apsp.Result: {self.officers.height} officers, {self.pairs.height} pairs; "
@@ -219,14 +220,14 @@ def score(
     window_days: int | None = None,
     keep_all_findings: bool = False,
     keep_events: bool = True,
-    profiles: Iterable[PathLike] = (),
-    timezone: str = "Europe/London",
-    ambiguous: str = "earliest",
-    nonexistent: str = "quarantine",
-    pseudonymise: bool = False,
-    key_file: PathLike | None = None,
-    key_env: str | None = None,
-    ignore_extra_columns: bool = False,
+    profiles: Iterable[PathLike] = ReadSettings.profiles,
+    timezone: str = ReadSettings.timezone,
+    ambiguous: Ambiguous = ReadSettings.ambiguous,
+    nonexistent: Nonexistent = ReadSettings.nonexistent,
+    pseudonymise: bool = ReadSettings.pseudonymise,
+    key_file: PathLike | None = ReadSettings.key_file,
+    key_env: str | None = ReadSettings.key_env,
+    ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
 ) -> Result:
     """Score every officer and officer × subject pair against the warning signs.
 
@@ -252,8 +253,12 @@ def score(
     keep_events : bool
         Keep the linked events for :meth:`Result.events` and the plots (the default;
         ``False`` frees them, as the CLI does, for a large force).
-    profiles, timezone, ambiguous, nonexistent, pseudonymise, key_file, key_env, ignore_extra_columns
-        As for :func:`apsp.read_dataset`.
+    profiles, timezone, ambiguous, nonexistent
+        How the files are read, as for :func:`apsp.read_dataset`: import profiles, the
+        time zone and the local times the clocks repeat or skip.
+    pseudonymise, key_file, key_env, ignore_extra_columns
+        As for :func:`apsp.read_dataset`: pseudonymisation and its key, extra columns.
+        These eight are the fields of :class:`apsp.ReadSettings`.
 
     Returns
     -------
@@ -288,27 +293,30 @@ def score(
     >>> one.officers.height
     60
     """
-    text = None
+    settings = ReadSettings(
+        profiles=profiles,
+        timezone=timezone,
+        ambiguous=ambiguous,
+        nonexistent=nonexistent,
+        pseudonymise=pseudonymise,
+        key_file=key_file,
+        key_env=key_env,
+        ignore_extra_columns=ignore_extra_columns,
+    )
+    matrix_file, matrix_text = None, None
     if isinstance(matrix, RiskMatrix):
-        text, matrix = (matrix.to_toml(), matrix.source), None
+        matrix_text = (matrix.to_toml(), matrix.source)
+    elif matrix is not None:
+        matrix_file = Path(matrix)
     with _as_folder(dataset) as folder:
         handle = _apsp.score(
             folder,
-            matrix=None if matrix is None else Path(matrix),
-            matrix_text=text,
+            matrix=matrix_file,
+            matrix_text=matrix_text,
             reference_time=reference_time,
             window_days=window_days,
             keep_all_findings=keep_all_findings,
             keep_events=keep_events,
-            **_read_settings(
-                profiles=profiles,
-                timezone=timezone,
-                ambiguous=ambiguous,
-                nonexistent=nonexistent,
-                pseudonymise=pseudonymise,
-                key_file=key_file,
-                key_env=key_env,
-                ignore_extra_columns=ignore_extra_columns,
-            ),
+            **settings._native(),
         )
     return Result(handle)

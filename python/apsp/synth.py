@@ -7,24 +7,24 @@ case-study scenarios and decoys whose ground truth is returned as the labels fra
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
 
 from . import _apsp
+from .settings import PathLike, SynthFormat
 
 __all__ = ["generate"]
 
 
 def generate(
-    out: str | os.PathLike[str],
+    out: PathLike,
     *,
     officers: int = 200,
     days: int = 90,
     seed: int = 1,
     start: str = "2026-01-05",
-    format: str = "csv",
+    format: SynthFormat = "csv",
     inject_errors: float = 0.0,
     plant_rate: float | None = None,
 ) -> pl.DataFrame:

@@ -1,0 +1,117 @@
+"""The settings of a run: the words each setting takes, and the reading settings.
+
+:class:`ReadSettings` is the one definition of how a dataset is read (time zone, import
+profiles, pseudonymisation, ...): :func:`apsp.read_dataset`, :func:`apsp.validate` and
+:func:`apsp.score` take its fields as keyword arguments with its defaults
+(``timezone=ReadSettings.timezone``), build one and hand it to the native reader.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypedDict
+
+__all__ = ["Ambiguous", "Nonexistent", "PathLike", "ReadSettings", "SynthFormat"]
+
+PathLike = str | os.PathLike[str]
+"""A file or folder: a ``str`` or a ``pathlib.Path`` (any ``os.PathLike[str]``)."""
+
+Ambiguous = Literal["earliest", "latest", "quarantine"]
+"""A local time that occurs twice when the clocks go back: the first instant (BST), the
+second (GMT), or quarantine the row."""
+
+Nonexistent = Literal["quarantine", "shift_forward"]
+"""A local time that does not exist when the clocks go forward: quarantine the row, or
+move it forward by the length of the gap (01:30 -> 02:30 BST)."""
+
+SynthFormat = Literal["csv", "parquet"]
+"""The files :func:`apsp.synth.generate` writes: CSV with naive local times and mixed
+phone writings, or typed Parquet."""
+
+
+class _NativeRead(TypedDict):
+    """The reading settings as ``_apsp.validate`` and ``_apsp.score`` take them."""
+
+    profiles: list[Path]
+    timezone: str
+    ambiguous: Ambiguous
+    nonexistent: Nonexistent
+    pseudonymise: bool
+    key_file: Path | None
+    key_env: str | None
+    ignore_extra_columns: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadSettings:
+    """How a dataset is read: the keyword arguments of :func:`apsp.read_dataset`,
+    :func:`apsp.validate` and :func:`apsp.score`, in one place.
+
+    Profiles are kept as a tuple of ``Path`` and the key file as a ``Path``, so two
+    settings that read alike compare equal (and hash alike).
+
+    Attributes
+    ----------
+    profiles : iterable of paths
+        Import profiles (TOML) mapping raw exports onto canonical tables.
+    timezone : str
+        IANA zone of timestamps written without an offset.
+    ambiguous : {"earliest", "latest", "quarantine"}
+        Local times that occur twice when the clocks go back.
+    nonexistent : {"quarantine", "shift_forward"}
+        Local times that do not exist when the clocks go forward.
+    pseudonymise : bool
+        Replace members of the public's phone numbers and person ids by keyed
+        HMAC-SHA256 pseudonyms. Needs a key: ``key_file``, ``key_env`` or the
+        ``APSP_PSEUDONYM_KEY`` environment variable; there is no default key.
+    key_file, key_env
+        Where the key comes from.
+    ignore_extra_columns : bool
+        Read files that have columns belonging to no table column, listing those columns
+        in the manifest (``inputs[].ignored_columns``) and summary. By default such a
+        column is a ``SchemaError``: a misspelt column must not silently drop data.
+
+    A value the library does not know (``ambiguous="maybe"``, an unknown time zone)
+    raises :class:`apsp.SettingError` when the dataset is read.
+
+    Examples
+    --------
+    >>> import apsp
+    >>> from pathlib import Path
+    >>> s = apsp.ReadSettings(profiles=["billing.toml"], ambiguous="latest")
+    >>> s.profiles == (Path("billing.toml"),), s.ambiguous, s.timezone
+    (True, 'latest', 'Europe/London')
+    >>> s == apsp.ReadSettings(profiles=("billing.toml",), ambiguous="latest")
+    True
+    """
+
+    profiles: Iterable[PathLike] = ()
+    timezone: str = "Europe/London"
+    ambiguous: Ambiguous = "earliest"
+    nonexistent: Nonexistent = "quarantine"
+    pseudonymise: bool = False
+    key_file: PathLike | None = None
+    key_env: str | None = None
+    ignore_extra_columns: bool = False
+
+    def __post_init__(self) -> None:
+        # Frozen: the normalised values are set once, here.
+        object.__setattr__(self, "profiles", tuple(Path(p) for p in self.profiles))
+        if self.key_file is not None:
+            object.__setattr__(self, "key_file", Path(self.key_file))
+
+    def _native(self) -> _NativeRead:
+        """The keyword arguments of the native readers."""
+        return _NativeRead(
+            profiles=[Path(p) for p in self.profiles],
+            timezone=self.timezone,
+            ambiguous=self.ambiguous,
+            nonexistent=self.nonexistent,
+            pseudonymise=self.pseudonymise,
+            key_file=None if self.key_file is None else Path(self.key_file),
+            key_env=self.key_env,
+            ignore_extra_columns=self.ignore_extra_columns,
+        )
