@@ -458,12 +458,12 @@ fn synth(
     inject_errors: f64,
     plant_rate: Option<f64>,
 ) -> PyResult<PyDataFrame> {
-    let cfg = (|| -> apsp_core::Result<apsp_core::synth::SynthConfig> {
-        Ok(apsp_core::synth::SynthConfig {
+    let cfg = (|| -> apsp_core::Result<apsp_synth::SynthConfig> {
+        Ok(apsp_synth::SynthConfig {
             officers,
             days,
             seed,
-            start: apsp_core::synth::parse_start(start)?,
+            start: apsp_synth::parse_start(start)?,
             format: format.parse()?,
             inject_errors,
             plant_rate,
@@ -471,7 +471,7 @@ fn synth(
     })()
     .map_err(|e| to_py(py, e))?;
     let res = py.detach(|| {
-        apsp_core::synth::generate(&out, &cfg)?;
+        apsp_synth::generate(&out, &cfg)?;
         apsp_core::output::read_parquet(&out.join("labels.parquet"))
     });
     res.map(PyDataFrame).map_err(|e| to_py(py, e))

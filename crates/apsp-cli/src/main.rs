@@ -282,11 +282,11 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             plant_rate,
             out,
         } => {
-            let cfg = apsp_core::synth::SynthConfig {
+            let cfg = apsp_synth::SynthConfig {
                 officers,
                 days,
                 seed,
-                start: apsp_core::synth::parse_start(&start)?,
+                start: apsp_synth::parse_start(&start)?,
                 format: format.parse()?,
                 inject_errors,
                 plant_rate,
@@ -303,7 +303,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
             }
             let t = std::time::Instant::now();
-            let s = apsp_core::synth::generate_with_progress(&out, &cfg, &mut |done, _| {
+            let s = apsp_synth::generate_with_progress(&out, &cfg, &mut |done, _| {
                 bar.set_position(done)
             })?;
             bar.finish_and_clear();

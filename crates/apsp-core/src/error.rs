@@ -116,7 +116,8 @@ fn location(file: &std::path::Path, line: Option<u64>, column: Option<&str>) -> 
 }
 
 impl ApspError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// An I/O error on `path` (reading an input, writing an output).
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         ApspError::Io {
             path: path.into(),
             source,

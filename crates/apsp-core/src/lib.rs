@@ -16,7 +16,6 @@ pub mod pseudo;
 pub mod score;
 pub mod sign;
 pub mod signals;
-pub mod synth;
 pub mod validate;
 
 pub use error::{ApspError, Result};

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use apsp_core::ingest::IngestOptions;
 use apsp_core::score::{score, RiskMatrix, ScoreOptions};
 use apsp_core::sign::Sign;
-use apsp_core::synth::{generate, SynthConfig};
 use apsp_core::Table;
+use apsp_synth::{generate, SynthConfig};
 use polars::prelude::*;
 
 fn force() -> tempfile::TempDir {

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use apsp_core::ingest::IngestOptions;
-use apsp_core::synth::{generate, Format, SynthConfig};
 use apsp_core::{read_dataset, Dataset, Table};
+use apsp_synth::{generate, Format, SynthConfig};
 use chrono::{NaiveDate, Timelike};
 use polars::prelude::*;
 

@@ -15,7 +15,7 @@ use super::{
     mix, offset, person_id, person_number, Case, Life, Mix, Officer, Rng, Sinks, SynthConfig,
     World, DA_UNIT, DESK_UNIT,
 };
-use crate::error::Result;
+use apsp_core::error::Result;
 
 /// A planted scenario or decoy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

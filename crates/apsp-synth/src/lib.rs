@@ -21,8 +21,8 @@ use std::path::Path;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 
-use crate::error::{ApspError, Result};
-use crate::ingest::Table;
+use apsp_core::error::{ApspError, Result};
+use apsp_core::ingest::Table;
 pub use rng::Rng;
 pub use sink::{clock_pair, Counts, Format, Injected, Sink, V};
 
@@ -895,7 +895,7 @@ pub fn generate_with_progress(
     }
     w.finish()?;
     let mut labels = plan.labels(&extra)?;
-    crate::output::write_parquet(&mut labels, &out.join("labels.parquet"))?;
+    apsp_core::output::write_parquet(&mut labels, &out.join("labels.parquet"))?;
     let mut sum = SynthSummary {
         planted: plan.planted(),
         decoys: plan.decoys(),
@@ -907,7 +907,7 @@ pub fn generate_with_progress(
     }
     if cfg.inject_errors > 0.0 {
         let mut df = injected_frame(&sum.injected)?;
-        crate::output::write_parquet(&mut df, &out.join("injected_errors.parquet"))?;
+        apsp_core::output::write_parquet(&mut df, &out.join("injected_errors.parquet"))?;
     }
     Ok(sum)
 }
@@ -1422,7 +1422,7 @@ mod tests {
             for _ in 0..200 {
                 let w = sink::write_number(&mut rng, digits);
                 seen.insert(w.clone());
-                let e164 = crate::ingest::phone::normalise(&w).unwrap();
+                let e164 = apsp_core::ingest::phone::normalise(&w).unwrap();
                 assert_eq!(
                     e164.value(),
                     Some(format!("+44{}", &digits[1..]).as_str()),

@@ -20,9 +20,9 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone as _, Weekda
 use polars::prelude::*;
 
 use super::Rng;
-use crate::error::{ApspError, Result};
-use crate::ingest::schema::{ColType, ColumnSpec};
-use crate::ingest::{Reason, Table};
+use apsp_core::error::{ApspError, Result};
+use apsp_core::ingest::schema::{ColType, ColumnSpec};
+use apsp_core::ingest::{Reason, Table};
 
 /// Output format of a generated dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
