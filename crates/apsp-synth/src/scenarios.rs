@@ -116,7 +116,7 @@ impl Scenario {
         }
     }
 
-    /// The warning signs (SIGNALS.md ids) a correct engine finds on this pattern. For a
+    /// The warning signs (sign ids, `apsp_core::sign::Sign`) a correct engine finds on this pattern. For a
     /// decoy these fire legitimately by definition; the decoy must still not rank high.
     pub fn expected_signals(self) -> &'static [&'static str] {
         match self {
