@@ -8,12 +8,20 @@
 //! Problems that make a whole file untrustworthy (missing or unknown columns, a column
 //! no row could be read from, an empty file) are errors naming file, line and column.
 
+mod chunk;
+mod columnar;
+mod columns;
+mod dedup;
+mod mapping;
 pub mod phone;
 pub mod profile;
+mod rows;
+mod salvage;
 pub mod schema;
 pub mod source;
 pub mod table;
 pub mod time;
+mod values;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
