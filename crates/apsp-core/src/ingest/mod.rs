@@ -8,12 +8,20 @@
 //! Problems that make a whole file untrustworthy (missing or unknown columns, a column
 //! no row could be read from, an empty file) are errors naming file, line and column.
 
+mod chunk;
+mod columnar;
+mod columns;
+mod dedup;
+mod mapping;
 pub mod phone;
 pub mod profile;
+mod rows;
+mod salvage;
 pub mod schema;
 pub mod source;
 pub mod table;
 pub mod time;
+mod values;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
@@ -318,29 +326,156 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
                 .into(),
         });
     }
-    let mut officer_numbers: HashSet<String> = HashSet::new();
+    let reader = TableReader {
+        dir,
+        opts,
+        found: &found,
+        by_table: &by_table,
+        base_time: &base_time,
+        pseudo: pseudo.as_ref(),
+    };
     let mut tables = BTreeMap::new();
     let mut quarantine: Vec<QuarantineRow> = Vec::new();
     let mut inputs: Vec<InputFile> = Vec::new();
     let mut summaries: BTreeMap<String, TableSummary> = BTreeMap::new();
-    let read_table = |t: Table, officer_numbers: &HashSet<String>| -> Result<Option<ReadTable>> {
-        let Some(paths) = found.files.get(&t) else {
+    for r in reader.read_tables()? {
+        quarantine.extend(r.quarantine);
+        inputs.extend(r.inputs);
+        summaries.insert(r.table.name().to_string(), r.summary);
+        tables.insert(r.table, r.df);
+    }
+    let quarantine_df = quarantine_frame(&quarantine)?;
+    let manifest = Manifest {
+        apsp_version: crate::VERSION.to_string(),
+        created_at: String::new(),
+        dataset: dir.display().to_string(),
+        settings: read_settings(opts, pseudo.as_ref()),
+        inputs,
+        tables: summaries,
+        ignored_files: found.ignored,
+        quarantined: quarantine.len() as u64,
+        outputs: BTreeMap::new(),
+        scoring: None,
+    };
+    let mut hinted: Vec<QuarantineRow> = quarantine
+        .into_iter()
+        .filter(|q| q.hint.is_some())
+        .collect();
+    hinted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Ok(Dataset {
+        tables,
+        quarantine: quarantine_df,
+        manifest,
+        hinted,
+    })
+}
+
+/// The settings a dataset was read with, for its manifest.
+fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settings {
+    Settings {
+        timezone: opts.timezone.clone(),
+        ambiguous: opts.ambiguous,
+        nonexistent: opts.nonexistent,
+        pseudonymised: pseudo.is_some(),
+        ignore_extra_columns: opts.ignore_extra_columns,
+        key_id: pseudo.map(|p| p.key_id().to_string()),
+        profiles: opts
+            .profiles
+            .iter()
+            .map(|p| crate::manifest::ProfileRef {
+                table: p.table().name().to_string(),
+                path: p.path.display().to_string(),
+                sha256: p.sha256.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// What reading the tables of a dataset needs.
+struct TableReader<'a> {
+    dir: &'a Path,
+    opts: &'a IngestOptions,
+    found: &'a Discovered,
+    by_table: &'a BTreeMap<Table, &'a Profile>,
+    base_time: &'a time::TimeRules,
+    pseudo: Option<&'a Pseudonymiser>,
+}
+
+impl TableReader<'_> {
+    /// Reads every table found, in table order. Officers and devices first (the
+    /// officers' own numbers are never pseudonymised), then the other tables side by
+    /// side; results are taken in table order, so the outputs do not depend on which
+    /// finished first.
+    fn read_tables(&self) -> Result<Vec<ReadTable>> {
+        let mut officer_numbers: HashSet<String> = HashSet::new();
+        let mut read = Vec::new();
+        for t in &Table::ALL[..2] {
+            let r = self.read_table(*t, &officer_numbers)?;
+            if let Some(r) = &r {
+                if r.table == Table::Devices {
+                    if let Ok(ca) = r.df.column("device_number").and_then(|c| c.str().cloned()) {
+                        officer_numbers.extend(ca.iter().flatten().map(str::to_string));
+                    }
+                }
+            }
+            read.push(Ok(r));
+        }
+        // Two lanes, each reading its tables one after another: two tables in flight at
+        // most, so the peak memory stays that of the two largest. Tables go largest
+        // first to the lane with fewer bytes so far, so both lanes finish near together.
+        let bytes = |t: &Table| -> u64 {
+            self.found.files.get(t).map_or(0, |ps| {
+                ps.iter()
+                    .filter_map(|p| std::fs::metadata(p).ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+        };
+        let mut by_size: Vec<(u64, Table)> =
+            Table::ALL[2..].iter().map(|t| (bytes(t), *t)).collect();
+        by_size.sort_by_key(|(b, t)| (std::cmp::Reverse(*b), *t));
+        let mut lanes: [(u64, Vec<Table>); 2] = Default::default();
+        for (b, t) in by_size {
+            let lane = if lanes[1].0 < lanes[0].0 { 1 } else { 0 };
+            lanes[lane].0 += b;
+            lanes[lane].1.push(t);
+        }
+        let read_lane = |lane: &[Table]| {
+            lane.iter()
+                .map(|t| (*t, self.read_table(*t, &officer_numbers)))
+                .collect::<Vec<_>>()
+        };
+        let (mut others, second) =
+            rayon::join(|| read_lane(&lanes[0].1), || read_lane(&lanes[1].1));
+        others.extend(second);
+        others.sort_by_key(|(t, _)| Table::ALL.iter().position(|x| x == t));
+        read.extend(others.into_iter().map(|(_, r)| r));
+        let mut tables = Vec::new();
+        for r in read {
+            tables.extend(r?);
+        }
+        Ok(tables)
+    }
+
+    /// Reads the files of one table, if it has any.
+    fn read_table(&self, t: Table, officer_numbers: &HashSet<String>) -> Result<Option<ReadTable>> {
+        let Some(paths) = self.found.files.get(&t) else {
             return Ok(None);
         };
-        let profile = by_table.get(&t).copied();
+        let profile = self.by_table.get(&t).copied();
         let settings = FileSettings {
             profile,
-            time: &base_time,
-            ignore_extra_columns: opts.ignore_extra_columns,
-            row_path_only: opts.row_path_only,
+            time: self.base_time,
+            ignore_extra_columns: self.opts.ignore_extra_columns,
+            row_path_only: self.opts.row_path_only,
         };
         let mut builder = TableBuilder::new(t);
         let mut summary = TableSummary::default();
         let mut inputs = Vec::new();
         for path in paths {
-            let rel = table::rel_path(dir, path);
+            let rel = table::rel_path(self.dir, path);
             let shared = Shared {
-                pseudo: pseudo.as_ref(),
+                pseudo: self.pseudo,
                 officer_numbers,
             };
             let (ctx, info, format) = read_file(&mut builder, path, &rel, &settings, &shared)?;
@@ -373,97 +508,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
             summary,
             inputs,
         }))
-    };
-    // Officers and devices first (the officers' own numbers are never pseudonymised),
-    // then the other tables side by side; results are taken in table order, so the
-    // outputs do not depend on which finished first.
-    let mut read = Vec::new();
-    for t in &Table::ALL[..2] {
-        let r = read_table(*t, &officer_numbers)?;
-        if let Some(r) = &r {
-            if r.table == Table::Devices {
-                if let Ok(ca) = r.df.column("device_number").and_then(|c| c.str().cloned()) {
-                    officer_numbers.extend(ca.iter().flatten().map(str::to_string));
-                }
-            }
-        }
-        read.push(Ok(r));
     }
-    // Two lanes, each reading its tables one after another: two tables in flight at
-    // most, so the peak memory stays that of the two largest. Tables go largest first
-    // to the lane with fewer bytes so far, so both lanes finish near together.
-    let bytes = |t: &Table| -> u64 {
-        found.files.get(t).map_or(0, |ps| {
-            ps.iter()
-                .filter_map(|p| std::fs::metadata(p).ok())
-                .map(|m| m.len())
-                .sum()
-        })
-    };
-    let mut by_size: Vec<(u64, Table)> = Table::ALL[2..].iter().map(|t| (bytes(t), *t)).collect();
-    by_size.sort_by_key(|(b, t)| (std::cmp::Reverse(*b), *t));
-    let mut lanes: [(u64, Vec<Table>); 2] = Default::default();
-    for (b, t) in by_size {
-        let lane = if lanes[1].0 < lanes[0].0 { 1 } else { 0 };
-        lanes[lane].0 += b;
-        lanes[lane].1.push(t);
-    }
-    let read_lane = |lane: &[Table]| {
-        lane.iter()
-            .map(|t| (*t, read_table(*t, &officer_numbers)))
-            .collect::<Vec<_>>()
-    };
-    let (mut others, second) = rayon::join(|| read_lane(&lanes[0].1), || read_lane(&lanes[1].1));
-    others.extend(second);
-    others.sort_by_key(|(t, _)| Table::ALL.iter().position(|x| x == t));
-    read.extend(others.into_iter().map(|(_, r)| r));
-    for r in read {
-        let Some(r) = r? else { continue };
-        quarantine.extend(r.quarantine);
-        inputs.extend(r.inputs);
-        summaries.insert(r.table.name().to_string(), r.summary);
-        tables.insert(r.table, r.df);
-    }
-    let quarantine_df = quarantine_frame(&quarantine)?;
-    let manifest = Manifest {
-        apsp_version: crate::VERSION.to_string(),
-        created_at: String::new(),
-        dataset: dir.display().to_string(),
-        settings: Settings {
-            timezone: opts.timezone.clone(),
-            ambiguous: opts.ambiguous,
-            nonexistent: opts.nonexistent,
-            pseudonymised: pseudo.is_some(),
-            ignore_extra_columns: opts.ignore_extra_columns,
-            key_id: pseudo.as_ref().map(|p| p.key_id().to_string()),
-            profiles: opts
-                .profiles
-                .iter()
-                .map(|p| crate::manifest::ProfileRef {
-                    table: p.table().name().to_string(),
-                    path: p.path.display().to_string(),
-                    sha256: p.sha256.clone(),
-                })
-                .collect(),
-        },
-        inputs,
-        tables: summaries,
-        ignored_files: found.ignored,
-        quarantined: quarantine.len() as u64,
-        outputs: BTreeMap::new(),
-        scoring: None,
-    };
-    let mut hinted: Vec<QuarantineRow> = quarantine
-        .into_iter()
-        .filter(|q| q.hint.is_some())
-        .collect();
-    hinted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    Ok(Dataset {
-        tables,
-        quarantine: quarantine_df,
-        manifest,
-        hinted,
-    })
 }
 
 /// One table read: its frame, quarantined rows, summary and input files.

@@ -1,0 +1,273 @@
+//! The row rules, written once for both ingestion paths, and the row path's parser.
+//!
+//! After its cells parse, every row goes through [`apply_row_rules`]: the coordinate
+//! rule, the time-order rule, pseudonymisation of members of the public and the
+//! derived id of a row without a key. The rules read and replace a row's values
+//! through [`RowValues`], which the row path ([`RowParser`], values in a row arena)
+//! and the column-wise path (`columnar::DecodedRow`, one row of a decoded chunk) both
+//! implement. The row path quarantines a row with the [`RowRejection`] a rule gives;
+//! the column-wise path only needs to know that a rule failed, and sends the row to
+//! the row path, which gives the reason.
+
+use std::collections::HashSet;
+
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::mapping::SourceCells;
+use super::phone::{PhoneCache, PhoneKind};
+use super::schema::{ColumnSpec, Sensitivity, Table};
+use super::source::Cell;
+use super::table::FileContext;
+use super::time::fmt_utc;
+use super::values::{hash_values, CellParser, Value, ValueRef};
+use super::Reason;
+use crate::pseudo::{Domain, Pseudonymiser};
+
+/// Settings shared by all tables of a dataset.
+pub struct Shared<'a> {
+    pub pseudo: Option<&'a Pseudonymiser>,
+    /// Officers' own device numbers (E.164): never pseudonymised.
+    pub officer_numbers: &'a HashSet<String>,
+}
+
+impl Shared<'_> {
+    /// The pseudonym that replaces `value` of a column of `sensitivity` when
+    /// pseudonymising: a member of the public's person id, or an E.164 number that is
+    /// not an officer's own. `None`: the value is kept as it is.
+    pub(super) fn pseudonym(
+        &self,
+        sensitivity: Sensitivity,
+        value: ValueRef<'_>,
+    ) -> Option<String> {
+        let p = self.pseudo?;
+        match (sensitivity, value) {
+            (Sensitivity::PersonId, ValueRef::Str(t)) => Some(p.pseudonym(Domain::Person, t)),
+            (Sensitivity::PublicNumber, ValueRef::Phone(PhoneKind::E164, t))
+                if !self.officer_numbers.contains(t) =>
+            {
+                Some(p.pseudonym(Domain::Number, t))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A parsed row's values, as the row rules read and replace them.
+pub(super) trait RowValues {
+    /// The number of canonical columns.
+    fn width(&self) -> usize;
+    /// The value of column `ci`.
+    fn value(&self, ci: usize) -> ValueRef<'_>;
+    /// Replaces the value of column `ci` by `text`: a phone number of kind `phone`, or
+    /// plain text.
+    fn replace(&mut self, ci: usize, text: &str, phone: Option<PhoneKind>);
+}
+
+/// Why a row is quarantined: a cell that does not parse, or a row rule it breaks.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct RowRejection {
+    pub(super) reason: Reason,
+    /// The canonical column at fault, if one.
+    pub(super) column: Option<usize>,
+    pub(super) message: String,
+}
+
+/// Applies the row rules, in order, to a row whose cells all parsed: coordinates and
+/// time order (which may reject it), then pseudonymisation and the derived id (which
+/// replace values).
+pub(super) fn apply_row_rules(
+    row: &mut impl RowValues,
+    table: Table,
+    shared: &Shared<'_>,
+) -> Result<(), RowRejection> {
+    check_coordinates(row, table)?;
+    check_time_order(row, table)?;
+    pseudonymise(row, table.columns(), shared);
+    derive_missing_id(row, table);
+    Ok(())
+}
+
+/// Latitude and longitude are both given or both blank, and not 0,0 (no GPS fix).
+fn check_coordinates(row: &impl RowValues, table: Table) -> Result<(), RowRejection> {
+    for (la, lo) in table.coordinates() {
+        let (ia, io) = (
+            table.column_index(la).expect("lat"),
+            table.column_index(lo).expect("lon"),
+        );
+        let message = match (row.value(ia), row.value(io)) {
+            (ValueRef::Float(a), ValueRef::Float(o)) if a == 0.0 && o == 0.0 => {
+                format!("{la},{lo} = 0,0 (no GPS fix)")
+            }
+            (ValueRef::Float(_), ValueRef::Float(_)) | (ValueRef::Null, ValueRef::Null) => continue,
+            _ => format!("{la} and {lo} must both be given or both be blank"),
+        };
+        return Err(RowRejection {
+            reason: Reason::BadCoordinates,
+            column: Some(ia),
+            message,
+        });
+    }
+    Ok(())
+}
+
+/// The second time of an ordered pair (an end, a valid_to) is not before the first.
+fn check_time_order(row: &impl RowValues, table: Table) -> Result<(), RowRejection> {
+    for o in table.ordered() {
+        let (i1, i2) = (
+            table.column_index(o.first).expect("first"),
+            table.column_index(o.second).expect("second"),
+        );
+        if let (ValueRef::Time(a), ValueRef::Time(b)) = (row.value(i1), row.value(i2)) {
+            if b < a {
+                return Err(RowRejection {
+                    reason: Reason::EndBeforeStart,
+                    column: Some(i2),
+                    message: format!(
+                        "{} {} is before {} {}",
+                        o.second,
+                        fmt_utc(b),
+                        o.first,
+                        fmt_utc(a)
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces members of the public's ids and numbers by their pseudonyms (see
+/// [`Shared::pseudonym`]).
+fn pseudonymise(row: &mut impl RowValues, cols: &[ColumnSpec], shared: &Shared<'_>) {
+    if shared.pseudo.is_none() {
+        return;
+    }
+    for (ci, c) in cols.iter().enumerate() {
+        let value = row.value(ci);
+        let phone = match value {
+            ValueRef::Phone(kind, _) => Some(kind),
+            _ => None,
+        };
+        if let Some(text) = shared.pseudonym(c.sensitivity, value) {
+            row.replace(ci, &text, phone);
+        }
+    }
+}
+
+/// A blank derived key (a record, stop or event id) becomes `d_` and the row's hash.
+fn derive_missing_id(row: &mut impl RowValues, table: Table) {
+    if let Some(k) = table.derived_key() {
+        let ki = table.column_index(k).expect("derived key");
+        if matches!(row.value(ki), ValueRef::Null) {
+            let h = row_hash(row);
+            row.replace(ki, &format!("d_{h:032x}"), None);
+        }
+    }
+}
+
+/// The row's content hash (see [`hash_values`]).
+fn row_hash(row: &impl RowValues) -> u128 {
+    hash_values((0..row.width()).map(|ci| row.value(ci)))
+}
+
+/// A row's content hash and the hash of its key value (`key_col`), if it has one:
+/// what de-duplication compares.
+pub(super) fn row_hashes(row: &impl RowValues, key_col: Option<usize>) -> (u128, Option<u128>) {
+    let key = key_col.and_then(|k| match row.value(k) {
+        ValueRef::Str(t) => Some(xxh3_128(t.as_bytes())),
+        _ => None,
+    });
+    (row_hash(row), key)
+}
+
+/// Parses rows of one table into typed values, one row at a time; one per worker
+/// thread.
+pub(super) struct RowParser<'p> {
+    cols: &'static [ColumnSpec],
+    parser: CellParser<'p>,
+    /// The values of the row being parsed (text in the parser's arena).
+    row: Vec<Value>,
+    /// A cell joined from several source columns.
+    joined: String,
+}
+
+impl<'p> RowParser<'p> {
+    pub(super) fn new(table: Table, phones: &'p mut PhoneCache) -> Self {
+        let cols = table.columns();
+        RowParser {
+            cols,
+            parser: CellParser {
+                table,
+                phones,
+                arena: String::new(),
+            },
+            row: Vec::with_capacity(cols.len()),
+            joined: String::new(),
+        }
+    }
+
+    /// Parses all columns of a row and applies the row rules, or says why the row is
+    /// rejected.
+    ///
+    /// Typed (Parquet) batches are decoded column by column instead
+    /// (`columnar::decode_columns`), which must give the same values: a value change
+    /// added here must be added there too (and must clear the column's `verbatim`
+    /// flag). Row rules belong in [`apply_row_rules`], which both paths apply.
+    /// `tests/columnar.rs` reads noisy and clean Parquet both ways and requires
+    /// identical frames and quarantine.
+    pub(super) fn parse_row(
+        &mut self,
+        ctx: &FileContext,
+        cells: &[Cell<'_>],
+        shared: &Shared<'_>,
+    ) -> Result<(), RowRejection> {
+        self.row.clear();
+        self.parser.arena.clear();
+        let source = SourceCells::new(&ctx.mapping, cells);
+        for (ci, c) in self.cols.iter().enumerate() {
+            let cell = source.cell(ci, &mut self.joined).unwrap_or(Cell::Null);
+            let v = self
+                .parser
+                .parse(&ctx.formats, c, cell)
+                .map_err(|e| RowRejection {
+                    reason: e.reason,
+                    column: Some(ci),
+                    message: e.message,
+                })?;
+            self.row.push(v);
+        }
+        let table = self.parser.table;
+        apply_row_rules(self, table, shared)
+    }
+
+    /// The parsed row's values, their text in [`RowParser::arena`].
+    pub(super) fn values(&self) -> &[Value] {
+        &self.row
+    }
+
+    /// The text of the parsed row's values.
+    pub(super) fn arena(&self) -> &str {
+        &self.parser.arena
+    }
+}
+
+impl RowValues for RowParser<'_> {
+    fn width(&self) -> usize {
+        self.row.len()
+    }
+
+    #[inline]
+    fn value(&self, ci: usize) -> ValueRef<'_> {
+        self.row[ci].resolve(&self.parser.arena)
+    }
+
+    fn replace(&mut self, ci: usize, text: &str, phone: Option<PhoneKind>) {
+        let a = self.parser.arena.len() as u32;
+        self.parser.arena.push_str(text);
+        let b = self.parser.arena.len() as u32;
+        self.row[ci] = match phone {
+            Some(k) => Value::Phone(k, a, b),
+            None => Value::Str(a, b),
+        };
+    }
+}
