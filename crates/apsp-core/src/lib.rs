@@ -9,7 +9,6 @@ pub mod error;
 pub mod explain;
 pub mod ingest;
 pub mod link;
-pub mod manifest;
 pub mod matrix;
 pub mod output;
 pub mod pseudo;

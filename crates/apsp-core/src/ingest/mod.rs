@@ -12,6 +12,7 @@ mod chunk;
 mod columnar;
 mod columns;
 mod dedup;
+pub mod manifest;
 mod mapping;
 pub mod phone;
 pub mod profile;
@@ -36,8 +37,8 @@ pub use table::{QuarantineRow, RowCounts};
 pub use time::{Ambiguous, Nonexistent};
 
 use crate::error::{ApspError, Result};
-use crate::manifest::{InputFile, Manifest, Settings, TableSummary};
 use crate::pseudo::{KeySource, Pseudonymiser};
+use manifest::{InputFile, Manifest, Settings, TableSummary};
 use source::{CsvSettings, Format};
 use table::{FileSettings, Shared, TableBuilder};
 
@@ -382,7 +383,7 @@ fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settin
         profiles: opts
             .profiles
             .iter()
-            .map(|p| crate::manifest::ProfileRef {
+            .map(|p| manifest::ProfileRef {
                 table: p.table().name().to_string(),
                 path: p.path.display().to_string(),
                 sha256: p.sha256.clone(),

@@ -37,8 +37,8 @@ pub use geo::haversine_m;
 pub use model::*;
 
 use crate::error::{ApspError, Result};
+use crate::ingest::manifest::Manifest;
 use crate::ingest::{Dataset, QuarantineRow, Table};
-use crate::manifest::Manifest;
 use billing::{ContactsUnknown, Devices};
 use involvement::Involvements;
 use officers::OfficerBook;
