@@ -7,6 +7,13 @@ flagged, ROC AUC and average precision (planted = positive, every other officer 
 negative; case study 4, a documented blind spot, is reported but not counted).
 
     python scripts/evaluate.py --officers 2000 --days 365 --seeds 1 2 3 4 5
+
+With --grid it runs the same evaluation on forces generated under a grid of realism
+settings (`apsp synth --stops`, `--households`, ... see docs/synthetic-force.md) and
+prints one markdown table of the metrics per setting and one of every labelled officer's
+ranks per setting:
+
+    python scripts/evaluate.py --grid --officers 2000 --days 365 --seeds 1 2
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import argparse
 import os
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -48,6 +56,193 @@ def average_precision(scores: list[float], labels: list[bool]) -> float:
     return ap / total if total else float("nan")
 
 
+# The realism grid: (name, extra `apsp synth` arguments). The first is the historical
+# default; each other row turns one realistic shape on (or a few that belong together).
+GRID: list[tuple[str, list[str]]] = [
+    ("hotspots (default)", []),
+    ("town-wide", ["--stops", "town-wide"]),
+    ("sparse-rural", ["--stops", "rural"]),
+    ("town-wide+households+duplicates", [
+        "--stops", "town-wide", "--households", "0.3", "--duplicate-persons", "0.03",
+        "--shared-numbers", "0.02",
+    ]),
+    ("pooled-phones", ["--pooled-phones", "0.05"]),
+    ("no-durations", ["--no-durations", "0.15"]),
+    ("partial-rosters+overtime", ["--partial-rosters", "0.2", "--overtime", "0.1"]),
+    ("stale-open-cases", ["--stale-cases", "0.05"]),
+    ("clock-skew", ["--clock-skew", "0.01"]),
+    ("latitude 58N", ["--latitude", "58"]),
+    ("real-town (all)", ["--realism", "real-town"]),
+]
+
+
+@dataclass
+class Result:
+    """One setting's evaluation over the seeds."""
+
+    scores: list[float] = field(default_factory=list)
+    labels: list[bool] = field(default_factory=list)
+    # scenario -> kind and its rank per seed
+    ranks: dict[str, list[int]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    fired_total: int = 0
+    fired_hit: int = 0
+    officers: int = 0
+
+    def recall_at(self, frac: float) -> float:
+        order = sorted(range(len(self.scores)), key=lambda i: -self.scores[i])
+        pos = sum(self.labels)
+        k = max(1, round(len(order) * frac))
+        return sum(self.labels[i] for i in order[:k]) / pos if pos else float("nan")
+
+    def roc_auc(self) -> float:
+        return roc_auc(self.scores, self.labels)
+
+    def average_precision(self) -> float:
+        return average_precision(self.scores, self.labels)
+
+
+def slug(synth_args: list[str]) -> str:
+    """A folder-name tag for a list of synth arguments."""
+    parts = [a.lstrip("-").replace(".", "p") for a in synth_args]
+    return ("-" + "-".join(parts)) if parts else ""
+
+
+def evaluate(args: argparse.Namespace, synth_args: list[str], quiet: bool) -> Result:
+    res = Result()
+    for seed in args.seeds:
+        tag = f"{args.officers}x{args.days}-s{seed}"
+        if args.format != "parquet":
+            tag += f"-{args.format}"
+        if args.inject_errors:
+            tag += f"-e{args.inject_errors:g}"
+        tag += slug(synth_args)
+        data = args.data / f"force-{tag}"
+        if not (data / "labels.parquet").exists():
+            run([str(APSP), "synth", "--officers", str(args.officers), "--days", str(args.days),
+                 "--seed", str(seed), "--format", args.format,
+                 "--inject-errors", str(args.inject_errors), "--out", str(data), *synth_args])
+        out = args.data / f"scored-{tag}"
+        cmd = [str(APSP), "score", str(data), "--out", str(out)]
+        if args.matrix:
+            cmd += ["--matrix", str(args.matrix)]
+        run(cmd)
+        officers = pl.read_parquet(out / "officers.parquet")
+        if args.inject_errors:
+            # Every row broken on purpose must be in quarantine (duplicates counted apart).
+            injected = pl.read_parquet(data / "injected_errors.parquet")
+            quarantined = pl.read_parquet(out / "quarantine.parquet").height
+            want = injected.filter(pl.col("reason") != "duplicate").height
+            if quarantined != want:
+                res.failures.append(
+                    f"seed {seed}: {quarantined} rows quarantined, {want} broken on purpose"
+                )
+            if not quiet:
+                print(f"seed {seed}: {quarantined} rows quarantined ({want} broken on purpose)")
+        signals = pl.read_parquet(out / "signals.parquet")
+        labels = pl.read_parquet(data / "labels.parquet")
+        n = officers.height
+        res.officers += n
+        top1 = max(1, round(n * 0.01))
+        lab = labels.join(
+            officers.select("officer_id", "rank", "score", "tier", "style"), on="officer_id"
+        )
+        if not quiet:
+            print(f"seed {seed}: {n} officers, top 1% = rank <= {top1}")
+        for row in lab.sort("rank").iter_rows(named=True):
+            expected = [s for s in row["expected_signals"].split(";") if s]
+            subjects = [s for s in row["subjects"].split(";") if s]
+            fired = set(
+                signals.filter(
+                    (pl.col("officer_id") == row["officer_id"])
+                    & (pl.col("status") == "fired")
+                    & (pl.col("subject_id").is_in(subjects) | pl.col("subject_id").is_null())
+                )["signal"].to_list()
+            )
+            hit = [s for s in expected if s in fired]
+            if row["kind"] == "planted" and row["detectable"]:
+                res.fired_total += len(expected)
+                res.fired_hit += len(hit)
+            res.ranks.setdefault(row["scenario"], []).append(row["rank"])
+            res.kinds[row["scenario"]] = (
+                row["kind"] if row["detectable"] or row["kind"] == "decoy" else "blind spot"
+            )
+            ok = (row["rank"] <= top1) if row["kind"] == "planted" else (row["rank"] > top1)
+            if row["kind"] == "planted" and not row["detectable"]:
+                ok = True
+            if not ok:
+                res.failures.append(f"seed {seed} {row['scenario']} rank {row['rank']}")
+            if not quiet:
+                missing = [s for s in expected if s not in fired]
+                print(
+                    f"  {'ok ' if ok else 'BAD'} {row['scenario']:<24} {row['kind']:<8} "
+                    f"rank {row['rank']:>5} score {row['score']:7.2f} {row['tier']:<6} "
+                    f"style {row['style'] or '-':<12} signs {len(hit)}/{len(expected)}"
+                    f"{' missing ' + ','.join(missing) if missing else ''}"
+                )
+        is_planted = pl.col("kind") == "planted"
+        planted = set(labels.filter(is_planted & pl.col("detectable"))["officer_id"])
+        undetectable = set(labels.filter(is_planted & ~pl.col("detectable"))["officer_id"])
+        for row in officers.iter_rows(named=True):
+            if row["officer_id"] in undetectable:
+                continue
+            res.scores.append(row["score"] + seed * 0.0)
+            res.labels.append(row["officer_id"] in planted)
+        if not quiet:
+            top = officers.head(10).iter_rows(named=True)
+            print("  top 10:", ", ".join(f"{r['officer_id']}({r['score']:.1f})" for r in top))
+    return res
+
+
+def grid_tables(results: list[tuple[str, Result]], args: argparse.Namespace) -> str:
+    """The grid as markdown: metrics per setting, then ranks per labelled officer."""
+    seeds = " ".join(str(s) for s in args.seeds)
+    top1 = max(1, round(args.officers * 0.01))
+    lines = [
+        f"Forces of {args.officers} officers x {args.days} days, seeds {seeds} "
+        f"(top 1 % = rank <= {top1}); recall, ROC AUC and average precision pooled over "
+        "the seeds (planted, detectable = positive).",
+        "",
+        "| setting | recall@1% | recall@5% | ROC AUC | avg precision | signs fired "
+        "| failures |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results:
+        lines.append(
+            f"| {name} | {r.recall_at(0.01):.3f} | {r.recall_at(0.05):.3f} "
+            f"| {r.roc_auc():.4f} | {r.average_precision():.3f} "
+            f"| {r.fired_hit}/{r.fired_total} | {len(r.failures)} |"
+        )
+    scenarios: dict[str, str] = {}
+    for _, r in results:
+        for sc, kind in r.kinds.items():
+            scenarios.setdefault(sc, kind)
+    order = sorted(scenarios, key=lambda s: (scenarios[s] == "decoy", scenarios[s], s))
+    lines += [
+        "",
+        f"Rank of each labelled officer per setting (one per seed, `/`-separated; planted "
+        f"should be <= {top1}, decoys above it; `*` marks a miss).",
+        "",
+        "| scenario | kind | " + " | ".join(name for name, _ in results) + " |",
+        "|---|---|" + "---|" * len(results),
+    ]
+    for sc in order:
+        kind = scenarios[sc]
+        cells = []
+        for _, r in results:
+            ranks = r.ranks.get(sc)
+            if not ranks:
+                cells.append("-")
+                continue
+            def mark(k: int, kind: str = kind) -> str:
+                bad = (k > top1) if kind == "planted" else (k <= top1 and kind == "decoy")
+                return f"{k}{'*' if bad else ''}"
+            cells.append("/".join(mark(k) for k in ranks))
+        lines.append(f"| {sc} | {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -65,102 +260,33 @@ def main() -> None:
         help="share of background rows written broken (or twice); "
         "they must be quarantined, not scored",
     )
+    ap.add_argument(
+        "--grid", action="store_true",
+        help="evaluate every realism setting of the grid; print markdown tables",
+    )
+    ap.add_argument(
+        "--synth-arg", action="append", default=[], metavar="ARG",
+        help="extra argument for `apsp synth` (repeat; e.g. --synth-arg=--stops "
+        "--synth-arg=town-wide)",
+    )
     ap.add_argument("--data", type=Path, default=REPO / "target" / "eval")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
-    all_scores: list[float] = []
-    all_labels: list[bool] = []
-    failures: list[str] = []
-    fired_total = fired_hit = 0
-    for seed in args.seeds:
-        tag = f"{args.officers}x{args.days}-s{seed}"
-        if args.format != "parquet":
-            tag += f"-{args.format}"
-        if args.inject_errors:
-            tag += f"-e{args.inject_errors:g}"
-        data = args.data / f"force-{tag}"
-        if not (data / "labels.parquet").exists():
-            run([str(APSP), "synth", "--officers", str(args.officers), "--days", str(args.days),
-                 "--seed", str(seed), "--format", args.format,
-                 "--inject-errors", str(args.inject_errors), "--out", str(data)])
-        out = args.data / f"scored-{tag}"
-        cmd = [str(APSP), "score", str(data), "--out", str(out)]
-        if args.matrix:
-            cmd += ["--matrix", str(args.matrix)]
-        run(cmd)
-        officers = pl.read_parquet(out / "officers.parquet")
-        if args.inject_errors:
-            # Every row broken on purpose must be in quarantine (duplicates counted apart).
-            injected = pl.read_parquet(data / "injected_errors.parquet")
-            quarantined = pl.read_parquet(out / "quarantine.parquet").height
-            want = injected.filter(pl.col("reason") != "duplicate").height
-            if quarantined != want:
-                failures.append(
-                    f"seed {seed}: {quarantined} rows quarantined, {want} broken on purpose"
-                )
-            if not args.quiet:
-                print(f"seed {seed}: {quarantined} rows quarantined ({want} broken on purpose)")
-        signals = pl.read_parquet(out / "signals.parquet")
-        labels = pl.read_parquet(data / "labels.parquet")
-        n = officers.height
-        top1 = max(1, round(n * 0.01))
-        lab = labels.join(
-            officers.select("officer_id", "rank", "score", "tier", "style"), on="officer_id"
-        )
-        if not args.quiet:
-            print(f"seed {seed}: {n} officers, top 1% = rank <= {top1}")
-        for row in lab.sort("rank").iter_rows(named=True):
-            expected = [s for s in row["expected_signals"].split(";") if s]
-            subjects = [s for s in row["subjects"].split(";") if s]
-            fired = set(
-                signals.filter(
-                    (pl.col("officer_id") == row["officer_id"])
-                    & (pl.col("status") == "fired")
-                    & (pl.col("subject_id").is_in(subjects) | pl.col("subject_id").is_null())
-                )["signal"].to_list()
-            )
-            hit = [s for s in expected if s in fired]
-            if row["kind"] == "planted" and row["detectable"]:
-                fired_total += len(expected)
-                fired_hit += len(hit)
-            ok = (row["rank"] <= top1) if row["kind"] == "planted" else (row["rank"] > top1)
-            if row["kind"] == "planted" and not row["detectable"]:
-                ok = True
-            if not ok:
-                failures.append(f"seed {seed} {row['scenario']} rank {row['rank']}")
-            if not args.quiet:
-                missing = [s for s in expected if s not in fired]
-                print(
-                    f"  {'ok ' if ok else 'BAD'} {row['scenario']:<24} {row['kind']:<8} "
-                    f"rank {row['rank']:>5} score {row['score']:7.2f} {row['tier']:<6} "
-                    f"style {row['style'] or '-':<12} signs {len(hit)}/{len(expected)}"
-                    f"{' missing ' + ','.join(missing) if missing else ''}"
-                )
-        is_planted = pl.col("kind") == "planted"
-        planted = set(labels.filter(is_planted & pl.col("detectable"))["officer_id"])
-        undetectable = set(labels.filter(is_planted & ~pl.col("detectable"))["officer_id"])
-        for row in officers.iter_rows(named=True):
-            if row["officer_id"] in undetectable:
-                continue
-            all_scores.append(row["score"] + seed * 0.0)
-            all_labels.append(row["officer_id"] in planted)
-        if not args.quiet:
-            top = officers.head(10).iter_rows(named=True)
-            print("  top 10:", ", ".join(f"{r['officer_id']}({r['score']:.1f})" for r in top))
-    # Recall at 1% / 5% per seed pooled: rank-based within each seed is what matters;
-    # pooled scores are comparable because the matrix is the same.
-    order = sorted(range(len(all_scores)), key=lambda i: -all_scores[i])
-    pos = sum(all_labels)
-    def recall_at(frac: float) -> float:
-        k = max(1, round(len(order) * frac))
-        return sum(all_labels[i] for i in order[:k]) / pos if pos else float("nan")
-    print(f"officers {len(all_scores)}, planted (detectable) {pos}")
-    print(f"recall at 1%: {recall_at(0.01):.3f}; at 5%: {recall_at(0.05):.3f}; "
-          f"ROC AUC {roc_auc(all_scores, all_labels):.4f}; "
-          f"average precision {average_precision(all_scores, all_labels):.3f}")
-    print(f"labelled warning signs fired on planted pairs: {fired_hit}/{fired_total} "
-          f"({100 * fired_hit / max(fired_total, 1):.1f}%)")
-    print("failures:", "; ".join(failures) if failures else "none")
+    if args.grid:
+        results = []
+        for name, synth_args in GRID:
+            print(f"== {name}", file=sys.stderr)
+            results.append((name, evaluate(args, synth_args, quiet=True)))
+        print(grid_tables(results, args))
+        return
+    res = evaluate(args, args.synth_arg, args.quiet)
+    print(f"officers {len(res.scores)}, planted (detectable) {sum(res.labels)}")
+    print(f"recall at 1%: {res.recall_at(0.01):.3f}; at 5%: {res.recall_at(0.05):.3f}; "
+          f"ROC AUC {res.roc_auc():.4f}; "
+          f"average precision {res.average_precision():.3f}")
+    print(f"labelled warning signs fired on planted pairs: {res.fired_hit}/{res.fired_total} "
+          f"({100 * res.fired_hit / max(res.fired_total, 1):.1f}%)")
+    print("failures:", "; ".join(res.failures) if res.failures else "none")
 
 
 if __name__ == "__main__":

@@ -84,3 +84,24 @@ def test_plant_rate_scales_with_the_force(tmp_path):
     # 0.005 x 400 officer-years = 2 scenarios; decoys at ten times the rate.
     assert (labels["kind"] == "planted").sum() == 2
     assert (labels["kind"] == "decoy").sum() == 20
+
+
+def test_realism_preset_and_overrides(tmp_path):
+    """`real-town` adds the hospital decoy; a single setting overrides the preset."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    labels = apsp.synth.generate(
+        a, officers=120, days=90, seed=3, realism="real-town", no_durations=1.0
+    )
+    apsp.synth.generate(b, officers=120, days=90, seed=3, realism="real-town", no_durations=1.0)
+    for f in sorted(p.name for p in a.iterdir()):
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+    assert set(labels.filter(pl.col("kind") == "decoy")["scenario"]) == DECOYS | {
+        "decoy_beside_hospital"
+    }
+    billing = pl.read_csv(a / "billing.csv", infer_schema=False)
+    devices = pl.read_csv(a / "devices.csv", infer_schema=False)
+    # Every unlabelled officer's calls lack durations; labelled officers keep theirs.
+    assert billing.filter(pl.col("kind") == "call")["duration_s"].null_count() > 0
+    assert devices.height >= 120  # pooled team phones add rows
+    with pytest.raises(apsp.SettingError):
+        apsp.synth.generate(tmp_path / "c", officers=10, days=10, stops="everywhere")  # type: ignore[arg-type]

@@ -1,11 +1,14 @@
 """Type stub of the native module (Rust, pyo3). Checked by ``mypy.stubtest``."""
 
 from pathlib import Path
-from typing import final
+from typing import Literal, final
 
 import polars as pl
 
 from apsp.settings import Ambiguous, Nonexistent, SynthFormat
+
+_RealismPreset = Literal["clean", "real-town", "rural"]
+_StopGeography = Literal["hotspots", "town-wide", "rural"]
 
 __all__ = [
     "ApspError",
@@ -75,6 +78,18 @@ def synth(
     format: SynthFormat = "csv",
     inject_errors: float = 0.0,
     plant_rate: float | None = None,
+    realism: _RealismPreset = "clean",
+    stops: _StopGeography | None = None,
+    households: float | None = None,
+    duplicate_persons: float | None = None,
+    shared_numbers: float | None = None,
+    pooled_phones: float | None = None,
+    no_durations: float | None = None,
+    partial_rosters: float | None = None,
+    overtime: float | None = None,
+    stale_cases: float | None = None,
+    clock_skew: float | None = None,
+    latitude: float | None = None,
 ) -> pl.DataFrame: ...
 def matrix_default() -> str: ...
 def matrix_check(text: str, source: str = "edited") -> tuple[str, str, str]: ...

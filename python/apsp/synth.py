@@ -8,13 +8,19 @@ case-study scenarios and decoys whose ground truth is returned as the labels fra
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
 from . import _apsp
 from .settings import PathLike, SynthFormat
 
-__all__ = ["generate"]
+__all__ = ["RealismPreset", "StopGeography", "generate"]
+
+RealismPreset = Literal["clean", "real-town", "rural"]
+"""``clean`` (default: hotspots only, every other setting off), ``real-town``, ``rural``."""
+StopGeography = Literal["hotspots", "town-wide", "rural"]
+"""Where undeployed background patrol stops happen."""
 
 
 def generate(
@@ -27,6 +33,18 @@ def generate(
     format: SynthFormat = "csv",
     inject_errors: float = 0.0,
     plant_rate: float | None = None,
+    realism: RealismPreset = "clean",
+    stops: StopGeography | None = None,
+    households: float | None = None,
+    duplicate_persons: float | None = None,
+    shared_numbers: float | None = None,
+    pooled_phones: float | None = None,
+    no_durations: float | None = None,
+    partial_rosters: float | None = None,
+    overtime: float | None = None,
+    stale_cases: float | None = None,
+    clock_skew: float | None = None,
+    latitude: float | None = None,
 ) -> pl.DataFrame:
     """Write a synthetic force into ``out`` and return its labels.
 
@@ -48,6 +66,23 @@ def generate(
     plant_rate : float, optional
         Scenarios per officer-year (decoys at ten times the rate). ``None`` plants
         one of each scenario and decoy.
+    realism : {"clean", "real-town", "rural"}
+        A preset of the shapes of real force data (docs/synthetic-force.md, "Realism").
+        ``clean`` (the default) is the historical force; ``real-town`` turns every
+        setting below on; ``rural`` is ``real-town`` with sparse rural stops.
+    stops : {"hotspots", "town-wide", "rural"}, optional
+        Where undeployed patrol stops happen (overrides the preset). ``town-wide``:
+        in every street, so a home sees dozens of different officers stop nearby.
+    households, duplicate_persons, shared_numbers, pooled_phones, no_durations, \
+partial_rosters, overtime, stale_cases, clock_skew : float, optional
+        Shares (0 to 1) overriding the preset: persons living at another person's
+        address, duplicate person records, numbers recorded for two persons, officers
+        on a pooled team phone, devices whose carrier sends no durations, officers
+        whose roster covers part of the window, case contacts in unrostered overtime
+        (0.03 by default), cases never closed (and cases open for years), vehicles
+        whose clock is wrong by years.
+    latitude : float, optional
+        Latitude of the force's main town (degrees north, default 52.95).
 
     Returns
     -------
@@ -73,4 +108,16 @@ def generate(
         format=format,
         inject_errors=inject_errors,
         plant_rate=plant_rate,
+        realism=realism,
+        stops=stops,
+        households=households,
+        duplicate_persons=duplicate_persons,
+        shared_numbers=shared_numbers,
+        pooled_phones=pooled_phones,
+        no_durations=no_durations,
+        partial_rosters=partial_rosters,
+        overtime=overtime,
+        stale_cases=stale_cases,
+        clock_skew=clock_skew,
+        latitude=latitude,
     )

@@ -445,7 +445,7 @@ fn score(
 
 /// Generates a synthetic force into `out`; returns the labels frame.
 #[pyfunction]
-#[pyo3(signature = (out, *, officers=200, days=90, seed=1, start="2026-01-05", format="csv", inject_errors=0.0, plant_rate=None))]
+#[pyo3(signature = (out, *, officers=200, days=90, seed=1, start="2026-01-05", format="csv", inject_errors=0.0, plant_rate=None, realism="clean", stops=None, households=None, duplicate_persons=None, shared_numbers=None, pooled_phones=None, no_durations=None, partial_rosters=None, overtime=None, stale_cases=None, clock_skew=None, latitude=None))]
 #[allow(clippy::too_many_arguments)]
 fn synth(
     py: Python<'_>,
@@ -457,8 +457,43 @@ fn synth(
     format: &str,
     inject_errors: f64,
     plant_rate: Option<f64>,
+    realism: &str,
+    stops: Option<&str>,
+    households: Option<f64>,
+    duplicate_persons: Option<f64>,
+    shared_numbers: Option<f64>,
+    pooled_phones: Option<f64>,
+    no_durations: Option<f64>,
+    partial_rosters: Option<f64>,
+    overtime: Option<f64>,
+    stale_cases: Option<f64>,
+    clock_skew: Option<f64>,
+    latitude: Option<f64>,
 ) -> PyResult<PyDataFrame> {
     let cfg = (|| -> apsp_core::Result<apsp_synth::SynthConfig> {
+        // A preset, then any single setting overridden.
+        let mut r = apsp_synth::Realism::preset(realism)?;
+        if let Some(s) = stops {
+            r.stops = s.parse()?;
+        }
+        for (x, v) in [
+            (&mut r.households, households),
+            (&mut r.duplicate_persons, duplicate_persons),
+            (&mut r.shared_numbers, shared_numbers),
+            (&mut r.pooled_phones, pooled_phones),
+            (&mut r.no_durations, no_durations),
+            (&mut r.partial_rosters, partial_rosters),
+            (&mut r.overtime, overtime),
+            (&mut r.stale_cases, stale_cases),
+            (&mut r.clock_skew, clock_skew),
+        ] {
+            if let Some(v) = v {
+                *x = v;
+            }
+        }
+        if latitude.is_some() {
+            r.latitude = latitude;
+        }
         Ok(apsp_synth::SynthConfig {
             officers,
             days,
@@ -467,6 +502,7 @@ fn synth(
             format: format.parse()?,
             inject_errors,
             plant_rate,
+            realism: r,
         })
     })()
     .map_err(|e| to_py(py, e))?;

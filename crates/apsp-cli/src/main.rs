@@ -102,10 +102,83 @@ enum Command {
         /// officers a year; decoys at ten times the rate). Default: one of each.
         #[arg(long, value_name = "RATE")]
         plant_rate: Option<f64>,
+        #[command(flatten)]
+        realism: RealismArgs,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// The shapes of real force data in a synthetic force (docs/synthetic-force.md): a
+/// preset, then any single setting overridden.
+#[derive(Args)]
+struct RealismArgs {
+    /// Preset: clean (the default: stops at hotspots only, every other setting off),
+    /// real-town (stops in every street and every setting below on) or rural.
+    #[arg(long, default_value = "clean", value_name = "PRESET")]
+    realism: String,
+    /// Where undeployed patrol stops happen: hotspots, town-wide or rural.
+    #[arg(long, value_name = "GEOGRAPHY")]
+    stops: Option<String>,
+    /// Share of persons living at another person's address (planted subjects then
+    /// live with a suspect of another officer's case).
+    #[arg(long, value_name = "SHARE")]
+    households: Option<f64>,
+    /// Share of persons with a duplicate record.
+    #[arg(long, value_name = "SHARE")]
+    duplicate_persons: Option<f64>,
+    /// Share of persons whose number is recorded for a second person too.
+    #[arg(long, value_name = "SHARE")]
+    shared_numbers: Option<f64>,
+    /// Share of officers who share a team's pooled phone.
+    #[arg(long, value_name = "SHARE")]
+    pooled_phones: Option<f64>,
+    /// Share of devices whose carrier exports no call durations.
+    #[arg(long, value_name = "SHARE")]
+    no_durations: Option<f64>,
+    /// Share of officers whose roster export covers only part of the window.
+    #[arg(long, value_name = "SHARE")]
+    partial_rosters: Option<f64>,
+    /// Share of case contacts in overtime the roster does not show (default 0.03).
+    #[arg(long, value_name = "SHARE")]
+    overtime: Option<f64>,
+    /// Share of cases never closed in the system (and cases open for years).
+    #[arg(long, value_name = "SHARE")]
+    stale_cases: Option<f64>,
+    /// Share of vehicles whose clock is wrong by years for a stretch.
+    #[arg(long, value_name = "SHARE")]
+    clock_skew: Option<f64>,
+    /// Latitude of the force's main town, degrees north (default 52.95).
+    #[arg(long, value_name = "DEGREES")]
+    latitude: Option<f64>,
+}
+
+impl RealismArgs {
+    fn resolve(&self) -> apsp_core::Result<apsp_synth::Realism> {
+        let mut r = apsp_synth::Realism::preset(&self.realism)?;
+        if let Some(s) = &self.stops {
+            r.stops = s.parse()?;
+        }
+        let set = |x: &mut f64, v: Option<f64>| {
+            if let Some(v) = v {
+                *x = v;
+            }
+        };
+        set(&mut r.households, self.households);
+        set(&mut r.duplicate_persons, self.duplicate_persons);
+        set(&mut r.shared_numbers, self.shared_numbers);
+        set(&mut r.pooled_phones, self.pooled_phones);
+        set(&mut r.no_durations, self.no_durations);
+        set(&mut r.partial_rosters, self.partial_rosters);
+        set(&mut r.overtime, self.overtime);
+        set(&mut r.stale_cases, self.stale_cases);
+        set(&mut r.clock_skew, self.clock_skew);
+        if self.latitude.is_some() {
+            r.latitude = self.latitude;
+        }
+        Ok(r)
+    }
 }
 
 #[derive(Args)]
@@ -280,6 +353,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             format,
             inject_errors,
             plant_rate,
+            realism,
             out,
         } => {
             let cfg = apsp_synth::SynthConfig {
@@ -290,6 +364,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 format: format.parse()?,
                 inject_errors,
                 plant_rate,
+                realism: realism.resolve()?,
             };
             let bar = indicatif::ProgressBar::new(officers as u64).with_style(
                 indicatif::ProgressStyle::with_template(

@@ -13,6 +13,7 @@
 //! for a seed and memory stays bounded (it grows with the number of people, never with
 //! the number of rows).
 
+pub mod realism;
 mod rng;
 pub mod scenarios;
 pub mod sink;
@@ -23,6 +24,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 
 use apsp_core::error::{ApspError, Result};
 use apsp_core::ingest::Table;
+pub use realism::{Realism, StopGeography};
 pub use rng::Rng;
 pub use sink::{clock_pair, Counts, Format, Injected, Sink, V};
 
@@ -40,6 +42,9 @@ pub struct SynthConfig {
     /// Planted scenarios per officer-year (e.g. 0.001). `None`: one of each scenario
     /// and decoy, for demos and tests.
     pub plant_rate: Option<f64>,
+    /// The shapes of real force data (stops in every street, households, partial
+    /// exports, ...). The default is the historical clean force.
+    pub realism: Realism,
 }
 
 /// Parses a start day (`YYYY-MM-DD`), as the CLI and Python take it.
@@ -61,6 +66,7 @@ impl Default for SynthConfig {
             format: Format::Csv,
             inject_errors: 0.0,
             plant_rate: None,
+            realism: Realism::default(),
         }
     }
 }
@@ -88,6 +94,7 @@ impl SynthConfig {
                 "a rate between 0 and 0.5",
             );
         }
+        self.realism.check()?;
         if let Some(r) = self.plant_rate {
             if !(0.0..=1.0).contains(&r) {
                 return bad(
@@ -444,10 +451,121 @@ pub fn near_hotspot(p: (f64, f64), m: f64) -> bool {
     hotspots().iter().any(|h| metres(p, *h) < m)
 }
 
+/// The force area of a configuration: towns (or villages), how far homes spread around
+/// them, the patrol hotspots and the special places everyone stops at (hospitals,
+/// custody suites). Without realism settings: [`TOWNS`] and [`hotspots`].
+#[derive(Debug, Clone)]
+pub struct Geography {
+    pub towns: Vec<(f64, f64)>,
+    /// Standard deviation of homes around their town, degrees (lat, lon).
+    pub spread: (f64, f64),
+    pub hotspots: Vec<(f64, f64)>,
+    /// Hospitals and custody suites (a subset of the hotspots).
+    pub special: Vec<(f64, f64)>,
+    /// Degrees of longitude per degree at 52.95° N for the same ground distance.
+    pub lon_scale: f64,
+    pub stops: StopGeography,
+}
+
+impl Geography {
+    pub fn of(cfg: &SynthConfig) -> Geography {
+        let (dlat, k) = match cfg.realism.latitude {
+            None => (0.0, 1.0),
+            Some(l) => (
+                l - TOWNS[0].0,
+                TOWNS[0].0.to_radians().cos() / l.to_radians().cos(),
+            ),
+        };
+        let stops = cfg.realism.stops;
+        if stops == StopGeography::SparseRural {
+            // Sixteen villages over about 110 x 100 km; the main town (village 0) has
+            // the hospital and the custody suite.
+            let c = (TOWNS[0].0 + dlat, TOWNS[0].1);
+            let towns: Vec<(f64, f64)> = (0..16)
+                .map(|i| {
+                    let jitter = ((i * 37) % 11) as f64 / 11.0 - 0.5;
+                    (
+                        c.0 + ((i % 4) as f64 - 1.5) * 0.25 + jitter * 0.08,
+                        c.1 + (((i / 4) as f64 - 1.5) * 0.37 - jitter * 0.1) * k,
+                    )
+                })
+                .collect();
+            let t = towns[0];
+            let special = vec![
+                (t.0 + 0.004, t.1 - 0.006 * k),
+                (t.0 - 0.003, t.1 + 0.005 * k),
+            ];
+            let mut hotspots = towns.clone();
+            hotspots.extend(special.iter().copied());
+            return Geography {
+                towns,
+                spread: (0.012, 0.018 * k),
+                hotspots,
+                special,
+                lon_scale: k,
+                stops,
+            };
+        }
+        let towns: Vec<(f64, f64)> = TOWNS.iter().map(|(a, b)| (a + dlat, *b)).collect();
+        let hotspots: Vec<(f64, f64)> = towns
+            .iter()
+            .flat_map(|(la, lo)| {
+                [
+                    (*la, *lo),
+                    (la + 0.004, lo - 0.006 * k),
+                    (la - 0.003, lo + 0.005 * k),
+                ]
+            })
+            .collect();
+        let special = hotspots
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 != 0)
+            .map(|(_, h)| *h)
+            .collect();
+        Geography {
+            towns,
+            spread: (0.02, 0.03 * k),
+            hotspots,
+            special,
+            lon_scale: k,
+            stops,
+        }
+    }
+
+    /// Whether `p` is within `m` metres of a patrol hotspot.
+    pub fn near_hotspot(&self, p: (f64, f64), m: f64) -> bool {
+        self.hotspots.iter().any(|h| metres(p, *h) < m)
+    }
+
+    /// A random point where people live (a home's distribution); in a rural force,
+    /// half of the points lie anywhere in the area (the roads between villages).
+    pub fn anywhere(&self, rng: &mut Rng) -> (f64, f64) {
+        if self.stops == StopGeography::SparseRural && rng.chance(0.95) {
+            let (mut lo, mut hi) = (self.towns[0], self.towns[0]);
+            for t in &self.towns {
+                lo = (lo.0.min(t.0), lo.1.min(t.1));
+                hi = (hi.0.max(t.0), hi.1.max(t.1));
+            }
+            return (
+                lo.0 + rng.unit() * (hi.0 - lo.0),
+                lo.1 + rng.unit() * (hi.1 - lo.1),
+            );
+        }
+        let t = self.towns[rng.below(self.towns.len() as u64) as usize];
+        (
+            t.0 + rng.normal() * self.spread.0,
+            t.1 + rng.normal() * self.spread.1,
+        )
+    }
+}
+
 /// The members of the public, from the seed (the main subjects of planted scenarios
 /// get the flags, ages and addresses the plan asks for).
 pub fn persons(cfg: &SynthConfig, plan: &scenarios::Plan, n: usize) -> Vec<Person> {
     let mut rng = Rng::stream(cfg.seed, 1);
+    let geo = Geography::of(cfg);
+    let everywhere = cfg.realism.stops_everywhere();
     (0..n)
         .map(|i| {
             let age_years = if rng.chance(0.06) {
@@ -469,11 +587,14 @@ pub fn persons(cfg: &SynthConfig, plan: &scenarios::Plan, n: usize) -> Vec<Perso
                     flags.push(flag);
                 }
             }
-            let (tlat, tlon) = TOWNS[rng.below(TOWNS.len() as u64) as usize];
-            let mut home = (tlat + rng.normal() * 0.02, tlon + rng.normal() * 0.03);
+            let (tlat, tlon) = geo.towns[rng.below(geo.towns.len() as u64) as usize];
+            let (sa, so) = geo.spread;
+            let mut home = (tlat + rng.normal() * sa, tlon + rng.normal() * so);
             if let Some(s) = plan.subject(i) {
                 // A planted subject's own story: her flags, her age, and a home away
-                // from the patrol hotspots (so the stops near it are the story).
+                // from the patrol hotspots (so the stops near it are the story) when
+                // stops happen only there; with stops in every street, a home like
+                // anyone's (or beside the hospital, for that decoy).
                 flags = s.flags.to_vec();
                 if let Some((lo, hi)) = s.age {
                     let years = lo + rng.below((hi - lo + 1) as u64) as i64;
@@ -481,8 +602,13 @@ pub fn persons(cfg: &SynthConfig, plan: &scenarios::Plan, n: usize) -> Vec<Perso
                 } else if dob > cfg.start - Duration::days(18 * 366) {
                     dob = cfg.start - Duration::days((20 + rng.below(40)) as i64 * 365);
                 }
-                while near_hotspot(home, 800.0) {
-                    home = (tlat + rng.normal() * 0.02, tlon + rng.normal() * 0.03);
+                if s.beside_special {
+                    let m = 40.0 + rng.unit() * 70.0;
+                    home = offset(&mut rng, geo.special[0], m);
+                } else if !everywhere {
+                    while geo.near_hotspot(home, 800.0) {
+                        home = (tlat + rng.normal() * sa, tlon + rng.normal() * so);
+                    }
                 }
             }
             flags.sort();
@@ -490,6 +616,149 @@ pub fn persons(cfg: &SynthConfig, plan: &scenarios::Plan, n: usize) -> Vec<Perso
             Person { home, dob, flags }
         })
         .collect()
+}
+
+/// Stream numbers of the realism settings (far from the officers' `1000 + i`).
+const REALISM_STREAM: u64 = 1 << 40;
+
+/// Households: a share of background persons move in with another person; every
+/// planted subject gets a housemate (a background person at the same address).
+/// Returns subject -> housemate.
+pub fn households(
+    cfg: &SynthConfig,
+    plan: &scenarios::Plan,
+    people: &mut [Person],
+) -> std::collections::BTreeMap<usize, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    let share = cfg.realism.households;
+    if share <= 0.0 || people.len() < 2 {
+        return out;
+    }
+    let mut rng = Rng::stream(cfg.seed, REALISM_STREAM + 1);
+    let n = people.len() as u64;
+    let mut housed = vec![false; people.len()];
+    for p in &plan.planted {
+        let Some(&subject) = p.subjects.first() else {
+            continue;
+        };
+        for _ in 0..1000 {
+            let k = rng.below(n) as usize;
+            if !plan.reserved(k) && !housed[k] {
+                people[k].home = people[subject].home;
+                housed[k] = true;
+                out.insert(subject, k);
+                break;
+            }
+        }
+    }
+    for i in 0..people.len() {
+        if plan.reserved(i) || housed[i] || !rng.chance(share) {
+            continue;
+        }
+        let j = rng.below(n) as usize;
+        if j != i {
+            people[i].home = people[j].home;
+            housed[i] = true;
+        }
+    }
+    out
+}
+
+/// Per-officer realism draws made before anything is written: who is exempt (carries
+/// a scenario or decoy), pooled phones, roster coverage, devices without durations,
+/// vehicles with a wrong clock.
+pub struct Noise {
+    pub exempt: Vec<bool>,
+    /// The pooled team phone an officer also uses (national digits).
+    pub pool: Vec<Option<String>>,
+    /// The part of the window an officer's roster export covers, if partial.
+    pub roster: Vec<Option<(NaiveDateTime, NaiveDateTime)>>,
+    /// Devices whose carrier sends no durations.
+    pub no_durations: std::collections::HashSet<String>,
+    /// Vehicle -> (from, to, shift): stops arriving in [from, to) are dated `shift` off.
+    pub skew: std::collections::HashMap<String, (NaiveDateTime, NaiveDateTime, Duration)>,
+}
+
+impl Noise {
+    fn draw(cfg: &SynthConfig, force: &[Officer], plan: &scenarios::Plan) -> Noise {
+        let r = &cfg.realism;
+        let mut rng = Rng::stream(cfg.seed, REALISM_STREAM + 4);
+        let mut exempt = vec![false; force.len()];
+        for p in &plan.planted {
+            exempt[p.officer] = true;
+        }
+        let start = cfg.start.and_hms_opt(0, 0, 0).expect("midnight");
+        let days = cfg.days as i64;
+        let mut units: Vec<&str> = Vec::new();
+        let mut pool = vec![None; force.len()];
+        let mut roster = vec![None; force.len()];
+        let mut no_durations = std::collections::HashSet::new();
+        for (i, o) in force.iter().enumerate() {
+            if exempt[i] {
+                continue;
+            }
+            if r.pooled_phones > 0.0 && rng.chance(r.pooled_phones) {
+                let u = units.iter().position(|x| *x == o.unit).unwrap_or_else(|| {
+                    units.push(&o.unit);
+                    units.len() - 1
+                });
+                pool[i] = Some(format!("0773{:07}", 1000 + u));
+            }
+            if r.partial_rosters > 0.0 && rng.chance(r.partial_rosters) {
+                let cover = 0.3 + 0.5 * rng.unit();
+                let len = ((days as f64 * cover) as i64).max(1);
+                let from = rng.below((days - len + 1).max(1) as u64) as i64;
+                roster[i] = Some((
+                    start + Duration::days(from),
+                    start + Duration::days(from + len),
+                ));
+            }
+            if r.no_durations > 0.0 && rng.chance(r.no_durations) {
+                no_durations.insert(o.number.clone());
+            }
+        }
+        if r.no_durations > 0.0 {
+            let mut pools: Vec<&String> = pool.iter().flatten().collect();
+            pools.sort();
+            pools.dedup();
+            for p in pools {
+                if rng.chance(r.no_durations) {
+                    no_durations.insert(p.clone());
+                }
+            }
+        }
+        let mut skew = std::collections::HashMap::new();
+        if r.clock_skew > 0.0 {
+            for v in 0..force.len().div_ceil(4) {
+                let crew_exempt = (v * 4..(v * 4 + 4).min(force.len())).any(|i| exempt[i]);
+                if crew_exempt || !rng.chance(r.clock_skew) {
+                    continue;
+                }
+                let from = rng.below(days as u64) as i64;
+                let len = 1 + rng.below(30) as i64;
+                let shift = if rng.chance(0.7) {
+                    Duration::days(12 * 365 + 3)
+                } else {
+                    -Duration::days(20 * 365 + 5)
+                };
+                skew.insert(
+                    format!("V{v:04}"),
+                    (
+                        start + Duration::days(from),
+                        start + Duration::days(from + len),
+                        shift,
+                    ),
+                );
+            }
+        }
+        Noise {
+            exempt,
+            pool,
+            roster,
+            no_durations,
+            skew,
+        }
+    }
 }
 
 /// A case an officer is linked to.
@@ -530,6 +799,10 @@ pub struct Sinks {
     record: u64,
     /// Next audit event number.
     event: u64,
+    /// Devices whose billing carries no durations (realism `no_durations`).
+    pub no_durations: std::collections::HashSet<String>,
+    /// Vehicles whose clock is wrong for a stretch (realism `clock_skew`).
+    pub skew: std::collections::HashMap<String, (NaiveDateTime, NaiveDateTime, Duration)>,
 }
 
 impl Sinks {
@@ -552,6 +825,8 @@ impl Sinks {
             complaints: s(Table::Complaints, rate)?,
             record: 0,
             event: 0,
+            no_durations: Default::default(),
+            skew: Default::default(),
         })
     }
 
@@ -593,6 +868,11 @@ impl Sinks {
     ) -> Result<()> {
         self.record += 1;
         let id = format!("CDR{:010}", self.record);
+        let duration = if self.no_durations.contains(device) {
+            None
+        } else {
+            duration
+        };
         self.billing.row(&[
             V::S(&id),
             V::Phone(device),
@@ -656,6 +936,13 @@ impl Sinks {
         from: NaiveDateTime,
         to: NaiveDateTime,
     ) -> Result<()> {
+        let (mut from, mut to) = (from, to);
+        if let Some((x, y, shift)) = self.skew.get(vehicle) {
+            if *x <= from && from < *y {
+                from += *shift;
+                to += *shift;
+            }
+        }
         let (a, b) = clock_pair(from, to);
         self.stops.row(&[
             V::Null,
@@ -818,7 +1105,12 @@ pub fn generate_with_progress(
     let force = officers(cfg);
     let n_persons = (cfg.officers * 25).max(60);
     let plan = scenarios::plan(cfg, &force, n_persons);
-    let people = persons(cfg, &plan, n_persons);
+    let mut people = persons(cfg, &plan, n_persons);
+    let housemates = households(cfg, &plan, &mut people);
+    let noise = Noise::draw(cfg, &force, &plan);
+    w.no_durations = noise.no_durations.clone();
+    w.skew = noise.skew.clone();
+    let geo = Geography::of(cfg);
     let start = cfg.start.and_hms_opt(0, 0, 0).expect("midnight");
     let end = start + Duration::days(cfg.days as i64);
     // Officers and their work phones.
@@ -832,6 +1124,18 @@ pub fn generate_with_progress(
             V::T(start - Duration::days(365)),
             V::Null,
         ])?;
+    }
+    // Pooled team phones: one number, every officer of the pool.
+    for (o, pool) in force.iter().zip(&noise.pool) {
+        if let Some(n) = pool {
+            w.devices.row(&[
+                V::Phone(n),
+                V::S(&o.id),
+                V::S("work"),
+                V::T(start - Duration::days(365)),
+                V::Null,
+            ])?;
+        }
     }
     for (i, p) in people.iter().enumerate() {
         let pid = person_id(i);
@@ -852,12 +1156,16 @@ pub fn generate_with_progress(
         w.person_numbers.row(&[V::S(&pid), V::Phone(&number)])?;
     }
     w.protect(false);
+    duplicates_and_shared_numbers(cfg, &plan, &people, &mut w)?;
     let world = World {
         cfg,
         plan: &plan,
         force: &force,
         people: &people,
-        hotspots: hotspots(),
+        hotspots: geo.hotspots.clone(),
+        geo,
+        noise,
+        housemates,
         da_victims: people
             .iter()
             .enumerate()
@@ -890,6 +1198,9 @@ pub fn generate_with_progress(
             };
             extra[pi] = scenarios::plant(&mut ctx, p)?;
             w.protect(false);
+            if let Some(&k) = p.subjects.first().and_then(|s| world.housemates.get(s)) {
+                housemate_case(&world, &mut w, pi, oi, k)?;
+            }
         }
         progress(oi as u64 + 1, total);
     }
@@ -933,6 +1244,136 @@ pub fn injected_frame(rows: &[Injected]) -> Result<polars::prelude::DataFrame> {
     ])?)
 }
 
+/// Duplicate person records (a second id, same address and number, the date of birth
+/// kept or blank) and numbers recorded for two persons (a household phone).
+/// Background persons only, so the labels name one record per subject.
+fn duplicates_and_shared_numbers(
+    cfg: &SynthConfig,
+    plan: &scenarios::Plan,
+    people: &[Person],
+    w: &mut Sinks,
+) -> Result<()> {
+    let r = &cfg.realism;
+    let n = people.len();
+    if r.duplicate_persons > 0.0 {
+        let mut rng = Rng::stream(cfg.seed, REALISM_STREAM + 2);
+        let mut k = n;
+        for (i, p) in people.iter().enumerate() {
+            if plan.reserved(i) || !rng.chance(r.duplicate_persons) {
+                continue;
+            }
+            let pid = person_id(k);
+            k += 1;
+            let flags = p.flags.join(";");
+            w.persons.row(&[
+                V::S(&pid),
+                if rng.chance(0.5) {
+                    V::D(p.dob)
+                } else {
+                    V::Null
+                },
+                if flags.is_empty() || rng.chance(0.3) {
+                    V::Null
+                } else {
+                    V::S(&flags)
+                },
+                V::F(p.home.0),
+                V::F(p.home.1),
+            ])?;
+            w.person_numbers
+                .row(&[V::S(&pid), V::Phone(&person_number(i))])?;
+        }
+    }
+    if r.shared_numbers > 0.0 && n > 1 {
+        let mut rng = Rng::stream(cfg.seed, REALISM_STREAM + 3);
+        // People at one address, to share a household phone where there is one.
+        let mut at: std::collections::HashMap<(u64, u64), Vec<usize>> = Default::default();
+        for (i, p) in people.iter().enumerate() {
+            at.entry((p.home.0.to_bits(), p.home.1.to_bits()))
+                .or_default()
+                .push(i);
+        }
+        for (i, p) in people.iter().enumerate() {
+            if plan.reserved(i) || !rng.chance(r.shared_numbers) {
+                continue;
+            }
+            let house = &at[&(p.home.0.to_bits(), p.home.1.to_bits())];
+            let j = house
+                .iter()
+                .copied()
+                .find(|j| *j != i && !plan.reserved(*j))
+                .unwrap_or_else(|| rng.below(n as u64) as usize);
+            if j == i || plan.reserved(j) {
+                continue;
+            }
+            w.person_numbers
+                .row(&[V::S(&person_id(j)), V::Phone(&person_number(i))])?;
+        }
+    }
+    Ok(())
+}
+
+/// The housemate of a planted subject is a suspect on another officer's case: that
+/// officer looks them up and is deployed to the address (with the stop it causes).
+fn housemate_case(
+    world: &World<'_>,
+    w: &mut Sinks,
+    pi: usize,
+    oi: usize,
+    housemate: usize,
+) -> Result<()> {
+    let mut rng = Rng::stream(world.cfg.seed, REALISM_STREAM + 0x100 + pi as u64);
+    let patrols: Vec<usize> = (0..world.force.len())
+        .filter(|i| *i != oi && !world.noise.exempt[*i] && world.force[*i].profile.patrols)
+        .collect();
+    if patrols.is_empty() {
+        return Ok(());
+    }
+    let other = patrols[rng.below(patrols.len() as u64) as usize];
+    let o = &world.force[other];
+    let rota = world.shifts_of(other);
+    if rota.is_empty() {
+        return Ok(());
+    }
+    let (s, e) = rota[rng.below(rota.len() as u64) as usize];
+    let minutes = ((e - s).num_minutes() - 120).max(1) as u64;
+    let at = s + Duration::minutes(30 + rng.below(minutes) as i64);
+    let case = Case {
+        id: format!("CR/8{:05}{:01}/{:02}", pi, 0, at.year() % 100),
+        person: housemate,
+        role: "suspect",
+        opened: at,
+        closed: at + Duration::days(5 + rng.below(40) as i64),
+        until: None,
+        category: ["domestic_abuse", "assault", "criminal_damage"][rng.below(3) as usize],
+    };
+    w.link(&o.id, &case, world.end)?;
+    w.access(
+        &o.id,
+        at + Duration::minutes(10),
+        "RMS",
+        "view",
+        housemate,
+        Some(&case.id),
+    )?;
+    let home = world.people[housemate].home;
+    let stay = 30 + rng.below(60) as i64;
+    w.deploy(
+        &format!("INC8{pi:05}"),
+        &o.id,
+        home,
+        at - Duration::minutes(5),
+        at + Duration::minutes(stay + 10),
+    )?;
+    w.stop(
+        &format!("V{:04}", other / 4),
+        Some(&o.id),
+        home,
+        at,
+        at + Duration::minutes(stay),
+    )
+}
+
 /// What the generator knows of the whole force while writing one officer.
 pub struct World<'a> {
     pub cfg: &'a SynthConfig,
@@ -940,6 +1381,12 @@ pub struct World<'a> {
     pub force: &'a [Officer],
     pub people: &'a [Person],
     pub hotspots: Vec<(f64, f64)>,
+    /// The force area (towns, hotspots, hospitals and custody suites).
+    pub geo: Geography,
+    /// Realism draws per officer (pooled phones, partial rosters, ...).
+    pub noise: Noise,
+    /// Planted subject -> a housemate (realism `households`).
+    pub housemates: std::collections::BTreeMap<usize, usize>,
     /// People with a domestic-abuse flag (the DA unit's case load).
     pub da_victims: Vec<usize>,
     /// Officers of the DA unit (cases are handed over to them).
@@ -1029,12 +1476,50 @@ fn background(
     o: &Officer,
 ) -> Result<Life> {
     let cfg = world.cfg;
+    let real = &cfg.realism;
+    // Realism draws come from a stream of their own, so the officer's own stream is
+    // the historical one whatever the settings.
+    let mut rr = Rng::stream(cfg.seed, REALISM_STREAM + (1 << 32) + oi as u64);
     let prof = o.profile;
     let rota = world.shifts_of(oi);
+    let covered = world.noise.roster[oi];
     for (s, e) in &rota {
+        if covered.is_some_and(|(a, b)| *s < a || *s >= b) {
+            // Outside the part of the window this roster export covers.
+            continue;
+        }
         let (a, b) = clock_pair(*s, *e);
         w.shifts.row(&[V::S(&o.id), V::T(a), V::T(b)])?;
     }
+    // A team's pooled phone carries half of the officer's public and case calls.
+    let pool = world.noise.pool[oi].clone();
+    let device = |rr: &mut Rng| -> String {
+        match &pool {
+            Some(p) if rr.chance(0.5) => p.clone(),
+            _ => o.number.clone(),
+        }
+    };
+    // Homes of the officer's own scenario subjects: with stops in every street, no
+    // chance stop of theirs lands near one (the planted stops are the whole story),
+    // except beside the hospital, where the decoy's stops are everyone's.
+    let avoid: Vec<(f64, f64)> = if real.stops_everywhere() {
+        world
+            .plan
+            .for_officer(oi)
+            .filter(|(_, p)| p.scenario != scenarios::Scenario::DecoyBesideHospital)
+            .flat_map(|(_, p)| p.subjects.iter().map(|s| world.people[*s].home))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The share of undeployed stops in any street, and at hospitals and custody
+    // suites: a town's background whatever the force's size.
+    let scatter = match real.stops {
+        StopGeography::Hotspots => 0.0,
+        StopGeography::TownWide => (0.18 * 2000.0 / cfg.officers as f64).clamp(0.18, 0.8),
+        StopGeography::SparseRural => 0.75,
+    };
+    let special = if real.stops_everywhere() { 0.12 } else { 0.0 };
     // Cases picked up on shift.
     let mut cases: Vec<Case> = Vec::new();
     for (ci, (s, e)) in rota.iter().enumerate() {
@@ -1114,7 +1599,16 @@ fn background(
                     w.exchange(&dc.number, &person_number(person), inbound, at, secs)?;
                 }
             }
-            w.link(&o.id, &case, world.end)?;
+            if real.stale_cases > 0.0 && rr.chance(real.stale_cases) {
+                // Never closed in the system: the link stays open.
+                let open = Case {
+                    closed: world.end + Duration::days(1),
+                    ..case.clone()
+                };
+                w.link(&o.id, &open, world.end)?;
+            } else {
+                w.link(&o.id, &case, world.end)?;
+            }
             // Opening a case: the officer looks the person up, mostly citing the case.
             let at = opened + Duration::minutes(5 + rng.below(60) as i64);
             let purpose = rng.chance(0.85).then_some(case.id.as_str());
@@ -1161,8 +1655,35 @@ fn background(
                     deployments.push((p, a, b));
                     p
                 } else {
-                    let h = world.hotspots[rng.below(world.hotspots.len() as u64) as usize];
-                    (h.0 + rng.normal() * 0.0015, h.1 + rng.normal() * 0.002)
+                    let mut p = None;
+                    for _ in 0..20 {
+                        let x = if special > 0.0 { rr.unit() } else { 1.0 };
+                        let q = if x < special {
+                            // Hospitals and custody suites: everyone stops there.
+                            let g = &world.geo;
+                            let h = g.special[rr.below(g.special.len() as u64) as usize];
+                            (
+                                h.0 + rr.normal() * 0.0003,
+                                h.1 + rr.normal() * 0.0004 * g.lon_scale,
+                            )
+                        } else if x < special + scatter {
+                            // Patrol, refreshment and paperwork stops in any street.
+                            world.geo.anywhere(&mut rr)
+                        } else {
+                            let h = world.hotspots[rng.below(world.hotspots.len() as u64) as usize];
+                            (h.0 + rng.normal() * 0.0015, h.1 + rng.normal() * 0.002)
+                        };
+                        p = Some(q);
+                        if !avoid.iter().any(|a| metres(*a, q) < 250.0) {
+                            break;
+                        }
+                        p = None;
+                    }
+                    let Some(p) = p else {
+                        t += Duration::minutes(60);
+                        continue;
+                    };
+                    p
                 };
                 let stay = 3 + rng.below(40) as i64;
                 let logged_on = rng.chance(0.8).then_some(o.id.as_str());
@@ -1180,6 +1701,10 @@ fn background(
                     )?;
                 }
                 t += Duration::minutes(stay + 20 + rng.below(120) as i64);
+                if real.stops == StopGeography::SparseRural {
+                    // Long drives between stops.
+                    t += Duration::minutes(90);
+                }
                 k += 1;
             }
         }
@@ -1215,7 +1740,8 @@ fn background(
                 stranger_number(rng)
             };
             let (inbound, secs) = PUBLIC.draw(rng);
-            w.exchange(&o.number, &n, inbound, t, secs)?;
+            let dev = device(&mut rr);
+            w.exchange(&dev, &n, inbound, t, secs)?;
         }
         if rng.chance(0.05) {
             // Withheld callers and service numbers are real traffic, never subjects.
@@ -1252,7 +1778,7 @@ fn background(
             };
             for _ in 0..calls {
                 let mut t = at(rng).max(c.opened);
-                if rng.chance(0.03) {
+                if rng.chance(real.overtime) {
                     // Overtime the roster does not show: contact after the shift's end.
                     t = *e + Duration::minutes(20 + rng.below(150) as i64);
                 }
@@ -1260,7 +1786,8 @@ fn background(
                     continue;
                 }
                 let (inbound, secs) = CASE_CONTACT.draw(rng);
-                w.exchange(&o.number, &person_number(c.person), inbound, t, secs)?;
+                let dev = device(&mut rr);
+                w.exchange(&dev, &person_number(c.person), inbound, t, secs)?;
             }
         }
     }
@@ -1354,6 +1881,24 @@ fn background(
             }
             t += Duration::hours(48 + rng.below(120) as i64);
         }
+    }
+    // A case left open for years: opened long before the period, never closed.
+    if real.stale_cases > 0.0
+        && prof.cases_per_shift > 0.0
+        && rr.chance((4.0 * real.stale_cases).min(1.0))
+    {
+        let opened = world.start - Duration::days(2 * 365 + rr.below(8 * 365) as i64)
+            + Duration::hours(9 + rr.below(8) as i64);
+        let case = Case {
+            id: format!("CR/7{:05}0/{:02}", oi, opened.year() % 100),
+            person: world.pick_person(&mut rr),
+            role: if rr.chance(0.8) { "victim" } else { "witness" },
+            opened,
+            closed: world.end + Duration::days(1),
+            until: None,
+            category: CATEGORIES[rr.below(6) as usize],
+        };
+        w.link(&o.id, &case, world.end)?;
     }
     // Complaints arrive at a low base rate, about one per ten officers a year.
     let expected = cfg.days as f64 / 365.0 * 0.1;

@@ -34,6 +34,7 @@ pub enum Scenario {
     DecoyCourtResult,
     DecoyComplaintsOnly,
     DecoyPartner,
+    DecoyBesideHospital,
 }
 
 /// What a scenario's subject must be like.
@@ -42,12 +43,15 @@ pub struct SubjectSpec {
     pub flags: &'static [&'static str],
     /// Age range in years at the start of the period (a young person), if forced.
     pub age: Option<(i64, i64)>,
+    /// Lives 40-110 m from the first hospital (realism: stops in every street).
+    pub beside_special: bool,
 }
 
 const fn flags(f: &'static [&'static str]) -> SubjectSpec {
     SubjectSpec {
         flags: f,
         age: None,
+        beside_special: false,
     }
 }
 
@@ -89,11 +93,22 @@ impl Scenario {
             Scenario::DecoyCourtResult => "decoy_court_result",
             Scenario::DecoyComplaintsOnly => "decoy_complaints_only",
             Scenario::DecoyPartner => "decoy_partner_number",
+            Scenario::DecoyBesideHospital => "decoy_beside_hospital",
         }
     }
 
     pub fn is_decoy(self) -> bool {
-        Scenario::DECOYS.contains(&self)
+        Scenario::DECOYS.contains(&self) || self == Scenario::DecoyBesideHospital
+    }
+
+    /// The decoys of a configuration: with stops in every street, also the victim who
+    /// lives beside the hospital where everyone stops.
+    pub fn decoys(cfg: &SynthConfig) -> Vec<Scenario> {
+        let mut v = Scenario::DECOYS.to_vec();
+        if cfg.realism.stops_everywhere() {
+            v.push(Scenario::DecoyBesideHospital);
+        }
+        v
     }
 
     /// One line on what was planted and where it comes from.
@@ -113,6 +128,7 @@ impl Scenario {
             Scenario::DecoyCourtResult => "decoy: one call on duty some days after closure to give a court result, and her thanks",
             Scenario::DecoyComplaintsOnly => "decoy: three or four complaints within a year and nothing else",
             Scenario::DecoyPartner => "decoy: a partner's number on the work phone, daily, two-way, evenings and nights",
+            Scenario::DecoyBesideHospital => "decoy: a past victim of his closed case lives beside the hospital where every officer stops; his stops there are as many as anyone's",
         }
     }
 
@@ -173,6 +189,7 @@ impl Scenario {
             Scenario::DecoyCourtResult => &["after_closure", "vulnerable_subject"],
             Scenario::DecoyComplaintsOnly => &["repeat_complaints"],
             Scenario::DecoyPartner => &["contact_volume", "off_duty_contact", "night_contact"],
+            Scenario::DecoyBesideHospital => &["stop_near_home", "vulnerable_subject"],
         }
     }
 
@@ -196,6 +213,7 @@ impl Scenario {
             Scenario::DecoyCourtResult => matches!(o.role, "PC" | "DC"),
             Scenario::DecoyComplaintsOnly => o.role == "PC",
             Scenario::DecoyPartner => matches!(o.role, "PC" | "Sergeant"),
+            Scenario::DecoyBesideHospital => matches!(o.role, "PC" | "PCSO"),
         }
     }
 
@@ -224,6 +242,7 @@ impl Scenario {
             Scenario::CaseStudy9 => vec![SubjectSpec {
                 flags: &[],
                 age: Some((12, 13)),
+                beside_special: false,
             }],
             Scenario::CaseStudy10 => vec![flags(&["domestic_abuse"])],
             Scenario::Fisherman => (0..10 + rng.below(5))
@@ -251,6 +270,11 @@ impl Scenario {
             Scenario::DecoyRepeatAddress => vec![flags(&["mental_health"])],
             Scenario::DecoyCourtResult => vec![flags(&["domestic_abuse"])],
             Scenario::DecoyComplaintsOnly | Scenario::DecoyPartner => vec![],
+            Scenario::DecoyBesideHospital => vec![SubjectSpec {
+                flags: &["domestic_abuse"],
+                age: None,
+                beside_special: true,
+            }],
         }
     }
 }
@@ -277,7 +301,7 @@ pub struct Planted {
 /// officer-year (decoys at ten times the rate: legitimate look-alikes are common).
 fn counts(cfg: &SynthConfig) -> (usize, usize) {
     match cfg.plant_rate {
-        None => (Scenario::PLANTED.len(), Scenario::DECOYS.len()),
+        None => (Scenario::PLANTED.len(), Scenario::decoys(cfg).len()),
         Some(r) => {
             let years = cfg.officers as f64 * cfg.days as f64 / 365.0;
             (
@@ -301,7 +325,8 @@ pub fn plan(cfg: &SynthConfig, force: &[Officer], n_persons: usize) -> Plan {
     let (n_planted, n_decoys) = counts(cfg);
     let mut order: Vec<Scenario> = Vec::new();
     order.extend((0..n_planted).map(|k| Scenario::PLANTED[k % Scenario::PLANTED.len()]));
-    order.extend((0..n_decoys).map(|k| Scenario::DECOYS[k % Scenario::DECOYS.len()]));
+    let decoys = Scenario::decoys(cfg);
+    order.extend((0..n_decoys).map(|k| decoys[k % decoys.len()]));
     let mut taken = vec![false; force.len()];
     for sc in order {
         let eligible: Vec<usize> = force
@@ -671,6 +696,7 @@ pub fn plant(c: &mut Ctx<'_, '_>, p: &Planted) -> Result<Vec<String>> {
         Scenario::DecoyCourtResult => decoy_court_result(c, s[0]),
         Scenario::DecoyComplaintsOnly => decoy_complaints(c),
         Scenario::DecoyPartner => return decoy_partner(c),
+        Scenario::DecoyBesideHospital => decoy_beside_hospital(c, s[0]),
     }?;
     Ok(Vec::new())
 }
@@ -1469,6 +1495,24 @@ fn decoy_court_result(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
         c.bill(&n, "in", "sms", at + Duration::minutes(30), None)?;
     }
     Ok(())
+}
+
+/// Decoy: she was the victim of his short case (a deployed visit when it opened) and
+/// lives beside the hospital where every officer stops. After closure his vehicle is
+/// near her home again and again, as every officer's is: his background stops at the
+/// hospital, no more than anyone's. Nothing else.
+fn decoy_beside_hospital(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
+    let span = c.span();
+    let Some((s, _)) = c.shift_from(c.day(span / 8, 0, 0)) else {
+        return Ok(());
+    };
+    let t0 = s + Duration::hours(2);
+    let closed = t0 + Duration::days(10 + c.below(10) as i64);
+    let case = c.case(1, p, "victim", t0, closed, "domestic_abuse");
+    c.link(&case)?;
+    c.access(t0 + Duration::minutes(10), "RMS", p, Some(&case.id))?;
+    let home = c.world.people[p].home;
+    c.deployed_visit(&format!("INC9{:05}0", c.oi), home, t0, 45)
 }
 
 /// Decoy: three or four complaints within a year (incivility, service), nothing else.
