@@ -119,7 +119,7 @@ impl<'b> DecodedColumns<'b> {
         let from_column = matches!(source, CellSource::Column(_));
         let mut verbatim =
             !mapped && from_column && matches!(c.ty, ColType::Str | ColType::Enum(_));
-        for (r, slow) in slow.iter_mut().enumerate().take(self.len) {
+        for (r, row_path) in slow.iter_mut().enumerate().take(self.len) {
             let cell = if from_column { cells[r] } else { Cell::Null };
             let as_is = if from_column && !mapped {
                 text_as_is(c.ty, cell)
@@ -127,7 +127,10 @@ impl<'b> DecodedColumns<'b> {
                 None
             };
             // A null cell read as null is still the source as it is.
-            verbatim &= matches!(as_is, Some((_, true))) || (as_is.is_none() && cell_is_null(cell));
+            verbatim &= match as_is {
+                Some((_, exact)) => exact,
+                None => matches!(cell, Cell::Null),
+            };
             let parsed = match (as_is, source) {
                 (Some((v, _)), _) => Ok(v),
                 (None, CellSource::Constant(v)) => parser
@@ -138,7 +141,7 @@ impl<'b> DecodedColumns<'b> {
                     .map(BatchValue::from_value),
             };
             let v = parsed.unwrap_or_else(|_| {
-                *slow = true;
+                *row_path = true;
                 BatchValue::Null
             });
             verbatim &= matches!(v, BatchValue::Borrowed(_) | BatchValue::Null);
@@ -161,10 +164,6 @@ impl<'b> DecodedColumns<'b> {
         rules.apply(&mut row, shared).ok()?;
         Some(rules.hashes(&row))
     }
-}
-
-fn cell_is_null(cell: Cell<'_>) -> bool {
-    matches!(cell, Cell::Null)
 }
 
 /// A text cell's value without parsing, where the row path would copy it out and
