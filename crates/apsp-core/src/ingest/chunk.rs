@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use super::columnar::DecodedColumns;
-use super::rows::{row_hashes, RowParser, RowRejection, Shared};
+use super::rows::{RowParser, RowRejection, RowRules, Shared};
 use super::schema::Table;
 use super::source::RowBatch;
 use super::table::FileContext;
@@ -101,8 +101,8 @@ impl ChunkOut<'_> {
     }
 
     /// Keeps the row `parser` has just parsed.
-    fn push_parsed(&mut self, parser: &RowParser<'_>, key_col: Option<usize>) {
-        let (hash, key) = row_hashes(parser, key_col);
+    fn push_parsed(&mut self, parser: &RowParser<'_>, rules: &RowRules) {
+        let (hash, key) = rules.hashes(parser);
         let base = self.arena.len() as u32;
         self.arena.push_str(parser.arena());
         let start = self.values.len();
@@ -124,18 +124,18 @@ pub(super) fn parse_chunk<'b>(
     columnar: bool,
     shared: &Shared<'_>,
 ) -> ChunkOut<'b> {
-    let key_col = table.key().and_then(|k| table.column_index(k));
+    let rules = RowRules::new(table);
     with_phone_cache(|phones| {
         let mut slow = vec![!columnar; rows.len()];
         if columnar {
             out.decoded
                 .decode(ctx, batch, rows.clone(), table, phones, &mut slow);
         }
-        let mut parser = RowParser::new(table, phones);
-        let mut cells = Vec::with_capacity(table.columns().len());
+        let mut parser = RowParser::new(table, &rules, phones);
+        let mut cells = Vec::with_capacity(rules.width());
         for (r, i) in rows.enumerate() {
             if !slow[r] {
-                if let Some((hash, key)) = out.decoded.finish_row(r, table, key_col, shared) {
+                if let Some((hash, key)) = out.decoded.finish_row(r, &rules, shared) {
                     out.rows.push(RowOut::Decoded {
                         hash,
                         key,
@@ -152,7 +152,7 @@ pub(super) fn parse_chunk<'b>(
             }
             match parser.parse_row(ctx, &cells, shared) {
                 Err(rejection) => out.rows.push(RowOut::Rejected(rejection)),
-                Ok(()) => out.push_parsed(&parser, key_col),
+                Ok(()) => out.push_parsed(&parser, &rules),
             }
         }
         out

@@ -2,7 +2,7 @@
 //!
 //! Owns decoding a chunk of a typed batch column by column into [`BatchValue`]s
 //! (text used as it is stays borrowed from the batch) and finishing each decoded row
-//! with the shared row rules ([`apply_row_rules`]). A row whose cell fails, whose
+//! with the shared row rules ([`RowRules`]). A row whose cell fails, whose
 //! column is joined from several, or that a row rule rejects, is left to the row path,
 //! which gives the exact reason. Per column it also tells whether every value is its
 //! source cell exactly (`verbatim`), so a batch kept whole can take the source array.
@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use super::mapping::CellSource;
 use super::phone::{PhoneCache, PhoneKind};
-use super::rows::{apply_row_rules, row_hashes, RowValues, Shared};
+use super::rows::{RowRules, RowValues, Shared};
 use super::schema::{ColType, ColumnSpec, Table};
 use super::source::{Cell, RowBatch};
 use super::table::FileContext;
@@ -53,7 +53,7 @@ impl DecodedColumns<'_> {
     }
 
     /// The value of column `ci` in row `r` of the chunk.
-    #[inline]
+    #[inline(always)]
     pub(super) fn value(&self, ci: usize, r: usize) -> ValueRef<'_> {
         self.values[ci * self.len + r].resolve(&self.arena)
     }
@@ -119,7 +119,7 @@ impl<'b> DecodedColumns<'b> {
         let from_column = matches!(source, CellSource::Column(_));
         let mut verbatim =
             !mapped && from_column && matches!(c.ty, ColType::Str | ColType::Enum(_));
-        for (r, slow) in slow.iter_mut().enumerate().take(self.len) {
+        for (r, row_path) in slow.iter_mut().enumerate().take(self.len) {
             let cell = if from_column { cells[r] } else { Cell::Null };
             let as_is = if from_column && !mapped {
                 text_as_is(c.ty, cell)
@@ -127,7 +127,10 @@ impl<'b> DecodedColumns<'b> {
                 None
             };
             // A null cell read as null is still the source as it is.
-            verbatim &= matches!(as_is, Some((_, true))) || (as_is.is_none() && cell_is_null(cell));
+            verbatim &= match as_is {
+                Some((_, exact)) => exact,
+                None => matches!(cell, Cell::Null),
+            };
             let parsed = match (as_is, source) {
                 (Some((v, _)), _) => Ok(v),
                 (None, CellSource::Constant(v)) => parser
@@ -138,7 +141,7 @@ impl<'b> DecodedColumns<'b> {
                     .map(BatchValue::from_value),
             };
             let v = parsed.unwrap_or_else(|_| {
-                *slow = true;
+                *row_path = true;
                 BatchValue::Null
             });
             verbatim &= matches!(v, BatchValue::Borrowed(_) | BatchValue::Null);
@@ -150,25 +153,17 @@ impl<'b> DecodedColumns<'b> {
     /// Applies the row rules to row `r` of the chunk; returns its content and key
     /// hashes, or `None` when a rule fails and the row must take the row path (which
     /// gives the reason).
+    #[inline]
     pub(super) fn finish_row(
         &mut self,
         r: usize,
-        table: Table,
-        key_col: Option<usize>,
+        rules: &RowRules,
         shared: &Shared<'_>,
     ) -> Option<(u128, Option<u128>)> {
-        let mut row = DecodedRow {
-            columns: self,
-            r,
-            width: table.columns().len(),
-        };
-        apply_row_rules(&mut row, table, shared).ok()?;
-        Some(row_hashes(&row, key_col))
+        let mut row = DecodedRow { columns: self, r };
+        rules.apply(&mut row, shared).ok()?;
+        Some(rules.hashes(&row))
     }
-}
-
-fn cell_is_null(cell: Cell<'_>) -> bool {
-    matches!(cell, Cell::Null)
 }
 
 /// A text cell's value without parsing, where the row path would copy it out and
@@ -178,6 +173,9 @@ fn cell_is_null(cell: Cell<'_>) -> bool {
 /// exactly.
 fn text_as_is(ty: ColType, cell: Cell<'_>) -> Option<(BatchValue<'_>, bool)> {
     let Cell::Str(s) = cell else { return None };
+    if !matches!(ty, ColType::Str | ColType::Enum(_)) {
+        return None;
+    }
     let graphic = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
     let plain = graphic(s.as_bytes().first()) && graphic(s.as_bytes().last()) && !cell.is_blank();
     if !plain {
@@ -197,15 +195,10 @@ fn text_as_is(ty: ColType, cell: Cell<'_>) -> Option<(BatchValue<'_>, bool)> {
 struct DecodedRow<'d, 'b> {
     columns: &'d mut DecodedColumns<'b>,
     r: usize,
-    width: usize,
 }
 
 impl RowValues for DecodedRow<'_, '_> {
-    fn width(&self) -> usize {
-        self.width
-    }
-
-    #[inline]
+    #[inline(always)]
     fn value(&self, ci: usize) -> ValueRef<'_> {
         self.columns.value(ci, self.r)
     }

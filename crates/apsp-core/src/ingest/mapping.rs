@@ -63,6 +63,7 @@ pub(super) struct SourceCells<'m, 'c> {
 }
 
 impl<'m, 'c> SourceCells<'m, 'c> {
+    #[inline]
     pub(super) fn new(mapping: &'m ColumnMapping, cells: &'m [Cell<'c>]) -> Self {
         SourceCells {
             sources: &mapping.sources,
@@ -73,6 +74,7 @@ impl<'m, 'c> SourceCells<'m, 'c> {
     /// Canonical column `ci`'s cell (a joined one made in `joined`); `None` when the
     /// column is not in the file or not in this row. Joined columns whose parts are
     /// all blank are null.
+    #[inline]
     pub(super) fn cell<'s>(&self, ci: usize, joined: &'s mut String) -> Option<Cell<'s>>
     where
         'm: 's,
@@ -82,24 +84,28 @@ impl<'m, 'c> SourceCells<'m, 'c> {
             CellSource::Absent => None,
             CellSource::Column(i) => self.cells.get(*i).copied(),
             CellSource::Constant(v) => Some(Cell::Str(v)),
-            CellSource::Joined(idx, sep) => {
-                joined.clear();
-                for cell in idx.iter().filter_map(|i| self.cells.get(*i)) {
-                    let t = cell.to_text();
-                    if t.trim().is_empty() {
-                        continue;
-                    }
-                    if !joined.is_empty() {
-                        joined.push_str(sep);
-                    }
-                    joined.push_str(t.trim());
-                }
-                Some(if joined.is_empty() {
-                    Cell::Null
-                } else {
-                    Cell::Str(joined)
-                })
+            CellSource::Joined(idx, sep) => Some(self.join(idx, sep, joined)),
+        }
+    }
+
+    /// The non-blank texts of source columns `idx`, trimmed and joined by `sep` in
+    /// `joined`; null when there are none.
+    fn join<'s>(&self, idx: &[usize], sep: &str, joined: &'s mut String) -> Cell<'s> {
+        joined.clear();
+        for cell in idx.iter().filter_map(|i| self.cells.get(*i)) {
+            let t = cell.to_text();
+            if t.trim().is_empty() {
+                continue;
             }
+            if !joined.is_empty() {
+                joined.push_str(sep);
+            }
+            joined.push_str(t.trim());
+        }
+        if joined.is_empty() {
+            Cell::Null
+        } else {
+            Cell::Str(joined)
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The row rules, written once for both ingestion paths, and the row path's parser.
 //!
-//! After its cells parse, every row goes through [`apply_row_rules`]: the coordinate
+//! After its cells parse, every row goes through [`RowRules::apply`]: the coordinate
 //! rule, the time-order rule, pseudonymisation of members of the public and the
 //! derived id of a row without a key. The rules read and replace a row's values
 //! through [`RowValues`], which the row path ([`RowParser`], values in a row arena)
@@ -54,8 +54,6 @@ impl Shared<'_> {
 
 /// A parsed row's values, as the row rules read and replace them.
 pub(super) trait RowValues {
-    /// The number of canonical columns.
-    fn width(&self) -> usize;
     /// The value of column `ci`.
     fn value(&self, ci: usize) -> ValueRef<'_>;
     /// Replaces the value of column `ci` by `text`: a phone number of kind `phone`, or
@@ -72,118 +70,153 @@ pub(super) struct RowRejection {
     pub(super) message: String,
 }
 
-/// Applies the row rules, in order, to a row whose cells all parsed: coordinates and
-/// time order (which may reject it), then pseudonymisation and the derived id (which
-/// replace values).
-pub(super) fn apply_row_rules(
-    row: &mut impl RowValues,
-    table: Table,
-    shared: &Shared<'_>,
-) -> Result<(), RowRejection> {
-    check_coordinates(row, table)?;
-    check_time_order(row, table)?;
-    pseudonymise(row, table.columns(), shared);
-    derive_missing_id(row, table);
-    Ok(())
+/// A table's row rules, with their columns found once (not for every row).
+pub(super) struct RowRules {
+    cols: &'static [ColumnSpec],
+    /// (latitude, longitude) column pairs.
+    coordinates: Vec<(usize, usize)>,
+    /// (first, second) time column pairs that must be in order.
+    ordered: Vec<(usize, usize)>,
+    /// The key column made from the row's content when blank.
+    derived_key: Option<usize>,
+    /// The key column, for de-duplication.
+    key: Option<usize>,
 }
 
-/// Latitude and longitude are both given or both blank, and not 0,0 (no GPS fix).
-fn check_coordinates(row: &impl RowValues, table: Table) -> Result<(), RowRejection> {
-    for (la, lo) in table.coordinates() {
-        let (ia, io) = (
-            table.column_index(la).expect("lat"),
-            table.column_index(lo).expect("lon"),
-        );
-        let message = match (row.value(ia), row.value(io)) {
-            (ValueRef::Float(a), ValueRef::Float(o)) if a == 0.0 && o == 0.0 => {
-                format!("{la},{lo} = 0,0 (no GPS fix)")
-            }
-            (ValueRef::Float(_), ValueRef::Float(_)) | (ValueRef::Null, ValueRef::Null) => continue,
-            _ => format!("{la} and {lo} must both be given or both be blank"),
-        };
-        return Err(RowRejection {
-            reason: Reason::BadCoordinates,
-            column: Some(ia),
-            message,
-        });
+impl RowRules {
+    pub(super) fn new(table: Table) -> Self {
+        let index = |name: &str| table.column_index(name).expect("a column of the table");
+        RowRules {
+            cols: table.columns(),
+            coordinates: table
+                .coordinates()
+                .iter()
+                .map(|(lat, lon)| (index(lat), index(lon)))
+                .collect(),
+            ordered: table
+                .ordered()
+                .iter()
+                .map(|o| (index(o.first), index(o.second)))
+                .collect(),
+            derived_key: table.derived_key().map(index),
+            key: table.key().and_then(|k| table.column_index(k)),
+        }
     }
-    Ok(())
-}
 
-/// The second time of an ordered pair (an end, a valid_to) is not before the first.
-fn check_time_order(row: &impl RowValues, table: Table) -> Result<(), RowRejection> {
-    for o in table.ordered() {
-        let (i1, i2) = (
-            table.column_index(o.first).expect("first"),
-            table.column_index(o.second).expect("second"),
-        );
-        if let (ValueRef::Time(a), ValueRef::Time(b)) = (row.value(i1), row.value(i2)) {
-            if b < a {
-                return Err(RowRejection {
-                    reason: Reason::EndBeforeStart,
-                    column: Some(i2),
-                    message: format!(
-                        "{} {} is before {} {}",
-                        o.second,
-                        fmt_utc(b),
-                        o.first,
-                        fmt_utc(a)
-                    ),
-                });
+    /// The number of canonical columns.
+    pub(super) fn width(&self) -> usize {
+        self.cols.len()
+    }
+
+    /// Applies the row rules, in order, to a row whose cells all parsed: coordinates
+    /// and time order (which may reject it), then pseudonymisation and the derived id
+    /// (which replace values).
+    pub(super) fn apply(
+        &self,
+        row: &mut impl RowValues,
+        shared: &Shared<'_>,
+    ) -> Result<(), RowRejection> {
+        self.check_coordinates(row)?;
+        self.check_time_order(row)?;
+        self.pseudonymise(row, shared);
+        self.derive_missing_id(row);
+        Ok(())
+    }
+
+    /// Latitude and longitude are both given or both blank, and not 0,0 (no GPS fix).
+    fn check_coordinates(&self, row: &impl RowValues) -> Result<(), RowRejection> {
+        for &(ia, io) in &self.coordinates {
+            let (la, lo) = (self.cols[ia].name, self.cols[io].name);
+            let message = match (row.value(ia), row.value(io)) {
+                (ValueRef::Float(a), ValueRef::Float(o)) if a == 0.0 && o == 0.0 => {
+                    format!("{la},{lo} = 0,0 (no GPS fix)")
+                }
+                (ValueRef::Float(_), ValueRef::Float(_)) | (ValueRef::Null, ValueRef::Null) => {
+                    continue
+                }
+                _ => format!("{la} and {lo} must both be given or both be blank"),
+            };
+            return Err(RowRejection {
+                reason: Reason::BadCoordinates,
+                column: Some(ia),
+                message,
+            });
+        }
+        Ok(())
+    }
+
+    /// The second time of an ordered pair (an end, a valid_to) is not before the
+    /// first.
+    fn check_time_order(&self, row: &impl RowValues) -> Result<(), RowRejection> {
+        for &(i1, i2) in &self.ordered {
+            if let (ValueRef::Time(a), ValueRef::Time(b)) = (row.value(i1), row.value(i2)) {
+                if b < a {
+                    return Err(RowRejection {
+                        reason: Reason::EndBeforeStart,
+                        column: Some(i2),
+                        message: format!(
+                            "{} {} is before {} {}",
+                            self.cols[i2].name,
+                            fmt_utc(b),
+                            self.cols[i1].name,
+                            fmt_utc(a)
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces members of the public's ids and numbers by their pseudonyms (see
+    /// [`Shared::pseudonym`]).
+    fn pseudonymise(&self, row: &mut impl RowValues, shared: &Shared<'_>) {
+        if shared.pseudo.is_none() {
+            return;
+        }
+        for (ci, c) in self.cols.iter().enumerate() {
+            let value = row.value(ci);
+            let phone = match value {
+                ValueRef::Phone(kind, _) => Some(kind),
+                _ => None,
+            };
+            if let Some(text) = shared.pseudonym(c.sensitivity, value) {
+                row.replace(ci, &text, phone);
             }
         }
     }
-    Ok(())
-}
 
-/// Replaces members of the public's ids and numbers by their pseudonyms (see
-/// [`Shared::pseudonym`]).
-fn pseudonymise(row: &mut impl RowValues, cols: &[ColumnSpec], shared: &Shared<'_>) {
-    if shared.pseudo.is_none() {
-        return;
+    /// A blank derived key (a record, stop or event id) becomes `d_` and the row's
+    /// hash.
+    fn derive_missing_id(&self, row: &mut impl RowValues) {
+        if let Some(ki) = self.derived_key {
+            if matches!(row.value(ki), ValueRef::Null) {
+                let h = self.row_hash(row);
+                row.replace(ki, &format!("d_{h:032x}"), None);
+            }
+        }
     }
-    for (ci, c) in cols.iter().enumerate() {
-        let value = row.value(ci);
-        let phone = match value {
-            ValueRef::Phone(kind, _) => Some(kind),
+
+    /// The row's content hash (see [`hash_values`]).
+    fn row_hash(&self, row: &impl RowValues) -> u128 {
+        hash_values((0..self.width()).map(|ci| row.value(ci)))
+    }
+
+    /// A row's content hash and the hash of its key value, if it has one: what
+    /// de-duplication compares.
+    pub(super) fn hashes(&self, row: &impl RowValues) -> (u128, Option<u128>) {
+        let key = self.key.and_then(|k| match row.value(k) {
+            ValueRef::Str(t) => Some(xxh3_128(t.as_bytes())),
             _ => None,
-        };
-        if let Some(text) = shared.pseudonym(c.sensitivity, value) {
-            row.replace(ci, &text, phone);
-        }
+        });
+        (self.row_hash(row), key)
     }
-}
-
-/// A blank derived key (a record, stop or event id) becomes `d_` and the row's hash.
-fn derive_missing_id(row: &mut impl RowValues, table: Table) {
-    if let Some(k) = table.derived_key() {
-        let ki = table.column_index(k).expect("derived key");
-        if matches!(row.value(ki), ValueRef::Null) {
-            let h = row_hash(row);
-            row.replace(ki, &format!("d_{h:032x}"), None);
-        }
-    }
-}
-
-/// The row's content hash (see [`hash_values`]).
-fn row_hash(row: &impl RowValues) -> u128 {
-    hash_values((0..row.width()).map(|ci| row.value(ci)))
-}
-
-/// A row's content hash and the hash of its key value (`key_col`), if it has one:
-/// what de-duplication compares.
-pub(super) fn row_hashes(row: &impl RowValues, key_col: Option<usize>) -> (u128, Option<u128>) {
-    let key = key_col.and_then(|k| match row.value(k) {
-        ValueRef::Str(t) => Some(xxh3_128(t.as_bytes())),
-        _ => None,
-    });
-    (row_hash(row), key)
 }
 
 /// Parses rows of one table into typed values, one row at a time; one per worker
 /// thread.
 pub(super) struct RowParser<'p> {
-    cols: &'static [ColumnSpec],
+    rules: &'p RowRules,
     parser: CellParser<'p>,
     /// The values of the row being parsed (text in the parser's arena).
     row: Vec<Value>,
@@ -192,16 +225,15 @@ pub(super) struct RowParser<'p> {
 }
 
 impl<'p> RowParser<'p> {
-    pub(super) fn new(table: Table, phones: &'p mut PhoneCache) -> Self {
-        let cols = table.columns();
+    pub(super) fn new(table: Table, rules: &'p RowRules, phones: &'p mut PhoneCache) -> Self {
         RowParser {
-            cols,
+            rules,
             parser: CellParser {
                 table,
                 phones,
                 arena: String::new(),
             },
-            row: Vec::with_capacity(cols.len()),
+            row: Vec::with_capacity(rules.width()),
             joined: String::new(),
         }
     }
@@ -210,11 +242,11 @@ impl<'p> RowParser<'p> {
     /// rejected.
     ///
     /// Typed (Parquet) batches are decoded column by column instead
-    /// (`columnar::decode_columns`), which must give the same values: a value change
-    /// added here must be added there too (and must clear the column's `verbatim`
-    /// flag). Row rules belong in [`apply_row_rules`], which both paths apply.
-    /// `tests/columnar.rs` reads noisy and clean Parquet both ways and requires
-    /// identical frames and quarantine.
+    /// (`DecodedColumns::decode` in `columnar`), which must give the same values: a
+    /// change to how cells become values made here must be made there too (and must
+    /// clear the column's `verbatim` flag). Row rules belong in [`RowRules`],
+    /// which both paths apply. `tests/columnar.rs` reads noisy and clean Parquet both
+    /// ways and requires identical frames and quarantine.
     pub(super) fn parse_row(
         &mut self,
         ctx: &FileContext,
@@ -224,7 +256,7 @@ impl<'p> RowParser<'p> {
         self.row.clear();
         self.parser.arena.clear();
         let source = SourceCells::new(&ctx.mapping, cells);
-        for (ci, c) in self.cols.iter().enumerate() {
+        for (ci, c) in self.rules.cols.iter().enumerate() {
             let cell = source.cell(ci, &mut self.joined).unwrap_or(Cell::Null);
             let v = self
                 .parser
@@ -236,8 +268,8 @@ impl<'p> RowParser<'p> {
                 })?;
             self.row.push(v);
         }
-        let table = self.parser.table;
-        apply_row_rules(self, table, shared)
+        let rules = self.rules;
+        rules.apply(self, shared)
     }
 
     /// The parsed row's values, their text in [`RowParser::arena`].
@@ -252,11 +284,7 @@ impl<'p> RowParser<'p> {
 }
 
 impl RowValues for RowParser<'_> {
-    fn width(&self) -> usize {
-        self.row.len()
-    }
-
-    #[inline]
+    #[inline(always)]
     fn value(&self, ci: usize) -> ValueRef<'_> {
         self.row[ci].resolve(&self.parser.arena)
     }

@@ -474,6 +474,8 @@ impl TableBuilder {
         }
     }
 
+    /// Quarantines a row: counts it by reason and keeps it with its raw text
+    /// (personal data pseudonymised) and what it can still tell.
     fn reject(
         &mut self,
         ctx: &mut FileContext,
@@ -485,51 +487,9 @@ impl TableBuilder {
     ) {
         ctx.counts.quarantined += 1;
         *ctx.reasons.entry(reason.code()).or_default() += 1;
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let fields: Vec<String> = raw
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let t = c.to_text();
-                match shared.pseudo {
-                    Some(p)
-                        if ctx.mapping.sensitive.get(i).copied().unwrap_or(false)
-                            && !t.trim().is_empty() =>
-                    {
-                        p.pseudonym(Domain::Raw, t.trim())
-                    }
-                    _ => t,
-                }
-            })
-            .collect();
         // With an unknown field layout (wrong count) nothing can be told apart as
-        // personal data: hide the whole row when pseudonymising.
+        // personal data.
         let layout_unknown = raw.problem.is_some();
-        let raw_text = if layout_unknown && shared.pseudo.is_some() {
-            format!(
-                "(row hidden: {} fields, pseudonymisation is on)",
-                fields.len()
-            )
-        } else {
-            let _ = w.write_record(&fields);
-            let mut s = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
-            if s.ends_with('\n') {
-                s.pop();
-            }
-            if s.len() > 4096 {
-                let mut cut = 4096;
-                while !s.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                s.truncate(cut);
-                s.push_str("…(truncated)");
-            }
-            s
-        };
         let hint = match self.table {
             Table::CaseLinks | Table::Billing if reason == Reason::DuplicateKey => None,
             Table::CaseLinks | Table::Billing => {
@@ -547,7 +507,7 @@ impl TableBuilder {
             reason,
             column,
             message,
-            raw: raw_text,
+            raw: raw_text(ctx, raw, shared),
             hint,
         });
     }
@@ -620,6 +580,53 @@ impl TableBuilder {
         let df = DataFrame::new_infer_height(columns)?;
         Ok((df, self.quarantine))
     }
+}
+
+/// A quarantined row as CSV text for the `raw` column (cut at 4 KiB). When
+/// pseudonymising, the cells of personal-data columns are pseudonymised, and a row
+/// with an unknown field layout is hidden whole.
+fn raw_text(ctx: &FileContext, raw: &RawRow<'_>, shared: &Shared<'_>) -> String {
+    let fields: Vec<String> = raw
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let t = c.to_text();
+            match shared.pseudo {
+                Some(p)
+                    if ctx.mapping.sensitive.get(i).copied().unwrap_or(false)
+                        && !t.trim().is_empty() =>
+                {
+                    p.pseudonym(Domain::Raw, t.trim())
+                }
+                _ => t,
+            }
+        })
+        .collect();
+    if raw.problem.is_some() && shared.pseudo.is_some() {
+        return format!(
+            "(row hidden: {} fields, pseudonymisation is on)",
+            fields.len()
+        );
+    }
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record(&fields);
+    let mut s = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    if s.ends_with('\n') {
+        s.pop();
+    }
+    if s.len() > 4096 {
+        let mut cut = 4096;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("…(truncated)");
+    }
+    s
 }
 
 /// The reason and message for a row with a tokenising problem.
