@@ -42,20 +42,19 @@ impl Sign {
     pub const OFFICER: [Sign; 2] = [Sign::MultipleSubjects, Sign::RepeatComplaints];
 
     /// Every sign: the pair signs, then the officer signs.
-    pub const ALL: [Sign; 12] = [
-        Sign::ContactVolume,
-        Sign::Escalation,
-        Sign::OffDutyContact,
-        Sign::NightContact,
-        Sign::AfterClosure,
-        Sign::UnansweredPersistence,
-        Sign::StopNearHome,
-        Sign::AccessWithoutPurpose,
-        Sign::AccessThenContact,
-        Sign::VulnerableSubject,
-        Sign::MultipleSubjects,
-        Sign::RepeatComplaints,
-    ];
+    pub const ALL: [Sign; 12] = {
+        let mut all = [Sign::ContactVolume; 12];
+        let mut i = 0;
+        while i < Sign::PAIR.len() {
+            all[i] = Sign::PAIR[i];
+            i += 1;
+        }
+        while i < all.len() {
+            all[i] = Sign::OFFICER[i - Sign::PAIR.len()];
+            i += 1;
+        }
+        all
+    };
 
     /// The sign's id, as in the matrix, the outputs and `docs/signals.md`.
     pub const fn id(self) -> &'static str {
@@ -119,8 +118,13 @@ mod tests {
             assert_eq!(Sign::from_id(s.id()), Some(s));
         }
         assert_eq!(Sign::from_id("contact_volumes"), None);
-        let pair_then_officer: Vec<Sign> = Sign::PAIR.into_iter().chain(Sign::OFFICER).collect();
-        assert_eq!(pair_then_officer, Sign::ALL);
+        let distinct: std::collections::BTreeSet<&str> = Sign::ALL.iter().map(|s| s.id()).collect();
+        assert_eq!(distinct.len(), 12, "every sign once");
+        assert_eq!(
+            Sign::ALL[9],
+            Sign::VulnerableSubject,
+            "the aggravator ends the pair signs"
+        );
         assert!(Sign::StopNearHome.is_pair() && !Sign::RepeatComplaints.is_pair());
     }
 }
