@@ -1,4 +1,4 @@
-//! The canonical tables of `DATA_CONTRACT.md`: names, columns, types, keys and the
+//! The canonical tables of the data contract (`docs/data-contract.md`): names, columns, types, keys and the
 //! row rules each table obeys. This file is the contract in code; change them together.
 
 use serde::Serialize;
