@@ -92,7 +92,7 @@ impl ChunkOut<'_> {
     }
 
     /// The value of column `ci` of a kept row.
-    #[inline]
+    #[inline(always)]
     pub(super) fn value(&self, kept: Kept, ci: usize) -> ValueRef<'_> {
         match kept {
             Kept::Parsed(start) => self.values[start as usize + ci].resolve(&self.arena),

@@ -35,7 +35,7 @@ pub(super) enum Value {
 
 impl Value {
     /// The value as stored and hashed, its text resolved in `arena`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn resolve(self, arena: &str) -> ValueRef<'_> {
         let text = |a: u32, b: u32| &arena[a as usize..b as usize];
         match self {
@@ -92,7 +92,7 @@ impl<'b> BatchValue<'b> {
 
     /// The same as [`Value::resolve`]: a decoded row stores and hashes exactly like
     /// the row path's.
-    #[inline]
+    #[inline(always)]
     pub(super) fn resolve<'x>(self, arena: &'x str) -> ValueRef<'x>
     where
         'b: 'x,
