@@ -1465,18 +1465,34 @@ fn decoy_repeat_address(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
     Ok(())
 }
 
+/// A short case of the officer's with victim `p`, opened two hours into his first shift
+/// from `1/at_part` of the period and closed `min_days` to `min_days + 9` days later,
+/// linked and looked up on opening: (opened, closed). `None` without such a shift.
+fn short_victim_case(
+    c: &mut Ctx<'_, '_>,
+    p: usize,
+    at_part: i64,
+    min_days: i64,
+    kind: &'static str,
+) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
+    let span = c.span();
+    let Some((s, _)) = c.shift_from(c.day(span / at_part, 0, 0)) else {
+        return Ok(None);
+    };
+    let t0 = s + Duration::hours(2);
+    let closed = t0 + Duration::days(min_days + c.below(10) as i64);
+    let case = c.case(1, p, "victim", t0, closed, kind);
+    c.link(&case)?;
+    c.access(t0 + Duration::minutes(10), "RMS", p, Some(&case.id))?;
+    Ok(Some((t0, closed)))
+}
+
 /// Decoy: a victim's case closes; some days later (beyond the 7-day grace) the officer
 /// calls once on duty with the court result, and she texts her thanks.
 fn decoy_court_result(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
-    let span = c.span();
-    let Some((s, _)) = c.shift_from(c.day(span / 5, 0, 0)) else {
+    let Some((t0, closed)) = short_victim_case(c, p, 5, 15, "assault")? else {
         return Ok(());
     };
-    let t0 = s + Duration::hours(2);
-    let closed = t0 + Duration::days(15 + c.below(10) as i64);
-    let case = c.case(1, p, "victim", t0, closed, "assault");
-    c.link(&case)?;
-    c.access(t0 + Duration::minutes(10), "RMS", p, Some(&case.id))?;
     let n = person_number(p);
     let shifts: Vec<(NaiveDateTime, NaiveDateTime)> = c.life.shifts.clone();
     for (s, e) in shifts
@@ -1502,15 +1518,9 @@ fn decoy_court_result(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
 /// near her home again and again, as every officer's is: his background stops at the
 /// hospital, no more than anyone's. Nothing else.
 fn decoy_beside_hospital(c: &mut Ctx<'_, '_>, p: usize) -> Result<()> {
-    let span = c.span();
-    let Some((s, _)) = c.shift_from(c.day(span / 8, 0, 0)) else {
+    let Some((t0, _)) = short_victim_case(c, p, 8, 10, "domestic_abuse")? else {
         return Ok(());
     };
-    let t0 = s + Duration::hours(2);
-    let closed = t0 + Duration::days(10 + c.below(10) as i64);
-    let case = c.case(1, p, "victim", t0, closed, "domestic_abuse");
-    c.link(&case)?;
-    c.access(t0 + Duration::minutes(10), "RMS", p, Some(&case.id))?;
     let home = c.world.people[p].home;
     c.deployed_visit(&format!("INC9{:05}0", c.oi), home, t0, 45)
 }
