@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod link;
 pub mod matrix;
 pub mod output;
+pub mod place;
 pub mod pseudo;
 pub mod score;
 pub mod sign;

@@ -111,8 +111,20 @@ pub struct Unanswered {
 pub struct StopNearHome {
     pub weight: f64,
     pub radius_m: f64,
+    /// The place's background is counted within this radius of the home.
+    pub around_m: f64,
     pub min_stops: u32,
-    pub common_place_officers: u32,
+    /// The largest binomial tail probability that counts as unusual for the place.
+    pub max_p_value: f64,
+    /// How many times what the place predicts his stops must be: "far more often".
+    pub min_ratio: f64,
+    /// Without a tie to the subject (no case, contact or look-up): at least this many
+    /// stops, at least `untied_min_ratio` times what the place predicts.
+    pub untied_min_stops: u32,
+    pub untied_min_ratio: f64,
+    /// Weight, in stops, of the area's share `(radius_m / around_m)²` in the place's
+    /// share (a home nobody else passes has no background of its own).
+    pub prior_stops: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -350,6 +362,25 @@ impl RiskMatrix {
             return Err(format!(
                 "signals.stop_near_home.radius_m = {}: expected metres in (0, 5000]",
                 s.stop_near_home.radius_m
+            ));
+        }
+        let near = &s.stop_near_home;
+        if !(near.around_m >= 2.0 * near.radius_m && near.around_m <= 50_000.0) {
+            return Err(format!(
+                "signals.stop_near_home.around_m = {}: expected metres in [2 x radius_m, 50000]",
+                near.around_m
+            ));
+        }
+        if !(near.max_p_value > 0.0 && near.max_p_value < 1.0) {
+            return Err(format!(
+                "signals.stop_near_home.max_p_value = {}: expected a probability in (0, 1)",
+                near.max_p_value
+            ));
+        }
+        if !(near.prior_stops >= 0.0 && near.prior_stops.is_finite()) {
+            return Err(format!(
+                "signals.stop_near_home.prior_stops = {}: expected a count of at least 0",
+                near.prior_stops
             ));
         }
         if self.analysis.window_days == 0 || s.contact_volume.window_days == 0 {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 /// The engine's top-level modules, in the order the data flows: each may use only the
 /// ones before it.
 const LAYERS: &[&str] = &[
-    "error", "pseudo", "ingest", "link", "sign", "matrix", "signals", "score", "output", "explain",
-    "validate",
+    "error", "pseudo", "ingest", "link", "sign", "matrix", "place", "signals", "score", "output",
+    "explain", "validate",
 ];
 
 const LONGEST_FUNCTION: usize = 150;

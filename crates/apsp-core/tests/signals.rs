@@ -186,6 +186,21 @@ fn finding<'a>(s: &'a Scored, subject: &str, signal: &str) -> &'a Finding {
     p.findings.iter().find(|f| f.signal == signal).unwrap()
 }
 
+/// `stop_near_home` of O1 × `subject`: (value, status); (0, not fired) when the pair
+/// has no kept stops (fewer than `min_stops` near the home are not kept) and nothing
+/// else.
+fn near_home(s: &Scored, subject: &str) -> (f64, Status) {
+    let o = s.linked.officer_index["O1"];
+    let sub = s.linked.subject_index[subject];
+    match s.pairs.iter().find(|p| p.officer == o && p.subject == sub) {
+        None => (0.0, Status::NotFired),
+        Some(_) => {
+            let f = finding(s, subject, "stop_near_home");
+            (f.value, f.status)
+        }
+    }
+}
+
 /// The pair's score (0 when it has none).
 fn pair_score(s: &Scored, subject: &str) -> f64 {
     let o = s.linked.officer_index["O1"];
@@ -507,6 +522,216 @@ fn stop_near_home_radius_deployments_and_involvement() {
     );
 }
 
+/// A point `m` metres from HOME on a bearing of `deg` degrees (clockwise from north),
+/// on the local plane (exact enough at these distances: well inside the radii).
+fn from_home(m: f64, deg: f64) -> (f64, f64) {
+    let r = 6_371_008.8;
+    let (dn, de) = (m * deg.to_radians().cos(), m * deg.to_radians().sin());
+    (
+        HOME.0 + (dn / r).to_degrees(),
+        HOME.1 + (de / (r * HOME.0.to_radians().cos())).to_degrees(),
+    )
+}
+
+/// A stop of officer `o` (vehicle V`o`) on 12-28 January, 10:00-10:20.
+fn stop_of(d: &mut Data, o: u32, id: &str, p: (f64, f64), day: u32) {
+    d.add(
+        "stops",
+        format!(
+            "{id},V{o},O{o},{:.7},{:.7},2026-01-{day:02}T10:00:00,2026-01-{day:02}T10:20:00",
+            p.0, p.1
+        ),
+    );
+}
+
+/// A street of a town: O2-O6 each stop once within 150 m of P1's home (100 m) and 20
+/// times 300-1,200 m around it, after C1 closed. The place's background: others' stops
+/// near the home 5, around it (within 1.5 km) 105; with the area's share (150/1500)^2 =
+/// 0.01 at 20 stops' weight, q = (5 + 0.2) / (105 + 20) = 0.0416.
+fn town_street() -> Data {
+    let mut d = Data::base();
+    for o in 2..=6 {
+        stop_of(
+            &mut d,
+            o,
+            &format!("N{o}"),
+            from_home(100.0, 72.0 * o as f64),
+            12,
+        );
+        for k in 0..20 {
+            let p = from_home(300.0 + 45.0 * k as f64, 17.0 * k as f64 + 5.0 * o as f64);
+            stop_of(&mut d, o, &format!("A{o}_{k}"), p, 12 + k % 16);
+        }
+    }
+    d
+}
+
+#[test]
+fn stop_near_home_is_judged_against_the_place() {
+    // O1 stops twice 140 m from P1's home (12, 13 Jan) and 8 times 600 m away: k = 2 of
+    // n = 10. P(B(10, 0.0416) >= 2) = 1 - 0.9584^10 - 10 x 0.0416 x 0.9584^9
+    // = 1 - 0.65386 - 0.28381 = 0.0623 > 0.001: two stops in a street everyone
+    // patrols are not unusual (the fixed count fired on them).
+    let mut d = town_street();
+    for k in 0..2 {
+        stop_of(
+            &mut d,
+            1,
+            &format!("S{k}"),
+            from_home(140.0, 10.0 * k as f64),
+            12 + k,
+        );
+    }
+    for k in 0..8 {
+        stop_of(
+            &mut d,
+            1,
+            &format!("F{k}"),
+            from_home(600.0, 45.0 * k as f64),
+            14 + k,
+        );
+    }
+    let s = d.score();
+    assert_eq!(near_home(&s, "P1"), (2.0, Status::NotFired));
+    // Four more visits (k = 6, n = 14): P(B(14, 0.0416) >= 6) = 3003 q^6 (1-q)^8 +
+    // 3432 q^7 (1-q)^7 + ... = 1.108e-5 + 5.5e-7 + ... ≈ 1.17e-5: fired. Expected
+    // 14 x 0.0416 = 0.5824; intensity (6 - 0.5824) / 2 = 2.7088, x 3 = 8.1264.
+    for k in 2..6 {
+        stop_of(
+            &mut d,
+            1,
+            &format!("S{k}"),
+            from_home(140.0, 10.0 * k as f64),
+            20 + k,
+        );
+    }
+    let s = d.score();
+    let f = finding(&s, "P1", "stop_near_home");
+    assert_eq!((f.value, f.status), (6.0, Status::Fired));
+    assert!((f.intensity - 2.7088).abs() < 1e-9, "{}", f.intensity);
+    assert_eq!(rows(f), vec!["S0", "S1", "S2", "S3", "S4", "S5"]);
+    let detail = &f.evidence[0].detail;
+    assert!(
+        detail.contains(
+            "6 of his 14 stops nearby were this near; the place predicts 0.6 (p = 1.2e-5)"
+        ),
+        "{detail}"
+    );
+}
+
+#[test]
+fn stops_beside_a_hospital_where_everyone_stops_are_not_visits() {
+    // P1 lives 120 m from a hospital car park where O2-O6 stop 20 times each (100 near
+    // her home), besides their 100 stops around the street. O1 stops there 5 times and
+    // 3 times elsewhere around: k = 5 of n = 8, q = (105 + 0.2) / (205 + 20) = 0.4676,
+    // expected 3.74; P(B(8, 0.4676) >= 5) ≈ 0.29: not unusual, not a visit (no night
+    // contact from the 23:00 one either).
+    let mut d = town_street();
+    let hospital = from_home(120.0, 200.0);
+    for o in 2..=6 {
+        for k in 0..20 {
+            stop_of(&mut d, o, &format!("H{o}_{k}"), hospital, 12 + k % 16);
+        }
+    }
+    for k in 0..5 {
+        stop_of(&mut d, 1, &format!("H1_{k}"), hospital, 12 + k);
+    }
+    for k in 0..3 {
+        stop_of(
+            &mut d,
+            1,
+            &format!("F{k}"),
+            from_home(700.0, 90.0 * k as f64),
+            20 + k,
+        );
+    }
+    d.add(
+        "stops",
+        format!(
+            "HN,V1,O1,{:.7},{:.7},2026-01-27T23:00:00,2026-01-27T23:20:00",
+            hospital.0, hospital.1
+        ),
+    );
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let f = finding(&s, "P1", "stop_near_home");
+    // Six stops with the 23:00 one: k = 6 of n = 9, q = 0.4676 (the same others):
+    // expected 4.21, P(B(9, 0.4676) >= 6) ≈ 0.19.
+    assert_eq!((f.value, f.status), (6.0, Status::NotFired));
+    assert_eq!(finding(&s, "P1", "night_contact").value, 0.0);
+}
+
+#[test]
+fn stops_near_the_home_of_someone_never_dealt_with_need_a_place_pattern() {
+    // P4 lives 2 km north; O1 stops twice at her door (k = 2 of 2, p = 1e-4) but has
+    // no case, contact or look-up of hers: among the homes within 150 m of the stops,
+    // nothing says whose the stops concern, and two stops are no place pattern (at
+    // least 12): not fired. With a look-up of her record on 15 Jan (a tie): fired. With
+    // no tie and 12 stops (expected 0.12: 100 times the prediction): fired.
+    let with = |lookup: bool, stops: u32| {
+        let mut d = Data::base();
+        let p = north(2000.0);
+        d.add("persons", format!("P4,1985-01-01,,{:.7},{:.7}", p.0, p.1));
+        if lookup {
+            d.add("access_log", "E4,O1,2026-01-15T10:00:00,PNC,view,P4,,");
+        }
+        for k in 0..stops {
+            let at = format!("2026-01-{:02}T10:00:00", 12 + k);
+            let until = format!("2026-01-{:02}T10:30:00", 12 + k);
+            stop(&mut d, &format!("S{k}"), north(2010.0), &at, &until);
+        }
+        d.score()
+    };
+    assert_eq!(near_home(&with(false, 2), "P4"), (2.0, Status::NotFired));
+    assert_eq!(near_home(&with(true, 2), "P4"), (2.0, Status::Fired));
+    assert_eq!(near_home(&with(false, 12), "P4"), (12.0, Status::Fired));
+}
+
+#[test]
+fn a_visit_to_a_household_is_explained_for_everyone_in_it() {
+    // P4 lives with P1 (the same address) and is the suspect of O1's open case C4
+    // (from 11 Jan): O1's two stops at the house on 20 and 23 Jan are explained by C4,
+    // for P1 too, and for P5 next door (100 m north, 70-80 m from the stops; O1 looked
+    // up her record on 15 Jan). Without C4 the two stops fire for P1 and for P5 (k = 2
+    // of 2 in the area, q = 0.01, p = 1e-4).
+    let with_case = |case: bool| {
+        let mut d = Data::base();
+        d.add("persons", format!("P4,1980-01-01,,{},{}", HOME.0, HOME.1));
+        let next_door = north(100.0);
+        d.add(
+            "persons",
+            format!("P5,1970-01-01,,{:.7},{:.7}", next_door.0, next_door.1),
+        );
+        d.add("access_log", "E5,O1,2026-01-15T10:00:00,PNC,view,P5,,");
+        if case {
+            d.add(
+                "case_links",
+                "C4,P4,suspect,O1,2026-01-11T09:00:00,,,assault",
+            );
+        }
+        stop(
+            &mut d,
+            "SH1",
+            north(20.0),
+            "2026-01-20T10:00:00",
+            "2026-01-20T10:30:00",
+        );
+        stop(
+            &mut d,
+            "SH2",
+            north(30.0),
+            "2026-01-23T10:00:00",
+            "2026-01-23T10:30:00",
+        );
+        d.score()
+    };
+    let s = with_case(false);
+    assert_eq!(near_home(&s, "P1"), (2.0, Status::Fired));
+    assert_eq!(near_home(&s, "P5"), (2.0, Status::Fired));
+    let s = with_case(true);
+    assert_eq!(near_home(&s, "P1"), (0.0, Status::NotFired));
+    assert_eq!(near_home(&s, "P5"), (0.0, Status::NotFired));
+}
+
 #[test]
 fn access_without_purpose_and_its_exceptions() {
     // O1 looks up P2 (no case of his): unexplained. P1 during C1: involved. P3 citing
@@ -683,17 +908,35 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
 #[test]
 fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
     // P4 lives 1 km north of HOME, P5 60 m further north (next door), P6 5 km north.
-    // O1 stops four times at P4's door (60 m from P5's): stop_near_home 4 against 2,
-    // intensity 2 x weight 3 = 6.0 for both pairs. Ties go by subject id, so P4's pair
+    // O1 stops four times at P4's door (60 m from P5's), and nobody else stops within
+    // 1.5 km: the place's share is the area's, (150 / 1500)^2 = 0.01, so 4 of his 4
+    // stops around P4's home predict 0.04, p = 0.01^4: fired, intensity (4 - 0.04) / 2
+    // = 1.98, x weight 3 = 5.94 for both pairs. Ties go by subject id, so P4's pair
     // ranks first and P5's rests only on stops P4's already counts: shown with its
-    // score, not counted again. P6: two stops of its own, 1 x 3 = 3.0, counted.
-    // Officer score: 6.0 + 0.5 x 3.0 = 7.5; flagged (>= 5.0): P4 alone, so
+    // score, not counted again. P6: two stops of its own (the others are 4 km away),
+    // predicted 0.02, p = 1e-4: (2 - 0.02) / 2 x 3 = 2.97, counted.
+    // Officer score: 5.94 + 0.5 x 2.97 = 7.425; flagged (>= 5.0): P4 alone, so
     // multiple_subjects is 1 of 2, not fired. (Counting P5 would give
-    // 6.0 + 0.5 x 6.0 + 0.25 x 3.0 + 2.0 = 11.75.)
+    // 5.94 + 0.5 x 5.94 + 0.25 x 2.97 + 2.0 = 11.6525.)
+    // Each of P4-P6 texted O1 once on his shift (15 Jan 10:00): a tie through his work
+    // (without one, four stops near a home are not kept), which adds to no sign.
     let mut d = Data::base();
-    for (id, m) in [("P4", 1000.0), ("P5", 1060.0), ("P6", 5000.0)] {
-        let p = north(m);
+    for (i, (id, m)) in [("P4", 1000.0), ("P5", 1060.0), ("P6", 5000.0)]
+        .iter()
+        .enumerate()
+    {
+        let p = north(*m);
         d.add("persons", format!("{id},1985-01-01,,{:.7},{:.7}", p.0, p.1));
+        let number = format!("0790000010{i}");
+        d.add("person_numbers", format!("{id},{number}"));
+        d.bill(
+            &format!("T{id}"),
+            &number,
+            "in",
+            "sms",
+            "2026-01-15T10:00:00",
+            None,
+        );
     }
     for day in 20..=23 {
         stop(
@@ -727,24 +970,24 @@ fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
         vec!["SD20", "SD21", "SD22", "SD23"]
     );
     assert!(
-        (pair("P4").score - 6.0).abs() < 1e-9,
+        (pair("P4").score - 5.94).abs() < 1e-9,
         "{}",
         pair("P4").score
     );
     assert!(
-        (pair("P5").score - 6.0).abs() < 1e-9,
+        (pair("P5").score - 5.94).abs() < 1e-9,
         "{}",
         pair("P5").score
     );
     assert!(
-        (pair("P6").score - 3.0).abs() < 1e-9,
+        (pair("P6").score - 2.97).abs() < 1e-9,
         "{}",
         pair("P6").score
     );
     assert_eq!(pair("P4").same_stops_as, None);
     assert_eq!(pair("P5").same_stops_as, Some(s.linked.subject_index["P4"]));
     assert_eq!(pair("P6").same_stops_as, None);
-    assert!((o.score - 7.5).abs() < 1e-9, "{}", o.score);
+    assert!((o.score - 7.425).abs() < 1e-9, "{}", o.score);
     assert_eq!(o.n_subjects_flagged, 1);
     let ms = &o.findings[0];
     assert_eq!((ms.value, ms.status), (1.0, Status::NotFired));
@@ -1013,9 +1256,10 @@ fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_t
 
     // Deployments. Undeployed stops 149 m and 140 m from P1's home (20 Jan 10:00,
     // 23 Jan 19:00): stop_near_home 2, fired. A quarantined deployment of O1 over the
-    // second (no incident_id) makes it possibly deployed: value 1, not fired; likewise
-    // with its place unreadable (latitude 95); with its place readable 2 km away it
-    // explains nothing: value 2, fired.
+    // second (no incident_id) makes it possibly deployed: one stop left, fewer than
+    // min_stops, so none is kept (value 0, not fired); likewise with its place
+    // unreadable (latitude 95); with its place readable 2 km away it explains nothing:
+    // value 2, fired.
     let stops = |d: &mut Data| {
         stop(
             d,
@@ -1040,8 +1284,8 @@ fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_t
     };
     for (row, want) in [
         (None, (2.0, Status::Fired)),
-        (Some(deployment(north(50.0).0)), (1.0, Status::NotFired)),
-        (Some(deployment(95.0)), (1.0, Status::NotFired)),
+        (Some(deployment(north(50.0).0)), (0.0, Status::NotFired)),
+        (Some(deployment(95.0)), (0.0, Status::NotFired)),
         (Some(deployment(north(2000.0).0)), (2.0, Status::Fired)),
     ] {
         let mut d = Data::base();
@@ -1052,18 +1296,18 @@ fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_t
         }
         let (s, q) = read(&d);
         assert_eq!(q.height(), n, "{q}");
-        let f = finding(&s, "P1", "stop_near_home");
-        assert_eq!((f.value, f.status), want, "{row:?}");
+        assert_eq!(near_home(&s, "P1"), want, "{row:?}");
     }
 
     // Vehicle assignments. Two stops of vehicle V9 with no officer logged on, near P1's
     // home (20 Jan 10:00, 23 Jan 19:00); V9 is O1's from 20 to 24 Jan: both his,
     // stop_near_home 2, fired. A quarantined assignment of V9 (impossible start, to
     // 21 Jan 00:00) may reach back the longest readable assignment (4 days): it covers
-    // the 20 Jan stop, whose officer is then unknown (nobody's, not O1's): value 1.
+    // the 20 Jan stop, whose officer is then unknown (nobody's, not O1's): one stop
+    // of O1's left, none kept (value 0).
     for (broken, want) in [
         (false, (2.0, Status::Fired)),
-        (true, (1.0, Status::NotFired)),
+        (true, (0.0, Status::NotFired)),
     ] {
         let mut d = Data::base();
         for (id, m, from, to) in [
@@ -1086,7 +1330,6 @@ fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_t
         d.0.insert("vehicle_assignments", va);
         let (s, q) = read(&d);
         assert_eq!(q.height(), broken as usize, "{q}");
-        let f = finding(&s, "P1", "stop_near_home");
-        assert_eq!((f.value, f.status), want);
+        assert_eq!(near_home(&s, "P1"), want);
     }
 }

@@ -348,6 +348,32 @@ impl Linked {
             .unwrap_or(&[])
     }
 
+    /// Whether the data shows officer `o` dealing with subject `s` through his work: an
+    /// involvement in a case with her (at any time), or a contact or a look-up of her
+    /// record in (from, to]. Abuse of position starts from someone met through the job.
+    pub fn has_dealt_with(&self, o: OfficerIx, s: SubjectIx, (from, to): (Ts, Ts)) -> bool {
+        let in_window = |at: Ts| at > from && at <= to;
+        let contact = || {
+            let i = self
+                .contacts
+                .partition_point(|c| (c.officer, c.subject) < (o, s));
+            self.contacts[i..]
+                .iter()
+                .take_while(|c| (c.officer, c.subject) == (o, s))
+                .any(|c| in_window(c.at))
+        };
+        let access = || {
+            let i = self
+                .accesses
+                .partition_point(|a| (a.officer, a.subject) < (o, s));
+            self.accesses[i..]
+                .iter()
+                .take_while(|a| (a.officer, a.subject) == (o, s))
+                .any(|a| in_window(a.at))
+        };
+        !self.involvements(o, s).is_empty() || contact() || access()
+    }
+
     /// Whether officer `o` was involved with subject `s` at `t`.
     pub fn involved(&self, o: OfficerIx, s: SubjectIx, t: Ts) -> bool {
         self.involvements(o, s).iter().any(|i| i.covers(t))

@@ -34,7 +34,8 @@ pub use reasons::fmt_value;
 
 use crate::error::{ApspError, Result};
 use crate::ingest::Dataset;
-use crate::link::{geo, Linked, OfficerIx, SubjectIx, Ts, DAY, HOUR};
+use crate::link::{Linked, OfficerIx, SubjectIx, Ts, DAY, HOUR};
+use crate::place;
 use crate::sign::Sign;
 use crate::signals::{self, Finding};
 use pairs::PairViews;
@@ -198,13 +199,7 @@ pub fn score_linked(
     let (reference, window) = analysis_window(&linked, m, opts)?;
     let stop_near_home = &m.signals.stop_near_home;
     on_stage("stops near homes");
-    let near = geo::stops_near_homes(
-        &linked,
-        stop_near_home.radius_m,
-        stop_near_home.common_place_officers,
-        window.0,
-        window.1,
-    );
+    let near = place::stops_near_homes(&linked, stop_near_home, window);
     timings.push(("stops near homes", lap(&mut t)));
 
     // The pairs: runs of the (officer, subject, time)-sorted contacts, near stops and

@@ -10,8 +10,9 @@
 use std::ops::Range;
 
 use super::PairResult;
-use crate::link::{geo, Linked, OfficerIx, SubjectIx, SubjectKind, Ts};
+use crate::link::{Linked, OfficerIx, SubjectIx, SubjectKind, Ts};
 use crate::matrix::RiskMatrix;
+use crate::place;
 use crate::sign::Sign;
 use crate::signals::{
     self, contact_volume, vulnerable_subject, AccessFact, ContactFact, Finding, NearStop, PairView,
@@ -68,7 +69,7 @@ fn runs(
 }
 
 /// Every pair with an event in the window, in (officer, subject) order.
-pub(super) fn pair_spans(l: &Linked, near: &[geo::Near], window: (Ts, Ts)) -> Vec<PairSpan> {
+pub(super) fn pair_spans(l: &Linked, near: &[place::Near], window: (Ts, Ts)) -> Vec<PairSpan> {
     let c = runs(
         l.contacts.len(),
         |i| (l.contacts[i].officer, l.contacts[i].subject),
@@ -121,7 +122,7 @@ pub(super) fn pair_spans(l: &Linked, near: &[geo::Near], window: (Ts, Ts)) -> Ve
 pub(super) struct PairViews<'a> {
     pub linked: &'a Linked,
     pub notes: &'a signals::Notes,
-    pub near: &'a [geo::Near],
+    pub near: &'a [place::Near],
     pub matrix: &'a RiskMatrix,
     pub window: (Ts, Ts),
     /// How soon after her contact his counts as a reply.
@@ -158,10 +159,9 @@ impl<'a> PairViews<'a> {
                 NearStop {
                     stop,
                     metres: n.metres,
-                    involved: involved(stop.at),
                     on_duty: linked.on_duty(o, stop.at),
                     rostered,
-                    place_officers: n.place_officers,
+                    verdict: n.verdict,
                 }
             })
             .collect();

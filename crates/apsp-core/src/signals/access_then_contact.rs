@@ -25,7 +25,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         .contacts
         .iter()
         .find(|c| c.contact.outgoing && !c.reply && !c.explained());
-    let first_stop = p.near.iter().find(|s| !s.involved);
+    let first_stop = p.near.iter().find(|s| s.visit());
     let first: Option<(Ts, super::Evidence)> = match (first_contact, first_stop) {
         (Some(c), Some(s)) if s.stop.at < c.contact.at => {
             Some((s.stop.at, s.evidence("first visit")))

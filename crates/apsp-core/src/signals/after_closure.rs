@@ -51,7 +51,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             }
         }
     }
-    for s in &p.near {
+    for s in p.near.iter().filter(|s| s.visit()) {
         if let Some(case) = after(s.stop.at) {
             ev.push(s.evidence(&format!("after involvement in {case} ended")));
         }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use crate::link::{Access, Contact, Involvement, Linked, OfficerIx, Stop, SubjectIx, Ts};
 use crate::matrix::RiskMatrix;
+use crate::place::verdict::PlaceVerdict;
 use crate::sign::Sign;
 
 /// Whether a sign was found, not found, or could not be looked for.
@@ -237,6 +238,15 @@ impl ContactFact<'_> {
 }
 
 /// How an event's duty status reads in evidence: "off duty" only when a roster says so.
+/// The place's verdict in words: "his 4 of 14 stops within 1,500 m; the place predicts
+/// 0.1 (p = 1.0e-5)".
+fn place_label(v: &PlaceVerdict) -> String {
+    format!(
+        "{} of his {} stops nearby were this near; the place predicts {:.1} (p = {:.1e})",
+        v.stops, v.nearby, v.expected, v.p_value
+    )
+}
+
 fn duty_label(on_duty: bool, rostered: bool) -> &'static str {
     match (on_duty, rostered) {
         (true, _) => "on duty",
@@ -245,23 +255,28 @@ fn duty_label(on_duty: bool, rostered: bool) -> &'static str {
     }
 }
 
-/// A stop of the officer near the subject's home that nothing explains: no deployment
-/// of the officer within the radius covers it, and it is not at a common place (see
-/// `link::geo`).
+/// A stop of the officer near the subject's home that nothing explains (no deployment
+/// of his within the radius covers it, and he was not involved with anyone living
+/// within the radius of it), with the place's verdict on all his such stops near this
+/// home (see `crate::place`).
 #[derive(Debug, Clone, Copy)]
 pub struct NearStop<'a> {
     pub stop: &'a Stop,
     pub metres: f64,
-    pub involved: bool,
     pub on_duty: bool,
     /// The officer has a roster in the window (without one, `on_duty` is false but
     /// means unknown).
     pub rostered: bool,
-    /// Distinct officers who stopped within the radius of this stop in the window.
-    pub place_officers: u32,
+    pub verdict: PlaceVerdict,
 }
 
 impl NearStop<'_> {
+    /// A visit: the officer stops near this home more often than the place predicts.
+    /// Other stops near it are chance stops of a town's patrols.
+    pub fn visit(&self) -> bool {
+        self.verdict.unusual
+    }
+
     pub fn evidence(&self, why: &str) -> Evidence {
         let mins = (self.stop.until - self.stop.at) / crate::link::MINUTE;
         Evidence {
@@ -269,14 +284,10 @@ impl NearStop<'_> {
             row_id: self.stop.stop_id.clone(),
             at: self.stop.at,
             detail: format!(
-                "stop {:.0} m from the subject's home, {mins} min; not deployed; {}; {}{}{}",
+                "stop {:.0} m from the subject's home, {mins} min; not deployed; {}; not involved; {}{}{}",
                 self.metres,
                 duty_label(self.on_duty, self.rostered),
-                if self.involved {
-                    "involved"
-                } else {
-                    "not involved"
-                },
+                place_label(&self.verdict),
                 if self.stop.by_assignment {
                     "; officer from vehicle assignment"
                 } else {
@@ -364,8 +375,8 @@ impl Notes {
             )
             .into(),
             stop_near_home: format!(
-                "undeployed stops within {:.0} m of the home, not involved, not at a place {} or more officers stop",
-                s.stop_near_home.radius_m, s.stop_near_home.common_place_officers
+                "undeployed, unexplained stops within {:.0} m of the home, against the place's background within {:.0} m (unusual at p <= {})",
+                s.stop_near_home.radius_m, s.stop_near_home.around_m, s.stop_near_home.max_p_value
             )
             .into(),
             access_without_purpose:

@@ -1,9 +1,10 @@
 //! `night_contact` — "unexpected visits or welfare checks at all times of the day"
 //! (force guidance); visits "during afternoon or evening shifts" (IOPC s.9).
 //!
-//! Value: engaged contacts and undeployed stops near the subject's home between
-//! `start_hour` and `end_hour` local time, except those made on shift while involved
-//! with the subject (night-shift work on an open case is normal).
+//! Value: engaged contacts and visits (stops near the subject's home that the place
+//! does not explain, see `crate::place`) between `start_hour` and `end_hour` local
+//! time, except contacts made on shift while involved with the subject (night-shift
+//! work on an open case is normal; a stop explained by an involvement is no visit).
 
 use super::{Finding, PairView};
 use crate::sign::Sign;
@@ -30,7 +31,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     ev.extend(
         p.near
             .iter()
-            .filter(|s| !(s.on_duty && s.involved) && night(s.stop.at))
+            .filter(|s| s.visit() && night(s.stop.at))
             .map(|s| s.evidence("at night")),
     );
     ev.sort_by(|a, b| (a.at, &a.row_id).cmp(&(b.at, &b.row_id)));

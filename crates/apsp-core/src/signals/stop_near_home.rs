@@ -3,11 +3,13 @@
 //! several occasions ... not deployed to this area" (IOPC s.27).
 //!
 //! Value: the officer's stops within `radius_m` of the subject's home that no
-//! deployment of theirs within the radius explains, made when they were not involved
-//! with the subject, and not at a place where at least `common_place_officers`
-//! distinct officers stop (a stop where every officer stops explains itself).
+//! deployment of his within the radius explains, made when he was not involved with
+//! anyone living within the radius. Fired when there are at least `min_stops` and the
+//! place's background makes that many unusual for him (`crate::place`: a binomial tail
+//! at most `max_p_value`); intensity is the stops beyond what the place predicts, per
+//! `min_stops`.
 
-use super::{Finding, PairView};
+use super::{Finding, PairView, Status};
 use crate::sign::Sign;
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
@@ -22,18 +24,35 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             "no home address for the subject",
         );
     }
-    let ev: Vec<_> = p
-        .near
-        .iter()
-        .filter(|s| !s.involved && s.place_officers < m.common_place_officers)
-        .map(|s| s.evidence(""))
-        .collect();
-    Finding::count(
-        Sign::StopNearHome,
-        ev.len(),
-        m.min_stops,
-        p.window,
-        ev,
-        p.notes.stop_near_home.clone(),
-    )
+    // Every stop of the pair carries the same verdict: on all of them together.
+    let Some(verdict) = p.near.first().map(|s| s.verdict) else {
+        return Finding::count(
+            Sign::StopNearHome,
+            0,
+            m.min_stops,
+            p.window,
+            Vec::new(),
+            p.notes.stop_near_home.clone(),
+        );
+    };
+    let threshold = f64::from(m.min_stops.max(1));
+    let fired = verdict.unusual;
+    Finding {
+        signal: Sign::StopNearHome,
+        value: verdict.stops as f64,
+        threshold,
+        window: p.window,
+        status: if fired {
+            Status::Fired
+        } else {
+            Status::NotFired
+        },
+        intensity: (verdict.stops as f64 - verdict.expected).max(0.0) / threshold,
+        note: super::shared_note(p.notes.stop_near_home.as_ref()),
+        evidence: if fired {
+            p.near.iter().map(|s| s.evidence("")).collect()
+        } else {
+            Vec::new()
+        },
+    }
 }
