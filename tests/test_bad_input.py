@@ -73,6 +73,8 @@ def test_case(case: Path):
             c["duplicates"],
         )
         assert ds[table].height == c["used"]
+    for table, n in exp.get("fall_back_resolved", {}).items():
+        assert ds.manifest["tables"][table]["fall_back_resolved"] == n
     counts = ds.counts()
     assert (counts["read"] == counts["used"] + counts["quarantined"] + counts["duplicates"]).all()
     for v in exp.get("value", []):

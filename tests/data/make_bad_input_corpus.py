@@ -11,7 +11,7 @@ def good(i, t=None, num="07911100001", dur="30"):
     return f"R{i},07700900001,{num},out,call,{t},{dur}"
 def toml_str(v):
     return json.dumps(v)
-def case(name, files, desc, error=None, quarantine=(), counts=None, values=(), opts=None, py_exc=None, ignored=(), officers=True, extra=None):
+def case(name, files, desc, error=None, quarantine=(), counts=None, values=(), opts=None, py_exc=None, ignored=(), officers=True, extra=None, fall_back=None):
     d = name
     os.makedirs(os.path.join(d, "data"), exist_ok=True)
     if officers:
@@ -37,6 +37,8 @@ def case(name, files, desc, error=None, quarantine=(), counts=None, values=(), o
         lines += ["", f"[counts.{t}]"] + [f"{k} = {v}" for k, v in zip(("read","used","quarantined","duplicates"), c)]
     for v in values:
         lines += ["", "[[value]]"] + [f"{k} = {toml_str(x)}" for k, x in zip(("table","row","column","equals"), v)]
+    if fall_back is not None:
+        lines += ["", "[fall_back_resolved]"] + [f"{t} = {n}" for t, n in fall_back.items()]
     with open(os.path.join(d, "expect.toml"), "w") as f:
         f.write("\n".join(lines) + "\n")
 def Q(table, file, line, reason, column=None, **kw):
@@ -135,6 +137,27 @@ case("stops_end_before_start", {"stops.csv": SH + "\n" + stop(1) + "\n" + stop(2
 case("shifts_end_before_start", {"billing.csv": billing(good(1)), "shifts.csv": "officer_id,start,end\nPC1,2026-01-10T07:00:00,2026-01-10T17:00:00\nPC1,2026-01-11T17:00:00,2026-01-11T07:00:00\nPC1,2026-01-12T22:00:00,2026-01-13T08:00:00\n"},
      "A shift ending before it starts is quarantined; a night shift over midnight is fine.",
      quarantine=[Q("shifts","shifts.csv",3,"end_before_start","end")], counts={"shifts":(3,2,1,0)})
+def shifts(*rows): return "officer_id,start,end\n" + "".join(f"PC1,{a},{b}\n" for a, b in rows)
+case("shifts_fall_back_hour", {"billing.csv": billing(good(1)), "shifts.csv": shifts(
+        ("2026-10-25T01:14:00", "2026-10-25T01:05:00"), ("2026-10-25T03:00:00", "2026-10-25T02:00:00"),
+        ("2026-10-25T00:40:00", "2026-10-25T01:30:00"), ("2026-10-25T01:50:00", "2026-10-25T00:40:00"),
+        ("2026-10-25T02:30:00", "2026-10-25T01:30:00"))},
+     "25 October 2026: 01:00-01:59 happens twice in London. A shift 01:14 -> 01:05 is backwards only as read (both first pass): it ends in the second pass, 01:14 BST = 00:14Z -> 01:05 GMT = 01:05Z, kept and counted in fall_back_resolved. 03:00 -> 02:00, 01:50 -> 00:40 and 02:30 -> 01:30 are backwards in every reading: end_before_start. 00:40 -> 01:30 is in order as read (01:30 first pass = 00:30Z).",
+     quarantine=[Q("shifts","shifts.csv",3,"end_before_start","end"), Q("shifts","shifts.csv",5,"end_before_start","end"), Q("shifts","shifts.csv",6,"end_before_start","end")],
+     counts={"shifts":(5,2,3,0)}, fall_back={"shifts": 1},
+     values=[("shifts",0,"start","2026-10-25T00:14:00Z"), ("shifts",0,"end","2026-10-25T01:05:00Z"), ("shifts",1,"start","2026-10-24T23:40:00Z"), ("shifts",1,"end","2026-10-25T00:30:00Z")])
+case("shifts_fall_back_hour_latest", {"billing.csv": billing(good(1)), "shifts.csv": shifts(
+        ("2026-10-25T01:14:00", "2026-10-25T01:05:00"), ("2026-10-25T01:50:00", "2026-10-25T00:40:00"), ("2026-10-25T00:40:00", "2026-10-25T01:30:00"))},
+     "With ambiguous = latest, 01:14 -> 01:05 reads 01:14Z -> 01:05Z: the start is then its first pass, 01:14 BST = 00:14Z (the only reading in order), counted in fall_back_resolved. 01:50 -> 00:40 is backwards in every reading; 00:40 -> 01:30 is 23:40Z -> 01:30Z as read.",
+     opts={"ambiguous": "latest"}, quarantine=[Q("shifts","shifts.csv",3,"end_before_start","end")],
+     counts={"shifts":(3,2,1,0)}, fall_back={"shifts": 1},
+     values=[("shifts",0,"start","2026-10-25T00:14:00Z"), ("shifts",0,"end","2026-10-25T01:05:00Z"), ("shifts",1,"start","2026-10-24T23:40:00Z"), ("shifts",1,"end","2026-10-25T01:30:00Z")])
+case("shifts_spring_forward", {"billing.csv": billing(good(1)), "shifts.csv": shifts(
+        ("2026-03-29T00:50:00", "2026-03-29T02:10:00"), ("2026-03-29T01:30:00", "2026-03-29T02:10:00"), ("2026-03-29T00:30:00", "2026-03-29T01:59:00"))},
+     "29 March 2026: 01:00-01:59 does not exist in London. A shift 00:50 -> 02:10 spans the change: 00:50 GMT = 00:50Z -> 02:10 BST = 01:10Z, kept. A start or end in the gap is nonexistent_local_time (the default), nothing is read across.",
+     quarantine=[Q("shifts","shifts.csv",3,"nonexistent_local_time","start"), Q("shifts","shifts.csv",4,"nonexistent_local_time","end")],
+     counts={"shifts":(3,1,2,0)}, fall_back={"shifts": 0},
+     values=[("shifts",0,"start","2026-03-29T00:50:00Z"), ("shifts",0,"end","2026-03-29T01:10:00Z")])
 case("devices_rules", {"billing.csv": billing(good(1)), "devices.csv": "device_number,officer_id,kind,valid_from,valid_to\n07700900001,PC1,work,2026-01-01T00:00:00,\n07700900002,PC1,work,2026-02-01T00:00:00,2026-01-01T00:00:00\n0770090000X,PC1,work,,\n07700900003,PC1,burner,,\n07700900004,PC1,,,\n"},
      "Device validity must be in order, the number normalisable and the kind work or personal_declared (blank allowed).",
      quarantine=[Q("devices","devices.csv",3,"end_before_start","valid_to"), Q("devices","devices.csv",4,"bad_phone","device_number"), Q("devices","devices.csv",5,"unknown_value","kind")],

@@ -110,6 +110,14 @@ pub fn summary(ds: &Dataset) -> String {
         for (r, n) in &t.quarantined_by_reason {
             let _ = writeln!(s, "{:<20}   quarantined {r}: {n}", "");
         }
+        if t.fall_back_resolved > 0 {
+            let n = t.fall_back_resolved;
+            let _ = writeln!(
+                s,
+                "{:<20}   fall_back_resolved: {n} (read across the clocks going back; kept)",
+                ""
+            );
+        }
     }
     for f in &m.inputs {
         if !f.ignored_columns.is_empty() {

@@ -33,6 +33,9 @@ struct Expect {
     quarantine: Vec<ExpectQuarantine>,
     #[serde(default)]
     counts: BTreeMap<String, ExpectCounts>,
+    /// Per table: rows used whose interval was read across the clocks going back.
+    #[serde(default)]
+    fall_back_resolved: BTreeMap<String, u64>,
     #[serde(default)]
     value: Vec<ExpectValue>,
     #[serde(default)]
@@ -230,6 +233,14 @@ fn run_case(dir: &Path) -> Result<(), String> {
         let height = ds.table(table).map(|d| d.height() as u64).unwrap_or(0);
         if height != c.used {
             return Err(format!("{t} frame has {height} rows, used = {}", c.used));
+        }
+    }
+    for (t, want) in &exp.fall_back_resolved {
+        let got = ds.manifest.tables.get(t).map(|s| s.fall_back_resolved);
+        if got != Some(*want) {
+            return Err(format!(
+                "fall_back_resolved for {t}: got {got:?}, want {want}"
+            ));
         }
     }
     for v in &exp.value {

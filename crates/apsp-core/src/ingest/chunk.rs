@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use super::columnar::DecodedColumns;
-use super::rows::{RowParser, RowRejection, RowRules, Shared};
+use super::rows::{Accepted, RowParser, RowRejection, RowRules, Shared};
 use super::schema::Table;
 use super::source::RowBatch;
 use super::table::FileContext;
@@ -21,17 +21,20 @@ pub(super) const CHUNK_ROWS: usize = 4096;
 /// What became of one row of a chunk.
 pub(super) enum RowOut {
     /// Parsed by the row path: content hash, key hash, index of its first value in
-    /// [`ChunkOut::values`].
+    /// [`ChunkOut::values`], what the row rules did.
     Parsed {
         hash: u128,
         key: Option<u128>,
         start: usize,
+        accepted: Accepted,
     },
-    /// Decoded column-wise: content hash, key hash, row within the chunk.
+    /// Decoded column-wise: content hash, key hash, row within the chunk, what the
+    /// row rules did.
     Decoded {
         hash: u128,
         key: Option<u128>,
         r: u32,
+        accepted: Accepted,
     },
     /// Tokenising problem (field count, quoting, encoding).
     Problem,
@@ -47,6 +50,17 @@ impl RowOut {
                 Some((*hash, *key))
             }
             RowOut::Problem | RowOut::Rejected(_) => None,
+        }
+    }
+
+    /// Whether the row rules read an interval of this row across the repeated hour of
+    /// the clocks going back.
+    pub(super) fn fall_back_resolved(&self) -> bool {
+        match self {
+            RowOut::Parsed { accepted, .. } | RowOut::Decoded { accepted, .. } => {
+                accepted.fall_back_resolved
+            }
+            RowOut::Problem | RowOut::Rejected(_) => false,
         }
     }
 }
@@ -100,15 +114,20 @@ impl ChunkOut<'_> {
         }
     }
 
-    /// Keeps the row `parser` has just parsed.
-    fn push_parsed(&mut self, parser: &RowParser<'_>, rules: &RowRules) {
+    /// Keeps the row `parser` has just parsed (`accepted` by the row rules).
+    fn push_parsed(&mut self, parser: &RowParser<'_>, rules: &RowRules, accepted: Accepted) {
         let (hash, key) = rules.hashes(parser);
         let base = self.arena.len() as u32;
         self.arena.push_str(parser.arena());
         let start = self.values.len();
         self.values
             .extend(parser.values().iter().map(|v| v.rebased(base)));
-        self.rows.push(RowOut::Parsed { hash, key, start });
+        self.rows.push(RowOut::Parsed {
+            hash,
+            key,
+            start,
+            accepted,
+        });
     }
 }
 
@@ -135,11 +154,12 @@ pub(super) fn parse_chunk<'b>(
         let mut cells = Vec::with_capacity(rules.width());
         for (r, i) in rows.enumerate() {
             if !slow[r] {
-                if let Some((hash, key)) = out.decoded.finish_row(r, &rules, shared) {
+                if let Some(done) = out.decoded.finish_row(r, &rules, shared) {
                     out.rows.push(RowOut::Decoded {
-                        hash,
-                        key,
+                        hash: done.hash,
+                        key: done.key,
                         r: r as u32,
+                        accepted: done.accepted,
                     });
                     continue;
                 }
@@ -152,7 +172,7 @@ pub(super) fn parse_chunk<'b>(
             }
             match parser.parse_row(ctx, &cells, shared) {
                 Err(rejection) => out.rows.push(RowOut::Rejected(rejection)),
-                Ok(()) => out.push_parsed(&parser, &rules),
+                Ok(accepted) => out.push_parsed(&parser, &rules, accepted),
             }
         }
         out

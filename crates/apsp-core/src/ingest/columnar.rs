@@ -11,10 +11,11 @@ use std::ops::Range;
 
 use super::mapping::CellSource;
 use super::phone::{PhoneCache, PhoneKind};
-use super::rows::{RowRules, RowValues, Shared};
+use super::rows::{Accepted, RowRules, RowValues, Shared};
 use super::schema::{ColType, ColumnSpec, Table};
 use super::source::{Cell, RowBatch};
 use super::table::FileContext;
+use super::time::Fold;
 use super::values::{BatchValue, CellParser, ValueRef};
 
 /// A chunk's rows decoded column-wise: values column after column of `len` rows, their
@@ -151,19 +152,33 @@ impl<'b> DecodedColumns<'b> {
     }
 
     /// Applies the row rules to row `r` of the chunk; returns its content and key
-    /// hashes, or `None` when a rule fails and the row must take the row path (which
-    /// gives the reason).
+    /// hashes and what the rules did, or `None` when a rule fails and the row must
+    /// take the row path (which gives the reason).
     #[inline]
     pub(super) fn finish_row(
         &mut self,
         r: usize,
         rules: &RowRules,
         shared: &Shared<'_>,
-    ) -> Option<(u128, Option<u128>)> {
+    ) -> Option<FinishedRow> {
         let mut row = DecodedRow { columns: self, r };
-        rules.apply(&mut row, shared).ok()?;
-        Some(rules.hashes(&row))
+        let accepted = rules.apply(&mut row, shared).ok()?;
+        let (hash, key) = rules.hashes(&row);
+        Some(FinishedRow {
+            hash,
+            key,
+            accepted,
+        })
     }
+}
+
+/// A decoded row the row rules accepted.
+pub(super) struct FinishedRow {
+    /// The content hash.
+    pub(super) hash: u128,
+    /// The hash of the key value, if the row has one.
+    pub(super) key: Option<u128>,
+    pub(super) accepted: Accepted,
 }
 
 /// A text cell's value without parsing, where the row path would copy it out and
@@ -213,6 +228,12 @@ impl RowValues for DecodedRow<'_, '_> {
             None => BatchValue::InArena(a, b),
         };
         // No longer the source as it is.
+        columns.verbatim[ci] = false;
+    }
+
+    fn replace_time(&mut self, ci: usize, utc: i64, fold: Fold) {
+        let columns = &mut *self.columns;
+        columns.values[ci * columns.len + self.r] = BatchValue::Time(utc, fold);
         columns.verbatim[ci] = false;
     }
 }

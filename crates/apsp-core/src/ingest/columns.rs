@@ -98,7 +98,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Float(b), _) => b.append_null(),
             (ColumnBuilder::Date(b), ValueRef::Date(d)) => b.append_value(d),
             (ColumnBuilder::Date(b), _) => b.append_null(),
-            (ColumnBuilder::Time(b), ValueRef::Time(t)) => b.append_value(t),
+            (ColumnBuilder::Time(b), ValueRef::Time(t, _)) => b.append_value(t),
             (ColumnBuilder::Time(b), _) => b.append_null(),
         }
     }

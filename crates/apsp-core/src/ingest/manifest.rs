@@ -79,6 +79,10 @@ pub struct TableSummary {
     pub rows: u64,
     pub counts: RowCounts,
     pub quarantined_by_reason: BTreeMap<String, u64>,
+    /// Rows used whose interval (start/end, valid_from/valid_to...) was backwards only
+    /// because the clocks went back, read across the repeated hour instead of
+    /// quarantined as `end_before_start`. Counted among `counts.used`.
+    pub fall_back_resolved: u64,
     /// (earliest, latest) of the table's main time column, UTC.
     pub time_range: Option<(String, String)>,
 }

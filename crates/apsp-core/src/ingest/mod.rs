@@ -482,6 +482,7 @@ impl TableReader<'_> {
             let (ctx, info, format) = read_file(&mut builder, path, &rel, &settings, &shared)?;
             builder.finish_file(path, &ctx)?;
             summary.counts.add(&ctx.counts);
+            summary.fall_back_resolved += ctx.fall_back_resolved;
             for (r, n) in &ctx.reasons {
                 *summary
                     .quarantined_by_reason

@@ -18,7 +18,7 @@ use super::phone::{PhoneCache, PhoneKind};
 use super::schema::{ColumnSpec, Sensitivity, Table};
 use super::source::Cell;
 use super::table::FileContext;
-use super::time::fmt_utc;
+use super::time::{fmt_utc, Fold};
 use super::values::{hash_values, CellParser, Value, ValueRef};
 use super::Reason;
 use crate::pseudo::{Domain, Pseudonymiser};
@@ -59,6 +59,17 @@ pub(super) trait RowValues {
     /// Replaces the value of column `ci` by `text`: a phone number of kind `phone`, or
     /// plain text.
     fn replace(&mut self, ci: usize, text: &str, phone: Option<PhoneKind>);
+    /// Replaces the time of column `ci` by another reading of the same cell: `utc`,
+    /// whose other occurrence is `fold` away.
+    fn replace_time(&mut self, ci: usize, utc: i64, fold: Fold);
+}
+
+/// What the row rules did to a row they accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Accepted {
+    /// An interval of the row was backwards only because the clocks went back, and is
+    /// read across the repeated hour instead (see [`RowRules::check_time_order`]).
+    pub(super) fall_back_resolved: bool,
 }
 
 /// Why a row is quarantined: a cell that does not parse, or a row rule it breaks.
@@ -109,18 +120,19 @@ impl RowRules {
     }
 
     /// Applies the row rules, in order, to a row whose cells all parsed: coordinates
-    /// and time order (which may reject it), then pseudonymisation and the derived id
-    /// (which replace values).
+    /// and time order (which may reject it, and may read an interval across the
+    /// repeated hour of the clocks going back), then pseudonymisation and the derived
+    /// id (which replace values).
     pub(super) fn apply(
         &self,
         row: &mut impl RowValues,
         shared: &Shared<'_>,
-    ) -> Result<(), RowRejection> {
+    ) -> Result<Accepted, RowRejection> {
         self.check_coordinates(row)?;
-        self.check_time_order(row)?;
+        let fall_back_resolved = self.check_time_order(row)?;
         self.pseudonymise(row, shared);
         self.derive_missing_id(row);
-        Ok(())
+        Ok(Accepted { fall_back_resolved })
     }
 
     /// Latitude and longitude are both given or both blank, and not 0,0 (no GPS fix).
@@ -147,25 +159,49 @@ impl RowRules {
 
     /// The second time of an ordered pair (an end, a valid_to) is not before the
     /// first.
-    fn check_time_order(&self, row: &impl RowValues) -> Result<(), RowRejection> {
+    ///
+    /// Except where it is backwards only because the clocks went back: naive local
+    /// times in the repeated hour read as one pass (01:14 -> 01:05 on the night of
+    /// the change, both first pass by default) are read across it instead — the end
+    /// in the second pass (01:05 GMT), or with `ambiguous = latest` the start in the
+    /// first (01:14 BST) — when that puts them in order. It is then the only reading
+    /// in order. Returns whether an interval was read so.
+    fn check_time_order(&self, row: &mut impl RowValues) -> Result<bool, RowRejection> {
+        let mut resolved = false;
         for &(i1, i2) in &self.ordered {
-            if let (ValueRef::Time(a), ValueRef::Time(b)) = (row.value(i1), row.value(i2)) {
-                if b < a {
-                    return Err(RowRejection {
-                        reason: Reason::EndBeforeStart,
-                        column: Some(i2),
-                        message: format!(
-                            "{} {} is before {} {}",
-                            self.cols[i2].name,
-                            fmt_utc(b),
-                            self.cols[i1].name,
-                            fmt_utc(a)
-                        ),
-                    });
-                }
+            let (ValueRef::Time(a, start_fold), ValueRef::Time(b, end_fold)) =
+                (row.value(i1), row.value(i2))
+            else {
+                continue;
+            };
+            if b >= a {
+                continue;
             }
+            if let Some(end) = end_fold.later(b).filter(|&end| end >= a) {
+                row.replace_time(i2, end, end_fold.other_side());
+            } else if let Some(start) = start_fold.earlier(a).filter(|&start| start <= b) {
+                row.replace_time(i1, start, start_fold.other_side());
+            } else {
+                return Err(self.end_before_start(i1, i2, a, b));
+            }
+            resolved = true;
         }
-        Ok(())
+        Ok(resolved)
+    }
+
+    /// The rejection of a row whose time `b` of column `i2` is before `a` of `i1`.
+    fn end_before_start(&self, i1: usize, i2: usize, a: i64, b: i64) -> RowRejection {
+        RowRejection {
+            reason: Reason::EndBeforeStart,
+            column: Some(i2),
+            message: format!(
+                "{} {} is before {} {}",
+                self.cols[i2].name,
+                fmt_utc(b),
+                self.cols[i1].name,
+                fmt_utc(a)
+            ),
+        }
     }
 
     /// Replaces members of the public's ids and numbers by their pseudonyms (see
@@ -238,8 +274,8 @@ impl<'p> RowParser<'p> {
         }
     }
 
-    /// Parses all columns of a row and applies the row rules, or says why the row is
-    /// rejected.
+    /// Parses all columns of a row and applies the row rules (saying what they did), or
+    /// says why the row is rejected.
     ///
     /// Typed (Parquet) batches are decoded column by column instead
     /// (`DecodedColumns::decode` in `columnar`), which must give the same values: a
@@ -252,7 +288,7 @@ impl<'p> RowParser<'p> {
         ctx: &FileContext,
         cells: &[Cell<'_>],
         shared: &Shared<'_>,
-    ) -> Result<(), RowRejection> {
+    ) -> Result<Accepted, RowRejection> {
         self.row.clear();
         self.parser.arena.clear();
         let source = SourceCells::new(&ctx.mapping, cells);
@@ -297,5 +333,9 @@ impl RowValues for RowParser<'_> {
             Some(k) => Value::Phone(k, a, b),
             None => Value::Str(a, b),
         };
+    }
+
+    fn replace_time(&mut self, ci: usize, utc: i64, fold: Fold) {
+        self.row[ci] = Value::Time(utc, fold);
     }
 }

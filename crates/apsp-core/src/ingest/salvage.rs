@@ -140,7 +140,7 @@ impl Salvager<'_, '_, '_> {
 
     fn time(&mut self, name: &str) -> Option<i64> {
         match self.field(name) {
-            Field::Val(Value::Time(t)) => Some(t),
+            Field::Val(Value::Time(t, _)) => Some(t),
             _ => None,
         }
     }
@@ -260,7 +260,7 @@ impl Salvager<'_, '_, '_> {
             start: self.time(from),
             end_blank: matches!(end, Field::Blank),
             end: match end {
-                Field::Val(Value::Time(t)) => Some(t),
+                Field::Val(Value::Time(t, _)) => Some(t),
                 _ => None,
             },
             at: match (self.float("lat"), self.float("lon")) {

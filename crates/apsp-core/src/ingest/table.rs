@@ -94,6 +94,9 @@ pub struct FileContext {
     /// How the file writes its values.
     pub(super) formats: CellFormats,
     pub counts: RowCounts,
+    /// Rows used with an interval read across the repeated hour of the clocks going
+    /// back (an end before its start only because of it).
+    pub fall_back_resolved: u64,
     /// Source columns present but not read (with `ignore_extra_columns`).
     pub ignored_columns: Vec<String>,
     pub reasons: BTreeMap<&'static str, u64>,
@@ -195,6 +198,7 @@ impl TableBuilder {
             mapping,
             formats,
             counts: RowCounts::default(),
+            fall_back_resolved: 0,
             ignored_columns,
             reasons: BTreeMap::new(),
             fail_by_col: vec![0; self.cols.len()],
@@ -382,6 +386,7 @@ impl TableBuilder {
         match fate {
             Fate::Keep => {
                 ctx.counts.used += 1;
+                ctx.fall_back_resolved += u64::from(row.fall_back_resolved());
                 self.source_file.push((self.files.len() - 1) as u32);
                 self.source_line.push(batch.line(i) as i64);
                 Some(kept)

@@ -87,6 +87,61 @@ pub enum TimeError {
     Ambiguous(String),
 }
 
+/// Where a wall time that occurs twice (clocks go back) has its other occurrence: the
+/// seconds from the instant taken to the other one (positive: a later one, the first
+/// pass was taken; negative: an earlier one). Zero for a time that occurs once or is
+/// absolute. Kept with each time value, so the time-order rule can read an interval
+/// across the repeated hour without the file's time rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fold(i32);
+
+impl Fold {
+    /// A time that occurs once, or an absolute one.
+    pub const NONE: Fold = Fold(0);
+
+    /// The fold of `taken`, one of the two instants `a` and `b` (UTC microseconds) of
+    /// the same wall time.
+    fn between(taken: i64, a: i64, b: i64) -> Fold {
+        let other = if taken == a { b } else { a };
+        Fold(((other - taken) / 1_000_000) as i32)
+    }
+
+    /// The later occurrence of the wall time read as `utc`, if `utc` is its first.
+    #[inline]
+    pub fn later(self, utc: i64) -> Option<i64> {
+        (self.0 > 0).then(|| utc + i64::from(self.0) * 1_000_000)
+    }
+
+    /// The earlier occurrence of the wall time read as `utc`, if `utc` is its second.
+    #[inline]
+    pub fn earlier(self, utc: i64) -> Option<i64> {
+        (self.0 < 0).then(|| utc + i64::from(self.0) * 1_000_000)
+    }
+
+    /// The fold seen from the other occurrence.
+    pub fn other_side(self) -> Fold {
+        Fold(-self.0)
+    }
+}
+
+/// A datetime cell read as an instant, with its [`Fold`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instant {
+    /// UTC microseconds since the epoch.
+    pub utc: i64,
+    pub fold: Fold,
+}
+
+impl Instant {
+    /// An instant that is the only reading of its cell.
+    fn once(utc: i64) -> Instant {
+        Instant {
+            utc,
+            fold: Fold::NONE,
+        }
+    }
+}
+
 /// The rules for turning cells into UTC instants.
 #[derive(Debug, Clone)]
 pub struct TimeRules {
@@ -109,16 +164,22 @@ impl TimeRules {
 
     /// Parses a datetime cell into UTC microseconds.
     pub fn parse(&self, s: &str) -> std::result::Result<i64, TimeError> {
+        self.parse_instant(s).map(|i| i.utc)
+    }
+
+    /// Parses a datetime cell into an instant, with its [`Fold`] when it is a naive
+    /// local time that occurs twice.
+    pub fn parse_instant(&self, s: &str) -> std::result::Result<Instant, TimeError> {
         let s = s.trim();
         if self.formats.is_empty() {
             return match parse_iso(s) {
-                Some(Parsed::Absolute(dt)) => Ok(dt.timestamp_micros()),
-                Some(Parsed::Naive(n)) => self.localise(n),
+                Some(Parsed::Absolute(dt)) => Ok(Instant::once(dt.timestamp_micros())),
+                Some(Parsed::Naive(n)) => self.localise_instant(n),
                 // A bare date is midnight local time (complaints and rosters often
                 // carry dates only).
                 None => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                     Ok(d) if s.len() == 10 => {
-                        self.localise(d.and_hms_opt(0, 0, 0).expect("midnight"))
+                        self.localise_instant(d.and_hms_opt(0, 0, 0).expect("midnight"))
                     }
                     _ => Err(TimeError::Unparseable(format!(
                         "{s:?} is not an ISO 8601 datetime (YYYY-MM-DDTHH:MM:SS, optional offset)"
@@ -129,10 +190,10 @@ impl TimeRules {
         for f in &self.formats {
             if f.contains("%z") || f.contains("%:z") || f.contains("%#z") {
                 if let Ok(dt) = DateTime::parse_from_str(s, f) {
-                    return Ok(dt.timestamp_micros());
+                    return Ok(Instant::once(dt.timestamp_micros()));
                 }
             } else if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
-                return self.localise(n);
+                return self.localise_instant(n);
             }
         }
         Err(TimeError::Unparseable(format!(
@@ -143,42 +204,62 @@ impl TimeRules {
 
     /// Resolves a naive local datetime in the dataset's zone.
     pub fn localise(&self, n: NaiveDateTime) -> std::result::Result<i64, TimeError> {
+        self.localise_instant(n).map(|i| i.utc)
+    }
+
+    /// Resolves a naive local datetime in the dataset's zone, with its [`Fold`] when it
+    /// occurs twice.
+    pub fn localise_instant(&self, n: NaiveDateTime) -> std::result::Result<Instant, TimeError> {
         match self.tz.from_local_datetime(&n) {
-            LocalResult::Single(dt) => Ok(dt.timestamp_micros()),
-            LocalResult::Ambiguous(a, b) => match self.ambiguous {
-                Ambiguous::Earliest => Ok(a.timestamp_micros().min(b.timestamp_micros())),
-                Ambiguous::Latest => Ok(a.timestamp_micros().max(b.timestamp_micros())),
-                Ambiguous::Quarantine => Err(TimeError::Ambiguous(format!(
-                    "local time {n} occurs twice in {} (clocks go back) and ambiguous = quarantine",
-                    self.tz
-                ))),
-            },
-            LocalResult::None => match self.nonexistent {
-                Nonexistent::Quarantine => Err(TimeError::Nonexistent(format!(
-                    "local time {n} does not exist in {} (clocks go forward)",
-                    self.tz
-                ))),
-                Nonexistent::ShiftForward => {
-                    // Read the wall time with the offset in force just before the gap:
-                    // 01:30 in London's spring gap is 01:30 GMT = 02:30 BST.
-                    let before = self
-                        .tz
-                        .from_local_datetime(&(n - chrono::Duration::hours(3)))
-                        .earliest()
-                        .map(|dt| dt.offset().fix());
-                    match before {
-                        Some(off) => Ok((n - chrono::Duration::seconds(
-                            off.local_minus_utc() as i64
-                        ))
-                        .and_utc()
-                        .timestamp_micros()),
-                        None => Err(TimeError::Nonexistent(format!(
-                            "local time {n} does not exist in {}",
+            LocalResult::Single(dt) => Ok(Instant::once(dt.timestamp_micros())),
+            LocalResult::Ambiguous(a, b) => {
+                let (a, b) = (a.timestamp_micros(), b.timestamp_micros());
+                let taken = match self.ambiguous {
+                    Ambiguous::Earliest => a.min(b),
+                    Ambiguous::Latest => a.max(b),
+                    Ambiguous::Quarantine => {
+                        return Err(TimeError::Ambiguous(format!(
+                            "local time {n} occurs twice in {} (clocks go back) and ambiguous = quarantine",
                             self.tz
-                        ))),
+                        )))
                     }
+                };
+                Ok(Instant {
+                    utc: taken,
+                    fold: Fold::between(taken, a, b),
+                })
+            }
+            LocalResult::None => self.nonexistent(n).map(Instant::once),
+        }
+    }
+
+    /// A naive local datetime in the spring-forward gap, as the setting says.
+    fn nonexistent(&self, n: NaiveDateTime) -> std::result::Result<i64, TimeError> {
+        match self.nonexistent {
+            Nonexistent::Quarantine => Err(TimeError::Nonexistent(format!(
+                "local time {n} does not exist in {} (clocks go forward)",
+                self.tz
+            ))),
+            Nonexistent::ShiftForward => {
+                // Read the wall time with the offset in force just before the gap:
+                // 01:30 in London's spring gap is 01:30 GMT = 02:30 BST.
+                let before = self
+                    .tz
+                    .from_local_datetime(&(n - chrono::Duration::hours(3)))
+                    .earliest()
+                    .map(|dt| dt.offset().fix());
+                match before {
+                    Some(off) => Ok(
+                        (n - chrono::Duration::seconds(off.local_minus_utc() as i64))
+                            .and_utc()
+                            .timestamp_micros(),
+                    ),
+                    None => Err(TimeError::Nonexistent(format!(
+                        "local time {n} does not exist in {}",
+                        self.tz
+                    ))),
                 }
-            },
+            }
         }
     }
 }
@@ -374,6 +455,41 @@ mod tests {
             r.parse("2026-10-25T01:30:00"),
             Err(TimeError::Ambiguous(_))
         ));
+    }
+
+    #[test]
+    fn a_repeated_local_time_knows_its_other_occurrence() {
+        let mut r = london();
+        let hour = 3_600_000_000;
+        // 01:05 on 25 October 2026 is 00:05Z (BST) and 01:05Z (GMT).
+        let first = r.parse_instant("2026-10-25T01:05:00").unwrap();
+        assert_eq!(fmt_utc(first.utc), "2026-10-25T00:05:00Z");
+        assert_eq!(first.fold.later(first.utc), Some(first.utc + hour));
+        assert_eq!(first.fold.earlier(first.utc), None);
+        assert_eq!(
+            first.fold.other_side().earlier(first.utc + hour),
+            Some(first.utc)
+        );
+        r.ambiguous = Ambiguous::Latest;
+        let second = r.parse_instant("2026-10-25 01:05").unwrap();
+        assert_eq!(fmt_utc(second.utc), "2026-10-25T01:05:00Z");
+        assert_eq!(second.fold.earlier(second.utc), Some(second.utc - hour));
+        assert_eq!(second.fold.later(second.utc), None);
+        // Times that occur once, absolute times and the spring gap have no fold.
+        for s in [
+            "2026-10-25T00:59:59",
+            "2026-10-25T02:00:00",
+            "2026-10-25T01:05:00Z",
+            "2026-10-25T01:05:00+01:00",
+            "2026-03-29T02:10:00",
+        ] {
+            assert_eq!(r.parse_instant(s).unwrap().fold, Fold::NONE, "{s}");
+        }
+        r.nonexistent = Nonexistent::ShiftForward;
+        assert_eq!(
+            r.parse_instant("2026-03-29T01:30:00").unwrap().fold,
+            Fold::NONE
+        );
     }
 
     #[test]

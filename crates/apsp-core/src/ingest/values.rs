@@ -16,12 +16,14 @@ use super::phone::{PhoneCache, PhoneKind};
 use super::profile::{DurationFormat, Profile};
 use super::schema::{ColType, ColumnSpec, Sensitivity, Table};
 use super::source::Cell;
-use super::time::{parse_date, TimeError, TimeRules};
+use super::time::{parse_date, Fold, Instant, TimeError, TimeRules};
 use super::Reason;
 use crate::error::Result;
 
 /// A parsed canonical value of the row path. Text lives in the parser's per-row arena
-/// (`start..end`), so parsing a row allocates nothing.
+/// (`start..end`), so parsing a row allocates nothing. A time is UTC microseconds with
+/// its [`Fold`] (where the other occurrence of a repeated local time is), which the
+/// time-order rule reads and which is neither stored nor hashed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Value {
     Null,
@@ -29,9 +31,13 @@ pub(super) enum Value {
     Int(i64),
     Float(f64),
     Date(i32),
-    Time(i64),
+    Time(i64, Fold),
     Phone(PhoneKind, u32, u32),
 }
+
+// The fold rides in the padding: a value stays 16 bytes (and a decoded one 24).
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+const _: () = assert!(std::mem::size_of::<BatchValue<'static>>() == 24);
 
 impl Value {
     /// The value as stored and hashed, its text resolved in `arena`.
@@ -44,7 +50,7 @@ impl Value {
             Value::Int(i) => ValueRef::Int(i),
             Value::Float(f) => ValueRef::Float(f),
             Value::Date(d) => ValueRef::Date(d),
-            Value::Time(t) => ValueRef::Time(t),
+            Value::Time(t, f) => ValueRef::Time(t, f),
             Value::Phone(k, a, b) => ValueRef::Phone(k, text(a, b)),
         }
     }
@@ -72,7 +78,7 @@ pub(super) enum BatchValue<'b> {
     Int(i64),
     Float(f64),
     Date(i32),
-    Time(i64),
+    Time(i64, Fold),
     Phone(PhoneKind, u32, u32),
 }
 
@@ -85,7 +91,7 @@ impl<'b> BatchValue<'b> {
             Value::Int(i) => BatchValue::Int(i),
             Value::Float(f) => BatchValue::Float(f),
             Value::Date(d) => BatchValue::Date(d),
-            Value::Time(t) => BatchValue::Time(t),
+            Value::Time(t, f) => BatchValue::Time(t, f),
             Value::Phone(k, a, b) => BatchValue::Phone(k, a, b),
         }
     }
@@ -105,13 +111,14 @@ impl<'b> BatchValue<'b> {
             BatchValue::Int(i) => ValueRef::Int(i),
             BatchValue::Float(f) => ValueRef::Float(f),
             BatchValue::Date(d) => ValueRef::Date(d),
-            BatchValue::Time(t) => ValueRef::Time(t),
+            BatchValue::Time(t, f) => ValueRef::Time(t, f),
             BatchValue::Phone(k, a, b) => ValueRef::Phone(k, text(a, b)),
         }
     }
 }
 
-/// A parsed value with its text resolved.
+/// A parsed value with its text resolved. A time's [`Fold`] is for the row rules only:
+/// it is not stored or hashed.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum ValueRef<'a> {
     Null,
@@ -119,7 +126,7 @@ pub(super) enum ValueRef<'a> {
     Int(i64),
     Float(f64),
     Date(i32),
-    Time(i64),
+    Time(i64, Fold),
     Phone(PhoneKind, &'a str),
 }
 
@@ -155,7 +162,7 @@ pub(super) fn hash_values<'a>(values: impl Iterator<Item = ValueRef<'a>>) -> u12
                     h.push(4);
                     h.extend_from_slice(&d.to_le_bytes());
                 }
-                ValueRef::Time(t) => {
+                ValueRef::Time(t, _) => {
                     h.push(5);
                     h.extend_from_slice(&t.to_le_bytes());
                 }
@@ -505,15 +512,15 @@ fn parse_date_cell(date_formats: &[String], c: &ColumnSpec, input: Input<'_>) ->
 /// the file's zone.
 fn parse_datetime(time: &TimeRules, c: &ColumnSpec, input: Input<'_>) -> Parsed {
     let local = match input.cell {
-        Cell::Utc(m) => return Ok(Value::Time(m)),
-        Cell::Date(d) => time.localise(
+        Cell::Utc(m) => return Ok(Value::Time(m, Fold::NONE)),
+        Cell::Date(d) => time.localise_instant(
             (chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
                 + chrono::Duration::days(d as i64))
             .and_hms_opt(0, 0, 0)
             .expect("midnight"),
         ),
-        Cell::Naive(n) => time.localise(n),
-        Cell::Str(_) => time.parse(input.text),
+        Cell::Naive(n) => time.localise_instant(n),
+        Cell::Str(_) => time.parse_instant(input.text),
         _ => {
             return fail(
                 Reason::BadTimestamp,
@@ -521,7 +528,9 @@ fn parse_datetime(time: &TimeRules, c: &ColumnSpec, input: Input<'_>) -> Parsed 
             )
         }
     };
-    local.map(Value::Time).map_err(|e| time_error(c, e))
+    local
+        .map(|i: Instant| Value::Time(i.utc, i.fold))
+        .map_err(|e| time_error(c, e))
 }
 
 fn days_since_epoch(d: chrono::NaiveDate) -> i32 {
