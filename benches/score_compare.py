@@ -98,6 +98,7 @@ DAY = 86_400_000_000  # times are UTC microseconds since 1970
 HOUR = DAY // 24
 T_MIN, T_MAX = -(2**62), 2**62  # open ends of validity windows
 EARTH_M = 6_371_008.8  # mean Earth radius, as the engine's haversine
+AROUND_CELLS = 16  # background cells per around_m, as the engine (place/mod.rs)
 
 PAIR_SIGNS = (
     "contact_volume", "escalation", "off_duty_contact", "night_contact", "after_closure",
@@ -142,34 +143,35 @@ class Params:
 
 @dataclass(frozen=True)
 class Grid:
-    """Grid cells for the stop/home join (cells of the radius, as the engine) and the
-    common-place count (cells of a quarter radius), in degrees at the homes' mean
-    latitude, with the neighbour offsets each join needs."""
+    """Grid cells, in degrees at the homes' mean latitude: cells of the radius for the
+    stop/home join (3 x 3 neighbours, as the engine), cells of around_m for an officer's
+    own stops around a home (3 x 3 neighbours, then the exact distance), and the place's
+    background cells of around_m / 16 (as the engine), with the offsets of the cells whose
+    centre is within around_m of a cell's centre."""
 
     cell_lat: float
     cell_lon: float
-    fine_lat: float
-    fine_lon: float
-    # (di, dj) of fine cells whose centre is within the radius of a cell's centre.
-    fine_offsets: tuple[tuple[int, int], ...]
+    wide_lat: float
+    wide_lon: float
+    bg_lat: float
+    bg_lon: float
+    bg_offsets: tuple[tuple[int, int], ...]
     near_offsets: tuple[tuple[int, int], ...] = tuple(
         (i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)
     )
 
     @classmethod
-    def at(cls, ref_lat: float, radius: float) -> Grid:
+    def at(cls, ref_lat: float, radius: float, around: float) -> Grid:
         cos = max(math.cos(math.radians(ref_lat)), 0.1)
-        cell_lat, cell_lon = radius / 111_000.0, radius / (111_000.0 * cos)
-        fine_lat, fine_lon = cell_lat / 4, cell_lon / 4
-        m_lat, m_lon = fine_lat * 111_320.0, fine_lon * 111_320.0 * math.cos(math.radians(ref_lat))
-        reach = 5  # radius / fine cell = 4 cells, and one for rounding
+
+        def deg(m: float) -> tuple[float, float]:
+            return m / 111_000.0, m / (111_000.0 * cos)
+
+        n = AROUND_CELLS
         offsets = tuple(
-            (i, j)
-            for i in range(-reach, reach + 1)
-            for j in range(-reach, reach + 1)
-            if (i * m_lat) ** 2 + (j * m_lon) ** 2 <= radius**2
+            (i, j) for i in range(-n, n + 1) for j in range(-n, n + 1) if i * i + j * j <= n * n
         )
-        return cls(cell_lat, cell_lon, fine_lat, fine_lon, offsets)
+        return cls(*deg(radius), *deg(around), *deg(around / n), offsets)
 
 
 class Stages:
@@ -309,11 +311,13 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     w0 = ref - p.window
     st.lap("read and link")
 
-    # ---- stops near homes ------------------------------------------------------------
+    # ---- stops near homes: eligible stops, the place's background, its verdicts --------
+    snh = p.s("stop_near_home")
+    around = snh["around_m"]
     ref_lat = q(
         "SELECT avg(lat) FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL"
     ).fetchone()[0]
-    g = Grid.at(ref_lat or 0.0, R)
+    g = Grid.at(ref_lat or 0.0, R, around)
     values = lambda offs: ", ".join(f"({i}, {j})" for i, j in offs)  # noqa: E731
     q(f"""CREATE TABLE dep_days AS
           WITH d AS (
@@ -329,35 +333,84 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               SELECT DISTINCT sd.stop_key FROM sd JOIN dep_days d USING (officer_id, day)
               WHERE d.t_start <= sd.t_until AND d.t_end >= sd.t
                 AND hav(sd.lat, sd.lon, d.lat, d.lon) <= {R})
-          SELECT s.*, floor(s.lat / {g.fine_lat})::BIGINT AS ci,
-                 floor(s.lon / {g.fine_lon})::BIGINT AS cj
-          FROM s ANTI JOIN deployed USING (stop_key)""")
-    # Distinct officers per fine cell, at most `cap` each (only ">= cap" matters), then the
-    # cells that see `cap` officers within the radius: common places.
-    ncap = p.s("stop_near_home")["common_place_officers"]
-    q(f"""CREATE TABLE hot_cells AS
-          WITH cell_officers AS (
-              SELECT ci, cj, officer_id FROM (SELECT DISTINCT ci, cj, officer_id FROM undeployed)
-              QUALIFY row_number() OVER (PARTITION BY ci, cj ORDER BY officer_id) <= {ncap})
-          SELECT c.ci, c.cj
-          FROM (SELECT DISTINCT ci, cj FROM undeployed) c
-          CROSS JOIN (VALUES {values(g.fine_offsets)}) o(di, dj)
-          JOIN cell_officers n ON n.ci = c.ci + o.di AND n.cj = c.cj + o.dj
-          GROUP BY c.ci, c.cj HAVING count(DISTINCT n.officer_id) >= {ncap}""")
-    q(f"""CREATE TABLE near AS
-          WITH homes AS (
-              SELECT person_id AS subject_id, lat, lon,
-                     floor(lat / {g.cell_lat})::BIGINT AS gi,
-                     floor(lon / {g.cell_lon})::BIGINT AS gj
-              FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL),
-          s AS (
+          SELECT s.* FROM s ANTI JOIN deployed USING (stop_key)""")
+    q(f"""CREATE TABLE homes AS
+          SELECT person_id AS subject_id, lat, lon,
+                 floor(lat / {g.cell_lat})::BIGINT AS gi, floor(lon / {g.cell_lon})::BIGINT AS gj
+          FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+    q(f"""CREATE TABLE near_any AS
+          WITH s AS (
               SELECT u.*, floor(u.lat / {g.cell_lat})::BIGINT + o.di AS gi,
                      floor(u.lon / {g.cell_lon})::BIGINT + o.dj AS gj
-              FROM (SELECT * FROM undeployed ANTI JOIN hot_cells USING (ci, cj)) u
-              CROSS JOIN (VALUES {values(g.near_offsets)}) o(di, dj))
+              FROM undeployed u CROSS JOIN (VALUES {values(g.near_offsets)}) o(di, dj))
           SELECT s.stop_key, s.officer_id, h.subject_id, s.t, s.hour
           FROM s JOIN homes h USING (gi, gj)
           WHERE hav(s.lat, s.lon, h.lat, h.lon) <= {R}""")
+    # A stop within the radius of the home of anyone the officer was involved with at the
+    # time is explained, for every home around it; the others are eligible.
+    q(f"""CREATE TABLE explained AS
+          SELECT DISTINCT n.stop_key FROM near_any n JOIN inv i USING (officer_id, subject_id)
+          WHERE n.t BETWEEN i.t_open AND coalesce(i.t_end, {T_MAX})""")
+    q(f"""CREATE TABLE eligible AS
+          SELECT officer_id, lat, lon,
+                 floor(lat / {g.wide_lat})::BIGINT AS wi, floor(lon / {g.wide_lon})::BIGINT AS wj,
+                 floor(lat / {g.bg_lat})::BIGINT AS bi, floor(lon / {g.bg_lon})::BIGINT AS bj
+          FROM undeployed ANTI JOIN explained USING (stop_key)""")
+    q("CREATE TABLE near AS SELECT * FROM near_any ANTI JOIN explained USING (stop_key)")
+    # Per (officer, home) with at least min_stops eligible stops near it: his k stops near
+    # the home among his n around it, against the share q of the others' stops near it
+    # among theirs around it (drawn to the area's share by prior_stops); p = P(Bin(n, q) >= k)
+    # as a sum of binomial terms (lgamma in log space, q kept off 0 and 1 for the logs).
+    min_stops, prior = max(snh["min_stops"], 1), snh["prior_stops"]
+    q(f"""CREATE TABLE verdicts AS
+          WITH pk AS (SELECT officer_id, subject_id, count(*) AS k FROM near GROUP BY ALL),
+          cand AS (
+              SELECT pk.*, sum(k) OVER (PARTITION BY subject_id) - k AS others_near, h.lat, h.lon
+              FROM pk JOIN homes h USING (subject_id) QUALIFY k >= {min_stops}),
+          -- his eligible stops within around_m: cells of around_m, 3 x 3, exact distance
+          nearby AS (
+              SELECT c.officer_id, c.subject_id, count(*) AS nearby
+              FROM cand c CROSS JOIN (VALUES {values(g.near_offsets)}) o(di, dj)
+              JOIN eligible e ON e.officer_id = c.officer_id
+                  AND e.wi = floor(c.lat / {g.wide_lat})::BIGINT + o.di
+                  AND e.wj = floor(c.lon / {g.wide_lon})::BIGINT + o.dj
+              WHERE hav(c.lat, c.lon, e.lat, e.lon) <= {around} GROUP BY ALL),
+          -- everyone's: the background cells within around_m of the home's cell
+          cells AS (SELECT bi, bj, count(*) AS n FROM eligible GROUP BY ALL),
+          around AS (
+              SELECT h.subject_id, sum(c.n) AS around
+              FROM (SELECT DISTINCT subject_id, floor(lat / {g.bg_lat})::BIGINT AS bi,
+                           floor(lon / {g.bg_lon})::BIGINT AS bj FROM cand) h
+              CROSS JOIN (VALUES {values(g.bg_offsets)}) o(di, dj)
+              JOIN cells c ON c.bi = h.bi + o.di AND c.bj = h.bj + o.dj GROUP BY ALL),
+          -- a tie: a case with her at any time, a contact or a look-up in the window
+          tied AS (
+              SELECT officer_id, subject_id FROM inv
+              UNION SELECT officer_id, subject_id FROM contacts WHERE t > {w0} AND t <= {ref}
+              UNION SELECT officer_id, subject_id FROM accesses WHERE t > {w0} AND t <= {ref}),
+          counts AS (
+              SELECT c.officer_id, c.subject_id, c.k, c.others_near,
+                     greatest(coalesce(nb.nearby, 0), c.k) AS n,
+                     greatest(coalesce(a.around, 0) - coalesce(nb.nearby, 0), 0) AS others_around,
+                     t.officer_id IS NOT NULL AS tied
+              FROM cand c LEFT JOIN nearby nb USING (officer_id, subject_id)
+              LEFT JOIN around a USING (subject_id) LEFT JOIN tied t USING (officer_id, subject_id)),
+          shares AS (
+              SELECT *, least(greatest(
+                  (others_near + {prior * (R / around) ** 2})
+                  / (greatest(others_around, others_near) + {prior}), 1e-12), 1 - 1e-12) AS q
+              FROM counts),
+          tails AS (
+              SELECT *, n * q AS expected,
+                     list_sum(list_transform(range(k, n + 1), lambda j: exp(
+                         lgamma(n + 1) - lgamma(j + 1) - lgamma(n - j + 1)
+                         + j * ln(q) + (n - j) * ln(1 - q)))) AS p_value
+              FROM shares)
+          SELECT officer_id, subject_id, k, expected,
+                 p_value <= {snh['max_p_value']} AND k >= {snh['min_ratio']} * expected
+                 AND (tied OR (k >= {snh['untied_min_stops']}
+                               AND k >= {snh['untied_min_ratio']} * expected)) AS unusual
+          FROM tails""")
     st.lap("stops near homes")
 
     # ---- facts per event, signs per pair ----------------------------------------------

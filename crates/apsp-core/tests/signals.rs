@@ -850,6 +850,22 @@ fn a_number_in_no_record_weighs_less() {
 }
 
 #[test]
+fn a_number_the_officer_looked_up_weighs_in_full() {
+    // O1 looks the number up on 3 Jan 10:00 (no purpose), then texts it three evenings
+    // from 5 Jan 19:00: access_without_purpose 1 x 1.0, off_duty_contact 1.5 x 1,
+    // access_then_contact 6.0 (2.4 days): 8.5 in full, not x 0.1 (0.85): the look-up
+    // ties the number to his role (s.5).
+    let mut d = Data::base();
+    d.add("access_log", "E1,O1,2026-01-03T10:00:00,PNC,view,,07512345678,");
+    texts(&mut d, 3, "07512345678");
+    let s = d.score();
+    let o = s.linked.officer_index["O1"];
+    let p = s.pairs.iter().find(|p| p.officer == o).unwrap();
+    assert_eq!(s.linked.subjects[p.subject].id, "+447512345678");
+    assert!((p.score - 8.5).abs() < 1e-9, "{}", p.score);
+}
+
+#[test]
 fn officer_level_multiple_subjects_and_repeat_complaints() {
     // Twelve evening texts each to P2 and P3 (contact_volume 3 x 1.2, off_duty 1.5 x 3,
     // night 0): P3 8.1, P2 16.2 (a child, + 100 %): two subjects over 5.0: fired.

@@ -220,6 +220,17 @@ fn aggravation(m: &RiskMatrix, f: &Finding, others: f64) -> f64 {
     }
 }
 
+/// The factor on a pair's contributions: `no_record_factor` for a number in no police
+/// record (nothing ties the contact to the officer's role: a partner's or family
+/// number), unless the officer looked that number up in a police system in the window
+/// — the s.5 pattern done by number ("took her number from force systems").
+fn no_record_factor(v: &PairView<'_>) -> f64 {
+    match v.linked.subjects[v.subject].kind {
+        SubjectKind::Number if v.accesses.is_empty() => v.matrix.analysis.no_record_factor,
+        SubjectKind::Number | SubjectKind::Person => 1.0,
+    }
+}
+
 /// Scores one pair; its findings are kept when it scores (or with `keep_all_findings`).
 pub(super) fn score_pair(
     v: &PairView<'_>,
@@ -232,10 +243,7 @@ pub(super) fn score_pair(
     let vulnerable = vulnerable_subject::evaluate(v, &findings);
     findings.push(vulnerable);
     debug_assert!(findings.iter().map(|f| f.signal).eq(Sign::PAIR));
-    let factor = match v.linked.subjects[v.subject].kind {
-        SubjectKind::Number => m.analysis.no_record_factor,
-        SubjectKind::Person => 1.0,
-    };
+    let factor = no_record_factor(v);
     let mut contributions = [0.0; Sign::PAIR.len()];
     let last = Sign::PAIR.len() - 1;
     for (c, f) in contributions.iter_mut().zip(&findings[..last]) {
