@@ -42,11 +42,22 @@ What the SQL and polars versions compute (docs/signals.md; times in UTC microsec
 - involvement windows from case_links (opened_at to the earlier of closed_at and
   officer_until, null = open); on duty = inside the officer's latest shift started at or
   before the event (an as-of join).
-- the window: 365 days up to the latest linked event. Stops near homes: stops no
-  deployment of the officer within 150 m overlaps (a day-bucketed range join), not at a
-  common place (>= 8 distinct officers' undeployed stops within 150 m), within 150 m
-  haversine of a subject's home, found by a grid join (cells of 150 m, 3 x 3
-  neighbours), never a cross join.
+- the window: 365 days up to the latest linked event. Stops near homes, judged against
+  the place's background (crates/apsp-core/src/place): eligible stops are those in the
+  window that no deployment of the officer within 150 m overlaps (a day-bucketed range
+  join) and that are not within 150 m of the home of anyone the officer was involved
+  with at the time (explained, for every home around it); stops within 150 m haversine
+  of a subject's home are found by a grid join (cells of 150 m, 3 x 3 neighbours), never
+  a cross join. Per (officer, home) with at least min_stops eligible stops near it: k =
+  those, n = his eligible stops within around_m (1,500 m; cells of 1,500 m, 3 x 3, exact
+  distance), and the others' stops near the home and around it give the place's share
+  q (drawn to the area's share (150 / 1,500)^2 by prior_stops); unusual when
+  P(Binomial(n, q) >= k) <= max_p_value (a sum of binomial terms in log space), k >=
+  min_ratio x n q, and either the officer has a tie to the subject (a case at any time,
+  a contact or a look-up in the window) or k >= untied_min_stops and k >=
+  untied_min_ratio x n q. stop_near_home fires for unusual pairs with intensity
+  (k - n q) / min_stops; their near stops are the visits night_contact, after_closure
+  and access_then_contact read.
 - every pair sign and both officer-level signs, as in docs/signals.md, then pair score =
   sum of weight x min(value / threshold, 3) (x 0.1 for a number in no record, the
   vulnerable_subject aggravator on top) and officer score = best pair + 1/2 second +
@@ -58,9 +69,8 @@ overlap shows they compute the same thing):
 
 - the contact_volume peer quantile is taken over all pairs of the role, the officer's
   own pairs included (the engine leaves the officer's own pairs out);
-- the common-place (hotspot) test counts officers per cell of radius/4 (~37 m) whose
-  centre is within the radius of the stop's cell centre (the engine tests each stop's
-  exact distance to each stop point);
+- the place's stops around a home are counted in cells of around_m / 16 (~94 m) whose
+  centre is within around_m of the centre of the home's cell (the engine: of the home);
 - on duty uses only the latest shift started before the event (the engine looks at the
   last four, for overlapping shifts); a device number with overlapping validity
   windows goes to the latest-starting one;
@@ -394,7 +404,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                      greatest(coalesce(a.around, 0) - coalesce(nb.nearby, 0), 0) AS others_around,
                      t.officer_id IS NOT NULL AS tied
               FROM cand c LEFT JOIN nearby nb USING (officer_id, subject_id)
-              LEFT JOIN around a USING (subject_id) LEFT JOIN tied t USING (officer_id, subject_id)),
+              LEFT JOIN around a USING (subject_id)
+              LEFT JOIN tied t USING (officer_id, subject_id)),
           shares AS (
               SELECT *, least(greatest(
                   (others_near + {prior * (R / around) ** 2})
@@ -479,20 +490,20 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                  min(t) FILTER (out AND NOT reply AND NOT explained) AS first_contact,
                  min(t) AS first_t
           FROM cf GROUP BY ALL""")
+    # The near stops of the (officer, home) pairs the place judged; they are visits (read
+    # by night_contact, after_closure and access_then_contact too) when it found them unusual.
     q(f"""CREATE TABLE nf AS
-          WITH f AS ({inv_flags('near', 'stop_key, subject_id')})
-          SELECT n.*, coalesce(n.t <= s.t_end, false) AS on_duty,
-                 coalesce(f.involved, false) AS involved,
-                 coalesce(f.past_end AND NOT f.in_grace, false) AS after,
+          WITH n AS (SELECT * FROM near JOIN verdicts USING (officer_id, subject_id)),
+          f AS ({inv_flags('n', 'stop_key, subject_id')})
+          SELECT n.*, coalesce(f.past_end AND NOT f.in_grace, false) AS after,
                  {night_sql(p, 'n.hour')} AS night
-          FROM near n ASOF LEFT JOIN shifts s ON n.officer_id = s.officer_id AND n.t >= s.t_start
-          LEFT JOIN f USING (stop_key, subject_id)""")
+          FROM n LEFT JOIN f USING (stop_key, subject_id)""")
     q("""CREATE TABLE pn AS
-         SELECT officer_id, subject_id,
-                count(*) FILTER (NOT involved) AS snh,
-                count(*) FILTER (night AND NOT (on_duty AND involved)) AS night_s,
-                count(*) FILTER (after) AS after_s,
-                min(t) FILTER (NOT involved) AS first_stop, min(t) AS first_t
+         SELECT officer_id, subject_id, any_value(unusual) AS visits,
+                greatest(any_value(k) - any_value(expected), 0) AS snh_excess,
+                count(*) FILTER (unusual AND night) AS night_s,
+                count(*) FILTER (unusual AND after) AS after_s,
+                min(t) FILTER (unusual) AS first_stop, min(t) AS first_t
          FROM nf GROUP BY ALL""")
     q(f"""CREATE TABLE af AS
           WITH a AS (SELECT * FROM accesses WHERE t > {w0} AND t <= {ref}),
@@ -548,7 +559,8 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                          + coalesce(pa.after_a, 0) AS after,
                      coalesce(pc.short_calls, 0) AS short_calls,
                      coalesce(pc.n_in / pc.n_contacts, 0) AS inbound_share,
-                     coalesce(pn.snh, 0) AS snh, coalesce(pa.awp, 0) AS awp,
+                     coalesce(pn.visits, false) AS visits,
+                     coalesce(pn.snh_excess, 0) AS snh_excess, coalesce(pa.awp, 0) AS awp,
                      CASE WHEN pn.first_stop < coalesce(pc.first_contact, {T_MAX})
                           THEN pn.first_stop ELSE pc.first_contact END AS t_initiated,
                      least(pc.first_t, pn.first_t, pa.first_t) AS first_t,
@@ -600,7 +612,7 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                   {night_sign},
                   {after_sign},
                   {unanswered_sign},
-                  {fired(f"snh >= {snh['min_stops']}", 'snh', snh['min_stops'], 'stop_near_home')},
+                  {fired('visits', 'snh_excess', max(snh['min_stops'], 1), 'stop_near_home')},
                   {awp_sign},
                   CASE WHEN atc_fired THEN {p.weight('access_then_contact')} ELSE 0 END
                       * factor AS access_then_contact
@@ -629,17 +641,16 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
                          + access_without_purpose + access_then_contact > 0
                          OR (night_contact > 0 AND night_by_phone)
                          OR (after_closure > 0 AND after_not_stops) AS non_stop,
-                     stop_near_home > 0 AS snh_f, night_contact > 0 AS night_f,
-                     after_closure > 0 AS after_f
+                     stop_near_home > 0 AS snh_f
               FROM pairs WHERE score > 0),
-          -- The stops behind each pair's fired signs; a pair resting only on stops that a
-          -- higher pair of the officer already counts (her neighbours) is not counted twice.
+          -- The stops behind each pair's fired signs (the stops of a pair fired by
+          -- stop_near_home: the night and after-closure visits are among them); a pair
+          -- resting only on stops that a higher pair of the officer already counts (her
+          -- neighbours) is not counted twice.
           ev_stops AS (
               SELECT DISTINCT r.officer_id, r.subject_id, r.r, r.non_stop, n.stop_key
               FROM ranked r JOIN nf n ON n.officer_id = r.officer_id AND n.subject_id = r.subject_id
-              WHERE (r.snh_f AND NOT n.involved)
-                 OR (r.night_f AND n.night AND NOT (n.on_duty AND n.involved))
-                 OR (r.after_f AND n.after)),
+              WHERE r.snh_f),
           echoes AS (
               SELECT e.officer_id, e.subject_id FROM ev_stops e
               JOIN (SELECT officer_id, stop_key, min(r) AS r0 FROM ev_stops GROUP BY ALL) c
@@ -839,14 +850,22 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     in_window = c("t").is_between(w0, ref, closed="right")
     st.lap("read and link")
 
-    # ---- stops near homes ------------------------------------------------------------
+    # ---- stops near homes: eligible stops, the place's background, its verdicts --------
+    snh = p.s("stop_near_home")
+    around = snh["around_m"]
     homes = (
         persons.drop_nulls(["lat", "lon"])
         .select(subject_id="person_id", h_lat="lat", h_lon="lon")
         .collect()
     )
-    g = Grid.at(homes["h_lat"].mean() or 0.0, R)
+    g = Grid.at(homes["h_lat"].mean() or 0.0, R, around)
     offsets = lambda offs: pl.LazyFrame(offs, schema=["di", "dj"], orient="row")  # noqa: E731
+
+    def cells(lat: str, lon: str, dlat: float, dlon: float, i: str, j: str) -> list[pl.Expr]:
+        """Columns i, j: the grid cell of (lat, lon) for cells of dlat x dlon degrees."""
+        return [(c(lat) / dlat).floor().cast(pl.Int64).alias(i),
+                (c(lon) / dlon).floor().cast(pl.Int64).alias(j)]
+
     stops_w = stops.lazy().filter(in_window)
     dep_days = (
         known(scan("deployments"))
@@ -863,40 +882,105 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         )
         .select("stop_key").unique()
     )
-    undeployed = (
-        stops_w.join(deployed, on="stop_key", how="anti")
-        .with_columns(ci=(c("lat") / g.fine_lat).floor().cast(pl.Int64),
-                      cj=(c("lon") / g.fine_lon).floor().cast(pl.Int64))
-        .collect().lazy()
-    )
-    # Distinct officers per fine cell, at most `cap` each (only ">= cap" matters), then the
-    # cells that see `cap` officers within the radius: common places.
-    ncap = p.s("stop_near_home")["common_place_officers"]
-    cell_officers = (
-        undeployed.group_by("ci", "cj")
-        .agg(c("officer_id").unique().sort().head(ncap))
-        .explode("officer_id")
-    )
-    hot_cells = (
-        undeployed.select("ci", "cj").unique()
-        .join(offsets(g.fine_offsets), how="cross")
-        .with_columns(ni=c("ci") + c("di"), nj=c("cj") + c("dj"))
-        .join(cell_officers.rename({"ci": "ni", "cj": "nj"}), on=["ni", "nj"])
-        .group_by("ci", "cj").agg(n=c("officer_id").n_unique())
-        .filter(c("n") >= ncap)
-    )
+    undeployed = stops_w.join(deployed, on="stop_key", how="anti").collect().lazy()
     grid_homes = homes.lazy().with_columns(
-        gi=(c("h_lat") / g.cell_lat).floor().cast(pl.Int64),
-        gj=(c("h_lon") / g.cell_lon).floor().cast(pl.Int64),
+        cells("h_lat", "h_lon", g.cell_lat, g.cell_lon, "gi", "gj")
     )
-    near = (
-        undeployed.join(hot_cells, on=["ci", "cj"], how="anti")
-        .join(offsets(g.near_offsets), how="cross")
-        .with_columns(gi=(c("lat") / g.cell_lat).floor().cast(pl.Int64) + c("di"),
-                      gj=(c("lon") / g.cell_lon).floor().cast(pl.Int64) + c("dj"))
+    near_any = (
+        undeployed.join(offsets(g.near_offsets), how="cross")
+        .with_columns(cells("lat", "lon", g.cell_lat, g.cell_lon, "gi", "gj"))
+        .with_columns(c("gi") + c("di"), c("gj") + c("dj"))
         .join(grid_homes, on=["gi", "gj"])
         .filter(hav(c("lat"), c("lon"), c("h_lat"), c("h_lon")) <= R)
         .select("stop_key", "officer_id", "subject_id", "t", "hour")
+        .collect().lazy()
+    )
+    # A stop within the radius of the home of anyone the officer was involved with at the
+    # time is explained, for every home around it; the others are eligible.
+    explained = (
+        near_any.join(inv, on=pair)
+        .filter((c("t") >= c("t_open")) & (c("t_end").is_null() | (c("t") <= c("t_end"))))
+        .select("stop_key").unique()
+    )
+    eligible = (
+        undeployed.join(explained, on="stop_key", how="anti")
+        .select("officer_id", "lat", "lon",
+                *cells("lat", "lon", g.wide_lat, g.wide_lon, "wi", "wj"),
+                *cells("lat", "lon", g.bg_lat, g.bg_lon, "bi", "bj"))
+        .collect().lazy()
+    )
+    near = near_any.join(explained, on="stop_key", how="anti").collect()
+    # Per (officer, home) with at least min_stops eligible stops near it: his k stops near
+    # the home among his n around it, against the share q of the others' stops near it
+    # among theirs around it (drawn to the area's share by prior_stops).
+    min_stops, prior = max(snh["min_stops"], 1), snh["prior_stops"]
+    cand = (
+        near.lazy().group_by(pair).agg(k=pl.len().cast(pl.Int64))
+        .with_columns(others_near=c("k").sum().over("subject_id") - c("k"))
+        .filter(c("k") >= min_stops)
+        .join(homes.lazy(), on="subject_id")
+        .collect().lazy()
+    )
+    nearby = (  # his eligible stops within around_m: cells of around_m, 3 x 3, exact distance
+        cand.join(offsets(g.near_offsets), how="cross")
+        .with_columns(cells("h_lat", "h_lon", g.wide_lat, g.wide_lon, "wi", "wj"))
+        .with_columns(c("wi") + c("di"), c("wj") + c("dj"))
+        .join(eligible, on=["officer_id", "wi", "wj"])
+        .filter(hav(c("lat"), c("lon"), c("h_lat"), c("h_lon")) <= around)
+        .group_by(pair).agg(nearby=pl.len().cast(pl.Int64))
+    )
+    around_all = (  # everyone's: the background cells within around_m of the home's cell
+        cand.select("subject_id", *cells("h_lat", "h_lon", g.bg_lat, g.bg_lon, "bi", "bj"))
+        .unique()
+        .join(offsets(g.bg_offsets), how="cross")
+        .with_columns(c("bi") + c("di"), c("bj") + c("dj"))
+        .join(eligible.group_by("bi", "bj").agg(n=pl.len()), on=["bi", "bj"])
+        .group_by("subject_id").agg(around=c("n").sum().cast(pl.Int64))
+    )
+    tied = (  # a case with her at any time, a contact or a look-up in the window
+        pl.concat([inv.select(pair), contacts.lazy().filter(in_window).select(pair),
+                   accesses.lazy().filter(in_window).select(pair)])
+        .unique().with_columns(tied=pl.lit(True))
+    )
+    counts = (
+        cand.join(nearby, on=pair, how="left").join(around_all, on="subject_id", how="left")
+        .join(tied, on=pair, how="left")
+        .select(
+            *pair, "k",
+            n=pl.max_horizontal(c("nearby").fill_null(0), "k"),
+            others_near="others_near",
+            others_around=(c("around").fill_null(0) - c("nearby").fill_null(0)).clip(0),
+            tied=c("tied").fill_null(False),
+        )
+        .with_columns(
+            q=((c("others_near") + prior * (R / around) ** 2)
+               / (pl.max_horizontal("others_around", "others_near") + prior))
+            .clip(1e-12, 1 - 1e-12)
+        )
+        .with_columns(expected=c("n") * c("q"))
+    )
+    # p = P(Bin(n, q) >= k): the binomial terms of j = 0..n, log C(n, j) as a running sum
+    # of log((n - j + 1) / j), summed from j = k (q kept off 0 and 1 for the logs).
+    j = c("j")
+    tails = (
+        counts.select(*pair, "k", "n", "q", j=pl.int_ranges(0, c("n") + 1)).explode("j")
+        .with_columns(
+            log_c=pl.when(j > 0).then((c("n") - j + 1).log() - j.log()).otherwise(0.0)
+            .cum_sum().over(pair)
+        )
+        .group_by(pair)
+        .agg(p_value=(c("log_c") + j * c("q").log() + (c("n") - j) * (1 - c("q")).log())
+             .exp().filter(j >= c("k")).sum())
+    )
+    verdicts = (
+        counts.join(tails, on=pair)
+        .select(
+            *pair, "k", "expected",
+            unusual=(c("p_value") <= snh["max_p_value"])
+            & (c("k") >= snh["min_ratio"] * c("expected"))
+            & (c("tied") | ((c("k") >= snh["untied_min_stops"])
+                            & (c("k") >= snh["untied_min_ratio"] * c("expected")))),
+        )
         .collect()
     )
     st.lap("stops near homes")
@@ -983,16 +1067,20 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         first_contact=c("t").filter(c("out") & ~c("reply") & ~c("explained")).min(),
         first_t=c("t").min(),
     )
+    # The near stops of the (officer, home) pairs the place judged; they are visits (read
+    # by night_contact, after_closure and access_then_contact too) when it found them unusual.
     nf = (
-        with_inv_flags(with_on_duty(near.lazy()), ["stop_key", "subject_id"])
+        with_inv_flags(near.lazy().join(verdicts.lazy(), on=pair), ["stop_key", "subject_id"])
         .with_columns(night=night(c("hour")))
         .collect()
     )
+    visit = c("unusual")
     pn = nf.lazy().group_by(pair).agg(
-        snh=(~c("involved")).sum(),
-        night_s=(c("night") & ~(c("on_duty") & c("involved"))).sum(),
-        after_s=c("after").sum(),
-        first_stop=c("t").filter(~c("involved")).min(),
+        visits=visit.first(),
+        snh_excess=(c("k") - c("expected")).first().clip(0.0),
+        night_s=(visit & c("night")).sum(),
+        after_s=(visit & c("after")).sum(),
+        first_stop=c("t").filter(visit).min(),
         first_t_n=c("t").min(),
     )
     aw = accesses.lazy().filter(in_window)
@@ -1026,7 +1114,7 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .join(rostered.with_columns(rostered=pl.lit(True)), on="officer_id", how="left")
         .select(
             *pair, "role",
-            is_person=c("is_person").fill_null(False) | c("snh").is_not_null()
+            is_person=c("is_person").fill_null(False) | c("first_t_n").is_not_null()
             | c("is_person_a").fill_null(False),
             volume=z("volume"), burst=z("burst"), growth=z("growth").cast(pl.Float64),
             off_duty=z("off_duty"), rostered=c("rostered").fill_null(False),
@@ -1034,7 +1122,7 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
             after=z("after_c") + z("after_s") + z("after_a"),
             short_calls=z("short_calls"),
             inbound_share=(c("n_in") / c("n_contacts")).fill_null(0.0),
-            snh=z("snh"), awp=z("awp"),
+            visits=c("visits").fill_null(False), snh_excess=z("snh_excess"), awp=z("awp"),
             t_initiated=pl.when(c("first_stop") < c("first_contact").fill_null(T_MAX))
             .then(c("first_stop")).otherwise(c("first_contact")),
             first_t=pl.min_horizontal("first_t", "first_t_n", "first_t_a"),
@@ -1097,7 +1185,7 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
             fired((c("short_calls") >= up["min_short_calls"])
                   & (c("inbound_share") <= up["max_inbound_share"]),
                   c("short_calls"), up["min_short_calls"], "unanswered_persistence"),
-            fired(c("snh") >= snh["min_stops"], c("snh"), snh["min_stops"], "stop_near_home"),
+            fired(c("visits"), c("snh_excess"), max(snh["min_stops"], 1), "stop_near_home"),
             fired(c("awp") >= awp["min_events"], c("awp"), awp["min_events"],
                   "access_without_purpose"),
             (pl.when(c("atc_fired").fill_null(False)).then(p.weight("access_then_contact")).otherwise(0.0)
@@ -1132,17 +1220,12 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
             | ((c("after_closure") > 0) & c("after_not_stops")),
         )
     )
-    # The stops behind each pair's fired signs; a pair resting only on stops that a higher
-    # pair of the officer already counts (her neighbours) is not counted twice.
+    # The stops behind each pair's fired signs (the stops of a pair fired by stop_near_home:
+    # the night and after-closure visits are among them); a pair resting only on stops that
+    # a higher pair of the officer already counts (her neighbours) is not counted twice.
     ev_stops = (
-        ranked.select(*pair, "r", "non_stop", snh_f=c("stop_near_home") > 0,
-                      night_f=c("night_contact") > 0, after_f=c("after_closure") > 0)
+        ranked.filter(c("stop_near_home") > 0).select(*pair, "r", "non_stop")
         .join(nf.lazy(), on=pair)
-        .filter(
-            (c("snh_f") & ~c("involved"))
-            | (c("night_f") & c("night") & ~(c("on_duty") & c("involved")))
-            | (c("after_f") & c("after"))
-        )
         .select(*pair, "r", "non_stop", "stop_key").unique()
     )
     echoes = (

@@ -46,7 +46,7 @@ pub struct Signals {
     pub after_closure: AfterClosure,
     pub unanswered_persistence: Unanswered,
     pub stop_near_home: StopNearHome,
-    pub access_without_purpose: MinEvents,
+    pub access_without_purpose: AccessWithoutPurpose,
     pub access_then_contact: AccessThenContact,
     pub vulnerable_subject: Vulnerable,
     pub multiple_subjects: MultipleSubjects,
@@ -125,6 +125,16 @@ pub struct StopNearHome {
     /// Weight, in stops, of the area's share `(radius_m / around_m)²` in the place's
     /// share (a home nobody else passes has no background of its own).
     pub prior_stops: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessWithoutPurpose {
+    pub weight: f64,
+    pub min_events: u32,
+    /// A purpose reference names a case of the officer's from this many days before it
+    /// opened to this many days after his involvement ended.
+    pub purpose_grace_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -755,6 +755,32 @@ fn access_without_purpose_and_its_exceptions() {
 }
 
 #[test]
+fn a_purpose_reference_holds_around_the_case() {
+    // C1 (P1 with O1) runs 5 Jan 09:00 - 10 Jan 12:00. O1 looks P1 up citing C1 on
+    // 12 Jan 10:00 (2 days after closure) and rings her at 11:00 on shift to give the
+    // court result; he looks P3 up citing C1 on 4 Jan 10:00 (23 h before it opened:
+    // the crime was recorded after the first check). Within the 7-day grace both are
+    // the job: access_without_purpose 0 and access_then_contact not fired (was 1 and
+    // 6.0). Citing C1 on 18 Jan 12:01 (8 days after): unexplained.
+    let mut d = Data::base();
+    d.add("access_log", "E1,O1,2026-01-12T10:00:00,RMS,view,P1,,C1")
+        .add("access_log", "E2,O1,2026-01-04T10:00:00,RMS,view,P3,,C1")
+        .add("access_log", "E3,O1,2026-01-18T12:01:00,RMS,view,P2,,C1")
+        .bill("CR", "P1", "out", "call", "2026-01-12T11:00:00", Some(240));
+    let s = d.score();
+    let f = finding(&s, "P1", "access_without_purpose");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+    assert_eq!(
+        finding(&s, "P1", "access_then_contact").status,
+        Status::NotFired
+    );
+    let f = finding(&s, "P3", "access_without_purpose");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+    let f = finding(&s, "P2", "access_without_purpose");
+    assert_eq!((f.value, f.status), (1.0, Status::Fired));
+}
+
+#[test]
 fn access_then_contact_within_fourteen_days() {
     // Unexplained look-up of P3 on 1 Jan 10:00; his first own contact on 15 Jan 10:00
     // is exactly 14 days later: fired, value 14.

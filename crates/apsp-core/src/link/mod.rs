@@ -379,13 +379,16 @@ impl Linked {
         self.involvements(o, s).iter().any(|i| i.covers(t))
     }
 
-    /// Whether `purpose` names a case on which officer `o` was involved at `t`.
-    pub fn purpose_holds(&self, o: OfficerIx, purpose: &str, t: Ts) -> bool {
+    /// Whether `purpose` names a case on which officer `o` was involved at `t`, give or
+    /// take `grace` (before it opened, after his involvement ended).
+    pub fn purpose_holds(&self, o: OfficerIx, purpose: &str, t: Ts, grace: Ts) -> bool {
         self.cases
             .get(&(o, purpose.trim().to_string()))
             .is_some_and(|w| {
-                w.iter()
-                    .any(|c| c.opened <= t && c.end.is_none_or(|e| t <= e))
+                w.iter().any(|c| {
+                    c.opened.saturating_sub(grace) <= t
+                        && c.end.is_none_or(|e| t <= e.saturating_add(grace))
+                })
             })
     }
 

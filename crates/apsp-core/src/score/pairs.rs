@@ -127,6 +127,9 @@ pub(super) struct PairViews<'a> {
     pub window: (Ts, Ts),
     /// How soon after her contact his counts as a reply.
     pub reply: Ts,
+    /// How long before a case opened and after his involvement ended a purpose
+    /// reference to it still holds.
+    pub purpose_grace: Ts,
 }
 
 impl<'a> PairViews<'a> {
@@ -173,7 +176,7 @@ impl<'a> PairViews<'a> {
                 purpose_ok: a
                     .purpose
                     .as_deref()
-                    .is_some_and(|p| linked.purpose_holds(o, p, a.at)),
+                    .is_some_and(|p| linked.purpose_holds(o, p, a.at, self.purpose_grace)),
             })
             .collect();
         PairView {
