@@ -446,6 +446,31 @@ fn unanswered_persistence_needs_ten_short_calls_and_little_reply() {
     assert_eq!((f.value, f.status), (10.0, Status::NotFired));
 }
 
+#[test]
+fn unanswered_persistence_needs_durations_and_is_not_the_job() {
+    // A carrier export without durations: ten outgoing calls to P3 with blank
+    // duration_s were ten "short" calls (fired, 10); now not evaluated.
+    let mut d = Data::base();
+    for i in 0..10 {
+        let at = format!("2026-01-{:02}T10:30:00", i + 11);
+        d.bill(&format!("S{i}"), "P3", "out", "call", &at, None);
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "unanswered_persistence");
+    assert_eq!(f.status, Status::NotEvaluated);
+    assert!(f.note.contains("no call durations"), "{}", f.note);
+    // A caseworker: ten 3 s calls to P1 on shift while C1 is open (5-9 Jan, 10:00 and
+    // 11:00): the job, value 0 (was 10, fired: 3 x 1 + 50 % for her flag = 4.5).
+    let mut d = Data::base();
+    for i in 0..10 {
+        let at = format!("2026-01-{:02}T1{}:00:00", 5 + i / 2, i % 2);
+        d.bill(&format!("C{i}"), "P1", "out", "call", &at, Some(3));
+    }
+    let s = d.score();
+    let f = finding(&s, "P1", "unanswered_persistence");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+}
+
 /// A point `m` metres due north of HOME (haversine with the engine's earth radius).
 fn north(m: f64) -> (f64, f64) {
     (HOME.0 + (m / 6_371_008.8).to_degrees(), HOME.1)
@@ -882,7 +907,10 @@ fn a_number_the_officer_looked_up_weighs_in_full() {
     // access_then_contact 6.0 (2.4 days): 8.5 in full, not x 0.1 (0.85): the look-up
     // ties the number to his role (s.5).
     let mut d = Data::base();
-    d.add("access_log", "E1,O1,2026-01-03T10:00:00,PNC,view,,07512345678,");
+    d.add(
+        "access_log",
+        "E1,O1,2026-01-03T10:00:00,PNC,view,,07512345678,",
+    );
     texts(&mut d, 3, "07512345678");
     let s = d.score();
     let o = s.linked.officer_index["O1"];

@@ -166,9 +166,10 @@ pub struct Contact {
 }
 
 impl Contact {
-    /// A call of at most `secs` seconds (unanswered or voicemail).
+    /// A call known to have lasted at most `secs` seconds (unanswered or voicemail); a
+    /// call without a duration (a carrier that sends none) is not known to be short.
     pub fn short_call(&self, secs: i64) -> bool {
-        self.call && self.duration.unwrap_or(0) <= secs
+        self.call && self.duration.is_some_and(|d| d <= secs)
     }
 
     /// Contact the officer made, or took part in: every outgoing event, and incoming

@@ -1,9 +1,12 @@
 //! `unanswered_persistence` — "38 calls ... 30 of these calls were less than five
 //! seconds", "no calls registered from the woman's number" (IOPC s.9).
 //!
-//! Value: outgoing calls of at most `short_seconds` to the subject; fired at
-//! `min_short_calls` when the subject's share of the pair's contacts is at most
-//! `max_inbound_share` (persistence, not an exchange).
+//! Value: outgoing calls of at most `short_seconds` to the subject, except those made on
+//! shift while involved with her (a caseworker whose victim does not pick up is doing
+//! the job); fired at `min_short_calls` when the subject's share of the pair's contacts
+//! is at most `max_inbound_share` (persistence, not an exchange). A call without a
+//! duration is not known to be short: when none of the pair's outgoing calls has one
+//! (a carrier export without durations), the sign is not evaluated.
 
 use super::{numbered_note, Finding, PairView, Status};
 use crate::sign::Sign;
@@ -13,10 +16,20 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     if !p.linked.present.billing {
         return Finding::not_evaluated(Sign::UnansweredPersistence, p.window, "no billing table");
     }
-    let short: Vec<_> = p
-        .contacts
-        .iter()
-        .filter(|c| c.contact.outgoing && c.contact.short_call(m.short_seconds))
+    let calls = || {
+        p.contacts
+            .iter()
+            .filter(|c| c.contact.outgoing && c.contact.call)
+    };
+    if calls().next().is_some() && calls().all(|c| c.contact.duration.is_none()) {
+        return Finding::not_evaluated(
+            Sign::UnansweredPersistence,
+            p.window,
+            "no call durations for this pair's outgoing calls",
+        );
+    }
+    let short: Vec<_> = calls()
+        .filter(|c| c.contact.short_call(m.short_seconds) && !c.explained())
         .collect();
     let share = p.inbound_share();
     let n = short.len();
