@@ -154,15 +154,12 @@ class Params:
 @dataclass(frozen=True)
 class Grid:
     """Grid cells, in degrees at the homes' mean latitude: cells of the radius for the
-    stop/home join (3 x 3 neighbours, as the engine), cells of around_m for an officer's
-    own stops around a home (3 x 3 neighbours, then the exact distance), and the place's
-    background cells of around_m / 16 (as the engine), with the offsets of the cells whose
-    centre is within around_m of a cell's centre."""
+    stop/home join (3 x 3 neighbours, as the engine), and the place's background cells of
+    around_m / 16 (as the engine), with the offsets of the cells whose centre is within
+    around_m of a cell's centre."""
 
     cell_lat: float
     cell_lon: float
-    wide_lat: float
-    wide_lon: float
     bg_lat: float
     bg_lon: float
     bg_offsets: tuple[tuple[int, int], ...]
@@ -181,7 +178,7 @@ class Grid:
         offsets = tuple(
             (i, j) for i in range(-n, n + 1) for j in range(-n, n + 1) if i * i + j * j <= n * n
         )
-        return cls(*deg(radius), *deg(around), *deg(around / n), offsets)
+        return cls(*deg(radius), *deg(around / n), offsets)
 
 
 class Stages:
@@ -361,38 +358,33 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
     q(f"""CREATE TABLE explained AS
           SELECT DISTINCT n.stop_key FROM near_any n JOIN inv i USING (officer_id, subject_id)
           WHERE n.t BETWEEN i.t_open AND coalesce(i.t_end, {T_MAX})""")
-    q(f"""CREATE TABLE eligible AS
-          SELECT officer_id, lat, lon,
-                 floor(lat / {g.wide_lat})::BIGINT AS wi, floor(lon / {g.wide_lon})::BIGINT AS wj,
-                 floor(lat / {g.bg_lat})::BIGINT AS bi, floor(lon / {g.bg_lon})::BIGINT AS bj
-          FROM undeployed ANTI JOIN explained USING (stop_key)""")
+    q(f"""CREATE TABLE eligible_cells AS
+          SELECT officer_id, floor(lat / {g.bg_lat})::BIGINT AS bi,
+                 floor(lon / {g.bg_lon})::BIGINT AS bj, count(*) AS n
+          FROM undeployed ANTI JOIN explained USING (stop_key) GROUP BY ALL""")
     q("CREATE TABLE near AS SELECT * FROM near_any ANTI JOIN explained USING (stop_key)")
     # Per (officer, home) with at least min_stops eligible stops near it: his k stops near
     # the home among his n around it, against the share q of the others' stops near it
-    # among theirs around it (drawn to the area's share by prior_stops); p = P(Bin(n, q) >= k)
-    # as a sum of binomial terms (lgamma in log space, q kept off 0 and 1 for the logs).
+    # among theirs around it (drawn to the area's share by prior_stops). Far more stops
+    # than the place predicts (and, without a tie, a place pattern), then the binomial
+    # tail p = P(Bin(n, q) >= k): a sum of terms in log space (lgamma; q kept off 0 and 1).
     min_stops, prior = max(snh["min_stops"], 1), snh["prior_stops"]
     q(f"""CREATE TABLE verdicts AS
           WITH pk AS (SELECT officer_id, subject_id, count(*) AS k FROM near GROUP BY ALL),
           cand AS (
-              SELECT pk.*, sum(k) OVER (PARTITION BY subject_id) - k AS others_near, h.lat, h.lon
+              SELECT pk.*, sum(k) OVER (PARTITION BY subject_id) - k AS others_near,
+                     floor(h.lat / {g.bg_lat})::BIGINT AS bi,
+                     floor(h.lon / {g.bg_lon})::BIGINT AS bj
               FROM pk JOIN homes h USING (subject_id) QUALIFY k >= {min_stops}),
-          -- his eligible stops within around_m: cells of around_m, 3 x 3, exact distance
-          nearby AS (
-              SELECT c.officer_id, c.subject_id, count(*) AS nearby
-              FROM cand c CROSS JOIN (VALUES {values(g.near_offsets)}) o(di, dj)
-              JOIN eligible e ON e.officer_id = c.officer_id
-                  AND e.wi = floor(c.lat / {g.wide_lat})::BIGINT + o.di
-                  AND e.wj = floor(c.lon / {g.wide_lon})::BIGINT + o.dj
-              WHERE hav(c.lat, c.lon, e.lat, e.lon) <= {around} GROUP BY ALL),
-          -- everyone's: the background cells within around_m of the home's cell
-          cells AS (SELECT bi, bj, count(*) AS n FROM eligible GROUP BY ALL),
+          -- every officer's eligible stops around each judged home, by officer: the
+          -- background cells whose centre is within around_m of the home's cell's centre
           around AS (
-              SELECT h.subject_id, sum(c.n) AS around
-              FROM (SELECT DISTINCT subject_id, floor(lat / {g.bg_lat})::BIGINT AS bi,
-                           floor(lon / {g.bg_lon})::BIGINT AS bj FROM cand) h
-              CROSS JOIN (VALUES {values(g.bg_offsets)}) o(di, dj)
-              JOIN cells c ON c.bi = h.bi + o.di AND c.bj = h.bj + o.dj GROUP BY ALL),
+              SELECT *, sum(n) OVER (PARTITION BY subject_id)::BIGINT AS everyone FROM (
+                  SELECT h.subject_id, e.officer_id, sum(e.n)::BIGINT AS n
+                  FROM (SELECT DISTINCT subject_id, bi, bj FROM cand) h
+                  CROSS JOIN (VALUES {values(g.bg_offsets)}) o(di, dj)
+                  JOIN eligible_cells e ON e.bi = h.bi + o.di AND e.bj = h.bj + o.dj
+                  GROUP BY ALL)),
           -- a tie: a case with her at any time, a contact or a look-up in the window
           tied AS (
               SELECT officer_id, subject_id FROM inv
@@ -400,28 +392,26 @@ def run_duckdb(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
               UNION SELECT officer_id, subject_id FROM accesses WHERE t > {w0} AND t <= {ref}),
           counts AS (
               SELECT c.officer_id, c.subject_id, c.k, c.others_near,
-                     greatest(coalesce(nb.nearby, 0), c.k) AS n,
-                     greatest(coalesce(a.around, 0) - coalesce(nb.nearby, 0), 0) AS others_around,
+                     greatest(coalesce(a.n, 0), c.k) AS n,
+                     greatest(coalesce(a.everyone - a.n, 0), 0) AS others_around,
                      t.officer_id IS NOT NULL AS tied
-              FROM cand c LEFT JOIN nearby nb USING (officer_id, subject_id)
-              LEFT JOIN around a USING (subject_id)
+              FROM cand c LEFT JOIN around a USING (officer_id, subject_id)
               LEFT JOIN tied t USING (officer_id, subject_id)),
           shares AS (
-              SELECT *, least(greatest(
-                  (others_near + {prior * (R / around) ** 2})
-                  / (greatest(others_around, others_near) + {prior}), 1e-12), 1 - 1e-12) AS q
-              FROM counts),
-          tails AS (
-              SELECT *, n * q AS expected,
-                     list_sum(list_transform(range(k, n + 1), lambda j: exp(
-                         lgamma(n + 1) - lgamma(j + 1) - lgamma(n - j + 1)
-                         + j * ln(q) + (n - j) * ln(1 - q)))) AS p_value
-              FROM shares)
+              SELECT *, n * q AS expected FROM (
+                  SELECT *, least(greatest(
+                      (others_near + {prior * (R / around) ** 2})
+                      / (greatest(others_around, others_near) + {prior}), 1e-12), 1 - 1e-12) AS q
+                  FROM counts))
           SELECT officer_id, subject_id, k, expected,
-                 p_value <= {snh['max_p_value']} AND k >= {snh['min_ratio']} * expected
-                 AND (tied OR (k >= {snh['untied_min_stops']}
-                               AND k >= {snh['untied_min_ratio']} * expected)) AS unusual
-          FROM tails""")
+                 CASE WHEN k >= {snh['min_ratio']} * expected
+                           AND (tied OR (k >= {snh['untied_min_stops']}
+                                         AND k >= {snh['untied_min_ratio']} * expected))
+                      THEN list_sum(list_transform(range(k, n + 1), lambda j: exp(
+                               lgamma(n + 1) - lgamma(j + 1) - lgamma(n - j + 1)
+                               + j * ln(q) + (n - j) * ln(1 - q)))) <= {snh['max_p_value']}
+                      ELSE false END AS unusual
+          FROM shares""")
     st.lap("stops near homes")
 
     # ---- facts per event, signs per pair ----------------------------------------------
@@ -902,11 +892,10 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .filter((c("t") >= c("t_open")) & (c("t_end").is_null() | (c("t") <= c("t_end"))))
         .select("stop_key").unique()
     )
-    eligible = (
+    eligible_cells = (
         undeployed.join(explained, on="stop_key", how="anti")
-        .select("officer_id", "lat", "lon",
-                *cells("lat", "lon", g.wide_lat, g.wide_lon, "wi", "wj"),
-                *cells("lat", "lon", g.bg_lat, g.bg_lon, "bi", "bj"))
+        .group_by("officer_id", *cells("lat", "lon", g.bg_lat, g.bg_lon, "bi", "bj"))
+        .agg(n=pl.len().cast(pl.Int64))
         .collect().lazy()
     )
     near = near_any.join(explained, on="stop_key", how="anti").collect()
@@ -919,23 +908,20 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .with_columns(others_near=c("k").sum().over("subject_id") - c("k"))
         .filter(c("k") >= min_stops)
         .join(homes.lazy(), on="subject_id")
+        .with_columns(cells("h_lat", "h_lon", g.bg_lat, g.bg_lon, "bi", "bj"))
         .collect().lazy()
     )
-    nearby = (  # his eligible stops within around_m: cells of around_m, 3 x 3, exact distance
-        cand.join(offsets(g.near_offsets), how="cross")
-        .with_columns(cells("h_lat", "h_lon", g.wide_lat, g.wide_lon, "wi", "wj"))
-        .with_columns(c("wi") + c("di"), c("wj") + c("dj"))
-        .join(eligible, on=["officer_id", "wi", "wj"])
-        .filter(hav(c("lat"), c("lon"), c("h_lat"), c("h_lon")) <= around)
-        .group_by(pair).agg(nearby=pl.len().cast(pl.Int64))
-    )
-    around_all = (  # everyone's: the background cells within around_m of the home's cell
-        cand.select("subject_id", *cells("h_lat", "h_lon", g.bg_lat, g.bg_lon, "bi", "bj"))
-        .unique()
+    # Every officer's eligible stops around each judged home, by officer: the background
+    # cells whose centre is within around_m of the home's cell's centre (streamed: a row
+    # per home, cell and officer stopping in it).
+    around_by = (
+        cand.select("subject_id", "bi", "bj").unique()
         .join(offsets(g.bg_offsets), how="cross")
-        .with_columns(c("bi") + c("di"), c("bj") + c("dj"))
-        .join(eligible.group_by("bi", "bj").agg(n=pl.len()), on=["bi", "bj"])
-        .group_by("subject_id").agg(around=c("n").sum().cast(pl.Int64))
+        .select("subject_id", bi=c("bi") + c("di"), bj=c("bj") + c("dj"))
+        .join(eligible_cells, on=["bi", "bj"])
+        .group_by("subject_id", "officer_id").agg(c("n").sum())
+        .with_columns(everyone=c("n").sum().over("subject_id"))
+        .collect(engine="streaming").lazy()
     )
     tied = (  # a case with her at any time, a contact or a look-up in the window
         pl.concat([inv.select(pair), contacts.lazy().filter(in_window).select(pair),
@@ -943,13 +929,11 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         .unique().with_columns(tied=pl.lit(True))
     )
     counts = (
-        cand.join(nearby, on=pair, how="left").join(around_all, on="subject_id", how="left")
-        .join(tied, on=pair, how="left")
+        cand.join(around_by, on=pair, how="left").join(tied, on=pair, how="left")
         .select(
-            *pair, "k",
-            n=pl.max_horizontal(c("nearby").fill_null(0), "k"),
-            others_near="others_near",
-            others_around=(c("around").fill_null(0) - c("nearby").fill_null(0)).clip(0),
+            *pair, "k", "others_near",
+            n=pl.max_horizontal(c("n").fill_null(0), "k"),
+            others_around=(c("everyone") - c("n")).fill_null(0).clip(0),
             tied=c("tied").fill_null(False),
         )
         .with_columns(
@@ -959,11 +943,17 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
         )
         .with_columns(expected=c("n") * c("q"))
     )
-    # p = P(Bin(n, q) >= k): the binomial terms of j = 0..n, log C(n, j) as a running sum
-    # of log((n - j + 1) / j), summed from j = k (q kept off 0 and 1 for the logs).
+    # Far more stops than the place predicts (and, without a tie, a place pattern), then
+    # the binomial tail p = P(Bin(n, q) >= k): the terms of j = 0..n, log C(n, j) as a
+    # running sum of log((n - j + 1) / j), summed from j = k (q kept off 0 and 1).
     j = c("j")
     tails = (
-        counts.select(*pair, "k", "n", "q", j=pl.int_ranges(0, c("n") + 1)).explode("j")
+        counts.filter(
+            (c("k") >= snh["min_ratio"] * c("expected"))
+            & (c("tied") | ((c("k") >= snh["untied_min_stops"])
+                            & (c("k") >= snh["untied_min_ratio"] * c("expected"))))
+        )
+        .select(*pair, "k", "n", "q", j=pl.int_ranges(0, c("n") + 1)).explode("j")
         .with_columns(
             log_c=pl.when(j > 0).then((c("n") - j + 1).log() - j.log()).otherwise(0.0)
             .cum_sum().over(pair)
@@ -973,14 +963,9 @@ def run_polars(ds: Path, out: Path, p: Params) -> list[tuple[str, float]]:
              .exp().filter(j >= c("k")).sum())
     )
     verdicts = (
-        counts.join(tails, on=pair)
-        .select(
-            *pair, "k", "expected",
-            unusual=(c("p_value") <= snh["max_p_value"])
-            & (c("k") >= snh["min_ratio"] * c("expected"))
-            & (c("tied") | ((c("k") >= snh["untied_min_stops"])
-                            & (c("k") >= snh["untied_min_ratio"] * c("expected")))),
-        )
+        counts.join(tails, on=pair, how="left")
+        .select(*pair, "k", "expected",
+                unusual=(c("p_value") <= snh["max_p_value"]).fill_null(False))
         .collect()
     )
     st.lap("stops near homes")

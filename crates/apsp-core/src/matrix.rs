@@ -34,6 +34,9 @@ pub struct Analysis {
     pub reply_hours: u32,
     pub intensity_cap: f64,
     pub no_record_factor: f64,
+    /// The roster covers a time when a shift of the officer's starts within this many
+    /// days of it.
+    pub roster_cover_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

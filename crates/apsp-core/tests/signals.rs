@@ -920,6 +920,62 @@ fn a_number_the_officer_looked_up_weighs_in_full() {
 }
 
 #[test]
+fn off_duty_needs_a_roster_covering_the_time() {
+    // O1's shifts export covers 5-30 Jan. Three evening texts to P3 on 20-22 Jan are
+    // off duty; three on 1-3 Mar (a month after his last shift: the export ends there)
+    // are of unknown duty: value 3, not 6. Only the March ones: not evaluated.
+    let evening = |d: &mut Data, id: &str, date: &str| {
+        d.bill(id, "P3", "out", "sms", &format!("{date}T19:00:00"), None);
+    };
+    let mut d = Data::base();
+    for (id, date) in [
+        ("M1", "2026-03-01"),
+        ("M2", "2026-03-02"),
+        ("M3", "2026-03-03"),
+    ] {
+        evening(&mut d, id, date);
+    }
+    let s = d.score();
+    assert_eq!(
+        finding(&s, "P3", "off_duty_contact").status,
+        Status::NotEvaluated
+    );
+    for (id, date) in [
+        ("J1", "2026-01-20"),
+        ("J2", "2026-01-21"),
+        ("J3", "2026-01-22"),
+    ] {
+        evening(&mut d, id, date);
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (3.0, Status::Fired));
+    assert_eq!(rows(f), vec!["J1", "J2", "J3"]);
+}
+
+#[test]
+fn a_long_shift_covers_the_short_rows_inside_it() {
+    // 31 Jan: a shift 08:00-20:00 and four briefing rows 09:00-09:30 ... 12:00-12:30.
+    // Texts at 17:00, 18:00 and 19:00 are on the long shift: on duty, value 0 (the last
+    // four shifts before them were the briefings: "off duty", 3, fired).
+    let mut d = Data::base();
+    d.add("shifts", "O1,2026-01-31T08:00:00,2026-01-31T20:00:00");
+    for h in 9..=12 {
+        d.add(
+            "shifts",
+            format!("O1,2026-01-31T{h:02}:00:00,2026-01-31T{h:02}:30:00"),
+        );
+    }
+    for h in 17..=19 {
+        let at = format!("2026-01-31T{h}:00:00");
+        d.bill(&format!("T{h}"), "P3", "out", "sms", &at, None);
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+}
+
+#[test]
 fn officer_level_multiple_subjects_and_repeat_complaints() {
     // Twelve evening texts each to P2 and P3 (contact_volume 3 x 1.2, off_duty 1.5 x 3,
     // night 0): P3 8.1, P2 16.2 (a child, + 100 %): two subjects over 5.0: fired.

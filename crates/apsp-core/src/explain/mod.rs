@@ -220,7 +220,7 @@ fn pair_ids(s: &Scored, officer_id: &str, subject_id: &str) -> Result<(OfficerIx
 pub fn pair_events(s: &Scored, officer_id: &str, subject_id: &str) -> Result<DataFrame> {
     let (o, j) = pair_ids(s, officer_id, subject_id)?;
     let l = &s.linked;
-    let rostered = l.rostered(o, s.window);
+    let cover = s.matrix.matrix.analysis.roster_cover_days as Ts * crate::link::DAY;
     let radius = s.matrix.matrix.signals.stop_near_home.radius_m;
     struct Ev<'a> {
         at: Ts,
@@ -309,7 +309,7 @@ pub fn pair_events(s: &Scored, officer_id: &str, subject_id: &str) -> Result<Dat
             "on_duty".into(),
             // Null without a roster for the officer: unknown, not off duty.
             ev.iter()
-                .map(|e| rostered.then(|| l.on_duty(o, e.at)))
+                .map(|e| l.rostered_at(o, e.at, cover).then(|| l.on_duty(o, e.at)))
                 .collect::<Vec<_>>(),
         ),
         Column::new(

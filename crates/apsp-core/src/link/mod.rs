@@ -58,6 +58,8 @@ pub struct Linked {
     pub shifts_unknown: PerOfficer<Vec<Span>>,
     /// Per officer, sorted by start.
     pub deployments: PerOfficer<Vec<Deployment>>,
+    /// Longest shift per officer (for the shifts covering a time).
+    pub longest_shift: PerOfficer<Ts>,
     /// Longest deployment per officer (for overlap searches).
     pub longest_deployment: PerOfficer<Ts>,
     /// (officer, subject) → involvements, sorted by opened.
@@ -283,6 +285,7 @@ impl Linked {
             subject_index: book.index,
             shifts: officer_side.roster.shifts,
             shifts_unknown: officer_side.roster.shifts_unknown,
+            longest_shift: officer_side.roster.longest,
             deployments: officer_side.deployments.by_officer,
             longest_deployment: officer_side.deployments.longest,
             involvement: subject_side.involvements.by_pair,
@@ -313,27 +316,36 @@ impl Linked {
         self.shifts_unknown = PerOfficer::default();
         self.deployments = PerOfficer::default();
         self.longest_deployment = PerOfficer::default();
+        self.longest_shift = PerOfficer::default();
         self.involvement = HashMap::default();
         self.cases = CaseWindows::default();
         self.complaints = PerOfficer::default();
     }
 
-    /// Officer `o` has a roster in `window` (a shift overlapping it): only then can an
-    /// event be said to be off duty. One test for the signs, the evidence and the
-    /// drill-downs.
-    pub fn rostered(&self, o: OfficerIx, window: (Ts, Ts)) -> bool {
-        self.present.shifts
-            && self.shifts[o]
-                .iter()
-                .any(|s| s.end > window.0 && s.start <= window.1)
+    /// The roster covers officer `o` at `t`: a shift of his starts within `cover`
+    /// before or after it. Only then can an event be said to be off duty: a shifts
+    /// export covering part of the window says nothing of the rest (nor of long leave).
+    /// One test for the signs, the evidence and the drill-downs.
+    pub fn rostered_at(&self, o: OfficerIx, t: Ts, cover: Ts) -> bool {
+        let s = &self.shifts[o];
+        let i = s.partition_point(|s| s.start < t.saturating_sub(cover));
+        self.present.shifts && s.get(i).is_some_and(|s| s.start <= t.saturating_add(cover))
     }
 
     /// Whether officer `o` was (or, by a quarantined shift row, may have been) on a
     /// rostered shift at `t`: a broken roster row must not make work look off duty.
+    /// Every shift that may cover `t` is looked at (those starting within his longest
+    /// shift before it): a long shift followed by short overlapping rows (a briefing,
+    /// court) still covers `t`.
     pub fn on_duty(&self, o: OfficerIx, t: Ts) -> bool {
         let s = &self.shifts[o];
         let k = s.partition_point(|s| s.start <= t);
-        s[..k].iter().rev().take(4).any(|s| t <= s.end)
+        let earliest = t.saturating_sub(self.longest_shift[o]);
+        s[..k]
+            .iter()
+            .rev()
+            .take_while(|s| s.start >= earliest)
+            .any(|s| t <= s.end)
             || self
                 .shifts_unknown
                 .get(o)

@@ -18,6 +18,8 @@ pub(super) struct Roster {
     /// Per officer, sorted: the time quarantined shift rows may cover (possibly on
     /// duty; never a roster).
     pub shifts_unknown: PerOfficer<Vec<Span>>,
+    /// The longest shift of each officer (bounds the search for shifts covering a time).
+    pub longest: PerOfficer<i64>,
 }
 
 /// Links `shifts` (when given) and its quarantined rows. An unreadable end of a
@@ -32,6 +34,7 @@ pub(super) fn link_shifts(
     let mut roster = Roster {
         shifts: PerOfficer::new(n),
         shifts_unknown: PerOfficer::new(n),
+        longest: PerOfficer::new(n),
     };
     if let Some(s) = shifts {
         let (oid, start, end) = (
@@ -60,6 +63,13 @@ pub(super) fn link_shifts(
     for v in roster.shifts.iter_mut() {
         v.sort_unstable();
     }
+    roster.longest = PerOfficer(
+        roster
+            .shifts
+            .iter()
+            .map(|v| v.iter().map(|s| s.end - s.start).max().unwrap_or(0))
+            .collect(),
+    );
     for v in roster.shifts_unknown.iter_mut() {
         v.sort_unstable();
     }

@@ -130,6 +130,8 @@ pub(super) struct PairViews<'a> {
     /// How long before a case opened and after his involvement ended a purpose
     /// reference to it still holds.
     pub purpose_grace: Ts,
+    /// How near a shift of the officer's must start for his roster to cover a time.
+    pub roster_cover: Ts,
 }
 
 impl<'a> PairViews<'a> {
@@ -137,7 +139,7 @@ impl<'a> PairViews<'a> {
         let (linked, o, s) = (self.linked, sp.officer, sp.subject);
         let involvements = linked.involvements(o, s);
         let involved = |t: Ts| involvements.iter().any(|i| i.covers(t));
-        let rostered = linked.rostered(o, self.window);
+        let rostered = |t: Ts| linked.rostered_at(o, t, self.roster_cover);
         let mut last_incoming: Option<Ts> = None;
         let contacts = linked.contacts[sp.contacts.clone()]
             .iter()
@@ -149,7 +151,7 @@ impl<'a> PairViews<'a> {
                 ContactFact {
                     contact: c,
                     on_duty: linked.on_duty(o, c.at),
-                    rostered,
+                    rostered: rostered(c.at),
                     involved: involved(c.at),
                     reply,
                 }
@@ -163,7 +165,7 @@ impl<'a> PairViews<'a> {
                     stop,
                     metres: n.metres,
                     on_duty: linked.on_duty(o, stop.at),
-                    rostered,
+                    rostered: rostered(stop.at),
                     verdict: n.verdict,
                 }
             })

@@ -432,9 +432,10 @@ impl PairView<'_> {
             / self.contacts.len() as f64
     }
 
-    /// The officer has a roster in the window (without one, on/off duty is unknown).
+    /// The roster covers at least one of the pair's contacts (without it, on or off
+    /// duty is unknown).
     pub fn rostered(&self) -> bool {
-        self.linked.rostered(self.officer, self.window)
+        self.contacts.iter().any(|c| c.rostered)
     }
 }
 

@@ -2,8 +2,10 @@
 //! messages while off duty" (IOPC s.7).
 //!
 //! Value: engaged contacts with the subject (outgoing, or incoming and answered)
-//! outside any rostered shift. Not evaluated without a roster for the officer: rosters
-//! that miss an officer would make all their work look off duty.
+//! outside any rostered shift, at times the officer's roster covers (a shift of his
+//! within `analysis.roster_cover_days`). Not evaluated when the roster covers none of
+//! the pair's contacts: rosters that miss an officer, or a shifts export covering part
+//! of the window, would make his work look off duty.
 
 use super::{Finding, PairView};
 use crate::sign::Sign;
@@ -17,13 +19,13 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         return Finding::not_evaluated(
             Sign::OffDutyContact,
             p.window,
-            "no roster (shifts) for the officer in the window",
+            "no roster (shifts) of the officer covering these contacts",
         );
     }
     let ev: Vec<_> = p
         .contacts
         .iter()
-        .filter(|c| c.contact.engaged() && !c.on_duty)
+        .filter(|c| c.contact.engaged() && c.rostered && !c.on_duty)
         .map(|c| c.evidence("outside any rostered shift"))
         .collect();
     Finding::count(
