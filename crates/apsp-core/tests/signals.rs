@@ -1090,3 +1090,97 @@ fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_t
         assert_eq!((f.value, f.status), want);
     }
 }
+
+// The reference time (the end of the analysis window) when none is given.
+
+/// Stops of O2 (vehicle V9, near no home) arriving at each of `times`, ten minutes
+/// each (`YYYY-MM-DDTHH:MM`).
+fn stops_of_o2(d: &mut Data, times: &[String]) {
+    for (i, t) in times.iter().enumerate() {
+        let (day, hm) = t.split_once('T').unwrap();
+        let (h, m) = hm.split_once(':').unwrap();
+        let m: u32 = m.parse().unwrap();
+        d.add(
+            "stops",
+            format!(
+                "L{i:02},V9,O2,53.100000,-1.300000,{t}:00,{day}T{h}:{:02}:00",
+                m + 10
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_device_clock_years_out_does_not_move_the_default_window() {
+    // Three evening calls of O1 to P3 on 12-14 Jan 2026 (off duty: value 3, fired),
+    // and one stop of O2 stamped 19 Jan 2038 (a vehicle clock twelve years out). The
+    // default reference time is the latest event in line with the data, 14 Jan 20:00:
+    // the calls are in the window and the sign fires; the stop lies after it, set
+    // aside and counted in the manifest.
+    let mut d = Data::base();
+    for day in 12..=14 {
+        d.bill(
+            &format!("E{day}"),
+            "P3",
+            "out",
+            "call",
+            &format!("2026-01-{day}T20:00:00"),
+            Some(60),
+        );
+    }
+    stops_of_o2(&mut d, &["2038-01-19T03:00".to_string()]);
+    let s = d.score();
+    assert_eq!(s.reference, utc("2026-01-14T20:00:00"));
+    assert_eq!(finding(&s, "P3", "off_duty_contact").status, Status::Fired);
+    let p = apsp_core::output::provenance(&s);
+    assert_eq!(p["reference_time"], "2026-01-14T20:00:00Z");
+    assert_eq!(p["reference_time_from"], "data");
+    assert_eq!(p["events_after_reference"], 1);
+    // A given reference time still decides: nothing of January is in its window.
+    let opts = ScoreOptions {
+        reference_time: Some(utc("2038-02-01T00:00:00")),
+        ..ScoreOptions::default()
+    };
+    let s = d.score_with(&RiskMatrix::default_matrix(), opts);
+    assert_eq!(s.reference, utc("2038-02-01T00:00:00"));
+    assert_eq!(pair_score(&s, "P3"), 0.0);
+    let p = apsp_core::output::provenance(&s);
+    assert_eq!(p["reference_time_from"], "given");
+    assert_eq!(p["events_after_reference"], 0);
+}
+
+#[test]
+fn events_set_aside_follow_a_gap_of_over_30_days_and_are_few() {
+    // 25 evening texts to P3, one a day, the last on 29 Jan 2026 19:00 (GMT), then
+    // stops of O2. Set aside: events after a gap of more than 30 days, at most
+    // max(10, 1 % of all events) of them and fewer than the events before the gap.
+    let reference = |late: &[String]| {
+        let mut d = Data::base();
+        texts(&mut d, 25, "P3");
+        stops_of_o2(&mut d, late);
+        let s = d.score();
+        let p = apsp_core::output::provenance(&s);
+        (s.reference, p["events_after_reference"].as_u64().unwrap())
+    };
+    // 30 days exactly after the last text: no gap of more than 30 days; the stop is
+    // the reference time.
+    let at = |t: &str| vec![t.to_string()];
+    assert_eq!(
+        reference(&at("2026-02-28T19:00")),
+        (utc("2026-02-28T19:00:00"), 0)
+    );
+    // One minute more: set aside.
+    assert_eq!(
+        reference(&at("2026-02-28T19:01")),
+        (utc("2026-01-29T19:00:00"), 1)
+    );
+    // Ten stops in 2038 (10 of 35 events: at most 10, and fewer than 25): set aside.
+    let in_2038 = |n: u32| -> Vec<String> {
+        (1..=n)
+            .map(|day| format!("2038-01-{day:02}T03:00"))
+            .collect()
+    };
+    assert_eq!(reference(&in_2038(10)), (utc("2026-01-29T19:00:00"), 10));
+    // Eleven are too many to be out of line with the rest: the latest is the reference.
+    assert_eq!(reference(&in_2038(11)), (utc("2038-01-11T03:00:00"), 0));
+}

@@ -393,12 +393,13 @@ impl Linked {
             .unwrap_or(0)
     }
 
-    /// The latest event time in the data (the default reference time).
-    pub fn latest_event(&self) -> Option<Ts> {
-        let c = self.contacts.iter().map(|c| c.at).max();
-        let s = self.stops.iter().map(|s| s.at).max();
-        let a = self.accesses.iter().map(|a| a.at).max();
-        [c, s, a].into_iter().flatten().max()
+    /// The time of every event (contacts, stops, record accesses), in no order: what
+    /// the default reference time is read from.
+    pub fn event_times(&self) -> impl Iterator<Item = Ts> + '_ {
+        let c = self.contacts.iter().map(|c| c.at);
+        let s = self.stops.iter().map(|s| s.at);
+        let a = self.accesses.iter().map(|a| a.at);
+        c.chain(s).chain(a)
     }
 }
 

@@ -23,6 +23,7 @@ mod officers;
 mod pairs;
 mod peers;
 mod reasons;
+mod reference;
 mod style;
 
 use std::time::Instant;
@@ -31,6 +32,7 @@ use rayon::prelude::*;
 
 pub use crate::matrix::{LoadedMatrix, RiskMatrix};
 pub use reasons::fmt_value;
+pub use reference::{parse_reference_time, ReferenceBasis};
 
 use crate::error::{ApspError, Result};
 use crate::ingest::Dataset;
@@ -42,7 +44,8 @@ use pairs::PairViews;
 /// Run settings besides the matrix.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreOptions {
-    /// End of the analysis window (UTC µs); default: the latest event in the data.
+    /// End of the analysis window (UTC µs); default: the latest event in the data
+    /// that is in line with the rest (the matrix's `analysis.reference_*` rule).
     pub reference_time: Option<Ts>,
     /// Length of the analysis window in days; default: the matrix's.
     pub window_days: Option<u32>,
@@ -106,6 +109,8 @@ pub struct Scored {
     pub linked: Linked,
     pub matrix: LoadedMatrix,
     pub reference: Ts,
+    /// Whether the reference time was given, and the events after it (not scored).
+    pub reference_basis: ReferenceBasis,
     /// (start, end] of the analysis window.
     pub window: (Ts, Ts),
     pub pairs: Vec<PairResult>,
@@ -116,32 +121,6 @@ pub struct Scored {
     pub timings: Vec<(&'static str, f64)>,
     /// Whether `linked` still holds the events (see [`ScoreOptions::keep_events`]).
     pub events_kept: bool,
-}
-
-/// Parses a reference time: RFC 3339 (`2026-11-21T23:59:59Z`), or a naive
-/// `YYYY-MM-DD[THH:MM:SS]` taken as UTC.
-pub fn parse_reference_time(s: &str) -> Result<Ts> {
-    let bad = |m: String| ApspError::Setting {
-        name: "reference_time",
-        value: s.to_string(),
-        message: m,
-    };
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_micros());
-    }
-    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc().timestamp_micros());
-        }
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| {
-            d.and_hms_opt(0, 0, 0)
-                .expect("midnight")
-                .and_utc()
-                .timestamp_micros()
-        })
-        .map_err(|e| bad(format!("{e}; expected e.g. 2026-11-21T23:59:59Z")))
 }
 
 /// Scores a dataset.
@@ -195,7 +174,11 @@ pub fn score_linked(
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
     let mut t = Instant::now();
     let m = &matrix.matrix;
-    let (reference, window) = analysis_window(&linked, m, opts)?;
+    let AnalysisWindow {
+        reference,
+        basis: reference_basis,
+        window,
+    } = analysis_window(&linked, m, opts)?;
     let stop_near_home = &m.signals.stop_near_home;
     on_stage("stops near homes");
     let near = geo::stops_near_homes(
@@ -246,15 +229,28 @@ pub fn score_linked(
         linked,
         matrix: matrix.clone(),
         reference,
+        reference_basis,
         window,
         pairs,
         officers,
     })
 }
 
-/// The reference time and the (start, end] analysis window.
-fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Result<(Ts, (Ts, Ts))> {
-    let Some(reference) = opts.reference_time.or_else(|| linked.latest_event()) else {
+/// The reference time, how it was chosen, and the (start, end] analysis window.
+struct AnalysisWindow {
+    reference: Ts,
+    basis: ReferenceBasis,
+    window: (Ts, Ts),
+}
+
+/// The reference time (given, or read from the data by the matrix's rule) and the
+/// analysis window ending there.
+fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Result<AnalysisWindow> {
+    let given = opts.reference_time.is_some();
+    let Some(reference) = opts
+        .reference_time
+        .or_else(|| reference::from_data(linked, &m.analysis))
+    else {
         return Err(ApspError::Dataset {
             dir: linked.dataset.clone().into(),
             message: "no billing, stop or access event to score (and no --reference-time)".into(),
@@ -268,7 +264,11 @@ fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Resu
             message: "the analysis window needs at least one day".into(),
         });
     }
-    Ok((reference, (reference - window_days as Ts * DAY, reference)))
+    Ok(AnalysisWindow {
+        reference,
+        basis: reference::basis(linked, reference, given),
+        window: (reference - window_days as Ts * DAY, reference),
+    })
 }
 
 impl Scored {
