@@ -105,8 +105,10 @@ class Result:
         ``exploratory``, the case studies' two styles) and why; the officer-level signs;
         for each of the officer's ``max_pairs`` highest pairs every warning sign with
         its value against its threshold (or why it was not evaluated) and the source
-        rows behind the fired ones; the signs not evaluated for lack of input. Shown
-        preformatted in a notebook (:class:`Explanation`, HTML-escaped).
+        rows behind the fired ones; every sign not evaluated for lack of input, with
+        why and for how many of the officer's subjects (also for subjects whose pairs
+        scored 0, whose signs are not in ``signals``). Shown preformatted in a notebook
+        (:class:`Explanation`, HTML-escaped).
 
         Raises
         ------

@@ -155,6 +155,19 @@ impl Data {
     }
 }
 
+impl Data {
+    /// Scores as `apsp score` does (default options: the findings of pairs scoring 0
+    /// are not kept).
+    fn score_as_the_cli_does(&self) -> Scored {
+        let dir = tempfile::tempdir().unwrap();
+        for (t, lines) in &self.0 {
+            std::fs::write(dir.path().join(format!("{t}.csv")), lines.join("\n") + "\n").unwrap();
+        }
+        let ds = apsp_core::read_dataset(dir.path(), &IngestOptions::default()).unwrap();
+        score(&ds, &RiskMatrix::default_matrix(), &ScoreOptions::default()).unwrap()
+    }
+}
+
 /// Reference time 31 Jan 2026 23:00 UTC, window one year back.
 fn at_end_of_january() -> ScoreOptions {
     ScoreOptions {
@@ -1183,4 +1196,46 @@ fn events_set_aside_follow_a_gap_of_over_30_days_and_are_few() {
     assert_eq!(reference(&in_2038(10)), (utc("2026-01-29T19:00:00"), 10));
     // Eleven are too many to be out of line with the rest: the latest is the reference.
     assert_eq!(reference(&in_2038(11)), (utc("2038-01-11T03:00:00"), 0));
+}
+
+#[test]
+fn the_account_lists_what_was_not_evaluated_even_when_every_pair_scores_0() {
+    // No roster: off_duty_contact cannot be evaluated for any of O1's subjects. Two
+    // evening texts to P3 and one to a number in no record fire nothing: both pairs
+    // score 0 and, as in a real run, keep no findings. The account must still say what
+    // was not looked at: off_duty_contact for both subjects; stop_near_home and
+    // vulnerable_subject for the number (no address, no record).
+    let mut d = Data::base();
+    texts(&mut d, 2, "P3");
+    d.bill(
+        "N1",
+        "07900000099",
+        "out",
+        "sms",
+        "2026-01-08T19:00:00",
+        None,
+    );
+    d.drop_table("shifts");
+    let s = d.score_as_the_cli_does();
+    let o = s.officer("O1").unwrap();
+    assert_eq!(o.pairs.len(), 2);
+    assert!(o.pairs.iter().all(|i| s.pairs[*i].score == 0.0));
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(!text.contains("Every sign was evaluated"), "{text}");
+    for line in [
+        "  - off_duty_contact, for 2 of 2 subjects: no roster (shifts) for the officer in the window",
+        "  - stop_near_home, for 1 of 2 subjects: no home address for the subject",
+        "  - vulnerable_subject, for 1 of 2 subjects: a number in no record: vulnerability unknown",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    }
+    // With a roster and a person with an address, every sign was evaluated.
+    let mut d = Data::base();
+    texts(&mut d, 2, "P3");
+    let s = d.score_as_the_cli_does();
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(
+        text.contains("Every sign was evaluated for this officer."),
+        "{text}"
+    );
 }

@@ -10,7 +10,7 @@ use crate::error::{ApspError, Result};
 use crate::link::{OfficerIx, Span, SubjectIx, Ts};
 use crate::output::frames::utc;
 use crate::output::iso;
-use crate::score::{fmt_value, Scored};
+use crate::score::{fmt_value, OfficerResult, Scored};
 use crate::signals::{Finding, Status};
 
 /// A readable account of one officer: score and tier, style and its reason, each
@@ -101,28 +101,46 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
             write_finding(&mut t, f, *c, "  ");
         }
     }
-    let not_eval: Vec<&str> = s
-        .pairs
-        .iter()
-        .filter(|p| p.officer == o.officer)
-        .flat_map(|p| p.findings.iter())
-        .chain(o.findings.iter())
-        .filter(|f| f.status == Status::NotEvaluated)
-        .map(|f| f.signal.id())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let _ = writeln!(t);
-    if not_eval.is_empty() {
+    write_not_evaluated(&mut t, o);
+    Ok(t)
+}
+
+/// Reasons listed at most in the account (a quarantined row per subject can make many).
+const MAX_NOT_EVALUATED: usize = 20;
+
+/// What was not evaluated for the officer's subjects or the officer, and why — also for
+/// pairs that scored 0 and kept no findings.
+fn write_not_evaluated(t: &mut String, o: &OfficerResult) {
+    if o.not_evaluated.is_empty() {
         let _ = writeln!(t, "Every sign was evaluated for this officer.");
-    } else {
+        return;
+    }
+    let _ = writeln!(
+        t,
+        "Not evaluated (inputs absent — not looked at, not cleared):"
+    );
+    for x in o.not_evaluated.iter().take(MAX_NOT_EVALUATED) {
+        let _ = if x.sign.is_pair() {
+            writeln!(
+                t,
+                "  - {}, for {} of {} subjects: {}",
+                x.sign,
+                x.subjects,
+                o.pairs.len(),
+                x.note
+            )
+        } else {
+            writeln!(t, "  - {}: {}", x.sign, x.note)
+        };
+    }
+    if o.not_evaluated.len() > MAX_NOT_EVALUATED {
         let _ = writeln!(
             t,
-            "Not evaluated for some or all subjects (inputs absent — not looked at, not cleared): {}",
-            not_eval.join(", ")
+            "  ... and {} more reasons",
+            o.not_evaluated.len() - MAX_NOT_EVALUATED
         );
     }
-    Ok(t)
 }
 
 fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {

@@ -26,6 +26,7 @@ mod reasons;
 mod reference;
 mod style;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -99,6 +100,29 @@ pub struct OfficerResult {
     pub style_reason: String,
     pub n_subjects_flagged: usize,
     pub top_reasons: String,
+    /// The signs not evaluated for some of the officer's subjects or for the officer,
+    /// and why, by sign: "not looked at", never "cleared" (also when the pairs scored 0
+    /// and kept no findings).
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+/// A sign and a note about it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SignNote {
+    pub sign: Sign,
+    pub note: Arc<str>,
+}
+
+/// A warning sign not evaluated (its inputs absent) for some of an officer's subjects,
+/// or for the officer, for one reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotEvaluated {
+    pub sign: Sign,
+    /// Why (the finding's note).
+    pub note: Arc<str>,
+    /// How many of the officer's subjects it was not evaluated for, for this reason (0
+    /// for an officer-level sign).
+    pub subjects: usize,
 }
 
 /// A scored dataset.
@@ -206,17 +230,20 @@ pub fn score_linked(
     };
     let thresholds = peers::volume_thresholds(&views, &spans);
     // In parallel, collected in pair order: the result does not depend on the threads.
+    let dropped = pairs::DroppedNotEvaluated::new(linked.officers.len());
     let mut pairs: Vec<PairResult> = spans
         .par_iter()
         .map(|sp| {
             let threshold = &thresholds[sp.officer];
-            pairs::score_pair(&views.view(sp), threshold, opts.keep_all_findings)
+            let keep = opts.keep_all_findings;
+            pairs::score_pair(&views.view(sp), threshold, keep, &dropped)
         })
         .collect();
     drop(spans);
     timings.push(("score pairs", lap(&mut t)));
 
-    let officers = officers::score_officers(m, &linked, window, &mut pairs);
+    let dropped = dropped.into_counts();
+    let officers = officers::score_officers(m, &linked, window, &mut pairs, dropped);
     timings.push(("score officers", lap(&mut t)));
     drop(near);
     let mut linked = linked;
