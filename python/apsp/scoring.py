@@ -47,8 +47,9 @@ class Result:
         officer): ``value``, ``threshold``, window, ``status`` (``fired``,
         ``not_fired``, ``not_evaluated``), ``contribution``, ``note``.
     evidence : polars.DataFrame
-        The source rows behind every fired sign: ``table``, ``row_id``, ``at``,
-        ``detail``.
+        The source rows behind every fired sign: ``table``, ``row_id``, ``at`` (a UTC
+        instant), ``local_time`` (the same time on the force's clock with its offset,
+        ``2026-07-01 22:30:00 +01:00``, in the zone the dataset was read in), ``detail``.
     quarantine : polars.DataFrame
         Every input row not used, with file, line and reason.
     manifest : dict

@@ -439,7 +439,7 @@ fn warn_set_aside(scored: &apsp_core::score::Scored) {
     if b.given || b.events_after == 0 {
         return;
     }
-    let at = apsp_core::ingest::time::fmt_utc;
+    let at = |t| scored.linked.local_time(t);
     eprintln!(
         "apsp: warning: {} event(s) after {} (the first at {}) set aside as out of line with the rest of the data (a device clock wrong?): not scored, counted in manifest.json; check them, or give --reference-time",
         b.events_after,

@@ -1239,3 +1239,80 @@ fn the_account_lists_what_was_not_evaluated_even_when_every_pair_scores_0() {
         "{text}"
     );
 }
+
+#[test]
+fn evidence_times_read_in_the_force_s_local_time_with_the_offset() {
+    // Three night texts to P3 in July (BST, +01:00) and three evening texts in January
+    // (GMT, +00:00). The account and the evidence frame show them as local time with
+    // the offset: 22:30 local in July is 21:30 UTC, and must not read "21:30".
+    let mut d = Data::base();
+    d.bill("B1", "P3", "out", "sms", "2026-07-01T22:30:00", None)
+        .bill("B2", "P3", "out", "sms", "2026-07-02T23:30:00", None)
+        .bill("B3", "P3", "out", "sms", "2026-07-03T01:00:00", None);
+    for day in 12..=14 {
+        d.bill(
+            &format!("G{day}"),
+            "P3",
+            "out",
+            "call",
+            &format!("2026-01-{day}T20:00:00"),
+            Some(60),
+        );
+    }
+    let opts = || ScoreOptions {
+        reference_time: Some(utc("2026-07-31T00:00:00")),
+        ..ScoreOptions::default()
+    };
+    let s = d.score_with(&RiskMatrix::default_matrix(), opts());
+    let f = finding(&s, "P3", "night_contact");
+    assert_eq!(
+        (f.status, f.evidence[0].at),
+        (Status::Fired, utc("2026-07-01T21:30:00"))
+    );
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    for line in [
+        "      2026-07-01 22:30:00 +01:00 billing B1 — outgoing message; off duty",
+        "      2026-01-14 20:00:00 +00:00 billing G14 — outgoing call, 60 s; off duty",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(line)),
+            "{line:?} not in:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("21:30:00Z") && !text.contains("21:30:00 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("window 2025-07-31 01:00:00 +01:00 .. 2026-07-31 01:00:00 +01:00"),
+        "{text}"
+    );
+    // The evidence frame: `at` stays a UTC instant (typed), `local_time` reads local.
+    let ev = apsp_core::output::evidence_frame(&s).unwrap();
+    let row = |id: &str| {
+        let ids = ev.column("row_id").unwrap().str().unwrap();
+        (0..ev.height()).find(|i| ids.get(*i) == Some(id)).unwrap()
+    };
+    let at = ev.column("at").unwrap();
+    assert_eq!(
+        at.dtype(),
+        &polars::prelude::DataType::Datetime(
+            polars::prelude::TimeUnit::Microseconds,
+            Some(polars::prelude::TimeZone::UTC)
+        )
+    );
+    let local = ev.column("local_time").unwrap().str().unwrap();
+    assert_eq!(local.get(row("B1")), Some("2026-07-01 22:30:00 +01:00"));
+    assert_eq!(local.get(row("G12")), Some("2026-01-12 20:00:00 +00:00"));
+    // The zone is the dataset's, as the ingest read it: New York in summer is -04:00.
+    let ingest = IngestOptions {
+        timezone: "America/New_York".into(),
+        ..IngestOptions::default()
+    };
+    let (s, _) = d.score_read(&RiskMatrix::default_matrix(), opts(), &ingest);
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(
+        text.contains("2026-07-01 22:30:00 -04:00 billing B1"),
+        "{text}"
+    );
+}

@@ -7,9 +7,8 @@ use std::fmt::Write as _;
 use polars::prelude::*;
 
 use crate::error::{ApspError, Result};
-use crate::link::{OfficerIx, Span, SubjectIx, Ts};
+use crate::link::{Linked, OfficerIx, Span, SubjectIx, Ts};
 use crate::output::frames::utc;
-use crate::output::iso;
 use crate::score::{fmt_value, OfficerResult, Scored};
 use crate::signals::{Finding, Status};
 
@@ -33,8 +32,8 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
         o.tier,
         o.rank,
         s.officers.len(),
-        iso(s.window.0),
-        iso(s.window.1),
+        l.local_time(s.window.0),
+        l.local_time(s.window.1),
         s.matrix.matrix.name,
         s.matrix.matrix.version,
         &s.matrix.sha256[..12]
@@ -48,7 +47,7 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
     let _ = writeln!(t);
     let _ = writeln!(t, "Officer-level signs:");
     for (f, c) in o.findings.iter().zip(&o.contributions) {
-        write_finding(&mut t, f, *c, "  ");
+        write_finding(&mut t, l, f, *c, "  ");
     }
     let flagged: Vec<usize> = o
         .pairs
@@ -98,7 +97,7 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
             p.inbound_share * 100.0
         );
         for (f, c) in p.findings.iter().zip(&p.contributions) {
-            write_finding(&mut t, f, *c, "  ");
+            write_finding(&mut t, l, f, *c, "  ");
         }
     }
     let _ = writeln!(t);
@@ -143,7 +142,8 @@ fn write_not_evaluated(t: &mut String, o: &OfficerResult) {
     }
 }
 
-fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
+/// One sign of the account; its evidence times in the force's local time.
+fn write_finding(t: &mut String, l: &Linked, f: &Finding, contribution: f64, indent: &str) {
     // `value vs threshold; note` (the aggravator's value is already its note).
     let v = fmt_value(f);
     let said = if f.note.starts_with(&v) {
@@ -168,7 +168,7 @@ fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
                 let _ = writeln!(
                     t,
                     "{indent}    {} {} {} — {}",
-                    iso(e.at),
+                    l.local_time(e.at),
                     e.table,
                     e.row_id,
                     e.detail
