@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 import apsp
+from conftest import EXAMPLES
 
 plot = pytest.importorskip("apsp.plot")
 
@@ -112,3 +113,21 @@ def test_events_need_kept_events(scored, tmp_path):
     with pytest.raises(apsp.SettingError, match="keep_events"):
         lean.events(o, s)
     assert lean.officers.equals(r.officers)
+
+
+def test_heatmap_hours_are_the_dataset_s_local_hours(tmp_path):
+    """The heat map reads hours in the zone the data was read in (here Tokyo), not a
+    fixed one: each contact sits at the hour its naive time was written with."""
+    r = apsp.score(EXAMPLES / "demo", timezone="Asia/Tokyo")
+    top = r.pairs.sort("n_contacts", descending=True).row(0, named=True)
+    o, s = top["officer_id"], top["subject_id"]
+    fig = plot.hour_heatmap(r, o, s)
+    img = next(im for ax in fig.axes for im in ax.images if im.get_gid() == "heatmap")
+    grid = img.get_array()
+    local = r.events(o, s).filter(pl.col("kind").is_in(["call", "message"])).select(
+        t=pl.col("at").dt.convert_time_zone("Asia/Tokyo")
+    )
+    assert local.height > 0
+    for (t,) in local.iter_rows():
+        assert grid[t.weekday()][t.hour] > 0, t
+    assert int(grid.sum()) == local.height

@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import apsp
-from conftest import REPO
+from conftest import EXAMPLES, REPO
 
 MATRIX = REPO / "crates" / "apsp-core" / "matrices" / "default.toml"
 
@@ -74,16 +76,18 @@ def test_explain_tells_the_case_study_2_story(apsp_bin, force, tmp_path):
     text = r.stdout
     assert f"Officer {cs2} (PCSO)" in text and "not a verdict" in text
     assert f"Subject {w1} (person)" in text
-    assert "unanswered_persistence: FIRED (30 vs 10" in text
+    # 30 short calls, 5 of them on shift while he was on her burglary case (the job):
+    # 25 count.
+    assert "unanswered_persistence: FIRED (25 vs 10" in text
     assert "stop_near_home: FIRED" in text
     assert "billing CDR" in text  # evidence rows named by their ids
-    # The same through the evidence frame: the 30 short calls are listed.
+    # The same through the evidence frame: the 25 short calls that count are listed.
     ev = pl.read_parquet(tmp_path / "evidence.parquet")
     short = ev.filter(
         (pl.col("officer_id") == cs2) & (pl.col("subject_id") == w1)
         & (pl.col("signal") == "unanswered_persistence")
     )
-    assert short.height == 30 and set(short["table"]) == {"billing"}
+    assert short.height == 25 and set(short["table"]) == {"billing"}
 
 
 def test_outputs_are_byte_identical_across_thread_counts(apsp_bin, force, tmp_path):
@@ -216,3 +220,67 @@ def test_risk_matrix_load_edit_save_hash(force, tmp_path):
     assert edited["signals.contact_volume.weight"] == 0.0  # a refused edit changes nothing
     with pytest.raises(FileNotFoundError):
         apsp.RiskMatrix.load(tmp_path / "missing.toml")
+
+
+def test_a_naive_reference_time_is_local_time_like_the_data(apsp_bin, force, tmp_path):
+    """Without an offset a reference time is read as the data is: local time in the
+    dataset's zone (Europe/London). 1 July is in BST: local midnight is 23:00 UTC the
+    day before; 15 January is in GMT (= UTC). With an offset it is that instant."""
+    data, _ = force
+    cases = {
+        "2026-07-01T00:00:00": "2026-06-30T23:00:00Z",
+        "2026-07-01": "2026-06-30T23:00:00Z",
+        "2026-01-15T00:00:00": "2026-01-15T00:00:00Z",
+        "2026-07-01T00:00:00Z": "2026-07-01T00:00:00Z",
+        "2026-07-01T00:00:00+02:00": "2026-06-30T22:00:00Z",
+    }
+    for given, utc in cases.items():
+        out = tmp_path / given.replace(":", "")
+        r = run(apsp_bin, "score", str(data), "--out", str(out), "--reference-time", given)
+        assert r.returncode == 0, r.stderr
+        m = json.loads((out / "manifest.json").read_text())["scoring"]
+        assert (m["reference_time"], m["reference_time_from"]) == (utc, "given"), given
+    r = apsp.score(data, reference_time="2026-07-01T00:00:00", keep_events=False)
+    assert r.manifest["scoring"]["reference_time"] == "2026-06-30T23:00:00Z"
+    # 01:30 on 29 March 2026 does not exist in London (clocks go forward): an error,
+    # as for the data, unless the data's rule moves it forward.
+    r = run(apsp_bin, "score", str(data), "--out", str(tmp_path / "gap"),
+            "--reference-time", "2026-03-29T01:30:00")
+    assert r.returncode == 2 and "does not exist" in r.stderr, r.stderr
+    r = apsp.score(data, reference_time="2026-03-29T01:30:00", nonexistent="shift_forward",
+                   keep_events=False)
+    assert r.manifest["scoring"]["reference_time"] == "2026-03-29T01:30:00Z"
+
+
+def test_events_out_of_line_with_the_data_are_set_aside_and_reported(apsp_bin, tmp_path):
+    """One stop of a vehicle whose clock says 2038 does not move the default reference
+    time past the data; the manifest counts it and the command line warns."""
+    data = tmp_path / "demo"
+    shutil.copytree(EXAMPLES / "demo", data)
+    clean = run(apsp_bin, "score", str(data), "--out", str(tmp_path / "clean"))
+    assert clean.returncode == 0, clean.stderr
+    assert "warning" not in clean.stderr
+    before = json.loads((tmp_path / "clean" / "manifest.json").read_text())["scoring"]
+    assert before["events_after_reference"] == 0
+    with (data / "stops.csv").open("a") as f:
+        f.write("S99999,V11,PC1001,51.5066,-0.14511,2038-01-19T03:00:00,2038-01-19T03:10:00\n")
+    r = run(apsp_bin, "score", str(data), "--out", str(tmp_path / "skewed"))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "skewed" / "manifest.json").read_text())["scoring"]
+    assert m["reference_time"] == before["reference_time"]
+    assert (m["reference_time_from"], m["events_after_reference"]) == ("data", 1)
+    assert m["first_event_after_reference"] == "2038-01-19T03:00:00Z"
+    warning = [line for line in r.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "1 event(s)" in warning[0] and "2038-01-19" in warning[0]
+    assert "--reference-time" in warning[0]
+    for name in ["officers", "pairs", "signals"]:
+        a = pl.read_parquet(tmp_path / "clean" / f"{name}.parquet")
+        assert pl.read_parquet(tmp_path / "skewed" / f"{name}.parquet").equals(a), name
+    # Python warns too, unless the reference time is given.
+    with pytest.warns(UserWarning, match=r"1 event\(s\) after .* set aside"):
+        res = apsp.score(data)
+    assert res.manifest["scoring"]["events_after_reference"] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = apsp.score(data, reference_time=before["reference_time"])
+    assert res.manifest["scoring"]["events_after_reference"] == 1

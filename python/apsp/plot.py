@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["hour_heatmap", "score_distribution", "stops_near_home", "timeline"]
 
-_LOCAL = "Europe/London"
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -107,10 +106,17 @@ def timeline(r: Result, officer_id: str, subject_id: str) -> Figure:
     return _done(fig)
 
 
+def _zone(r: Result) -> str:
+    """The time zone the dataset's times were read in (the force's clock)."""
+    zone: str = r.manifest["settings"]["timezone"]
+    return zone
+
+
 def hour_heatmap(r: Result, officer_id: str, subject_id: str) -> Figure:
-    """Calls and messages of one pair by local hour of day × weekday (Europe/London)."""
+    """Calls and messages of one pair by local hour of day × weekday, in the time zone
+    the dataset was read in (``timezone``, default Europe/London)."""
     ev = r.events(officer_id, subject_id).filter(pl.col("kind").is_in(["call", "message"]))
-    local = ev.select(pl.col("at").dt.convert_time_zone(_LOCAL).alias("t")).select(
+    local = ev.select(pl.col("at").dt.convert_time_zone(_zone(r)).alias("t")).select(
         hour=pl.col("t").dt.hour(), day=pl.col("t").dt.weekday() - 1
     )
     grid = [[0] * 24 for _ in range(7)]
@@ -120,7 +126,7 @@ def hour_heatmap(r: Result, officer_id: str, subject_id: str) -> Figure:
     im = ax.imshow(grid, aspect="auto", cmap="Reds", gid="heatmap")
     ax.set_yticks(range(7), _DAYS)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-    ax.set_xlabel("local hour")
+    ax.set_xlabel(f"local hour ({_zone(r)})")
     fig.colorbar(im, ax=ax, label="contacts")
     ax.set_title(_title(r, officer_id, subject_id), fontsize=10)
     return _done(fig)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -46,13 +47,16 @@ class Result:
         officer): ``value``, ``threshold``, window, ``status`` (``fired``,
         ``not_fired``, ``not_evaluated``), ``contribution``, ``note``.
     evidence : polars.DataFrame
-        The source rows behind every fired sign: ``table``, ``row_id``, ``at``,
-        ``detail``.
+        The source rows behind every fired sign: ``table``, ``row_id``, ``at`` (a UTC
+        instant), ``local_time`` (the same time on the force's clock with its offset,
+        ``2026-07-01 22:30:00 +01:00``, in the zone the dataset was read in), ``detail``.
     quarantine : polars.DataFrame
         Every input row not used, with file, line and reason.
     manifest : dict
         Provenance: versions, settings, input hashes and counts, the risk matrix's name,
-        version and SHA-256, the reference time and window.
+        version and SHA-256, the reference time (``reference_time_from``: ``given`` or
+        ``data``), the events after it (``events_after_reference``: not scored) and the
+        window.
 
     The frames are built on first use. Pairs without any warning sign keep their
     score (0) in ``pairs`` but no rows in ``signals``.
@@ -102,8 +106,10 @@ class Result:
         ``exploratory``, the case studies' two styles) and why; the officer-level signs;
         for each of the officer's ``max_pairs`` highest pairs every warning sign with
         its value against its threshold (or why it was not evaluated) and the source
-        rows behind the fired ones; the signs not evaluated for lack of input. Shown
-        preformatted in a notebook (:class:`Explanation`, HTML-escaped).
+        rows behind the fired ones; every sign not evaluated for lack of input, with
+        why and for how many of the officer's subjects (also for subjects whose pairs
+        scored 0, whose signs are not in ``signals``). Shown preformatted in a notebook
+        (:class:`Explanation`, HTML-escaped).
 
         Raises
         ------
@@ -244,8 +250,13 @@ def score(
         Risk matrix (a TOML file or a :class:`RiskMatrix`, e.g. an edited default);
         default: the matrix shipped with the library.
     reference_time : str, optional
-        End of the analysis window (``2026-11-21T23:59:59Z``); default: the latest
-        event in the data.
+        End of the analysis window: ``2026-11-21T23:59:59Z`` (or another offset), or
+        without an offset local time in ``timezone``, as the data's own times are read
+        (``2026-07-01`` is local midnight: 23:00 UTC in summer). Default: the latest
+        event in the data, setting aside a few events out of line with the rest (a
+        device clock years out, by the matrix's ``analysis.reference_*`` rule): they
+        are counted in ``manifest["scoring"]["events_after_reference"]`` and warned
+        about (``UserWarning``).
     window_days : int, optional
         Length of the analysis window; default: the matrix's (365).
     keep_all_findings : bool
@@ -319,4 +330,21 @@ def score(
             keep_events=keep_events,
             **settings._native(),
         )
-    return Result(handle)
+    result = Result(handle)
+    if reference_time is None:
+        _warn_set_aside(result.manifest.get("scoring", {}))
+    return result
+
+
+def _warn_set_aside(scoring: dict[str, Any]) -> None:
+    """Warns of events the default reference time set aside as out of line."""
+    n = scoring.get("events_after_reference", 0)
+    if n:
+        warnings.warn(
+            f"{n} event(s) after {scoring['reference_time']} (the first at "
+            f"{scoring['first_event_after_reference']}) set aside as out of line with "
+            "the rest of the data (a device clock wrong?): not scored; check them, or "
+            "give reference_time",
+            UserWarning,
+            stacklevel=3,
+        )

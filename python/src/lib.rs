@@ -427,7 +427,7 @@ fn score(
         let score_opts = apsp_core::score::ScoreOptions {
             reference_time: reference_time
                 .as_deref()
-                .map(apsp_core::score::parse_reference_time)
+                .map(|t| apsp_core::score::parse_reference_time(t, &opts))
                 .transpose()?,
             window_days,
             keep_all_findings,

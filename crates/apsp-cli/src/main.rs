@@ -57,8 +57,10 @@ enum Command {
         /// Risk matrix (TOML); default: the shipped matrix.
         #[arg(long, value_name = "FILE")]
         matrix: Option<PathBuf>,
-        /// End of the analysis window (ISO 8601, UTC unless an offset is given);
-        /// default: the latest event in the data.
+        /// End of the analysis window (ISO 8601; without an offset, local time in
+        /// --timezone, as the data's times are read); default: the latest event in the
+        /// data, setting aside a few events out of line with the rest (a device clock
+        /// years out: counted in the manifest and warned about).
         #[arg(long, value_name = "T")]
         reference_time: Option<String>,
         /// Length of the analysis window in days; default: the matrix's.
@@ -231,7 +233,6 @@ impl IngestArgs {
     }
 }
 
-/// Parses `--reference-time`: RFC 3339 / ISO 8601 with an offset, or naive (UTC).
 fn run(cli: Cli) -> apsp_core::Result<i32> {
     match cli.command {
         Command::Score {
@@ -250,7 +251,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             let score_opts = apsp_core::score::ScoreOptions {
                 reference_time: reference_time
                     .as_deref()
-                    .map(apsp_core::score::parse_reference_time)
+                    .map(|t| apsp_core::score::parse_reference_time(t, &opts))
                     .transpose()?,
                 window_days,
                 ..Default::default()
@@ -324,6 +325,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 "wrote officers, pairs, signals, evidence, quarantine and manifest.json to {}",
                 out.display()
             );
+            warn_set_aside(&scored);
             if let Some(id) = explain {
                 let id = match id.as_str() {
                     "top" => scored
@@ -429,6 +431,21 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             Ok(outcome.exit_code())
         }
     }
+}
+
+/// Warns of events the default reference time set aside as out of line with the data.
+fn warn_set_aside(scored: &apsp_core::score::Scored) {
+    let b = &scored.reference_basis;
+    if b.given || b.events_after == 0 {
+        return;
+    }
+    let at = |t| scored.linked.local_time(t);
+    eprintln!(
+        "apsp: warning: {} event(s) after {} (the first at {}) set aside as out of line with the rest of the data (a device clock wrong?): not scored, counted in manifest.json; check them, or give --reference-time",
+        b.events_after,
+        at(scored.reference),
+        b.first_after.map(at).unwrap_or_default()
+    );
 }
 
 fn main() -> ExitCode {

@@ -37,6 +37,13 @@ pub struct Analysis {
     /// The roster covers a time when a shift of the officer's starts within this many
     /// days of it.
     pub roster_cover_days: u32,
+    /// The default reference time sets aside the latest events when they follow a gap
+    /// of more than this many days and are few (see `score::reference`).
+    pub reference_gap_days: u32,
+    /// "Few": at most the larger of this many events and
+    /// `reference_outlier_share` of all events (and fewer than the events before).
+    pub reference_outlier_events: u32,
+    pub reference_outlier_share: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -365,6 +372,10 @@ impl RiskMatrix {
         unit("officer.decay", self.officer.decay)?;
         unit("analysis.no_record_factor", self.analysis.no_record_factor)?;
         unit(
+            "analysis.reference_outlier_share",
+            self.analysis.reference_outlier_share,
+        )?;
+        unit(
             "style.exploratory_max_inbound_share",
             self.style.exploratory_max_inbound_share,
         )?;
@@ -398,6 +409,9 @@ impl RiskMatrix {
         }
         if self.analysis.window_days == 0 || s.contact_volume.window_days == 0 {
             return Err("window_days must be at least 1".into());
+        }
+        if self.analysis.reference_gap_days == 0 {
+            return Err("analysis.reference_gap_days must be at least 1".into());
         }
         if self.analysis.intensity_cap < 1.0 {
             return Err("analysis.intensity_cap must be at least 1".into());

@@ -155,6 +155,19 @@ impl Data {
     }
 }
 
+impl Data {
+    /// Scores as `apsp score` does (default options: the findings of pairs scoring 0
+    /// are not kept).
+    fn score_as_the_cli_does(&self) -> Scored {
+        let dir = tempfile::tempdir().unwrap();
+        for (t, lines) in &self.0 {
+            std::fs::write(dir.path().join(format!("{t}.csv")), lines.join("\n") + "\n").unwrap();
+        }
+        let ds = apsp_core::read_dataset(dir.path(), &IngestOptions::default()).unwrap();
+        score(&ds, &RiskMatrix::default_matrix(), &ScoreOptions::default()).unwrap()
+    }
+}
+
 /// Reference time 31 Jan 2026 23:00 UTC, window one year back.
 fn at_end_of_january() -> ScoreOptions {
     ScoreOptions {
@@ -1458,4 +1471,219 @@ fn quarantined_shift_deployment_and_assignment_rows_withhold_signs_never_raise_t
         assert_eq!(q.height(), broken as usize, "{q}");
         assert_eq!(near_home(&s, "P1"), want);
     }
+}
+
+// The reference time (the end of the analysis window) when none is given.
+
+/// Stops of O2 (vehicle V9, near no home) arriving at each of `times`, ten minutes
+/// each (`YYYY-MM-DDTHH:MM`).
+fn stops_of_o2(d: &mut Data, times: &[String]) {
+    for (i, t) in times.iter().enumerate() {
+        let (day, hm) = t.split_once('T').unwrap();
+        let (h, m) = hm.split_once(':').unwrap();
+        let m: u32 = m.parse().unwrap();
+        d.add(
+            "stops",
+            format!(
+                "L{i:02},V9,O2,53.100000,-1.300000,{t}:00,{day}T{h}:{:02}:00",
+                m + 10
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_device_clock_years_out_does_not_move_the_default_window() {
+    // Three evening calls of O1 to P3 on 12-14 Jan 2026 (off duty: value 3, fired),
+    // and one stop of O2 stamped 19 Jan 2038 (a vehicle clock twelve years out). The
+    // default reference time is the latest event in line with the data, 14 Jan 20:00:
+    // the calls are in the window and the sign fires; the stop lies after it, set
+    // aside and counted in the manifest.
+    let mut d = Data::base();
+    for day in 12..=14 {
+        d.bill(
+            &format!("E{day}"),
+            "P3",
+            "out",
+            "call",
+            &format!("2026-01-{day}T20:00:00"),
+            Some(60),
+        );
+    }
+    stops_of_o2(&mut d, &["2038-01-19T03:00".to_string()]);
+    let s = d.score();
+    assert_eq!(s.reference, utc("2026-01-14T20:00:00"));
+    assert_eq!(finding(&s, "P3", "off_duty_contact").status, Status::Fired);
+    let p = apsp_core::output::provenance(&s);
+    assert_eq!(p["reference_time"], "2026-01-14T20:00:00Z");
+    assert_eq!(p["reference_time_from"], "data");
+    assert_eq!(p["events_after_reference"], 1);
+    // A given reference time still decides: nothing of January is in its window.
+    let opts = ScoreOptions {
+        reference_time: Some(utc("2038-02-01T00:00:00")),
+        ..ScoreOptions::default()
+    };
+    let s = d.score_with(&RiskMatrix::default_matrix(), opts);
+    assert_eq!(s.reference, utc("2038-02-01T00:00:00"));
+    assert_eq!(pair_score(&s, "P3"), 0.0);
+    let p = apsp_core::output::provenance(&s);
+    assert_eq!(p["reference_time_from"], "given");
+    assert_eq!(p["events_after_reference"], 0);
+}
+
+#[test]
+fn events_set_aside_follow_a_gap_of_over_30_days_and_are_few() {
+    // 25 evening texts to P3, one a day, the last on 29 Jan 2026 19:00 (GMT), then
+    // stops of O2. Set aside: events after a gap of more than 30 days, at most
+    // max(10, 1 % of all events) of them and fewer than the events before the gap.
+    let reference = |late: &[String]| {
+        let mut d = Data::base();
+        texts(&mut d, 25, "P3");
+        stops_of_o2(&mut d, late);
+        let s = d.score();
+        let p = apsp_core::output::provenance(&s);
+        (s.reference, p["events_after_reference"].as_u64().unwrap())
+    };
+    // 30 days exactly after the last text: no gap of more than 30 days; the stop is
+    // the reference time.
+    let at = |t: &str| vec![t.to_string()];
+    assert_eq!(
+        reference(&at("2026-02-28T19:00")),
+        (utc("2026-02-28T19:00:00"), 0)
+    );
+    // One minute more: set aside.
+    assert_eq!(
+        reference(&at("2026-02-28T19:01")),
+        (utc("2026-01-29T19:00:00"), 1)
+    );
+    // Ten stops in 2038 (10 of 35 events: at most 10, and fewer than 25): set aside.
+    let in_2038 = |n: u32| -> Vec<String> {
+        (1..=n)
+            .map(|day| format!("2038-01-{day:02}T03:00"))
+            .collect()
+    };
+    assert_eq!(reference(&in_2038(10)), (utc("2026-01-29T19:00:00"), 10));
+    // Eleven are too many to be out of line with the rest: the latest is the reference.
+    assert_eq!(reference(&in_2038(11)), (utc("2038-01-11T03:00:00"), 0));
+}
+
+#[test]
+fn the_account_lists_what_was_not_evaluated_even_when_every_pair_scores_0() {
+    // No roster: off_duty_contact cannot be evaluated for any of O1's subjects. Two
+    // evening texts to P3 and one to a number in no record fire nothing: both pairs
+    // score 0 and, as in a real run, keep no findings. The account must still say what
+    // was not looked at: off_duty_contact for both subjects; stop_near_home and
+    // vulnerable_subject for the number (no address, no record).
+    let mut d = Data::base();
+    texts(&mut d, 2, "P3");
+    d.bill(
+        "N1",
+        "07900000099",
+        "out",
+        "sms",
+        "2026-01-08T19:00:00",
+        None,
+    );
+    d.drop_table("shifts");
+    let s = d.score_as_the_cli_does();
+    let o = s.officer("O1").unwrap();
+    assert_eq!(o.pairs.len(), 2);
+    assert!(o.pairs.iter().all(|i| s.pairs[*i].score == 0.0));
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(!text.contains("Every sign was evaluated"), "{text}");
+    for line in [
+        "  - off_duty_contact, for 2 of 2 subjects: no roster (shifts) of the officer covering these contacts",
+        "  - stop_near_home, for 1 of 2 subjects: no home address for the subject",
+        "  - vulnerable_subject, for 1 of 2 subjects: a number in no record: vulnerability unknown",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    }
+    // With a roster and a person with an address, every sign was evaluated.
+    let mut d = Data::base();
+    texts(&mut d, 2, "P3");
+    let s = d.score_as_the_cli_does();
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(
+        text.contains("Every sign was evaluated for this officer."),
+        "{text}"
+    );
+}
+
+#[test]
+fn evidence_times_read_in_the_force_s_local_time_with_the_offset() {
+    // Three night texts to P3 in July (BST, +01:00) and three evening texts in January
+    // (GMT, +00:00). The account and the evidence frame show them as local time with
+    // the offset: 22:30 local in July is 21:30 UTC, and must not read "21:30". A day
+    // shift on 30 June puts July within O1's roster (he is off duty, not unknown).
+    let mut d = Data::base();
+    d.add("shifts", "O1,2026-06-30T08:00:00,2026-06-30T16:00:00");
+    d.bill("B1", "P3", "out", "sms", "2026-07-01T22:30:00", None)
+        .bill("B2", "P3", "out", "sms", "2026-07-02T23:30:00", None)
+        .bill("B3", "P3", "out", "sms", "2026-07-03T01:00:00", None);
+    for day in 12..=14 {
+        d.bill(
+            &format!("G{day}"),
+            "P3",
+            "out",
+            "call",
+            &format!("2026-01-{day}T20:00:00"),
+            Some(60),
+        );
+    }
+    let opts = || ScoreOptions {
+        reference_time: Some(utc("2026-07-31T00:00:00")),
+        ..ScoreOptions::default()
+    };
+    let s = d.score_with(&RiskMatrix::default_matrix(), opts());
+    let f = finding(&s, "P3", "night_contact");
+    assert_eq!(
+        (f.status, f.evidence[0].at),
+        (Status::Fired, utc("2026-07-01T21:30:00"))
+    );
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    for line in [
+        "      2026-07-01 22:30:00 +01:00 billing B1 — outgoing message; off duty",
+        "      2026-01-14 20:00:00 +00:00 billing G14 — outgoing call, 60 s; off duty",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(line)),
+            "{line:?} not in:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("21:30:00Z") && !text.contains("21:30:00 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("window 2025-07-31 01:00:00 +01:00 .. 2026-07-31 01:00:00 +01:00"),
+        "{text}"
+    );
+    // The evidence frame: `at` stays a UTC instant (typed), `local_time` reads local.
+    let ev = apsp_core::output::evidence_frame(&s).unwrap();
+    let row = |id: &str| {
+        let ids = ev.column("row_id").unwrap().str().unwrap();
+        (0..ev.height()).find(|i| ids.get(*i) == Some(id)).unwrap()
+    };
+    let at = ev.column("at").unwrap();
+    assert_eq!(
+        at.dtype(),
+        &polars::prelude::DataType::Datetime(
+            polars::prelude::TimeUnit::Microseconds,
+            Some(polars::prelude::TimeZone::UTC)
+        )
+    );
+    let local = ev.column("local_time").unwrap().str().unwrap();
+    assert_eq!(local.get(row("B1")), Some("2026-07-01 22:30:00 +01:00"));
+    assert_eq!(local.get(row("G12")), Some("2026-01-12 20:00:00 +00:00"));
+    // The zone is the dataset's, as the ingest read it: New York in summer is -04:00.
+    let ingest = IngestOptions {
+        timezone: "America/New_York".into(),
+        ..IngestOptions::default()
+    };
+    let (s, _) = d.score_read(&RiskMatrix::default_matrix(), opts(), &ingest);
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(
+        text.contains("2026-07-01 22:30:00 -04:00 billing B1"),
+        "{text}"
+    );
 }

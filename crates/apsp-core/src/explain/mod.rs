@@ -7,10 +7,9 @@ use std::fmt::Write as _;
 use polars::prelude::*;
 
 use crate::error::{ApspError, Result};
-use crate::link::{OfficerIx, Span, SubjectIx, Ts};
+use crate::link::{Linked, OfficerIx, Span, SubjectIx, Ts};
 use crate::output::frames::utc;
-use crate::output::iso;
-use crate::score::{fmt_value, Scored};
+use crate::score::{fmt_value, OfficerResult, Scored};
 use crate::signals::{Finding, Status};
 
 /// A readable account of one officer: score and tier, style and its reason, each
@@ -33,8 +32,8 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
         o.tier,
         o.rank,
         s.officers.len(),
-        iso(s.window.0),
-        iso(s.window.1),
+        l.local_time(s.window.0),
+        l.local_time(s.window.1),
         s.matrix.matrix.name,
         s.matrix.matrix.version,
         &s.matrix.sha256[..12]
@@ -48,7 +47,7 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
     let _ = writeln!(t);
     let _ = writeln!(t, "Officer-level signs:");
     for (f, c) in o.findings.iter().zip(&o.contributions) {
-        write_finding(&mut t, f, *c, "  ");
+        write_finding(&mut t, l, f, *c, "  ");
     }
     let flagged: Vec<usize> = o
         .pairs
@@ -98,34 +97,53 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
             p.inbound_share * 100.0
         );
         for (f, c) in p.findings.iter().zip(&p.contributions) {
-            write_finding(&mut t, f, *c, "  ");
+            write_finding(&mut t, l, f, *c, "  ");
         }
     }
-    let not_eval: Vec<&str> = s
-        .pairs
-        .iter()
-        .filter(|p| p.officer == o.officer)
-        .flat_map(|p| p.findings.iter())
-        .chain(o.findings.iter())
-        .filter(|f| f.status == Status::NotEvaluated)
-        .map(|f| f.signal.id())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let _ = writeln!(t);
-    if not_eval.is_empty() {
-        let _ = writeln!(t, "Every sign was evaluated for this officer.");
-    } else {
-        let _ = writeln!(
-            t,
-            "Not evaluated for some or all subjects (inputs absent — not looked at, not cleared): {}",
-            not_eval.join(", ")
-        );
-    }
+    write_not_evaluated(&mut t, o);
     Ok(t)
 }
 
-fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
+/// Reasons listed at most in the account (a quarantined row per subject can make many).
+const MAX_NOT_EVALUATED: usize = 20;
+
+/// What was not evaluated for the officer's subjects or the officer, and why — also for
+/// pairs that scored 0 and kept no findings.
+fn write_not_evaluated(t: &mut String, o: &OfficerResult) {
+    if o.not_evaluated.is_empty() {
+        let _ = writeln!(t, "Every sign was evaluated for this officer.");
+        return;
+    }
+    let _ = writeln!(
+        t,
+        "Not evaluated (inputs absent — not looked at, not cleared):"
+    );
+    for x in o.not_evaluated.iter().take(MAX_NOT_EVALUATED) {
+        let _ = if x.sign.is_pair() {
+            writeln!(
+                t,
+                "  - {}, for {} of {} subjects: {}",
+                x.sign,
+                x.subjects,
+                o.pairs.len(),
+                x.note
+            )
+        } else {
+            writeln!(t, "  - {}: {}", x.sign, x.note)
+        };
+    }
+    if o.not_evaluated.len() > MAX_NOT_EVALUATED {
+        let _ = writeln!(
+            t,
+            "  ... and {} more reasons",
+            o.not_evaluated.len() - MAX_NOT_EVALUATED
+        );
+    }
+}
+
+/// One sign of the account; its evidence times in the force's local time.
+fn write_finding(t: &mut String, l: &Linked, f: &Finding, contribution: f64, indent: &str) {
     // `value vs threshold; note` (the aggravator's value is already its note).
     let v = fmt_value(f);
     let said = if f.note.starts_with(&v) {
@@ -150,7 +168,7 @@ fn write_finding(t: &mut String, f: &Finding, contribution: f64, indent: &str) {
                 let _ = writeln!(
                     t,
                     "{indent}    {} {} {} — {}",
-                    iso(e.at),
+                    l.local_time(e.at),
                     e.table,
                     e.row_id,
                     e.detail

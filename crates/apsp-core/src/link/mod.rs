@@ -153,6 +153,45 @@ impl Tables {
     }
 }
 
+/// `t` as local time in `tz` with its offset, to the second
+/// (`2026-07-01 22:30:00 +01:00`): how a time is shown to a reviewer — the force's
+/// clock, as the data and the night hours are read — while the outputs' timestamp
+/// columns stay UTC instants.
+pub fn local_time(tz: chrono_tz::Tz, t: Ts) -> String {
+    use chrono::{Datelike, Offset, Timelike};
+    use std::fmt::Write as _;
+    let Some(utc) = chrono::DateTime::from_timestamp_micros(t) else {
+        return t.to_string();
+    };
+    // Written by hand: an evidence output holds a row per source row (strftime parses
+    // its pattern for each).
+    let offset = tz
+        .offset_from_utc_datetime(&utc.naive_utc())
+        .fix()
+        .local_minus_utc();
+    let l = utc.naive_utc() + chrono::Duration::seconds(i64::from(offset));
+    let (sign, a) = if offset < 0 {
+        ('-', -offset)
+    } else {
+        ('+', offset)
+    };
+    let mut s = String::with_capacity(26);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {sign}{:02}:{:02}",
+        l.year(),
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute(),
+        l.second(),
+        a / 3600,
+        a % 3600 / 60
+    );
+    s
+}
+
+/// The dataset's time zone: the one its naive times were read in.
 fn dataset_timezone(manifest: &Manifest) -> Result<chrono_tz::Tz> {
     let zone = &manifest.settings.timezone;
     zone.parse()
@@ -424,6 +463,11 @@ impl Linked {
             .find(|d| d.end >= a && (d.lat.is_nan() || haversine_m(p, (d.lat, d.lon)) <= radius))
     }
 
+    /// `t` as local time in the dataset's zone, with the offset (see [`local_time`]).
+    pub fn local_time(&self, t: Ts) -> String {
+        local_time(self.timezone, t)
+    }
+
     /// Local hour of `t` in the dataset's time zone.
     pub fn local_hour(&self, t: Ts) -> u32 {
         use chrono::Timelike;
@@ -434,18 +478,55 @@ impl Linked {
             .unwrap_or(0)
     }
 
-    /// The latest event time in the data (the default reference time).
-    pub fn latest_event(&self) -> Option<Ts> {
-        let c = self.contacts.iter().map(|c| c.at).max();
-        let s = self.stops.iter().map(|s| s.at).max();
-        let a = self.accesses.iter().map(|a| a.at).max();
-        [c, s, a].into_iter().flatten().max()
+    /// The time of every event (contacts, stops, record accesses), in no order: what
+    /// the default reference time is read from.
+    pub fn event_times(&self) -> impl Iterator<Item = Ts> + '_ {
+        let c = self.contacts.iter().map(|c| c.at);
+        let s = self.stops.iter().map(|s| s.at);
+        let a = self.accesses.iter().map(|a| a.at);
+        c.chain(s).chain(a)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_time_is_the_zone_s_clock_with_its_offset() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp_micros()
+        };
+        let london = chrono_tz::Europe::London;
+        let cases = [
+            (london, "2026-07-01T21:30:00Z", "2026-07-01 22:30:00 +01:00"),
+            (london, "2026-01-14T20:00:59Z", "2026-01-14 20:00:59 +00:00"),
+            // The hour the clocks go back: the same wall time twice, told apart.
+            (london, "2026-10-25T00:30:00Z", "2026-10-25 01:30:00 +01:00"),
+            (london, "2026-10-25T01:30:00Z", "2026-10-25 01:30:00 +00:00"),
+            (
+                chrono_tz::America::St_Johns,
+                "2026-01-01T02:00:00Z",
+                "2025-12-31 22:30:00 -03:30",
+            ),
+            (
+                chrono_tz::Asia::Kolkata,
+                "2026-01-01T00:00:00Z",
+                "2026-01-01 05:30:00 +05:30",
+            ),
+        ];
+        for (tz, utc, local) in cases {
+            assert_eq!(local_time(tz, at(utc)), local, "{utc} in {tz}");
+            let by_chrono = chrono::DateTime::from_timestamp_micros(at(utc))
+                .unwrap()
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S %:z")
+                .to_string();
+            assert_eq!(local, by_chrono);
+        }
+    }
 
     #[test]
     fn young_person_is_under_eighteen_at_the_time() {

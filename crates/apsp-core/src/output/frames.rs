@@ -358,7 +358,8 @@ pub(super) fn signals_part(s: &Scored, f: &[FindingRow<'_>]) -> Result<DataFrame
     ]))?)
 }
 
-/// The source rows behind every fired sign: officer, subject, sign, table, row id, time,
+/// The source rows behind every fired sign: officer, subject, sign, table, row id, time
+/// (`at`, UTC; `local_time`, the force's clock with the offset, as a reviewer reads it),
 /// detail.
 pub fn evidence_frame(s: &Scored) -> Result<DataFrame> {
     evidence_part(s, &evidence_rows(&findings(s)))
@@ -416,6 +417,14 @@ pub(super) fn evidence_part(s: &Scored, rows: &[EvidenceRow<'_>]) -> Result<Data
             )
         }),
         Box::new(|| utc("at", rows.iter().map(|x| Some(x.evidence.at)).collect())),
+        Box::new(|| {
+            Column::new(
+                "local_time".into(),
+                rows.iter()
+                    .map(|x| l.local_time(x.evidence.at))
+                    .collect::<Vec<_>>(),
+            )
+        }),
         Box::new(|| {
             Column::new(
                 "detail".into(),

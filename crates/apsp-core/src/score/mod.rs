@@ -23,14 +23,17 @@ mod officers;
 mod pairs;
 mod peers;
 mod reasons;
+mod reference;
 mod style;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
 pub use crate::matrix::{LoadedMatrix, RiskMatrix};
 pub use reasons::fmt_value;
+pub use reference::{parse_reference_time, ReferenceBasis};
 
 use crate::error::{ApspError, Result};
 use crate::ingest::Dataset;
@@ -43,7 +46,8 @@ use pairs::PairViews;
 /// Run settings besides the matrix.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreOptions {
-    /// End of the analysis window (UTC µs); default: the latest event in the data.
+    /// End of the analysis window (UTC µs); default: the latest event in the data
+    /// that is in line with the rest (the matrix's `analysis.reference_*` rule).
     pub reference_time: Option<Ts>,
     /// Length of the analysis window in days; default: the matrix's.
     pub window_days: Option<u32>,
@@ -97,6 +101,29 @@ pub struct OfficerResult {
     pub style_reason: String,
     pub n_subjects_flagged: usize,
     pub top_reasons: String,
+    /// The signs not evaluated for some of the officer's subjects or for the officer,
+    /// and why, by sign: "not looked at", never "cleared" (also when the pairs scored 0
+    /// and kept no findings).
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+/// A sign and a note about it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SignNote {
+    pub sign: Sign,
+    pub note: Arc<str>,
+}
+
+/// A warning sign not evaluated (its inputs absent) for some of an officer's subjects,
+/// or for the officer, for one reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotEvaluated {
+    pub sign: Sign,
+    /// Why (the finding's note).
+    pub note: Arc<str>,
+    /// How many of the officer's subjects it was not evaluated for, for this reason (0
+    /// for an officer-level sign).
+    pub subjects: usize,
 }
 
 /// A scored dataset.
@@ -107,6 +134,8 @@ pub struct Scored {
     pub linked: Linked,
     pub matrix: LoadedMatrix,
     pub reference: Ts,
+    /// Whether the reference time was given, and the events after it (not scored).
+    pub reference_basis: ReferenceBasis,
     /// (start, end] of the analysis window.
     pub window: (Ts, Ts),
     pub pairs: Vec<PairResult>,
@@ -117,32 +146,6 @@ pub struct Scored {
     pub timings: Vec<(&'static str, f64)>,
     /// Whether `linked` still holds the events (see [`ScoreOptions::keep_events`]).
     pub events_kept: bool,
-}
-
-/// Parses a reference time: RFC 3339 (`2026-11-21T23:59:59Z`), or a naive
-/// `YYYY-MM-DD[THH:MM:SS]` taken as UTC.
-pub fn parse_reference_time(s: &str) -> Result<Ts> {
-    let bad = |m: String| ApspError::Setting {
-        name: "reference_time",
-        value: s.to_string(),
-        message: m,
-    };
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_micros());
-    }
-    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc().timestamp_micros());
-        }
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| {
-            d.and_hms_opt(0, 0, 0)
-                .expect("midnight")
-                .and_utc()
-                .timestamp_micros()
-        })
-        .map_err(|e| bad(format!("{e}; expected e.g. 2026-11-21T23:59:59Z")))
 }
 
 /// Scores a dataset.
@@ -196,7 +199,11 @@ pub fn score_linked(
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
     let mut t = Instant::now();
     let m = &matrix.matrix;
-    let (reference, window) = analysis_window(&linked, m, opts)?;
+    let AnalysisWindow {
+        reference,
+        basis: reference_basis,
+        window,
+    } = analysis_window(&linked, m, opts)?;
     let stop_near_home = &m.signals.stop_near_home;
     on_stage("stops near homes");
     let near = place::stops_near_homes(&linked, stop_near_home, window);
@@ -220,17 +227,20 @@ pub fn score_linked(
     };
     let thresholds = peers::volume_thresholds(&views, &spans);
     // In parallel, collected in pair order: the result does not depend on the threads.
+    let dropped = pairs::DroppedNotEvaluated::new(linked.officers.len());
     let mut pairs: Vec<PairResult> = spans
         .par_iter()
         .map(|sp| {
             let threshold = &thresholds[sp.officer];
-            pairs::score_pair(&views.view(sp), threshold, opts.keep_all_findings)
+            let keep = opts.keep_all_findings;
+            pairs::score_pair(&views.view(sp), threshold, keep, &dropped)
         })
         .collect();
     drop(spans);
     timings.push(("score pairs", lap(&mut t)));
 
-    let officers = officers::score_officers(m, &linked, window, &mut pairs);
+    let dropped = dropped.into_counts();
+    let officers = officers::score_officers(m, &linked, window, &mut pairs, dropped);
     timings.push(("score officers", lap(&mut t)));
     drop(near);
     let mut linked = linked;
@@ -243,15 +253,28 @@ pub fn score_linked(
         linked,
         matrix: matrix.clone(),
         reference,
+        reference_basis,
         window,
         pairs,
         officers,
     })
 }
 
-/// The reference time and the (start, end] analysis window.
-fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Result<(Ts, (Ts, Ts))> {
-    let Some(reference) = opts.reference_time.or_else(|| linked.latest_event()) else {
+/// The reference time, how it was chosen, and the (start, end] analysis window.
+struct AnalysisWindow {
+    reference: Ts,
+    basis: ReferenceBasis,
+    window: (Ts, Ts),
+}
+
+/// The reference time (given, or read from the data by the matrix's rule) and the
+/// analysis window ending there.
+fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Result<AnalysisWindow> {
+    let given = opts.reference_time.is_some();
+    let Some(reference) = opts
+        .reference_time
+        .or_else(|| reference::from_data(linked, &m.analysis))
+    else {
         return Err(ApspError::Dataset {
             dir: linked.dataset.clone().into(),
             message: "no billing, stop or access event to score (and no --reference-time)".into(),
@@ -265,7 +288,11 @@ fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Resu
             message: "the analysis window needs at least one day".into(),
         });
     }
-    Ok((reference, (reference - window_days as Ts * DAY, reference)))
+    Ok(AnalysisWindow {
+        reference,
+        basis: reference::basis(linked, reference, given),
+        window: (reference - window_days as Ts * DAY, reference),
+    })
 }
 
 impl Scored {

@@ -4,18 +4,18 @@
 //! on stops a higher pair already counts (a neighbour of the subject: the same visits)
 //! is shown but not counted twice. Ranks by score, ties by officer id.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use super::pairs::contribution;
 use super::reasons::top_reasons;
 use super::style::style;
-use super::{OfficerResult, PairResult};
+use super::{NotEvaluated, OfficerResult, PairResult, SignNote};
 use crate::link::{Linked, OfficerIx, SubjectIx, Ts};
 use crate::matrix::RiskMatrix;
 use crate::sign::Sign;
-use crate::signals::{multiple_subjects, repeat_complaints};
+use crate::signals::{multiple_subjects, repeat_complaints, Finding, Status};
 
 /// A pair shown but not counted: it rests only on stops that the pair of `counted_with`
 /// (a higher pair of the same officer) already counts.
@@ -25,12 +25,14 @@ struct Echo {
 }
 
 /// Scores every officer from his pairs (side by side; an officer's pairs are his
-/// alone), marking the pairs that echo a higher one, then ranks them.
+/// alone), marking the pairs that echo a higher one, then ranks them. `dropped` holds,
+/// by officer, the signs not evaluated for his pairs whose findings were not kept.
 pub(super) fn score_officers(
     m: &RiskMatrix,
     linked: &Linked,
     window: (Ts, Ts),
     pairs: &mut [PairResult],
+    dropped: Vec<BTreeMap<SignNote, usize>>,
 ) -> Vec<OfficerResult> {
     let mut per_officer: Vec<Vec<usize>> = vec![Vec::new(); linked.officers.len()];
     for (i, p) in pairs.iter().enumerate() {
@@ -39,8 +41,14 @@ pub(super) fn score_officers(
     let shared: &[PairResult] = pairs;
     let scored: Vec<(OfficerResult, Vec<Echo>)> = per_officer
         .into_par_iter()
+        .zip(dropped)
         .enumerate()
-        .map(|(o, idx)| score_officer(m, linked, window, shared, OfficerIx(o as u32), idx))
+        .map(|(o, (idx, dropped))| {
+            let (mut result, echoes) =
+                score_officer(m, linked, window, shared, OfficerIx(o as u32), idx);
+            result.not_evaluated = not_evaluated(shared, &result, dropped);
+            (result, echoes)
+        })
         .collect();
     let mut officers: Vec<OfficerResult> = Vec::with_capacity(scored.len());
     for (result, echoes) in scored {
@@ -115,8 +123,40 @@ fn score_officer(
         style_reason,
         n_subjects_flagged: flagged.len(),
         top_reasons,
+        not_evaluated: Vec::new(),
     };
     (result, echoes)
+}
+
+/// The signs not evaluated for the officer's subjects and for the officer, by sign and
+/// reason, with how many subjects each covers: from the findings kept (of his pairs
+/// and his own) and the counts of those not kept (`dropped`).
+fn not_evaluated(
+    pairs: &[PairResult],
+    o: &OfficerResult,
+    mut dropped: BTreeMap<SignNote, usize>,
+) -> Vec<NotEvaluated> {
+    let note = |f: &Finding| SignNote {
+        sign: f.signal,
+        note: f.note.clone(),
+    };
+    let unevaluated = |f: &&Finding| f.status == Status::NotEvaluated;
+    for i in &o.pairs {
+        for n in pairs[*i].findings.iter().filter(unevaluated).map(note) {
+            *dropped.entry(n).or_default() += 1;
+        }
+    }
+    for n in o.findings.iter().filter(unevaluated).map(note) {
+        dropped.entry(n).or_default();
+    }
+    dropped
+        .into_iter()
+        .map(|(n, subjects)| NotEvaluated {
+            sign: n.sign,
+            note: n.note,
+            subjects,
+        })
+        .collect()
 }
 
 /// The pairs (of `idx`, highest score first) whose fired signs rest only on stops a

@@ -7,9 +7,11 @@
 //! young-person weight for a subject under 18). Pair score = the sum of its
 //! contributions, exactly.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Mutex;
 
-use super::PairResult;
+use super::{PairResult, SignNote};
 use crate::link::{Linked, OfficerIx, SubjectIx, SubjectKind, Ts};
 use crate::matrix::RiskMatrix;
 use crate::place;
@@ -236,11 +238,51 @@ fn no_record_factor(v: &PairView<'_>) -> f64 {
     }
 }
 
-/// Scores one pair; its findings are kept when it scores (or with `keep_all_findings`).
+/// By officer: the signs not evaluated for his pairs whose findings are not kept, by
+/// reason, with how many pairs (the findings of the pairs kept say it themselves).
+/// Counted as the pairs are scored side by side; sums, so the same for any order.
+pub(super) struct DroppedNotEvaluated(Vec<Mutex<BTreeMap<SignNote, usize>>>);
+
+impl DroppedNotEvaluated {
+    pub fn new(officers: usize) -> Self {
+        DroppedNotEvaluated((0..officers).map(|_| Mutex::default()).collect())
+    }
+
+    /// Counts the signs of `findings` not evaluated for a pair of officer `o`.
+    fn count(&self, o: OfficerIx, findings: &[Finding]) {
+        let mut unevaluated = findings
+            .iter()
+            .filter(|f| f.status == signals::Status::NotEvaluated)
+            .peekable();
+        if unevaluated.peek().is_none() {
+            return;
+        }
+        let mut tally = self.0[o.index()].lock().expect("not poisoned");
+        for f in unevaluated {
+            let key = SignNote {
+                sign: f.signal,
+                note: f.note.clone(),
+            };
+            *tally.entry(key).or_default() += 1;
+        }
+    }
+
+    /// The counts by officer.
+    pub fn into_counts(self) -> Vec<BTreeMap<SignNote, usize>> {
+        self.0
+            .into_iter()
+            .map(|m| m.into_inner().expect("not poisoned"))
+            .collect()
+    }
+}
+
+/// Scores one pair; its findings are kept when it scores (or with `keep_all_findings`),
+/// else only which signs were not evaluated, and why, counted in `dropped`.
 pub(super) fn score_pair(
     v: &PairView<'_>,
     threshold: &contact_volume::Threshold,
     keep_all_findings: bool,
+    dropped: &DroppedNotEvaluated,
 ) -> PairResult {
     let m = v.matrix;
     let volume = contact_volume::value(v);
@@ -260,6 +302,7 @@ pub(super) fn score_pair(
     let findings = if score > 0.0 || keep_all_findings {
         findings
     } else {
+        dropped.count(v.officer, &findings);
         Vec::new()
     };
     let times = v
