@@ -49,15 +49,15 @@ What the SQL and polars versions compute (docs/signals.md; times in UTC microsec
   with at the time (explained, for every home around it); stops within 150 m haversine
   of a subject's home are found by a grid join (cells of 150 m, 3 x 3 neighbours), never
   a cross join. Per (officer, home) with at least min_stops eligible stops near it: k =
-  those, n = his eligible stops within around_m (1,500 m; cells of 1,500 m, 3 x 3, exact
-  distance), and the others' stops near the home and around it give the place's share
-  q (drawn to the area's share (150 / 1,500)^2 by prior_stops); unusual when
-  P(Binomial(n, q) >= k) <= max_p_value (a sum of binomial terms in log space), k >=
-  min_ratio x n q, and either the officer has a tie to the subject (a case at any time,
-  a contact or a look-up in the window) or k >= untied_min_stops and k >=
-  untied_min_ratio x n q. stop_near_home fires for unusual pairs with intensity
-  (k - n q) / min_stops; their near stops are the visits night_contact, after_closure
-  and access_then_contact read.
+  those, n = his eligible stops within around_m (1,500 m), and the others' stops near
+  the home and around it give the place's share q (drawn to the area's share
+  (150 / 1,500)^2 by prior_stops); unusual when k >= min_ratio x n q, either the officer
+  has a tie to the subject (a case at any time, a contact or a look-up in the window)
+  or k >= untied_min_stops and k >= untied_min_ratio x n q, and P(Binomial(n, q) >= k)
+  <= max_p_value (a sum of binomial terms in log space, for the pairs that pass the
+  rest). stop_near_home fires for unusual pairs with intensity (k - n q) / min_stops;
+  their near stops are the visits night_contact, after_closure and access_then_contact
+  read.
 - every pair sign and both officer-level signs, as in docs/signals.md, then pair score =
   sum of weight x min(value / threshold, 3) (x 0.1 for a number in no record, the
   vulnerable_subject aggravator on top) and officer score = best pair + 1/2 second +
@@ -69,8 +69,10 @@ overlap shows they compute the same thing):
 
 - the contact_volume peer quantile is taken over all pairs of the role, the officer's
   own pairs included (the engine leaves the officer's own pairs out);
-- the place's stops around a home are counted in cells of around_m / 16 (~94 m) whose
-  centre is within around_m of the centre of the home's cell (the engine: of the home);
+- the stops around a home, everyone's and the officer's own, are counted in cells of
+  around_m / 16 (~94 m) whose centre is within around_m of the centre of the home's cell
+  (the engine counts everyone's in cells whose centre is within around_m of the home,
+  and his own by exact distance);
 - on duty uses only the latest shift started before the event (the engine looks at the
   last four, for overlapping shifts); a device number with overlapping validity
   windows goes to the latest-starting one;
