@@ -37,6 +37,8 @@ pub struct Analysis {
     /// The roster covers a time when a shift of the officer's starts within this many
     /// days of it.
     pub roster_cover_days: u32,
+    /// An involvement left open stops explaining events this many days after it opened.
+    pub open_case_days: u32,
     /// The default reference time sets aside the latest events when they follow a gap
     /// of more than this many days and are few (see `score::reference`).
     pub reference_gap_days: u32,

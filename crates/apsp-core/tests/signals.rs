@@ -989,6 +989,28 @@ fn a_long_shift_covers_the_short_rows_inside_it() {
 }
 
 #[test]
+fn a_case_left_open_stops_explaining_after_a_year() {
+    // C5 (P3 with O1) was opened on 1 Jun 2024 and never closed. O1 texts P3 on shift
+    // ten times (12-21 Jan 2026, 10:00): the link lapsed on 1 Jun 2025 (365 days), so
+    // the texts are unexplained: contact_volume 10 vs 10, fired (a link open for ever
+    // explained them: 0). Nothing is "after closure": after_closure 0.
+    let mut d = Data::base();
+    d.add(
+        "case_links",
+        "C5,P3,victim,O1,2024-06-01T09:00:00,,,assault",
+    );
+    for day in 12..=21 {
+        let at = format!("2026-01-{day}T10:00:00");
+        d.bill(&format!("K{day}"), "P3", "out", "sms", &at, None);
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!((f.value, f.status), (10.0, Status::Fired));
+    let f = finding(&s, "P3", "after_closure");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+}
+
+#[test]
 fn officer_level_multiple_subjects_and_repeat_complaints() {
     // Twelve evening texts each to P2 and P3 (contact_volume 3 x 1.2, off_duty 1.5 x 3,
     // night 0): P3 8.1, P2 16.2 (a child, + 100 %): two subjects over 5.0: fired.

@@ -61,13 +61,18 @@ pub(super) fn link_case_links(
         out.cases
             .entry((o, case_id.clone()))
             .or_default()
-            .push(CaseWindow { opened, end });
+            .push(CaseWindow {
+                opened,
+                end,
+                lapse: None,
+            });
         out.by_pair.entry((o, s)).or_default().push(Involvement {
             case_id,
             opened,
             end,
             closed: closed_at.get(i),
             until: until.get(i),
+            lapse: None,
         });
     }
     for v in out.by_pair.values_mut() {

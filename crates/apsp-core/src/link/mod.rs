@@ -343,6 +343,25 @@ impl Linked {
         })
     }
 
+    /// An involvement left open (no `closed_at`, no `officer_until`) stops explaining
+    /// events `days` after it opened: "a case is left open for years" (SIGNALS), and a
+    /// link that never ends would explain every contact, stop and look-up for ever —
+    /// an evasion route. It never counts as ended either (nothing after it is "after
+    /// closure").
+    pub fn lapse_open_cases(&mut self, days: u32) {
+        let lapse = |opened: Ts| Some(opened.saturating_add(days as Ts * DAY));
+        for v in self.involvement.values_mut() {
+            for i in v.iter_mut().filter(|i| i.end.is_none()) {
+                i.lapse = lapse(i.opened);
+            }
+        }
+        for v in self.cases.values_mut() {
+            for c in v.iter_mut().filter(|c| c.end.is_none()) {
+                c.lapse = lapse(c.opened);
+            }
+        }
+    }
+
     /// Frees the events and the facts about them (contacts, stops, accesses, shifts,
     /// deployments, involvements, cases, complaints), keeping the officers, subjects,
     /// presence flags and counts: all that the outputs and explanations of a scored run
@@ -437,8 +456,9 @@ impl Linked {
             .get(&(o, purpose.trim().to_string()))
             .is_some_and(|w| {
                 w.iter().any(|c| {
+                    let end = c.end.or(c.lapse);
                     c.opened.saturating_sub(grace) <= t
-                        && c.end.is_none_or(|e| t <= e.saturating_add(grace))
+                        && end.is_none_or(|e| t <= e.saturating_add(grace))
                 })
             })
     }

@@ -212,11 +212,20 @@ pub struct Involvement {
     pub end: Option<Ts>,
     pub closed: Option<Ts>,
     pub until: Option<Ts>,
+    /// For an open involvement (no end): when it stops explaining events (see
+    /// [`super::Linked::lapse_open_cases`]); `None` = never.
+    pub lapse: Option<Ts>,
 }
 
 impl Involvement {
+    /// Whether the involvement explains an event at `t`: from opened to its end, or, for
+    /// one left open, to its lapse.
     pub fn covers(&self, t: Ts) -> bool {
-        self.opened <= t && self.end.is_none_or(|e| t <= e)
+        self.opened <= t
+            && match self.end {
+                Some(e) => t <= e,
+                None => self.lapse.is_none_or(|l| t <= l),
+            }
     }
 }
 
@@ -282,6 +291,8 @@ pub struct Present {
 pub struct CaseWindow {
     pub opened: Ts,
     pub end: Option<Ts>,
+    /// As [`Involvement::lapse`].
+    pub lapse: Option<Ts>,
 }
 
 /// (officer, case id) → the officer's involvement windows on that case.

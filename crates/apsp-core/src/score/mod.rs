@@ -199,6 +199,8 @@ pub fn score_linked(
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
     let mut t = Instant::now();
     let m = &matrix.matrix;
+    let mut linked = linked;
+    linked.lapse_open_cases(m.analysis.open_case_days);
     let AnalysisWindow {
         reference,
         basis: reference_basis,
@@ -243,7 +245,6 @@ pub fn score_linked(
     let officers = officers::score_officers(m, &linked, window, &mut pairs, dropped);
     timings.push(("score officers", lap(&mut t)));
     drop(near);
-    let mut linked = linked;
     if !opts.keep_events {
         linked.release_events();
     }
