@@ -78,7 +78,7 @@ def test_explain_matches_the_snapshot(scored):
     assert "repeat_complaints: not evaluated (no complaints table)" in text
     assert "off_duty_contact: not evaluated" in text
     assert " billing CDR" in text and "(see evidence)" in text  # evidence rows
-    for word in ("offender", "offending", "guilty", "guilt"):
+    for word in ("offender", "offending", "guilty", "guilt", "predatory", "exploratory"):
         assert word not in text.lower(), word
     assert str(scored.manifest["dataset"]) not in text  # nothing machine-specific
     assert_snapshot("explain_top_officer.txt", text)

@@ -46,6 +46,12 @@ def test_score_writes_every_output_with_provenance(apsp_bin, force, tmp_path):
         "n_subjects_flagged", "top_reasons",
     ]
     assert officers.height == 300 and officers["rank"].to_list() == list(range(1, 301))
+    # Styles name what the signs describe; the source's words are never output.
+    assert set(officers["style"].drop_nulls()) <= {"focused", "wide-net"}
+    assert {"focused", "wide-net"} <= set(officers["style"].drop_nulls())
+    reasons = " ".join(officers["style_reason"].to_list()).lower()
+    for word in ("predatory", "exploratory", "shark", "fisherman", "offender"):
+        assert word not in reasons, word
     pairs = pl.read_parquet(tmp_path / "pairs.parquet")
     signs = [
         "contact_volume", "escalation", "off_duty_contact", "night_contact", "after_closure",

@@ -102,14 +102,15 @@ class Result:
     def explain(self, officer_id: str, max_pairs: int = 3) -> Explanation:
         """A readable account of one officer, for review.
 
-        Score, tier and rank; the style of the pattern (``predatory`` or
-        ``exploratory``, the case studies' two styles) and why; the officer-level signs;
-        for each of the officer's ``max_pairs`` highest pairs every warning sign with
-        its value against its threshold (or why it was not evaluated) and the source
-        rows behind the fired ones; every sign not evaluated for lack of input, with
-        why and for how many of the officer's subjects (also for subjects whose pairs
-        scored 0, whose signs are not in ``signals``). Shown preformatted in a notebook
-        (:class:`Explanation`, HTML-escaped).
+        Score, tier and rank; the style of the warning signs (``focused`` or
+        ``wide-net``, the two patterns of IOPC s.8: see ``docs/signals.md``) and why;
+        the officer-level signs; for each of the officer's ``max_pairs`` highest pairs
+        every warning sign with its value against its threshold (or why it was not
+        evaluated) and the source rows behind the fired ones, their times on the force's
+        clock; every sign not evaluated for lack of input, with why and for how many of
+        the officer's subjects (also for subjects whose pairs scored 0, whose signs are
+        not in ``signals``). Shown preformatted in a notebook (:class:`Explanation`,
+        HTML-escaped).
 
         Raises
         ------

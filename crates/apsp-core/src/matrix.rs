@@ -197,11 +197,22 @@ pub struct Tiers {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Style {
-    pub predatory_signs: Vec<String>,
-    pub predatory_min_intense: u32,
-    pub predatory_max_subjects: u32,
-    pub exploratory_min_subjects: u32,
-    pub exploratory_max_inbound_share: f64,
+    /// `wide-net`: the signs of pursuit by phone (without a plain reading alone) of
+    /// which one must have fired on a subject in police records...
+    pub wide_net_signs: Vec<String>,
+    /// ... for at least this many subjects ...
+    pub wide_net_min_subjects: u32,
+    /// ... each giving at most this share of the contact.
+    pub wide_net_max_inbound_share: f64,
+    /// `focused`: the intense signs, of which at least `focused_min_intense` fired on a
+    /// flagged pair with a vulnerable subject...
+    pub focused_signs: Vec<String>,
+    /// ... at least one of them one of these (a sign about her: the others have a plain
+    /// reading alone), ...
+    pub focused_anchor_signs: Vec<String>,
+    pub focused_min_intense: u32,
+    /// ... with at most this many flagged subjects.
+    pub focused_max_subjects: u32,
 }
 
 /// A value to set in a matrix (see [`RiskMatrix::edit`]).
@@ -378,8 +389,8 @@ impl RiskMatrix {
             self.analysis.reference_outlier_share,
         )?;
         unit(
-            "style.exploratory_max_inbound_share",
-            self.style.exploratory_max_inbound_share,
+            "style.wide_net_max_inbound_share",
+            self.style.wide_net_max_inbound_share,
         )?;
         if s.night_contact.start_hour > 23 || s.night_contact.end_hour > 23 {
             return Err("signals.night_contact hours are 0-23".into());
@@ -421,10 +432,33 @@ impl RiskMatrix {
         if !(self.tiers.high >= self.tiers.medium && self.tiers.medium >= self.tiers.low) {
             return Err("tiers must satisfy high >= medium >= low".into());
         }
-        for sign in &self.style.predatory_signs {
-            if !Sign::from_id(sign).is_some_and(Sign::is_pair) {
+        self.check_style()
+    }
+
+    fn check_style(&self) -> std::result::Result<(), String> {
+        let st = &self.style;
+        for (key, signs) in [
+            ("wide_net_signs", &st.wide_net_signs),
+            ("focused_signs", &st.focused_signs),
+        ] {
+            if let Some(sign) = signs
+                .iter()
+                .find(|s| !Sign::from_id(s).is_some_and(Sign::is_pair))
+            {
+                return Err(format!("style.{key}: {sign:?} is not a pair warning sign"));
+            }
+        }
+        if st.focused_anchor_signs.is_empty() {
+            return Err(
+                "style.focused_anchor_signs: name at least one sign about the subject, \
+                 or the style could rest on signs with a plain reading alone"
+                    .into(),
+            );
+        }
+        for sign in &st.focused_anchor_signs {
+            if !st.focused_signs.contains(sign) {
                 return Err(format!(
-                    "style.predatory_signs: {sign:?} is not a pair warning sign"
+                    "style.focused_anchor_signs: {sign:?} is not one of style.focused_signs"
                 ));
             }
         }
@@ -524,5 +558,25 @@ mod tests {
         assert!(e.contains("peer_quantile"), "{e}");
         let bad = DEFAULT_TOML.replace("weight = 3.0", "weight = -1.0");
         assert!(RiskMatrix::parse(&bad, "m.toml").is_err());
+    }
+
+    #[test]
+    fn a_focused_style_needs_a_sign_about_the_subject_among_its_signs() {
+        let anchors = r#"focused_anchor_signs = ["stop_near_home", "access_then_contact"]"#;
+        assert!(DEFAULT_TOML.contains(anchors));
+        let e = |text: String| RiskMatrix::parse(&text, "m.toml").unwrap_err().to_string();
+        let none = e(DEFAULT_TOML.replace(anchors, "focused_anchor_signs = []"));
+        assert!(none.contains("style.focused_anchor_signs"), "{none}");
+        let stray = e(DEFAULT_TOML.replace(
+            anchors,
+            r#"focused_anchor_signs = ["unanswered_persistence"]"#,
+        ));
+        assert!(
+            stray.contains("is not one of style.focused_signs"),
+            "{stray}"
+        );
+        // The old names are refused, not silently ignored.
+        let old = e(DEFAULT_TOML.replace("focused_signs =", "predatory_signs ="));
+        assert!(old.contains("predatory_signs"), "{old}");
     }
 }

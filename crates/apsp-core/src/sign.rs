@@ -1,6 +1,6 @@
 //! The twelve warning signs by id: the one table the risk matrix, the signals, scoring
 //! and the outputs all read. A sign named anywhere else (a matrix's
-//! `style.predatory_signs`, a test) is looked up here, and an unknown id is an error.
+//! `style.focused_signs`, a test) is looked up here, and an unknown id is an error.
 
 use std::fmt;
 

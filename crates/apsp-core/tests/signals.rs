@@ -1709,3 +1709,142 @@ fn evidence_times_read_in_the_force_s_local_time_with_the_offset() {
         "{text}"
     );
 }
+
+// Styles: descriptions of an officer's warning signs, never assigned from signs that
+// have a plain reading alone.
+
+#[test]
+fn night_contact_and_volume_alone_on_a_vulnerable_subject_are_not_a_focused_style() {
+    // Twelve texts at 23:00 to P2 (a child: vulnerable), 5-16 Jan: contact_volume
+    // (12 vs 10) 3.6, off_duty_contact (12 vs 3, capped) 4.5, night_contact (12 vs 3,
+    // capped) 4.5, + 100 % for a young person: 25.2, one flagged subject. Of the intense
+    // signs only contact_volume and night_contact fired: each has a plain reading alone
+    // (a caseload whose shifts are not in the data, night shifts) and nothing fired
+    // about her (stop_near_home, access_then_contact): no style.
+    let mut d = Data::base();
+    for day in 5..=16 {
+        d.bill(
+            &format!("N{day}"),
+            "P2",
+            "out",
+            "sms",
+            &format!("2026-01-{day:02}T23:00:00"),
+            None,
+        );
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    assert!(
+        (pair_score(&s, "P2") - 25.2).abs() < 1e-9,
+        "{}",
+        pair_score(&s, "P2")
+    );
+    let o = s.officer("O1").unwrap();
+    assert_eq!(o.style, None, "{}", o.style_reason);
+    for part in [
+        "P2",
+        "contact_volume, night_contact",
+        "none of stop_near_home, access_then_contact",
+    ] {
+        assert!(o.style_reason.contains(part), "{:?}", o.style_reason);
+    }
+    // Two undeployed stops of his at her door at night, not involved: a sign about her
+    // (stop_near_home, 2 vs 2). Now three intense signs, one about her: focused.
+    let home = (53.0, -1.2);
+    stop(
+        &mut d,
+        "SN1",
+        home,
+        "2026-01-20T23:00:00",
+        "2026-01-20T23:20:00",
+    );
+    stop(
+        &mut d,
+        "SN2",
+        home,
+        "2026-01-22T23:00:00",
+        "2026-01-22T23:20:00",
+    );
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let o = s.officer("O1").unwrap();
+    assert_eq!(o.style, Some("focused"), "{}", o.style_reason);
+    assert!(
+        o.style_reason
+            .contains("vulnerable subject P2 with contact_volume, night_contact, stop_near_home"),
+        "{}",
+        o.style_reason
+    );
+}
+
+/// Persons P4.. (no flags, no address) with numbers 0790000010k, for `n` subjects.
+fn more_persons(d: &mut Data, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|k| {
+            let id = format!("P{}", 4 + k);
+            d.add("persons", format!("{id},1990-01-01,,,"));
+            d.add("person_numbers", format!("{id},0790000010{k}"));
+            format!("0790000010{k}")
+        })
+        .collect()
+}
+
+#[test]
+fn many_subjects_pursued_with_little_reply_are_a_wide_net_style() {
+    // Ten 3-second evening calls (off duty: shifts end at 16:00) to each of five
+    // persons, none returned: unanswered_persistence, off_duty_contact (and
+    // contact_volume) on five subjects in police records with 0 % of the contact from
+    // them: wide-net (at least 5, at most 20 %). Four are not.
+    let calls = |d: &mut Data, numbers: &[String]| {
+        for (k, number) in numbers.iter().enumerate() {
+            for day in 5..15 {
+                d.bill(
+                    &format!("W{k}{day}"),
+                    number,
+                    "out",
+                    "call",
+                    &format!("2026-01-{day:02}T19:00:00"),
+                    Some(3),
+                );
+            }
+        }
+    };
+    let style = |d: &Data| {
+        let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+        let o = s.officer("O1").unwrap();
+        (o.style, o.style_reason.clone())
+    };
+    let mut d = Data::base();
+    let numbers = more_persons(&mut d, 5);
+    calls(&mut d, &numbers);
+    let (st, reason) = style(&d);
+    assert_eq!(st, Some("wide-net"), "{reason}");
+    assert!(reason.starts_with("5 subjects"), "{reason}");
+    let mut d = Data::base();
+    let numbers = more_persons(&mut d, 4);
+    calls(&mut d, &numbers);
+    assert_eq!(style(&d).0, None);
+    // The same calls to five numbers in no record: nothing ties them to his role (a
+    // business, a friend): no style.
+    let mut d = Data::base();
+    let numbers: Vec<String> = (0..5).map(|k| format!("0790000020{k}")).collect();
+    calls(&mut d, &numbers);
+    assert_eq!(style(&d).0, None);
+    // Three night texts to each of five persons, no roster: night_contact alone on
+    // each (night shifts are its plain reading): no style.
+    let mut d = Data::base();
+    d.drop_table("shifts");
+    for (k, number) in more_persons(&mut d, 5).iter().enumerate() {
+        for day in 5..8 {
+            d.bill(
+                &format!("X{k}{day}"),
+                number,
+                "out",
+                "sms",
+                &format!("2026-01-{day:02}T23:00:00"),
+                None,
+            );
+        }
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    assert_eq!(finding(&s, "P4", "night_contact").status, Status::Fired);
+    assert_eq!(s.officer("O1").unwrap().style, None);
+}
