@@ -265,7 +265,15 @@ fn contact_volume_counts_unexplained_outgoing_contact_against_peers() {
         (10.0, 10.0, Status::Fired)
     );
     assert_eq!(rows(f).len(), 10);
-    assert!(f.note.contains("6 officers of role PC"), "{}", f.note);
+    // Of the six PCs only O1 has contact data: the peers are all officers with data,
+    // and none has a peer pair with contact (the note says so; it said "p99 = 0").
+    assert!(
+        f.note
+            .contains("all officers with contact data (1; role PC"),
+        "{}",
+        f.note
+    );
+    assert!(f.note.contains("no peer pair with contact"), "{}", f.note);
     // Nine: one short.
     let mut d = Data::base();
     texts(&mut d, 9, "P3");
@@ -321,6 +329,37 @@ fn contact_on_shift_while_involved_is_the_job() {
     }
     let s = d.score();
     assert_eq!(pair_score(&s, "P1"), 0.0);
+}
+
+#[test]
+fn the_peer_baseline_is_contact_with_the_public() {
+    // O2 texts his partner (a number in no record) 40 times in January; O1 texts P3 on
+    // 12 evenings. The partner's volume is no baseline for contact with the public:
+    // left out, no peer pair has contact, so the minimum of 10 applies and O1's 12
+    // fire (with the partner counted, p99 = 40 and the threshold 41: not fired). Of
+    // the six PCs only O1 and O2 have contact data: fewer than 5, so all officers with
+    // data are the peers, and the note says each of these.
+    let mut d = Data::base();
+    for i in 0..40 {
+        let at = format!("2026-01-{:02}T{:02}:00:00", 1 + i / 2, 12 + i % 2);
+        d.add(
+            "billing",
+            format!("Q{i},07700900002,07512000000,out,sms,{at},"),
+        );
+    }
+    texts(&mut d, 12, "P3");
+    let s = d.score();
+    let f = finding(&s, "P3", "contact_volume");
+    assert_eq!(
+        (f.value, f.threshold, f.status),
+        (12.0, 10.0, Status::Fired)
+    );
+    assert!(
+        f.note.contains("all officers with contact data (2;"),
+        "{}",
+        f.note
+    );
+    assert!(f.note.contains("no peer pair with contact"), "{}", f.note);
 }
 
 #[test]

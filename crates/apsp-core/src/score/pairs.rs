@@ -30,6 +30,13 @@ pub(super) struct PairSpan {
     accesses: Range<usize>,
 }
 
+impl PairSpan {
+    /// The pair has contacts in the window.
+    pub fn has_contacts(&self) -> bool {
+        !self.contacts.is_empty()
+    }
+}
+
 type Pair = (OfficerIx, SubjectIx);
 
 /// Runs of equal (officer, subject) in a sorted sequence, narrowed to the events in

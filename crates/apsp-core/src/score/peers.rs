@@ -1,13 +1,16 @@
 //! Peer baselines: each officer's `contact_volume` threshold from the per-pair contact
 //! volumes of officers of the same role (all officers when the role has fewer than
-//! `min_peers`).
+//! `min_peers` officers with contact data). Only pairs with a person in police records
+//! make the baseline: a number in no record is a partner's, a family member's or an
+//! organisation's line (a hospital switchboard), whose volumes say nothing of what the
+//! role's contact with the public looks like.
 
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
 use super::pairs::{PairSpan, PairViews};
-use crate::link::{Linked, OfficerIx, PerOfficer};
+use crate::link::{Linked, OfficerIx, PerOfficer, SubjectKind};
 use crate::signals::contact_volume;
 
 /// Every officer's contact-volume threshold. The baseline needs every pair's volume
@@ -34,17 +37,17 @@ pub(super) fn volume_thresholds(
             .enumerate()
             .map(|(o, officer)| {
                 let role = officer.role.as_str();
-                let n = peers.role_officers[role];
+                let n = peers.role_officers.get(role).copied().unwrap_or(0);
                 let mine = &peers.own[OfficerIx(o as u32)];
                 let (peer_volumes, basis) = if (n as u32) < cv.min_peers {
                     let basis = format!(
-                        "all {} officers (role {role} has fewer than {} officers)",
-                        linked.officers.len(),
+                        "all officers with contact data ({}; role {role} has fewer than {} such officers)",
+                        peers.officers_with_data,
                         cv.min_peers
                     );
                     (&peers.all, basis)
                 } else {
-                    let basis = format!("{n} officers of role {role}");
+                    let basis = format!("{n} officers of role {role} with contact data");
                     (peers.by_role.get(role).unwrap_or(&empty), basis)
                 };
                 contact_volume::threshold(
@@ -60,10 +63,12 @@ pub(super) fn volume_thresholds(
     )
 }
 
-/// The non-zero pair volumes, sorted: by role, of all officers, and of each officer.
+/// The non-zero pair volumes with persons in police records, sorted: by role, of all
+/// officers, and of each officer.
 struct PeerVolumes<'a> {
-    /// Officers per role (with or without data).
+    /// Officers per role with contact data (a contact with anyone in the window).
     role_officers: BTreeMap<&'a str, usize>,
+    officers_with_data: usize,
     by_role: HashMap<&'a str, Vec<usize>>,
     all: Vec<usize>,
     own: PerOfficer<Vec<usize>>,
@@ -71,8 +76,12 @@ struct PeerVolumes<'a> {
 
 impl<'a> PeerVolumes<'a> {
     fn gather(linked: &'a Linked, spans: &[PairSpan], volumes: &[u32]) -> PeerVolumes<'a> {
+        let mut with_data = vec![false; linked.officers.len()];
+        for sp in spans.iter().filter(|sp| sp.has_contacts()) {
+            with_data[sp.officer.index()] = true;
+        }
         let mut role_officers: BTreeMap<&str, usize> = BTreeMap::new();
-        for o in &linked.officers {
+        for (o, _) in linked.officers.iter().zip(&with_data).filter(|(_, d)| **d) {
             *role_officers.entry(o.role.as_str()).or_default() += 1;
         }
         let mut by_role: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -80,7 +89,8 @@ impl<'a> PeerVolumes<'a> {
         let mut own: PerOfficer<Vec<usize>> = PerOfficer::new(linked.officers.len());
         for (sp, volume) in spans.iter().zip(volumes) {
             let volume = *volume as usize;
-            if volume > 0 {
+            let person = linked.subjects[sp.subject].kind == SubjectKind::Person;
+            if volume > 0 && person {
                 by_role
                     .entry(linked.officers[sp.officer].role.as_str())
                     .or_default()
@@ -98,6 +108,7 @@ impl<'a> PeerVolumes<'a> {
         }
         PeerVolumes {
             role_officers,
+            officers_with_data: with_data.iter().filter(|d| **d).count(),
             by_role,
             all,
             own,

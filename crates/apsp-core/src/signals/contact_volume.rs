@@ -7,9 +7,11 @@
 //! contact with the victim of an open case is the job). The subject's own calls and
 //! messages are not the officer's contact (a repeat caller, a member of the public
 //! pursuing an officer). Threshold: above the role's peer quantile (p99)
-//! of the same value over all pairs of officers in that role, and at least
-//! `min_contacts`. A role with fewer than `min_peers` officers is compared with all
-//! officers, and the note says so.
+//! of the same value over the pairs of officers in that role with persons in police
+//! records (not numbers in no record: partners, family, organisations), and at least
+//! `min_contacts`. A role with fewer than `min_peers` officers with contact data is
+//! compared with all officers, and the note says so, as it says when no peer pair
+//! has contact (the minimum applies).
 
 use super::{days, Finding, PairView, Status};
 use crate::sign::Sign;
@@ -74,10 +76,16 @@ pub fn threshold(
     };
     Threshold {
         value: ((quantile + 1) as f64).max(min_contacts as f64),
-        note: format!(
-            "most unexplained outgoing contacts in {window_days} days; {basis} (the officer's own pairs left out): p{:.0} = {quantile} contacts",
-            q * 100.0
-        )
+        note: if n == 0 {
+            format!(
+                "most unexplained outgoing contacts in {window_days} days; {basis}: no peer pair with contact (the officer's own pairs left out), so the minimum of {min_contacts} applies"
+            )
+        } else {
+            format!(
+                "most unexplained outgoing contacts in {window_days} days; {basis} (the officer's own pairs left out): p{:.0} = {quantile} contacts",
+                q * 100.0
+            )
+        }
         .into(),
     }
 }
