@@ -363,6 +363,48 @@ fn the_peer_baseline_is_contact_with_the_public() {
 }
 
 #[test]
+fn shared_numbers_duplicate_records_and_pooled_phones() {
+    // O1 texts P1's number on shift (10:00, 20-29 Jan) ten times; from 19 Jan he is on
+    // case C4 with P4. (a) P4 is listed second for P1's number (a household phone):
+    // the texts go to P1, the first listed, and C4 with P4 explains them:
+    // contact_volume 0 (10, fired, when only the first person listed counted).
+    // (b) P4 is P1 recorded twice (born 1 Jan 1990 at HOME), without the number: the
+    // same. (c) O2 is listed for O1's device too (a pooled phone): the texts are
+    // nobody's, counted in the manifest's unlinked rows, not O1's.
+    let texts_to_p1 = |d: &mut Data| {
+        for day in 20..=29 {
+            let at = format!("2026-01-{day}T10:00:00");
+            d.bill(&format!("K{day}"), "P1", "out", "sms", &at, None);
+        }
+    };
+    let case_c4 = "C4,P4,victim,O1,2026-01-19T09:00:00,,,assault";
+    let mut d = Data::base();
+    d.add("persons", "P4,1970-05-05,,53.100000,-1.100000")
+        .add("person_numbers", "P4,07900000001")
+        .add("case_links", case_c4);
+    texts_to_p1(&mut d);
+    let s = d.score();
+    let f = finding(&s, "P1", "contact_volume");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+    assert_eq!(s.linked.aliases.shared_numbers, 1);
+    let mut d = Data::base();
+    d.add("persons", format!("P4,1990-01-01,,{},{}", HOME.0, HOME.1))
+        .add("case_links", case_c4);
+    texts_to_p1(&mut d);
+    let s = d.score();
+    let f = finding(&s, "P1", "contact_volume");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+    assert_eq!(s.linked.aliases.same_birth_and_address, 1);
+    let mut d = Data::base();
+    d.add("devices", "07700900001,O2");
+    texts_to_p1(&mut d);
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    assert!(s.pairs.iter().all(|p| p.n_contacts == 0));
+    let pooled = "billing: pooled device, several officers held it at that time";
+    assert_eq!(s.linked.unlinked.get(pooled), Some(&10));
+}
+
+#[test]
 fn escalation_fires_on_a_burst_or_on_growth() {
     // 15 evening texts on 5-19 Jan: 5 Jan 19:00 + 14 d = 19 Jan 19:00, so the text on
     // the 19th is outside: burst 14, not fired by the burst; weekly counts 7, 7, 1: no

@@ -58,13 +58,24 @@ impl Devices {
         Ok(out)
     }
 
-    /// The officer holding device `nr` at `t` (the first listed).
-    fn holder(&self, nr: &str, t: Ts) -> Option<OfficerIx> {
-        self.0
-            .get(nr)?
-            .iter()
-            .find(|h| h.from <= t && t <= h.to)
-            .map(|h| h.officer)
+    /// The officer holding device `nr` at `t`, or why nobody: a pooled device held by
+    /// several officers at once is nobody's, like a double-crewed vehicle's stop, rather
+    /// than possibly the wrong officer's.
+    fn holder(&self, nr: &str, t: Ts) -> Result<OfficerIx, &'static str> {
+        let mut held = self
+            .0
+            .get(nr)
+            .into_iter()
+            .flatten()
+            .filter(|h| h.from <= t && t <= h.to)
+            .map(|h| h.officer);
+        let Some(first) = held.next() else {
+            return Err("billing: device of no officer at that time");
+        };
+        if held.any(|o| o != first) {
+            return Err("billing: pooled device, several officers held it at that time");
+        }
+        Ok(first)
     }
 
     /// The officers holding device `nr` at `t` (any time when `t` is unknown).
@@ -119,8 +130,10 @@ pub(super) fn link_billing(
         .into_par_iter()
         .map(|i| {
             let t = at.get(i).unwrap_or(0);
-            let Some(o) = dev.get(i).and_then(|d| devices.holder(d, t)) else {
-                return Party::Unlinked("billing: device of no officer at that time");
+            let o = match dev.get(i).map(|d| devices.holder(d, t)) {
+                Some(Ok(o)) => o,
+                Some(Err(why)) => return Party::Unlinked(why),
+                None => return Party::Unlinked("billing: device of no officer at that time"),
             };
             match (other_kind.get(i), other.get(i)) {
                 (Some("e164"), Some(nr)) if devices.is_device(nr) => {

@@ -15,6 +15,7 @@
 //! are counted by reason ([`Unlinked`]), never dropped silently.
 
 mod accesses;
+pub mod aliases;
 mod billing;
 mod columns;
 pub mod geo;
@@ -85,6 +86,8 @@ pub struct Linked {
     pub complaints: PerOfficer<Vec<Complaint>>,
     pub present: Present,
     pub unlinked: Unlinked,
+    /// Person records joined as one person or household (see [`aliases`]).
+    pub aliases: aliases::AliasCounts,
     pub timezone: chrono_tz::Tz,
     /// The dataset's folder (for messages).
     pub dataset: String,
@@ -94,6 +97,7 @@ pub struct Linked {
 struct SubjectSide {
     book: SubjectBook,
     involvements: Involvements,
+    aliases: aliases::AliasCounts,
     contacts: Vec<Contact>,
     contacts_unknown: ContactsUnknown,
     accesses: Vec<Access>,
@@ -221,10 +225,11 @@ fn link_subject_side(
         Some(d) => Devices::read(&d, officers, &mut misses)?,
         None => Devices::default(),
     };
-    let involvements = match tables.take(Table::CaseLinks) {
+    let mut involvements = match tables.take(Table::CaseLinks) {
         Some(c) => involvement::link_case_links(&c, officers, &mut book, &mut misses)?,
         None => Involvements::default(),
     };
+    let aliases = aliases::share_involvements(&book, &mut involvements);
     let contacts = match tables.take(Table::Billing) {
         Some(b) => billing::link_billing(&b, &devices, &mut book, &mut misses)?,
         None => Vec::new(),
@@ -237,6 +242,7 @@ fn link_subject_side(
     Ok(SubjectSide {
         book,
         involvements,
+        aliases,
         contacts,
         contacts_unknown,
         accesses,
@@ -338,6 +344,7 @@ impl Linked {
             complaints: officer_side.complaints,
             present,
             unlinked: misses.into_unlinked(),
+            aliases: subject_side.aliases,
             timezone,
             dataset: manifest.dataset.clone(),
         })

@@ -15,8 +15,10 @@ pub(super) struct SubjectBook {
     pub subjects: Vec<Subject>,
     /// `person_id` or E.164 number → subject.
     pub index: HashMap<String, SubjectIx>,
-    /// A person's number (from `person_numbers`) → the person.
+    /// A person's number (from `person_numbers`) → the person (the first listed).
     pub number_person: HashMap<String, SubjectIx>,
+    /// A number listed for several persons → all of them, in the order listed.
+    pub number_owners: HashMap<String, Vec<SubjectIx>>,
 }
 
 impl SubjectBook {
@@ -66,8 +68,18 @@ impl SubjectBook {
         for i in 0..person_numbers.height() {
             if let (Some(p), Some(nr), Some("e164")) = (pid.get(i), num.get(i), kind.get(i)) {
                 let s = self.person(p);
-                // A number shared by several people belongs to the first one listed.
-                self.number_person.entry(nr.to_string()).or_insert(s);
+                // A number shared by several people: contact goes to the first one
+                // listed; the others are remembered (see `super::aliases`).
+                let first = *self.number_person.entry(nr.to_string()).or_insert(s);
+                if first != s {
+                    let owners = self.number_owners.entry(nr.to_string()).or_default();
+                    if owners.is_empty() {
+                        owners.push(first);
+                    }
+                    if !owners.contains(&s) {
+                        owners.push(s);
+                    }
+                }
             }
         }
         Ok(())

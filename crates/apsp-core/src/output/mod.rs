@@ -42,6 +42,7 @@ pub fn provenance(s: &Scored) -> serde_json::Value {
         "officers": s.officers.len(),
         "pairs": s.pairs.len(),
         "unlinked_event_rows": s.linked.unlinked,
+        "person_aliases": s.linked.aliases,
     })
 }
 
