@@ -429,10 +429,70 @@ impl RiskMatrix {
         if self.analysis.intensity_cap < 1.0 {
             return Err("analysis.intensity_cap must be at least 1".into());
         }
+        self.check_counts()?;
         if !(self.tiers.high >= self.tiers.medium && self.tiers.medium >= self.tiers.low) {
             return Err("tiers must satisfy high >= medium >= low".into());
         }
         self.check_style()
+    }
+
+    /// Every count a sign must reach is at least 1, and the growth factor above 0: a
+    /// threshold of 0 would fire on nothing and divide intensities by 0.
+    fn check_counts(&self) -> std::result::Result<(), String> {
+        let s = &self.signals;
+        let counts = [
+            (
+                "signals.contact_volume.min_contacts",
+                s.contact_volume.min_contacts,
+            ),
+            ("signals.escalation.burst_min", s.escalation.burst_min),
+            (
+                "signals.escalation.growth_min_week",
+                s.escalation.growth_min_week,
+            ),
+            (
+                "signals.off_duty_contact.min_events",
+                s.off_duty_contact.min_events,
+            ),
+            (
+                "signals.night_contact.min_events",
+                s.night_contact.min_events,
+            ),
+            (
+                "signals.after_closure.min_events",
+                s.after_closure.min_events,
+            ),
+            (
+                "signals.unanswered_persistence.min_short_calls",
+                s.unanswered_persistence.min_short_calls,
+            ),
+            (
+                "signals.stop_near_home.min_stops",
+                s.stop_near_home.min_stops,
+            ),
+            (
+                "signals.access_without_purpose.min_events",
+                s.access_without_purpose.min_events,
+            ),
+            (
+                "signals.multiple_subjects.min_subjects",
+                s.multiple_subjects.min_subjects,
+            ),
+            (
+                "signals.repeat_complaints.min_complaints",
+                s.repeat_complaints.min_complaints,
+            ),
+        ];
+        if let Some((name, _)) = counts.iter().find(|(_, v)| *v == 0) {
+            return Err(format!("{name} = 0: expected a count of at least 1"));
+        }
+        if !(s.escalation.growth_min > 0.0 && s.escalation.growth_min.is_finite()) {
+            return Err(format!(
+                "signals.escalation.growth_min = {}: expected a factor above 0",
+                s.escalation.growth_min
+            ));
+        }
+        Ok(())
     }
 
     fn check_style(&self) -> std::result::Result<(), String> {
@@ -482,6 +542,21 @@ impl RiskMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A count of 0 fired on nothing but was raised to 1 in the code (`Finding::count`),
+    /// and `burst_min = 0` or `growth_min = 0` divided intensities by 0: refused.
+    #[test]
+    fn counts_of_zero_are_refused() {
+        for (key, value) in [
+            ("signals.escalation.burst_min", MatrixValue::Int(0)),
+            ("signals.escalation.growth_min", MatrixValue::Float(0.0)),
+            ("signals.off_duty_contact.min_events", MatrixValue::Int(0)),
+            ("signals.stop_near_home.min_stops", MatrixValue::Int(0)),
+        ] {
+            let err = RiskMatrix::edit(DEFAULT_TOML, key, value, "test").unwrap_err();
+            assert!(err.to_string().contains(key), "{key}: {err}");
+        }
+    }
 
     #[test]
     fn edits_keep_comments_and_are_checked() {

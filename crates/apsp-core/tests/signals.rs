@@ -1014,6 +1014,26 @@ fn a_number_the_officer_looked_up_weighs_in_full() {
 }
 
 #[test]
+fn an_answered_call_is_one_longer_than_the_unanswered_cut_off() {
+    // P3 rings O1 off duty (20:00, 20-22 Jan) for 8 s each time. With the default
+    // cut-off (short_seconds 5) he answered: off_duty_contact 3, fired. With the
+    // matrix's cut-off at 10 s they are unanswered attempts: 0 (the 5 s was in code).
+    let mut d = Data::base();
+    for day in 20..=22 {
+        let at = format!("2026-01-{day}T20:00:00");
+        d.bill(&format!("I{day}"), "P3", "in", "call", &at, Some(8));
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (3.0, Status::Fired));
+    let mut m = RiskMatrix::default_matrix();
+    m.matrix.signals.unanswered_persistence.short_seconds = 10;
+    let s = d.score_with(&m, ScoreOptions::default());
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+}
+
+#[test]
 fn off_duty_needs_a_roster_covering_the_time() {
     // O1's shifts export covers 5-30 Jan. Three evening texts to P3 on 20-22 Jan are
     // off duty; three on 1-3 Mar (a month after his last shift: the export ends there)

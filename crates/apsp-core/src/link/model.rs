@@ -173,9 +173,11 @@ impl Contact {
     }
 
     /// Contact the officer made, or took part in: every outgoing event, and incoming
-    /// calls that were answered (an unanswered incoming call is the subject's attempt).
-    pub fn engaged(&self) -> bool {
-        self.outgoing || !self.call || self.duration.unwrap_or(0) > 5
+    /// calls that lasted more than `unanswered_s` seconds (a shorter or undurated
+    /// incoming call is the subject's attempt). The cut-off is the matrix's
+    /// `unanswered_persistence.short_seconds`: one definition of an unanswered call.
+    pub fn engaged(&self, unanswered_s: i64) -> bool {
+        self.outgoing || !self.call || self.duration.unwrap_or(0) > unanswered_s
     }
 }
 

@@ -159,6 +159,7 @@ impl<'a> PairViews<'a> {
                 }
                 ContactFact {
                     contact: c,
+                    engaged: c.engaged(self.matrix.signals.unanswered_persistence.short_seconds),
                     on_duty: linked.on_duty(o, c.at),
                     rostered: rostered(c.at),
                     involved: involved(c.at),

@@ -99,7 +99,9 @@ impl Finding {
         evidence: Vec<Evidence>,
         note: impl AsRef<str>,
     ) -> Finding {
-        let threshold = threshold.max(1) as f64;
+        // The matrix check refuses counts of 0.
+        debug_assert!(threshold >= 1, "{signal:?}: a count threshold of 0");
+        let threshold = threshold as f64;
         let v = value as f64;
         let fired = v >= threshold;
         Finding {
@@ -179,9 +181,11 @@ pub fn numbered_note(sign: &'static str, key: [u64; 6], make: impl FnOnce() -> S
 #[derive(Debug, Clone, Copy)]
 pub struct ContactFact<'a> {
     pub contact: &'a Contact,
+    /// Contact he made or took part in (see `Contact::engaged`).
+    pub engaged: bool,
     pub on_duty: bool,
-    /// The officer has a roster in the window (without one, `on_duty` is false but
-    /// means unknown).
+    /// The officer's roster covers the time (without it, `on_duty` is false but means
+    /// unknown).
     pub rostered: bool,
     pub involved: bool,
     /// An outgoing contact within `reply_hours` of an incoming one from the subject.
@@ -196,7 +200,7 @@ impl ContactFact<'_> {
 
     /// Engaged contact the job does not explain.
     pub fn unexplained(&self) -> bool {
-        self.contact.engaged() && !self.explained()
+        self.engaged && !self.explained()
     }
 
     /// The officer's own contact (outgoing) that the job does not explain. The

@@ -25,7 +25,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     let mut ev: Vec<_> = p
         .contacts
         .iter()
-        .filter(|c| c.contact.engaged() && !c.explained() && night(c.contact.at))
+        .filter(|c| c.engaged && !c.explained() && night(c.contact.at))
         .map(|c| c.evidence("at night"))
         .collect();
     ev.extend(
