@@ -83,6 +83,8 @@ pub struct Escalation {
     pub burst_min: u32,
     pub growth_min: f64,
     pub growth_min_week: u32,
+    /// The period of "week-on-week" growth.
+    pub week_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -450,6 +452,7 @@ impl RiskMatrix {
                 "signals.escalation.growth_min_week",
                 s.escalation.growth_min_week,
             ),
+            ("signals.escalation.week_days", s.escalation.week_days),
             (
                 "signals.off_duty_contact.min_events",
                 s.off_duty_contact.min_events,

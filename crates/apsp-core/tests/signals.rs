@@ -441,6 +441,72 @@ fn escalation_fires_on_a_burst_or_on_growth() {
 }
 
 #[test]
+fn escalation_is_the_relationship_s_volume_from_its_start() {
+    // Case study 4's shape: 8 evening texts from O1 and 8 replies from P3 in 14 days
+    // (12-19 Jan, 19:00 and 20:00): 16 contacts in the first 14 days, fired (counting
+    // only his, 8: not fired); he made half: intensity 16 / 15 x min(1, 2 x 0.5) =
+    // 1.0667.
+    let mut d = Data::base();
+    for day in 12..=19 {
+        d.bill(
+            &format!("O{day}"),
+            "P3",
+            "out",
+            "sms",
+            &format!("2026-01-{day}T19:00:00"),
+            None,
+        )
+        .bill(
+            &format!("I{day}"),
+            "P3",
+            "in",
+            "sms",
+            &format!("2026-01-{day}T20:00:00"),
+            None,
+        );
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!((f.value, f.status), (16.0, Status::Fired));
+    assert!((f.intensity - 16.0 / 15.0).abs() < 1e-9, "{}", f.intensity);
+    // A steady pair older than the window (reference 31 Jan 2026): 16 texts on
+    // 20-27 Jan 2025, before it, and 16 on 1-8 Feb 2025, at its start. Those are not the
+    // relationship's first days: no burst (it fired, 16, on the window's edge).
+    let mut d = Data::base();
+    for (k, day) in (20..=27).chain(32..=39).enumerate() {
+        let date =
+            chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Duration::days(day - 1);
+        for h in [19, 20] {
+            d.bill(
+                &format!("S{k}_{h}"),
+                "P3",
+                "out",
+                "sms",
+                &format!("{date}T{h}:00:00"),
+                None,
+            );
+        }
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(f.status, Status::NotFired, "{}", f.note);
+    assert!(f.note.contains("predates the window"), "{}", f.note);
+    // One text on 12 Jan, nine on 19-23 Jan: growth 9 / max(1, 6 / 3) = 4.5x, fired
+    // with intensity 4.5 / 3 = 1.5 (the week before floored at 1: 9x, the full cap).
+    let mut d = Data::base();
+    d.bill("G0", "P3", "out", "sms", "2026-01-12T19:00:00", None);
+    for k in 0..9 {
+        let at = format!("2026-01-{:02}T{}:00:00", 19 + k / 2, 19 + k % 2);
+        d.bill(&format!("G{}", k + 1), "P3", "out", "sms", &at, None);
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(f.status, Status::Fired);
+    assert!((f.intensity - 1.5).abs() < 1e-9, "{}", f.intensity);
+    assert!(f.note.contains("4.5x"), "{}", f.note);
+}
+
+#[test]
 fn off_duty_contact_and_its_shift_boundaries() {
     // Shifts are 08:00-16:00. Contacts at 16:00 (end of shift: on duty), 16:01, 07:59,
     // 20:00 (off duty): value 3, fired.

@@ -451,6 +451,16 @@ impl Linked {
         !self.involvements(o, s).is_empty() || contact() || access()
     }
 
+    /// Whether officer `o` and subject `s` had any contact before `t` (in the data).
+    pub fn contact_before(&self, o: OfficerIx, s: SubjectIx, t: Ts) -> bool {
+        let i = self
+            .contacts
+            .partition_point(|c| (c.officer, c.subject) < (o, s));
+        self.contacts
+            .get(i)
+            .is_some_and(|c| (c.officer, c.subject) == (o, s) && c.at <= t)
+    }
+
     /// Whether officer `o` was involved with subject `s` at `t`.
     pub fn involved(&self, o: OfficerIx, s: SubjectIx, t: Ts) -> bool {
         self.involvements(o, s).iter().any(|i| i.covers(t))

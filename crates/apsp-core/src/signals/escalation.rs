@@ -1,16 +1,57 @@
 //! `escalation` — "significant volume of contact in a short space of time", "a pattern
 //! of escalating behaviour" (IOPC s.1, s.3).
 //!
-//! Over the officer's outgoing contact the job does not explain (see
-//! `contact_volume`), from the pair's
-//! first such contact in the window: the burst (contacts within `burst_days`, fired at
-//! `burst_min`), and week-on-week growth (fired when a week has at least
-//! `growth_min_week` contacts and `growth_min` times the week before). Value: the
-//! burst; the note gives the largest growth.
+//! Over the relationship's contact the job does not explain — his and hers, engaged
+//! (case study 4: calls, then two weeks of mutual texting): the burst (contacts within
+//! `burst_days` of the relationship's first contact, fired at `burst_min`), and
+//! week-on-week growth (a week of `week_days` with at least `growth_min_week` contacts
+//! and `growth_min` times the week before, the week before counted as at least
+//! `growth_min_week / growth_min`: nine contacts after a quiet week are growth, not the
+//! full cap). The burst is judged only when the relationship starts in the window (no
+//! contact of the pair before it): a steady pair older than the window has no "first
+//! days" in it, and the result must not depend on `--window-days`. Direction is its own
+//! factor: the intensity is scaled by twice the officer's share of the contacts, at
+//! most 1 (he made at least half: in full; she pursues him: little). Value: the burst;
+//! the note gives the largest growth.
 
 use super::{days, numbered_note, Finding, PairView, Status};
 use crate::link::DAY;
 use crate::sign::Sign;
+
+/// The weekly counts of `times` from the first, and the week of the largest growth.
+struct Growth {
+    weeks: Vec<usize>,
+    factor: f64,
+    week: Option<usize>,
+}
+
+fn growth(times: &[i64], week: i64, min_week: u32, min_factor: f64) -> Growth {
+    let t0 = times.first().copied().unwrap_or(0);
+    let mut weeks: Vec<usize> = Vec::new();
+    for t in times {
+        let w = ((t - t0) / week) as usize;
+        if weeks.len() <= w {
+            weeks.resize(w + 1, 0);
+        }
+        weeks[w] += 1;
+    }
+    let floor = f64::from(min_week) / min_factor;
+    let (mut factor, mut best) = (0.0f64, None);
+    for w in 1..weeks.len() {
+        if weeks[w] as u32 >= min_week {
+            let g = weeks[w] as f64 / (weeks[w - 1] as f64).max(floor);
+            if g > factor {
+                factor = g;
+                best = Some(w);
+            }
+        }
+    }
+    Growth {
+        weeks,
+        factor,
+        week: best,
+    }
+}
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
     let m = &p.matrix.signals.escalation;
@@ -18,9 +59,9 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         return Finding::not_evaluated(Sign::Escalation, p.window, "no billing table");
     }
     let idx: Vec<usize> = (0..p.contacts.len())
-        .filter(|i| p.contacts[*i].pursued())
+        .filter(|i| p.contacts[*i].unexplained())
         .collect();
-    let Some(&first) = idx.first() else {
+    if idx.is_empty() {
         return Finding::count(
             Sign::Escalation,
             0,
@@ -29,35 +70,28 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
             Vec::new(),
             "no unexplained contact",
         );
+    }
+    let times: Vec<i64> = idx.iter().map(|i| p.contacts[*i].contact.at).collect();
+    let t0 = times[0];
+    let starts_here = !p.linked.contact_before(p.officer, p.subject, p.window.0);
+    let burst: Vec<usize> = if starts_here {
+        idx.iter()
+            .copied()
+            .filter(|i| p.contacts[*i].contact.at < t0 + days(m.burst_days))
+            .collect()
+    } else {
+        Vec::new()
     };
-    let t0 = p.contacts[first].contact.at;
-    let burst: Vec<usize> = idx
-        .iter()
-        .copied()
-        .filter(|i| p.contacts[*i].contact.at < t0 + days(m.burst_days))
-        .collect();
-    // Weekly counts from the first contact.
-    let mut weeks: Vec<usize> = Vec::new();
-    for i in &idx {
-        let w = ((p.contacts[*i].contact.at - t0) / (7 * DAY)) as usize;
-        if weeks.len() <= w {
-            weeks.resize(w + 1, 0);
-        }
-        weeks[w] += 1;
-    }
-    let (mut growth, mut grown_week) = (0.0f64, None);
-    for w in 1..weeks.len() {
-        if weeks[w] as u32 >= m.growth_min_week {
-            let g = weeks[w] as f64 / weeks[w - 1].max(1) as f64;
-            if g > growth {
-                growth = g;
-                grown_week = Some(w);
-            }
-        }
-    }
+    let week = i64::from(m.week_days) * DAY;
+    let g = growth(&times, week, m.growth_min_week, m.growth_min);
     let by_burst = burst.len() as u32 >= m.burst_min;
-    let by_growth = growth >= m.growth_min;
+    let by_growth = g.factor >= m.growth_min;
     let fired = by_burst || by_growth;
+    let his = idx
+        .iter()
+        .filter(|i| p.contacts[**i].contact.outgoing)
+        .count();
+    let direction = (2.0 * his as f64 / idx.len() as f64).min(1.0);
     let mut evidence = Vec::new();
     if by_burst {
         evidence.extend(
@@ -66,8 +100,8 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
                 .map(|i| p.contacts[*i].evidence("in the first days")),
         );
     }
-    if let (true, Some(w)) = (by_growth, grown_week) {
-        let (a, b) = (t0 + (w as i64 - 1) * 7 * DAY, t0 + (w as i64 + 1) * 7 * DAY);
+    if let (true, Some(w)) = (by_growth, g.week) {
+        let (a, b) = (t0 + (w as i64 - 1) * week, t0 + (w as i64 + 1) * week);
         evidence.extend(
             idx.iter()
                 .filter(|i| (a..b).contains(&p.contacts[**i].contact.at))
@@ -86,29 +120,50 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         } else {
             Status::NotFired
         },
-        intensity: (burst.len() as f64 / m.burst_min as f64).max(growth / m.growth_min),
-        note: numbered_note(
-            "escalation",
-            [
-                burst.len() as u64,
-                m.burst_days as u64,
-                growth.to_bits(),
-                grown_week.map_or(0, |w| w as u64 + 1),
-                grown_week.map_or(0, |w| weeks[w] as u64),
-                grown_week.map_or(0, |w| weeks[w - 1] as u64),
-            ],
-            || {
-                format!(
-                    "{} unexplained outgoing contacts in the first {} days; largest week-on-week growth {:.1}x{}",
-                    burst.len(),
-                    m.burst_days,
-                    growth,
-                    grown_week
-                        .map(|w| format!(" (week {w}: {} after {})", weeks[w], weeks[w - 1]))
-                        .unwrap_or_default()
-                )
-            },
-        ),
+        intensity: direction
+            * (burst.len() as f64 / m.burst_min as f64).max(g.factor / m.growth_min),
+        note: note(p, &burst, &g, starts_here, his, idx.len()),
         evidence: if fired { evidence } else { Vec::new() },
     }
+}
+
+fn note(
+    p: &PairView<'_>,
+    burst: &[usize],
+    g: &Growth,
+    starts_here: bool,
+    his: usize,
+    all: usize,
+) -> std::sync::Arc<str> {
+    let m = &p.matrix.signals.escalation;
+    numbered_note(
+        "escalation",
+        [
+            burst.len() as u64 | (u64::from(starts_here) << 32),
+            m.burst_days as u64,
+            g.factor.to_bits(),
+            g.week.map_or(0, |w| w as u64 + 1),
+            g.week
+                .map_or(0, |w| (g.weeks[w] as u64) << 32 | g.weeks[w - 1] as u64),
+            (his as u64) << 32 | all as u64,
+        ],
+        || {
+            let first = if starts_here {
+                format!(
+                    "{} unexplained contacts (his and hers) in the first {} days",
+                    burst.len(),
+                    m.burst_days
+                )
+            } else {
+                "the relationship predates the window (no first days in it)".to_string()
+            };
+            format!(
+                "{first}; largest week-on-week growth {:.1}x{}; he made {his} of {all}",
+                g.factor,
+                g.week
+                    .map(|w| format!(" (week {w}: {} after {})", g.weeks[w], g.weeks[w - 1]))
+                    .unwrap_or_default()
+            )
+        },
+    )
 }
