@@ -354,7 +354,8 @@ fn escalation_fires_on_a_burst_or_on_growth() {
     let s = d.score();
     let f = finding(&s, "P3", "escalation");
     assert_eq!(f.status, Status::Fired);
-    assert_eq!(f.value, 8.0); // all 8 are within 14 days, below the burst minimum
+    // All 8 are within 14 days, below the burst minimum: the growth is the value.
+    assert_eq!((f.value, f.threshold), (3.0, 3.0));
     assert!(f.note.contains("3.0x"), "{}", f.note);
     assert_eq!(rows(f).len(), 8);
 }
@@ -995,8 +996,9 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
     let mut d = Data::base();
     texts(&mut d, 12, "P2");
     texts(&mut d, 12, "P3");
-    // Complaints: 3 within 365 days (12 Jan 2025 to 10 Jan 2026: 363 days).
-    d.add("complaints", "O1,2025-01-12T10:00:00,conduct")
+    // Complaints: 3 in the 365 days up to the reference time (16 Jan 2026 19:00, the
+    // last text): 20 Jan 2025, 1 Sep 2025, 10 Jan 2026.
+    d.add("complaints", "O1,2025-01-20T10:00:00,conduct")
         .add("complaints", "O1,2025-09-01T10:00:00,conduct")
         .add("complaints", "O1,2026-01-10T10:00:00,conduct");
     let s = d.score();
@@ -1027,7 +1029,8 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
         "{}",
         o.score
     );
-    // 3 complaints spanning 366 days: the most in any 365 days is 2.
+    // 3 complaints spanning 366 days: 2 in the 365 days up to the reference time
+    // (7 Jan 2026 19:00, the last text).
     let mut d = Data::base();
     texts(&mut d, 3, "P3");
     d.add("complaints", "O1,2025-01-01T10:00:00,conduct")
@@ -1686,4 +1689,182 @@ fn evidence_times_read_in_the_force_s_local_time_with_the_offset() {
         text.contains("2026-07-01 22:30:00 -04:00 billing B1"),
         "{text}"
     );
+}
+
+#[test]
+fn repeat_complaints_counts_the_365_days_up_to_the_reference_time() {
+    // Reference 31 Jan 2026 23:00 UTC: complaints count in (31 Jan 2025 23:00, 31 Jan
+    // 2026 23:00], the 365 days of IOPC s.15, and the finding reports that window.
+    // Three complaints in June-December 2024 (within 365 days of each other, all before
+    // it) and one on 10 Jan 2026: 1 in the window, not fired (it counted 3, the most in
+    // any 365 days of his history, while it reported the analysis window).
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    d.add("complaints", "O1,2024-06-01T10:00:00,conduct")
+        .add("complaints", "O1,2024-09-01T10:00:00,conduct")
+        .add("complaints", "O1,2024-12-01T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-10T10:00:00,conduct");
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let rc = &s.officer("O1").unwrap().findings[1];
+    assert_eq!((rc.value, rc.status), (1.0, Status::NotFired));
+    let year = (utc("2025-01-31T23:00:00"), utc("2026-01-31T23:00:00"));
+    assert_eq!(rc.window, year);
+    assert!(
+        rc.note.contains("365 days up to the reference time"),
+        "{}",
+        rc.note
+    );
+    // A 90-day analysis window: complaints still count over 365 days, and the finding
+    // says which. 31 Jan 2025 23:00 is exactly 365 days back: outside ((start, end]);
+    // 1 Sep 2025 (BST: 09:00 UTC), 10 Jan 2026 and 31 Jan 2026 23:00 (the reference
+    // time itself) are inside: 3, fired, those three as evidence.
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    d.add("complaints", "O1,2025-01-31T23:00:00,conduct")
+        .add("complaints", "O1,2025-09-01T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-10T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-31T23:00:00,conduct");
+    let opts = ScoreOptions {
+        window_days: Some(90),
+        ..at_end_of_january()
+    };
+    let s = d.score_with(&RiskMatrix::default_matrix(), opts);
+    assert_eq!(s.window.0, utc("2025-11-02T23:00:00"));
+    let rc = &s.officer("O1").unwrap().findings[1];
+    assert_eq!((rc.value, rc.status), (3.0, Status::Fired));
+    assert_eq!(rc.window, year);
+    assert_eq!(
+        rc.evidence.iter().map(|e| e.at).collect::<Vec<_>>(),
+        vec![
+            utc("2025-09-01T09:00:00"),
+            utc("2026-01-10T10:00:00"),
+            utc("2026-01-31T23:00:00")
+        ]
+    );
+}
+
+#[test]
+fn an_access_citing_his_own_case_says_when_it_was_his() {
+    // C1 (P1 with O1) runs 5 Jan 09:00 - 10 Jan 12:00. O1 looks P3 up citing C1 on
+    // 20 Jan 10:00: 9 days 22 h after his involvement ended, beyond the 7-day grace;
+    // P2 citing C1 on 28 Dec 2025 10:00: 7 days 23 h before C1 opened, beyond it too;
+    // P2 citing C2, another officer's case: not his. All three unexplained, and the
+    // evidence says what is true of each — C1 is his case, just not then.
+    let mut d = Data::base();
+    d.add("case_links", "C2,P2,victim,O2,2026-01-01T09:00:00,,,theft");
+    d.add("access_log", "E1,O1,2026-01-20T10:00:00,RMS,view,P3,,C1")
+        .add("access_log", "E2,O1,2025-12-28T10:00:00,RMS,view,P2,,C1")
+        .add("access_log", "E3,O1,2026-01-22T10:00:00,RMS,view,P2,,C2");
+    let s = d.score();
+    let detail = |subject: &str, row: &str| {
+        let f = finding(&s, subject, "access_without_purpose");
+        assert_eq!(f.status, Status::Fired);
+        f.evidence
+            .iter()
+            .find(|e| e.row_id.as_str() == row)
+            .unwrap()
+            .detail
+            .clone()
+    };
+    assert_eq!(
+        detail("P3", "E1"),
+        "RMS access; purpose C1 (his case, but his involvement ended 9 days 22 h before: beyond the 7-day grace); not involved"
+    );
+    assert_eq!(
+        detail("P2", "E2"),
+        "RMS access; purpose C1 (his case, but it opened 7 days 23 h later: beyond the 7-day grace); not involved"
+    );
+    assert_eq!(
+        detail("P2", "E3"),
+        "RMS access; purpose C2 (not a case of his); not involved"
+    );
+    // A grace of 1 day: his own case closed 2 days earlier is beyond it, and says so.
+    // With after_closure's grace at 1 day too, a look-up of P1 citing C1 3 days after is
+    // within a 7-day purpose grace (the job) but after_closure's evidence: it reads
+    // "within the 7-day grace", not "not a case of his".
+    let mut d = Data::base();
+    d.add("access_log", "E4,O1,2026-01-12T12:00:00,RMS,view,P3,,C1");
+    let edit = |text: &str, key: &str, v: i64| {
+        RiskMatrix::edit(text, key, apsp_core::matrix::MatrixValue::Int(v), "t").unwrap()
+    };
+    let one_day = edit(
+        apsp_core::matrix::DEFAULT_TOML,
+        "signals.access_without_purpose.purpose_grace_days",
+        1,
+    );
+    let m = RiskMatrix::parse(&one_day, "t").unwrap();
+    let s = d.score_with(&m, ScoreOptions::default());
+    let f = finding(&s, "P3", "access_without_purpose");
+    assert_eq!(
+        f.evidence[0].detail,
+        "RMS access; purpose C1 (his case, but his involvement ended 2 days before: beyond the 1-day grace); not involved"
+    );
+    let mut d = Data::base();
+    d.add("access_log", "E5,O1,2026-01-13T12:00:00,RMS,view,P1,,C1");
+    let text = edit(
+        apsp_core::matrix::DEFAULT_TOML,
+        "signals.after_closure.grace_days",
+        1,
+    );
+    let m = RiskMatrix::parse(&text, "t").unwrap();
+    let s = d.score_with(&m, ScoreOptions::default());
+    assert_eq!(
+        finding(&s, "P1", "access_without_purpose").status,
+        Status::NotFired
+    );
+    let f = finding(&s, "P1", "after_closure");
+    assert_eq!(
+        f.evidence[0].detail,
+        "RMS access; purpose C1 (his case, his involvement ended 3 days before: within the 7-day grace); not involved; after involvement in C1 ended"
+    );
+}
+
+#[test]
+fn escalation_fired_by_growth_shows_the_growth() {
+    // 2 texts in week 0 (1, 3 Jan), 6 in week 1 (8-13 Jan): 3.0x growth with at least
+    // 6: fired by growth; the burst is 8 of 15, not what fired. The finding's value and
+    // threshold are the growth's (3.0 vs 3.0, intensity 1.0), and the account reads
+    // "growth 3.0x vs 3x", never "8 vs 15" beside FIRED.
+    let mut d = Data::base();
+    for (i, day) in [1, 3, 8, 9, 10, 11, 12, 13].iter().enumerate() {
+        d.bill(
+            &format!("G{i}"),
+            "P3",
+            "out",
+            "sms",
+            &format!("2026-01-{day:02}T19:00:00"),
+            None,
+        );
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(
+        (f.value, f.threshold, f.intensity, f.status),
+        (3.0, 3.0, 1.0, Status::Fired)
+    );
+    assert!(
+        f.note
+            .contains("8 unexplained outgoing contacts in the first 14 days"),
+        "{}",
+        f.note
+    );
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(
+        text.contains("  - escalation: FIRED (growth 3.0x vs 3x; "),
+        "{text}"
+    );
+    assert!(!text.contains("escalation: FIRED (8 vs 15"), "{text}");
+    // Fired by the burst (15 in the first 14 days; weekly 7, 8, 2: 1.1x growth): the
+    // burst is the value, as before.
+    let mut d = Data::base();
+    texts(&mut d, 16, "P3");
+    d.bill("T99", "P3", "out", "sms", "2026-01-14T23:00:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(
+        (f.value, f.threshold, f.status),
+        (15.0, 15.0, Status::Fired)
+    );
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(text.contains("  - escalation: FIRED (15 vs 15; "), "{text}");
 }

@@ -4,7 +4,7 @@
 use super::PairResult;
 use crate::link::Linked;
 use crate::sign::Sign;
-use crate::signals::Finding;
+use crate::signals::{escalation, Finding};
 
 /// The three largest contributions, as readable text.
 pub(super) fn top_reasons(
@@ -44,7 +44,8 @@ pub(super) fn top_reasons(
         .collect::<Vec<_>>()
         .join("; ")
 }
-/// `value vs threshold` for a finding.
+/// `value vs threshold` for a finding (an escalation fired by its growth: "growth 3.0x vs
+/// 3x").
 pub fn fmt_value(f: &Finding) -> String {
     let n = |x: f64| {
         if x.fract() == 0.0 {
@@ -54,6 +55,9 @@ pub fn fmt_value(f: &Finding) -> String {
         }
     };
     match f.signal {
+        Sign::Escalation if f.note.starts_with(escalation::GROWTH_NOTE) => {
+            format!("growth {:.1}x vs {}x", f.value, n(f.threshold))
+        }
         Sign::AccessThenContact => format!("{} days, within {}", n(f.value), n(f.threshold)),
         Sign::VulnerableSubject => match f.value as u32 {
             2 => "young person".to_string(),

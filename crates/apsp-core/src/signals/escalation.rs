@@ -5,12 +5,19 @@
 //! `contact_volume`), from the pair's
 //! first such contact in the window: the burst (contacts within `burst_days`, fired at
 //! `burst_min`), and week-on-week growth (fired when a week has at least
-//! `growth_min_week` contacts and `growth_min` times the week before). Value: the
-//! burst; the note gives the largest growth.
+//! `growth_min_week` contacts and `growth_min` times the week before). Value and
+//! threshold: the measure that went furthest past its threshold (it sets the
+//! intensity) — the burst against `burst_min`, or, when the growth fired and went
+//! further, the growth against `growth_min`, its note then starting with
+//! [`GROWTH_NOTE`] (so the account reads "growth 3.0x vs 3x", never "8 vs 15" beside
+//! a fired sign). The note gives the other measure.
 
 use super::{days, numbered_note, Finding, PairView, Status};
 use crate::link::DAY;
 use crate::sign::Sign;
+
+/// How the note of a finding whose value is the growth starts.
+pub const GROWTH_NOTE: &str = "week-on-week growth";
 
 pub fn evaluate(p: &PairView<'_>) -> Finding {
     let m = &p.matrix.signals.escalation;
@@ -76,39 +83,52 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         evidence.sort_by(|x, y| (x.at, &x.row_id).cmp(&(y.at, &y.row_id)));
         evidence.dedup_by(|x, y| x.row_id == y.row_id);
     }
+    let burst_ratio = burst.len() as f64 / m.burst_min as f64;
+    let growth_ratio = growth / m.growth_min;
+    // The measure shown is the one that sets the intensity: the growth when it fired
+    // and went further past its threshold than the burst, else the burst.
+    let shows_growth = by_growth && growth_ratio > burst_ratio;
+    // The note's numbers: it is made once per distinct numbers (see `numbered_note`).
+    let facts = [
+        burst.len() as u64,
+        m.burst_days as u64,
+        growth.to_bits(),
+        grown_week.map_or(0, |w| w as u64 + 1) | (u64::from(shows_growth) << 32),
+        grown_week.map_or(0, |w| weeks[w] as u64),
+        grown_week.map_or(0, |w| weeks[w - 1] as u64),
+    ];
+    let note = numbered_note("escalation", facts, || {
+        let burst_text = format!(
+            "{} unexplained outgoing contacts in the first {} days",
+            burst.len(),
+            m.burst_days
+        );
+        let weeks_text = grown_week
+            .map(|w| format!(" (week {w}: {} after {})", weeks[w], weeks[w - 1]))
+            .unwrap_or_default();
+        if shows_growth {
+            format!("{GROWTH_NOTE} {growth:.1}x{weeks_text}; {burst_text}")
+        } else {
+            format!("{burst_text}; largest week-on-week growth {growth:.1}x{weeks_text}")
+        }
+    });
+    let (value, threshold) = if shows_growth {
+        (growth, m.growth_min)
+    } else {
+        (burst.len() as f64, m.burst_min as f64)
+    };
     Finding {
         signal: Sign::Escalation,
-        value: burst.len() as f64,
-        threshold: m.burst_min as f64,
+        value,
+        threshold,
         window: p.window,
         status: if fired {
             Status::Fired
         } else {
             Status::NotFired
         },
-        intensity: (burst.len() as f64 / m.burst_min as f64).max(growth / m.growth_min),
-        note: numbered_note(
-            "escalation",
-            [
-                burst.len() as u64,
-                m.burst_days as u64,
-                growth.to_bits(),
-                grown_week.map_or(0, |w| w as u64 + 1),
-                grown_week.map_or(0, |w| weeks[w] as u64),
-                grown_week.map_or(0, |w| weeks[w - 1] as u64),
-            ],
-            || {
-                format!(
-                    "{} unexplained outgoing contacts in the first {} days; largest week-on-week growth {:.1}x{}",
-                    burst.len(),
-                    m.burst_days,
-                    growth,
-                    grown_week
-                        .map(|w| format!(" (week {w}: {} after {})", weeks[w], weeks[w - 1]))
-                        .unwrap_or_default()
-                )
-            },
-        ),
+        intensity: burst_ratio.max(growth_ratio),
+        note,
         evidence: if fired { evidence } else { Vec::new() },
     }
 }

@@ -1,14 +1,16 @@
 //! `repeat_complaints` — "identify individuals who receive three or more complaints
 //! within a 12-month period" (IOPC s.15). Officer level.
 //!
-//! Value: the most complaints about the officer in any `window_days` up to the
-//! reference time (complaints before the analysis window count: history matters).
+//! Value: the complaints about the officer received in the `window_days` (365) up to
+//! the reference time — (reference − `window_days`, reference], whatever the analysis
+//! window — and the finding reports that window, so its count and its window agree.
 
 use super::{days, Evidence, Finding};
 use crate::link::{Complaint, Ts};
 use crate::matrix::RiskMatrix;
 use crate::sign::Sign;
 
+/// `window`: the analysis window; its end is the reference time.
 pub fn evaluate(
     m: &RiskMatrix,
     window: (Ts, Ts),
@@ -16,23 +18,13 @@ pub fn evaluate(
     complaints: &[Complaint],
 ) -> Finding {
     let rc = &m.signals.repeat_complaints;
+    let counted = (window.1 - days(rc.window_days), window.1);
     if !present {
-        return Finding::not_evaluated(Sign::RepeatComplaints, window, "no complaints table");
+        return Finding::not_evaluated(Sign::RepeatComplaints, counted, "no complaints table");
     }
-    let c: Vec<&Complaint> = complaints.iter().filter(|c| c.at <= window.1).collect();
-    let w = days(rc.window_days);
-    let (mut best, mut best_at, mut lo) = (0usize, 0usize, 0usize);
-    for hi in 0..c.len() {
-        while c[hi].at - c[lo].at >= w {
-            lo += 1;
-        }
-        if hi + 1 - lo > best {
-            best = hi + 1 - lo;
-            best_at = lo;
-        }
-    }
-    let ev: Vec<Evidence> = c[best_at..best_at + best]
+    let ev: Vec<Evidence> = complaints
         .iter()
+        .filter(|c| c.at > counted.0 && c.at <= counted.1)
         .map(|x| Evidence {
             table: "complaints",
             row_id: x.row.as_str().into(),
@@ -40,12 +32,15 @@ pub fn evaluate(
             detail: x.category.clone().unwrap_or_else(|| "complaint".into()),
         })
         .collect();
-    let note = format!("most complaints in any {} days", rc.window_days);
+    let note = format!(
+        "complaints received in the {} days up to the reference time",
+        rc.window_days
+    );
     Finding::count(
         Sign::RepeatComplaints,
-        best,
+        ev.len(),
         rc.min_complaints,
-        window,
+        counted,
         ev,
         note,
     )
