@@ -1029,6 +1029,9 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
         "{}",
         o.score
     );
+    let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
+    let line = "officer score 23.75 = 16.20 (P2) + ½ × 8.10 (P3) + 2.00 (multiple_subjects) + 1.50 (repeat_complaints)";
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
     // 3 complaints spanning 366 days: 2 in the 365 days up to the reference time
     // (7 Jan 2026 19:00, the last text).
     let mut d = Data::base();
@@ -1133,10 +1136,47 @@ fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
     assert_eq!(o.n_subjects_flagged, 1);
     let ms = &o.findings[0];
     assert_eq!((ms.value, ms.status), (1.0, Status::NotFired));
-    // The account says so.
+    // The account says so, and decomposes the officer's score: P4 in full, P6 at
+    // half, P5 not counted.
     let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
     assert!(
         text.contains("rests only on stops already counted for P4"),
+        "{text}"
+    );
+    let line = format!(
+        "officer score {:.2} = 5.94 (P4) + ½ × 2.97 (P6); P5 not counted (rests on P4's stops)",
+        o.score
+    );
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    // Its top reasons cite the pairs that count, not the echo.
+    assert_eq!(
+        o.top_reasons,
+        "stop_near_home with P4 (4 vs 2); stop_near_home with P6 (2 vs 2)"
+    );
+}
+
+#[test]
+fn the_account_decomposes_the_officer_score() {
+    // Three off-duty evening texts (5-7 Jan, 19:00) to each of P1, P2, P3 and a number
+    // in no record: off_duty_contact 1.5 x 1 on each; P1 (domestic_abuse) + 50 % =
+    // 2.25, P2 (a child) + 100 % = 3.00, P3 1.50, the number 1.5 x 0.1 = 0.15.
+    // Officer score: 3.00 + ½ x 2.25 + ¼ x 1.50 = 4.50; the fourth pair is beyond the
+    // best 3 and not counted.
+    let mut d = Data::base();
+    for p in ["P1", "P2", "P3", "07900000099"] {
+        texts(&mut d, 3, p);
+    }
+    let s = d.score();
+    let o = s.officer("O1").unwrap();
+    assert!((o.score - 4.5).abs() < 1e-9, "{}", o.score);
+    let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
+    let line = "officer score 4.50 = 3.00 (P2) + ½ × 2.25 (P1) + ¼ × 1.50 (P3); 1 more pair with a score not counted (only the best 3 count)";
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    // An officer with no pair scoring and no officer-level sign.
+    let text = apsp_core::explain::explain(&s, "O2", 10).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "officer score 0.00: no pair or officer-level sign scored"),
         "{text}"
     );
 }

@@ -38,6 +38,7 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
         s.matrix.matrix.version,
         &s.matrix.sha256[..12]
     );
+    let _ = writeln!(t, "{}", score_terms(s, o));
     let _ = writeln!(
         t,
         "style: {} — {}",
@@ -103,6 +104,77 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
     let _ = writeln!(t);
     write_not_evaluated(&mut t, o);
     Ok(t)
+}
+
+/// The officer's score as the sum it is: "officer score 19.50 = 13.50 (P1) + ½ × 9.00
+/// (P2) + 2.00 (multiple_subjects); P5 not counted (rests on P1's stops)", and how many
+/// further pairs with a score are beyond the best `top_pairs`.
+fn score_terms(s: &Scored, o: &OfficerResult) -> String {
+    let l = &s.linked;
+    let id = |i: usize| l.subjects[s.pairs[i].subject].id.as_str();
+    let mut parts: Vec<String> = o
+        .terms
+        .iter()
+        .map(|x| {
+            format!(
+                "{}{:.2} ({})",
+                times(x.factor),
+                s.pairs[x.pair].score,
+                id(x.pair)
+            )
+        })
+        .collect();
+    for (f, c) in o.findings.iter().zip(&o.contributions) {
+        if *c > 0.0 {
+            parts.push(format!("{c:.2} ({})", f.signal));
+        }
+    }
+    if parts.is_empty() {
+        return format!(
+            "officer score {:.2}: no pair or officer-level sign scored",
+            o.score
+        );
+    }
+    let mut text = format!("officer score {:.2} = {}", o.score, parts.join(" + "));
+    let scored: Vec<usize> = o
+        .pairs
+        .iter()
+        .copied()
+        .filter(|i| s.pairs[*i].score > 0.0)
+        .collect();
+    let mut echoes = 0;
+    for i in &scored {
+        if let Some(of) = s.pairs[*i].same_stops_as {
+            echoes += 1;
+            let _ = write!(
+                text,
+                "; {} not counted (rests on {}'s stops)",
+                id(*i),
+                l.subjects[of].id
+            );
+        }
+    }
+    let beyond = scored.len() - o.terms.len() - echoes;
+    if beyond > 0 {
+        let _ = write!(
+            text,
+            "; {beyond} more pair{} with a score not counted (only the best {} count)",
+            if beyond == 1 { "" } else { "s" },
+            s.matrix.matrix.officer.top_pairs
+        );
+    }
+    text
+}
+
+/// A pair's factor in the officer's score, as a prefix: "" for 1, "½ × ", "¼ × ".
+fn times(factor: f64) -> String {
+    match factor {
+        1.0 => String::new(),
+        0.5 => "½ × ".into(),
+        0.25 => "¼ × ".into(),
+        0.125 => "⅛ × ".into(),
+        f => format!("{f} × "),
+    }
 }
 
 /// Reasons listed at most in the account (a quarantined row per subject can make many).

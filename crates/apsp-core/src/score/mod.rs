@@ -85,12 +85,25 @@ pub struct PairResult {
     pub same_stops_as: Option<SubjectIx>,
 }
 
+/// A pair's term in its officer's score: the pair's score × `factor`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairTerm {
+    /// Index into `Scored::pairs`.
+    pub pair: usize,
+    /// 1 for the best pair counted, then `decay`, `decay`², ...
+    pub factor: f64,
+}
+
 /// One scored officer.
 #[derive(Debug, Clone)]
 pub struct OfficerResult {
     pub officer: OfficerIx,
     /// Indices into `Scored::pairs`, highest score first.
     pub pairs: Vec<usize>,
+    /// The pairs counted in the score, highest first, with their factors: the first
+    /// `top_pairs` with a score above 0, leaving out those resting only on a higher
+    /// pair's stops. Score = Σ pair score × factor + Σ `contributions`.
+    pub terms: Vec<PairTerm>,
     /// `multiple_subjects`, `repeat_complaints`.
     pub findings: Vec<Finding>,
     pub contributions: Vec<f64>,

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::pairs::contribution;
 use super::reasons::top_reasons;
 use super::style::style;
-use super::{NotEvaluated, OfficerResult, PairResult, SignNote};
+use super::{NotEvaluated, OfficerResult, PairResult, PairTerm, SignNote};
 use crate::link::{Linked, OfficerIx, SubjectIx, Ts};
 use crate::matrix::RiskMatrix;
 use crate::sign::Sign;
@@ -102,18 +102,18 @@ fn score_officer(
     ];
     debug_assert!(findings.iter().map(|f| f.signal).eq(Sign::OFFICER));
     let contributions: Vec<f64> = findings.iter().map(|f| contribution(m, f)).collect();
-    let mut score = 0.0;
-    let mut factor = 1.0;
-    for i in counted.iter().take(m.officer.top_pairs as usize) {
-        score += pairs[*i].score * factor;
-        factor *= m.officer.decay;
-    }
-    score += contributions.iter().sum::<f64>();
+    let terms = pair_terms(m, pairs, &counted);
+    let score = terms
+        .iter()
+        .map(|t| pairs[t.pair].score * t.factor)
+        .sum::<f64>()
+        + contributions.iter().sum::<f64>();
     let (style, style_reason) = style(m, linked, pairs, &idx, flagged.len());
-    let top_reasons = top_reasons(linked, pairs, &idx, &findings, &contributions);
+    let top_reasons = top_reasons(linked, pairs, &terms, &findings, &contributions);
     let result = OfficerResult {
         officer: o,
         pairs: idx,
+        terms,
         findings,
         contributions,
         score,
@@ -126,6 +126,22 @@ fn score_officer(
         not_evaluated: Vec::new(),
     };
     (result, echoes)
+}
+
+/// The terms of the officer's score: of his `counted` pairs (highest first, echoes
+/// left out), the first `top_pairs` with a score, × 1, `decay`, `decay`², ...
+fn pair_terms(m: &RiskMatrix, pairs: &[PairResult], counted: &[usize]) -> Vec<PairTerm> {
+    let mut factor = 1.0;
+    counted
+        .iter()
+        .filter(|i| pairs[**i].score > 0.0)
+        .take(m.officer.top_pairs as usize)
+        .map(|i| {
+            let t = PairTerm { pair: *i, factor };
+            factor *= m.officer.decay;
+            t
+        })
+        .collect()
 }
 
 /// The signs not evaluated for the officer's subjects and for the officer, by sign and
