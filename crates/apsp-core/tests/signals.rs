@@ -1023,14 +1023,24 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
         (rc.signal.id(), rc.value, rc.status),
         ("repeat_complaints", 3.0, Status::Fired)
     );
-    // Officer score: 16.2 + 0.5 x 8.1 + multiple_subjects 2.0 x 1 + repeat 1.5 x 1.
+    // Officer score: pairs 16.2 + 0.5 x 8.1 = 20.25; multiple_subjects 2.0 x 1;
+    // repeat_complaints: 3 conduct complaints weigh 0.2 each, 0.6 of 3, so they raise
+    // the pairs' part by 0.5 x 0.2 = 10 %: 2.025.
     assert!(
-        (o.score - (16.2 + 4.05 + 2.0 + 1.5)).abs() < 1e-9,
+        (o.contributions[1] - 2.025).abs() < 1e-9,
+        "{:?}",
+        o.contributions
+    );
+    assert!(
+        (o.score - (16.2 + 4.05 + 2.0 + 2.025)).abs() < 1e-9,
         "{}",
         o.score
     );
     let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
-    let line = "officer score 23.75 = 16.20 (P2) + ½ × 8.10 (P3) + 2.00 (multiple_subjects) + 1.50 (repeat_complaints)";
+    let line = format!(
+        "officer score {:.2} = 16.20 (P2) + ½ × 8.10 (P3) + 2.00 (multiple_subjects) + {:.2} (repeat_complaints: 10 % of 20.25)",
+        o.score, o.contributions[1]
+    );
     assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
     // 3 complaints spanning 366 days: 2 in the 365 days up to the reference time
     // (7 Jan 2026 19:00, the last text).
@@ -1907,4 +1917,69 @@ fn escalation_fired_by_growth_shows_the_growth() {
     );
     let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
     assert!(text.contains("  - escalation: FIRED (15 vs 15; "), "{text}");
+}
+
+#[test]
+fn complaints_raise_a_contact_pattern_and_never_stand_in_for_one() {
+    // Complaints weigh by category (sexual misconduct 1.0, incivility, conduct and
+    // anything unlisted 0.2) and raise the pairs' part of the officer's score:
+    // 0.5 x min(sum of weights / 3, 3) x max(pairs' part, 1.0), once 3 are received in
+    // the 365 days up to the reference time (31 Jan 2026 23:00).
+    //
+    // O2: four complaints (incivility, "Discreditable conduct", an unlisted "parking",
+    // incivility) and no contact pattern: 0.5 x 0.8 / 3 x 1.0 = 0.1333. O1: a modest
+    // pattern, three off-duty evening texts to P3: off_duty_contact 1.5 x 1 = 1.50.
+    // O2 ranks below O1 (it was 1.5 x 4/3 = 2.00, above him).
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    for (day, category) in [
+        (5, "incivility"),
+        (6, "Discreditable conduct"),
+        (7, "parking"),
+        (8, "Incivility"),
+    ] {
+        d.add(
+            "complaints",
+            format!("O2,2026-01-{day:02}T10:00:00,{category}"),
+        );
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let (o1, o2) = (s.officer("O1").unwrap(), s.officer("O2").unwrap());
+    assert!((o1.score - 1.5).abs() < 1e-9, "{}", o1.score);
+    let rc = &o2.findings[1];
+    assert_eq!((rc.value, rc.status), (4.0, Status::Fired));
+    assert!((o2.score - 0.4 / 3.0).abs() < 1e-9, "{}", o2.score);
+    assert!(o2.score < o1.score && o2.rank > o1.rank);
+    // O1 with a pattern: twelve evening texts to P3 (contact_volume 3 x 1.2 = 3.6,
+    // off_duty_contact 1.5 x 3 = 4.5: pair 8.10). Three sexual-misconduct complaints
+    // (sum 3.0) raise it by 0.5 x 1.0 = 50 %: + 4.05 = 12.15; three incivility ones
+    // (sum 0.6) by 0.5 x 0.2 = 10 %: + 0.81 = 8.91. (Both were + 1.50.)
+    let with = |category: &str| {
+        let mut d = Data::base();
+        texts(&mut d, 12, "P3");
+        for day in [10, 11, 12] {
+            d.add(
+                "complaints",
+                format!("O1,2026-01-{day}T10:00:00,{category}"),
+            );
+        }
+        d.score_with(&RiskMatrix::default_matrix(), at_end_of_january())
+    };
+    let sexual = with("Sexual misconduct");
+    let uncivil = with("incivility");
+    let (a, b) = (
+        sexual.officer("O1").unwrap(),
+        uncivil.officer("O1").unwrap(),
+    );
+    assert!((a.score - 12.15).abs() < 1e-9, "{}", a.score);
+    assert!((b.score - 8.91).abs() < 1e-9, "{}", b.score);
+    assert!((a.contributions[1] - 4.05).abs() < 1e-9);
+    // The account writes the boost out.
+    let text = apsp_core::explain::explain(&sexual, "O1", 3).unwrap();
+    let line = "officer score 12.15 = 8.10 (P3) + 4.05 (repeat_complaints: 50 % of 8.10)";
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    assert!(
+        text.contains("Sexual misconduct (category weight 1.0)"),
+        "{text}"
+    );
 }

@@ -10,6 +10,7 @@ use crate::error::{ApspError, Result};
 use crate::link::{Linked, OfficerIx, Span, SubjectIx, Ts};
 use crate::output::frames::utc;
 use crate::score::{fmt_value, OfficerResult, Scored};
+use crate::sign::Sign;
 use crate::signals::{Finding, Status};
 
 /// A readable account of one officer: score and tier, style and its reason, each
@@ -106,9 +107,10 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
     Ok(t)
 }
 
-/// The officer's score as the sum it is: "officer score 19.50 = 13.50 (P1) + ½ × 9.00
-/// (P2) + 2.00 (multiple_subjects); P5 not counted (rests on P1's stops)", and how many
-/// further pairs with a score are beyond the best `top_pairs`.
+/// The officer's score as the sum it is: "officer score 21.00 = 13.50 (P1) + ½ × 9.00
+/// (P2) + 2.00 (multiple_subjects) + 1.00 (repeat_complaints: 6 % of 18.00); P5 not
+/// counted (rests on P1's stops)", and how many further pairs with a score are beyond
+/// the best `top_pairs`.
 fn score_terms(s: &Scored, o: &OfficerResult) -> String {
     let l = &s.linked;
     let id = |i: usize| l.subjects[s.pairs[i].subject].id.as_str();
@@ -124,10 +126,27 @@ fn score_terms(s: &Scored, o: &OfficerResult) -> String {
             )
         })
         .collect();
+    let pairs_part: f64 = o
+        .terms
+        .iter()
+        .map(|x| s.pairs[x.pair].score * x.factor)
+        .sum();
+    let min_base = s.matrix.matrix.signals.repeat_complaints.min_base;
     for (f, c) in o.findings.iter().zip(&o.contributions) {
-        if *c > 0.0 {
-            parts.push(format!("{c:.2} ({})", f.signal));
+        if *c <= 0.0 {
+            continue;
         }
+        parts.push(if f.signal == Sign::RepeatComplaints {
+            // A share of the pairs' part (of at least `min_base`).
+            let base = pairs_part.max(min_base);
+            format!(
+                "{c:.2} ({}: {:.0} % of {base:.2})",
+                f.signal,
+                c / base * 100.0
+            )
+        } else {
+            format!("{c:.2} ({})", f.signal)
+        });
     }
     if parts.is_empty() {
         return format!(
