@@ -182,6 +182,17 @@ def test_matrix_error_for_a_bad_edit_names_the_key_and_changes_nothing():
     assert m == apsp.RiskMatrix.default() and m.source == "default"
 
 
+def test_complaint_category_weights_are_matrix_keys_checked_on_edit():
+    m = apsp.RiskMatrix.default()
+    assert m["signals.repeat_complaints.category_weights.sexual"] == 1.0
+    assert m["signals.repeat_complaints.category_weights.incivility"] == 0.2
+    m["signals.repeat_complaints.category_weights.intelligence"] = 0.6
+    assert m["signals.repeat_complaints.category_weights.intelligence"] == 0.6
+    with pytest.raises(apsp.MatrixError, match="a complaint weighs between 0 and 1"):
+        m["signals.repeat_complaints.category_weights.sexual"] = 2.0
+    assert m["signals.repeat_complaints.category_weights.sexual"] == 1.0
+
+
 def test_pseudonymisation_error_for_a_missing_key_file(tmp_path):
     key = tmp_path / "no-such-key"
     with pytest.raises(apsp.PseudonymisationError, match="cannot read key file") as info:

@@ -3,6 +3,7 @@
 //! matrix ships in `crates/apsp-core/matrices/default.toml` with the source of each
 //! number; its SHA-256 goes in every manifest.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -173,12 +174,56 @@ pub struct MultipleSubjects {
     pub min_pair_score: f64,
 }
 
+/// `repeat_complaints`: complaints raise the officer's contact-based score, never
+/// stand in for it. Fired at `min_complaints` in `window_days`, it adds `weight` ×
+/// min(Σ category weights / `min_complaints`, `intensity_cap`) × max(the pairs' part of
+/// his score, `min_base`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RepeatComplaints {
     pub weight: f64,
     pub window_days: u32,
     pub min_complaints: u32,
+    /// The pairs' part the boost applies to is at least this (an officer with no pair
+    /// scoring gets `weight` × intensity × `min_base` from complaints alone).
+    pub min_base: f64,
+    /// The weight of a complaint whose category contains none of `category_weights`'
+    /// keys (or has none).
+    pub other_weight: f64,
+    /// Key → weight of a complaint whose category, lower-cased with every run of other
+    /// characters than letters and digits made one `_`, contains the key (the largest
+    /// weight when several do).
+    pub category_weights: BTreeMap<String, f64>,
+}
+
+impl RepeatComplaints {
+    /// The weight of a complaint of `category`.
+    pub fn category_weight(&self, category: Option<&str>) -> f64 {
+        let Some(c) = category.map(category_key) else {
+            return self.other_weight;
+        };
+        self.category_weights
+            .iter()
+            .filter(|(k, _)| c.contains(k.as_str()))
+            .map(|(_, w)| *w)
+            .reduce(f64::max)
+            .unwrap_or(self.other_weight)
+    }
+}
+
+/// A complaint category as the keys of `category_weights` are written: lower case,
+/// each run of other characters than letters and digits one `_`, none at either end
+/// ("Sexual misconduct" → `sexual_misconduct`).
+pub fn category_key(category: &str) -> String {
+    let mut key = String::with_capacity(category.len());
+    for ch in category.trim().chars() {
+        if ch.is_alphanumeric() {
+            key.extend(ch.to_lowercase());
+        } else if !key.is_empty() && !key.ends_with('_') {
+            key.push('_');
+        }
+    }
+    key.trim_end_matches('_').to_string()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -394,6 +439,7 @@ impl RiskMatrix {
             "style.wide_net_max_inbound_share",
             self.style.wide_net_max_inbound_share,
         )?;
+        check_complaints(&s.repeat_complaints)?;
         if s.night_contact.start_hour > 23 || s.night_contact.end_hour > 23 {
             return Err("signals.night_contact hours are 0-23".into());
         }
@@ -542,6 +588,36 @@ impl RiskMatrix {
     }
 }
 
+/// The complaint weights are shares of one complaint, the keys written as they match.
+fn check_complaints(rc: &RepeatComplaints) -> std::result::Result<(), String> {
+    let share = |name: String, x: f64| {
+        if (0.0..=1.0).contains(&x) {
+            Ok(())
+        } else {
+            Err(format!(
+                "signals.repeat_complaints.{name} = {x}: a complaint weighs between 0 and 1"
+            ))
+        }
+    };
+    share("other_weight".into(), rc.other_weight)?;
+    for (k, w) in &rc.category_weights {
+        share(format!("category_weights.{k}"), *w)?;
+        if k.is_empty() || *k != category_key(k) {
+            return Err(format!(
+                "signals.repeat_complaints.category_weights: key {k:?} can never match; write it as {:?} (lower case, words joined by _)",
+                category_key(k)
+            ));
+        }
+    }
+    if !(rc.min_base >= 0.0 && rc.min_base.is_finite()) {
+        return Err(format!(
+            "signals.repeat_complaints.min_base = {}: expected a score of at least 0",
+            rc.min_base
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,6 +700,54 @@ mod tests {
         assert_eq!(m.sha256.len(), 64);
         let again = RiskMatrix::parse(&m.matrix.to_toml().unwrap(), "x").unwrap();
         assert_eq!(again.matrix, m.matrix);
+    }
+
+    #[test]
+    fn complaint_categories_weigh_by_the_keys_they_contain() {
+        let rc = RiskMatrix::default_matrix()
+            .matrix
+            .signals
+            .repeat_complaints;
+        assert_eq!(
+            category_key("  Sexual misconduct -- colleague "),
+            "sexual_misconduct_colleague"
+        );
+        let w = |c: &str| rc.category_weight(Some(c));
+        assert_eq!(w("Sexual misconduct"), 1.0);
+        // The largest of the keys it contains: "misconduct" contains "conduct".
+        assert_eq!(w("sexual_misconduct"), 1.0);
+        assert_eq!(w("Abuse of position"), 0.75);
+        assert_eq!(w("Improper relationship"), 0.75);
+        assert_eq!(w("Discreditable conduct"), 0.2);
+        assert_eq!(w("incivility"), 0.2);
+        assert_eq!(w("parking"), rc.other_weight);
+        assert_eq!(rc.category_weight(None), rc.other_weight);
+        let bad = DEFAULT_TOML.replace("incivility = 0.2", "incivility = 1.5");
+        let e = RiskMatrix::parse(&bad, "m.toml").unwrap_err().to_string();
+        assert!(e.contains("category_weights.incivility = 1.5"), "{e}");
+        let bad = DEFAULT_TOML.replace("incivility = 0.2", "Incivility = 0.2");
+        let e = RiskMatrix::parse(&bad, "m.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("can never match") && e.contains("\"incivility\""),
+            "{e}"
+        );
+        let bad = DEFAULT_TOML.replace("min_base = 1.0", "min_base = -1.0");
+        assert!(RiskMatrix::parse(&bad, "m.toml").is_err());
+        // A category weight is edited by its dotted key, comments kept.
+        let edited = RiskMatrix::edit(
+            DEFAULT_TOML,
+            "signals.repeat_complaints.category_weights.intelligence",
+            MatrixValue::Float(0.6),
+            "t",
+        )
+        .unwrap();
+        let m = RiskMatrix::parse(&edited, "t").unwrap().matrix;
+        assert_eq!(
+            m.signals
+                .repeat_complaints
+                .category_weight(Some("Intelligence")),
+            0.6
+        );
     }
 
     #[test]

@@ -435,7 +435,8 @@ fn escalation_fires_on_a_burst_or_on_growth() {
     let s = d.score();
     let f = finding(&s, "P3", "escalation");
     assert_eq!(f.status, Status::Fired);
-    assert_eq!(f.value, 8.0); // all 8 are within 14 days, below the burst minimum
+    // All 8 are within 14 days, below the burst minimum: the growth is the value.
+    assert_eq!((f.value, f.threshold), (3.0, 3.0));
     assert!(f.note.contains("3.0x"), "{}", f.note);
     assert_eq!(rows(f).len(), 8);
 }
@@ -1184,8 +1185,9 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
     let mut d = Data::base();
     texts(&mut d, 12, "P2");
     texts(&mut d, 12, "P3");
-    // Complaints: 3 within 365 days (12 Jan 2025 to 10 Jan 2026: 363 days).
-    d.add("complaints", "O1,2025-01-12T10:00:00,conduct")
+    // Complaints: 3 in the 365 days up to the reference time (16 Jan 2026 19:00, the
+    // last text): 20 Jan 2025, 1 Sep 2025, 10 Jan 2026.
+    d.add("complaints", "O1,2025-01-20T10:00:00,conduct")
         .add("complaints", "O1,2025-09-01T10:00:00,conduct")
         .add("complaints", "O1,2026-01-10T10:00:00,conduct");
     let s = d.score();
@@ -1210,13 +1212,27 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
         (rc.signal.id(), rc.value, rc.status),
         ("repeat_complaints", 3.0, Status::Fired)
     );
-    // Officer score: 16.2 + 0.5 x 8.1 + multiple_subjects 2.0 x 1 + repeat 1.5 x 1.
+    // Officer score: pairs 16.2 + 0.5 x 8.1 = 20.25; multiple_subjects 2.0 x 1;
+    // repeat_complaints: 3 conduct complaints weigh 0.2 each, 0.6 of 3, so they raise
+    // the pairs' part by 0.5 x 0.2 = 10 %: 2.025.
     assert!(
-        (o.score - (16.2 + 4.05 + 2.0 + 1.5)).abs() < 1e-9,
+        (o.contributions[1] - 2.025).abs() < 1e-9,
+        "{:?}",
+        o.contributions
+    );
+    assert!(
+        (o.score - (16.2 + 4.05 + 2.0 + 2.025)).abs() < 1e-9,
         "{}",
         o.score
     );
-    // 3 complaints spanning 366 days: the most in any 365 days is 2.
+    let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
+    let line = format!(
+        "officer score {:.2} = 16.20 (P2) + ½ × 8.10 (P3) + 2.00 (multiple_subjects) + {:.2} (repeat_complaints: 10 % of 20.25)",
+        o.score, o.contributions[1]
+    );
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    // 3 complaints spanning 366 days: 2 in the 365 days up to the reference time
+    // (7 Jan 2026 19:00, the last text).
     let mut d = Data::base();
     texts(&mut d, 3, "P3");
     d.add("complaints", "O1,2025-01-01T10:00:00,conduct")
@@ -1319,10 +1335,47 @@ fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
     assert_eq!(o.n_subjects_flagged, 1);
     let ms = &o.findings[0];
     assert_eq!((ms.value, ms.status), (1.0, Status::NotFired));
-    // The account says so.
+    // The account says so, and decomposes the officer's score: P4 in full, P6 at
+    // half, P5 not counted.
     let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
     assert!(
         text.contains("rests only on stops already counted for P4"),
+        "{text}"
+    );
+    let line = format!(
+        "officer score {:.2} = 5.94 (P4) + ½ × 2.97 (P6); P5 not counted (rests on P4's stops)",
+        o.score
+    );
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    // Its top reasons cite the pairs that count, not the echo.
+    assert_eq!(
+        o.top_reasons,
+        "stop_near_home with P4 (4 vs 2); stop_near_home with P6 (2 vs 2)"
+    );
+}
+
+#[test]
+fn the_account_decomposes_the_officer_score() {
+    // Three off-duty evening texts (5-7 Jan, 19:00) to each of P1, P2, P3 and a number
+    // in no record: off_duty_contact 1.5 x 1 on each; P1 (domestic_abuse) + 50 % =
+    // 2.25, P2 (a child) + 100 % = 3.00, P3 1.50, the number 1.5 x 0.1 = 0.15.
+    // Officer score: 3.00 + ½ x 2.25 + ¼ x 1.50 = 4.50; the fourth pair is beyond the
+    // best 3 and not counted.
+    let mut d = Data::base();
+    for p in ["P1", "P2", "P3", "07900000099"] {
+        texts(&mut d, 3, p);
+    }
+    let s = d.score();
+    let o = s.officer("O1").unwrap();
+    assert!((o.score - 4.5).abs() < 1e-9, "{}", o.score);
+    let text = apsp_core::explain::explain(&s, "O1", 10).unwrap();
+    let line = "officer score 4.50 = 3.00 (P2) + ½ × 2.25 (P1) + ¼ × 1.50 (P3); 1 more pair with a score not counted (only the best 3 count)";
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    // An officer with no pair scoring and no officer-level sign.
+    let text = apsp_core::explain::explain(&s, "O2", 10).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "officer score 0.00: no pair or officer-level sign scored"),
         "{text}"
     );
 }
@@ -2014,4 +2067,247 @@ fn many_subjects_pursued_with_little_reply_are_a_wide_net_style() {
     let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
     assert_eq!(finding(&s, "P4", "night_contact").status, Status::Fired);
     assert_eq!(s.officer("O1").unwrap().style, None);
+}
+
+#[test]
+fn repeat_complaints_counts_the_365_days_up_to_the_reference_time() {
+    // Reference 31 Jan 2026 23:00 UTC: complaints count in (31 Jan 2025 23:00, 31 Jan
+    // 2026 23:00], the 365 days of IOPC s.15, and the finding reports that window.
+    // Three complaints in June-December 2024 (within 365 days of each other, all before
+    // it) and one on 10 Jan 2026: 1 in the window, not fired (it counted 3, the most in
+    // any 365 days of his history, while it reported the analysis window).
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    d.add("complaints", "O1,2024-06-01T10:00:00,conduct")
+        .add("complaints", "O1,2024-09-01T10:00:00,conduct")
+        .add("complaints", "O1,2024-12-01T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-10T10:00:00,conduct");
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let rc = &s.officer("O1").unwrap().findings[1];
+    assert_eq!((rc.value, rc.status), (1.0, Status::NotFired));
+    let year = (utc("2025-01-31T23:00:00"), utc("2026-01-31T23:00:00"));
+    assert_eq!(rc.window, year);
+    assert!(
+        rc.note.contains("365 days up to the reference time"),
+        "{}",
+        rc.note
+    );
+    // A 90-day analysis window: complaints still count over 365 days, and the finding
+    // says which. 31 Jan 2025 23:00 is exactly 365 days back: outside ((start, end]);
+    // 1 Sep 2025 (BST: 09:00 UTC), 10 Jan 2026 and 31 Jan 2026 23:00 (the reference
+    // time itself) are inside: 3, fired, those three as evidence.
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    d.add("complaints", "O1,2025-01-31T23:00:00,conduct")
+        .add("complaints", "O1,2025-09-01T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-10T10:00:00,conduct")
+        .add("complaints", "O1,2026-01-31T23:00:00,conduct");
+    let opts = ScoreOptions {
+        window_days: Some(90),
+        ..at_end_of_january()
+    };
+    let s = d.score_with(&RiskMatrix::default_matrix(), opts);
+    assert_eq!(s.window.0, utc("2025-11-02T23:00:00"));
+    let rc = &s.officer("O1").unwrap().findings[1];
+    assert_eq!((rc.value, rc.status), (3.0, Status::Fired));
+    assert_eq!(rc.window, year);
+    assert_eq!(
+        rc.evidence.iter().map(|e| e.at).collect::<Vec<_>>(),
+        vec![
+            utc("2025-09-01T09:00:00"),
+            utc("2026-01-10T10:00:00"),
+            utc("2026-01-31T23:00:00")
+        ]
+    );
+}
+
+#[test]
+fn an_access_citing_his_own_case_says_when_it_was_his() {
+    // C1 (P1 with O1) runs 5 Jan 09:00 - 10 Jan 12:00. O1 looks P3 up citing C1 on
+    // 20 Jan 10:00: 9 days 22 h after his involvement ended, beyond the 7-day grace;
+    // P2 citing C1 on 28 Dec 2025 10:00: 7 days 23 h before C1 opened, beyond it too;
+    // P2 citing C2, another officer's case: not his. All three unexplained, and the
+    // evidence says what is true of each — C1 is his case, just not then.
+    let mut d = Data::base();
+    d.add("case_links", "C2,P2,victim,O2,2026-01-01T09:00:00,,,theft");
+    d.add("access_log", "E1,O1,2026-01-20T10:00:00,RMS,view,P3,,C1")
+        .add("access_log", "E2,O1,2025-12-28T10:00:00,RMS,view,P2,,C1")
+        .add("access_log", "E3,O1,2026-01-22T10:00:00,RMS,view,P2,,C2");
+    let s = d.score();
+    let detail = |subject: &str, row: &str| {
+        let f = finding(&s, subject, "access_without_purpose");
+        assert_eq!(f.status, Status::Fired);
+        f.evidence
+            .iter()
+            .find(|e| e.row_id.as_str() == row)
+            .unwrap()
+            .detail
+            .clone()
+    };
+    assert_eq!(
+        detail("P3", "E1"),
+        "RMS access; purpose C1 (his case, but his involvement ended 9 days 22 h before: beyond the 7-day grace); not involved"
+    );
+    assert_eq!(
+        detail("P2", "E2"),
+        "RMS access; purpose C1 (his case, but it opened 7 days 23 h later: beyond the 7-day grace); not involved"
+    );
+    assert_eq!(
+        detail("P2", "E3"),
+        "RMS access; purpose C2 (not a case of his); not involved"
+    );
+    // A grace of 1 day: his own case closed 2 days earlier is beyond it, and says so.
+    // With after_closure's grace at 1 day too, a look-up of P1 citing C1 3 days after is
+    // within a 7-day purpose grace (the job) but after_closure's evidence: it reads
+    // "within the 7-day grace", not "not a case of his".
+    let mut d = Data::base();
+    d.add("access_log", "E4,O1,2026-01-12T12:00:00,RMS,view,P3,,C1");
+    let edit = |text: &str, key: &str, v: i64| {
+        RiskMatrix::edit(text, key, apsp_core::matrix::MatrixValue::Int(v), "t").unwrap()
+    };
+    let one_day = edit(
+        apsp_core::matrix::DEFAULT_TOML,
+        "signals.access_without_purpose.purpose_grace_days",
+        1,
+    );
+    let m = RiskMatrix::parse(&one_day, "t").unwrap();
+    let s = d.score_with(&m, ScoreOptions::default());
+    let f = finding(&s, "P3", "access_without_purpose");
+    assert_eq!(
+        f.evidence[0].detail,
+        "RMS access; purpose C1 (his case, but his involvement ended 2 days before: beyond the 1-day grace); not involved"
+    );
+    let mut d = Data::base();
+    d.add("access_log", "E5,O1,2026-01-13T12:00:00,RMS,view,P1,,C1");
+    let text = edit(
+        apsp_core::matrix::DEFAULT_TOML,
+        "signals.after_closure.grace_days",
+        1,
+    );
+    let m = RiskMatrix::parse(&text, "t").unwrap();
+    let s = d.score_with(&m, ScoreOptions::default());
+    assert_eq!(
+        finding(&s, "P1", "access_without_purpose").status,
+        Status::NotFired
+    );
+    let f = finding(&s, "P1", "after_closure");
+    assert_eq!(
+        f.evidence[0].detail,
+        "RMS access; purpose C1 (his case, his involvement ended 3 days before: within the 7-day grace); not involved; after involvement in C1 ended"
+    );
+}
+
+#[test]
+fn escalation_fired_by_growth_shows_the_growth() {
+    // 2 texts in week 0 (1, 3 Jan), 6 in week 1 (8-13 Jan): 3.0x growth with at least
+    // 6: fired by growth; the burst is 8 of 15, not what fired. The finding's value and
+    // threshold are the growth's (3.0 vs 3.0, intensity 1.0), and the account reads
+    // "growth 3.0x vs 3x", never "8 vs 15" beside FIRED.
+    let mut d = Data::base();
+    for (i, day) in [1, 3, 8, 9, 10, 11, 12, 13].iter().enumerate() {
+        d.bill(
+            &format!("G{i}"),
+            "P3",
+            "out",
+            "sms",
+            &format!("2026-01-{day:02}T19:00:00"),
+            None,
+        );
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(
+        (f.value, f.threshold, f.intensity, f.status),
+        (3.0, 3.0, 1.0, Status::Fired)
+    );
+    assert!(
+        f.note
+            .contains("8 unexplained contacts (his and hers) in the first 14 days"),
+        "{}",
+        f.note
+    );
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(
+        text.contains("  - escalation: FIRED (growth 3.0x vs 3x; "),
+        "{text}"
+    );
+    assert!(!text.contains("escalation: FIRED (8 vs 15"), "{text}");
+    // Fired by the burst (15 in the first 14 days; weekly 7, 8, 2: 1.1x growth): the
+    // burst is the value, as before.
+    let mut d = Data::base();
+    texts(&mut d, 16, "P3");
+    d.bill("T99", "P3", "out", "sms", "2026-01-14T23:00:00", None);
+    let s = d.score();
+    let f = finding(&s, "P3", "escalation");
+    assert_eq!(
+        (f.value, f.threshold, f.status),
+        (15.0, 15.0, Status::Fired)
+    );
+    let text = apsp_core::explain::explain(&s, "O1", 3).unwrap();
+    assert!(text.contains("  - escalation: FIRED (15 vs 15; "), "{text}");
+}
+
+#[test]
+fn complaints_raise_a_contact_pattern_and_never_stand_in_for_one() {
+    // Complaints weigh by category (sexual misconduct 1.0, incivility, conduct and
+    // anything unlisted 0.2) and raise the pairs' part of the officer's score:
+    // 0.5 x min(sum of weights / 3, 3) x max(pairs' part, 1.0), once 3 are received in
+    // the 365 days up to the reference time (31 Jan 2026 23:00).
+    //
+    // O2: four complaints (incivility, "Discreditable conduct", an unlisted "parking",
+    // incivility) and no contact pattern: 0.5 x 0.8 / 3 x 1.0 = 0.1333. O1: a modest
+    // pattern, three off-duty evening texts to P3: off_duty_contact 1.5 x 1 = 1.50.
+    // O2 ranks below O1 (it was 1.5 x 4/3 = 2.00, above him).
+    let mut d = Data::base();
+    texts(&mut d, 3, "P3");
+    for (day, category) in [
+        (5, "incivility"),
+        (6, "Discreditable conduct"),
+        (7, "parking"),
+        (8, "Incivility"),
+    ] {
+        d.add(
+            "complaints",
+            format!("O2,2026-01-{day:02}T10:00:00,{category}"),
+        );
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_january());
+    let (o1, o2) = (s.officer("O1").unwrap(), s.officer("O2").unwrap());
+    assert!((o1.score - 1.5).abs() < 1e-9, "{}", o1.score);
+    let rc = &o2.findings[1];
+    assert_eq!((rc.value, rc.status), (4.0, Status::Fired));
+    assert!((o2.score - 0.4 / 3.0).abs() < 1e-9, "{}", o2.score);
+    assert!(o2.score < o1.score && o2.rank > o1.rank);
+    // O1 with a pattern: twelve evening texts to P3 (contact_volume 3 x 1.2 = 3.6,
+    // off_duty_contact 1.5 x 3 = 4.5: pair 8.10). Three sexual-misconduct complaints
+    // (sum 3.0) raise it by 0.5 x 1.0 = 50 %: + 4.05 = 12.15; three incivility ones
+    // (sum 0.6) by 0.5 x 0.2 = 10 %: + 0.81 = 8.91. (Both were + 1.50.)
+    let with = |category: &str| {
+        let mut d = Data::base();
+        texts(&mut d, 12, "P3");
+        for day in [10, 11, 12] {
+            d.add(
+                "complaints",
+                format!("O1,2026-01-{day}T10:00:00,{category}"),
+            );
+        }
+        d.score_with(&RiskMatrix::default_matrix(), at_end_of_january())
+    };
+    let sexual = with("Sexual misconduct");
+    let uncivil = with("incivility");
+    let (a, b) = (
+        sexual.officer("O1").unwrap(),
+        uncivil.officer("O1").unwrap(),
+    );
+    assert!((a.score - 12.15).abs() < 1e-9, "{}", a.score);
+    assert!((b.score - 8.91).abs() < 1e-9, "{}", b.score);
+    assert!((a.contributions[1] - 4.05).abs() < 1e-9);
+    // The account writes the boost out.
+    let text = apsp_core::explain::explain(&sexual, "O1", 3).unwrap();
+    let line = "officer score 12.15 = 8.10 (P3) + 4.05 (repeat_complaints: 50 % of 8.10)";
+    assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    assert!(
+        text.contains("Sexual misconduct (category weight 1.0)"),
+        "{text}"
+    );
 }

@@ -10,6 +10,7 @@ use crate::error::{ApspError, Result};
 use crate::link::{Linked, OfficerIx, Span, SubjectIx, Ts};
 use crate::output::frames::utc;
 use crate::score::{fmt_value, OfficerResult, Scored};
+use crate::sign::Sign;
 use crate::signals::{Finding, Status};
 
 /// A readable account of one officer: score and tier, style and its reason, each
@@ -38,6 +39,7 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
         s.matrix.matrix.version,
         &s.matrix.sha256[..12]
     );
+    let _ = writeln!(t, "{}", score_terms(s, o));
     let _ = writeln!(
         t,
         "style: {} — {}",
@@ -103,6 +105,95 @@ pub fn explain(s: &Scored, officer_id: &str, max_pairs: usize) -> Result<String>
     let _ = writeln!(t);
     write_not_evaluated(&mut t, o);
     Ok(t)
+}
+
+/// The officer's score as the sum it is: "officer score 21.00 = 13.50 (P1) + ½ × 9.00
+/// (P2) + 2.00 (multiple_subjects) + 1.00 (repeat_complaints: 6 % of 18.00); P5 not
+/// counted (rests on P1's stops)", and how many further pairs with a score are beyond
+/// the best `top_pairs`.
+fn score_terms(s: &Scored, o: &OfficerResult) -> String {
+    let l = &s.linked;
+    let id = |i: usize| l.subjects[s.pairs[i].subject].id.as_str();
+    let mut parts: Vec<String> = o
+        .terms
+        .iter()
+        .map(|x| {
+            format!(
+                "{}{:.2} ({})",
+                times(x.factor),
+                s.pairs[x.pair].score,
+                id(x.pair)
+            )
+        })
+        .collect();
+    let pairs_part: f64 = o
+        .terms
+        .iter()
+        .map(|x| s.pairs[x.pair].score * x.factor)
+        .sum();
+    let min_base = s.matrix.matrix.signals.repeat_complaints.min_base;
+    for (f, c) in o.findings.iter().zip(&o.contributions) {
+        if *c <= 0.0 {
+            continue;
+        }
+        parts.push(if f.signal == Sign::RepeatComplaints {
+            // A share of the pairs' part (of at least `min_base`).
+            let base = pairs_part.max(min_base);
+            format!(
+                "{c:.2} ({}: {:.0} % of {base:.2})",
+                f.signal,
+                c / base * 100.0
+            )
+        } else {
+            format!("{c:.2} ({})", f.signal)
+        });
+    }
+    if parts.is_empty() {
+        return format!(
+            "officer score {:.2}: no pair or officer-level sign scored",
+            o.score
+        );
+    }
+    let mut text = format!("officer score {:.2} = {}", o.score, parts.join(" + "));
+    let scored: Vec<usize> = o
+        .pairs
+        .iter()
+        .copied()
+        .filter(|i| s.pairs[*i].score > 0.0)
+        .collect();
+    let mut echoes = 0;
+    for i in &scored {
+        if let Some(of) = s.pairs[*i].same_stops_as {
+            echoes += 1;
+            let _ = write!(
+                text,
+                "; {} not counted (rests on {}'s stops)",
+                id(*i),
+                l.subjects[of].id
+            );
+        }
+    }
+    let beyond = scored.len() - o.terms.len() - echoes;
+    if beyond > 0 {
+        let _ = write!(
+            text,
+            "; {beyond} more pair{} with a score not counted (only the best {} count)",
+            if beyond == 1 { "" } else { "s" },
+            s.matrix.matrix.officer.top_pairs
+        );
+    }
+    text
+}
+
+/// A pair's factor in the officer's score, as a prefix: "" for 1, "½ × ", "¼ × ".
+fn times(factor: f64) -> String {
+    match factor {
+        1.0 => String::new(),
+        0.5 => "½ × ".into(),
+        0.25 => "¼ × ".into(),
+        0.125 => "⅛ × ".into(),
+        f => format!("{f} × "),
+    }
 }
 
 /// Reasons listed at most in the account (a quarantined row per subject can make many).

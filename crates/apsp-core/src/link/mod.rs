@@ -466,18 +466,25 @@ impl Linked {
         self.involvements(o, s).iter().any(|i| i.covers(t))
     }
 
-    /// Whether `purpose` names a case on which officer `o` was involved at `t`, give or
-    /// take `grace` (before it opened, after his involvement ended).
-    pub fn purpose_holds(&self, o: OfficerIx, purpose: &str, t: Ts, grace: Ts) -> bool {
-        self.cases
-            .get(&(o, purpose.trim().to_string()))
-            .is_some_and(|w| {
-                w.iter().any(|c| {
-                    let end = c.end.or(c.lapse);
-                    c.opened.saturating_sub(grace) <= t
-                        && end.is_none_or(|e| t <= e.saturating_add(grace))
-                })
-            })
+    /// What `purpose` says of officer `o`'s cases at `t`: a case of his he was involved
+    /// in then; one of his, and how long before it opened or after his involvement
+    /// ended (the nearest of his windows on it), with `grace`; or none of his.
+    pub fn purpose_fit(&self, o: OfficerIx, purpose: &str, t: Ts, grace: Ts) -> PurposeFit {
+        let Some(windows) = self.cases.get(&(o, purpose.trim().to_string())) else {
+            return PurposeFit::NotHis;
+        };
+        let gap = |c: &CaseWindow| -> (Ts, bool) {
+            if t < c.opened {
+                (c.opened - t, false)
+            } else {
+                (c.end.or(c.lapse).map_or(0, |e| (t - e).max(0)), true)
+            }
+        };
+        match windows.iter().map(gap).min_by_key(|(g, _)| *g) {
+            None => PurposeFit::NotHis,
+            Some((0, _)) => PurposeFit::During,
+            Some((gap, after)) => PurposeFit::Near { gap, after, grace },
+        }
     }
 
     /// A deployment of officer `o` within `radius` metres of `p` overlapping [a, b].

@@ -297,6 +297,32 @@ pub struct CaseWindow {
     pub lapse: Option<Ts>,
 }
 
+/// What a record access's purpose reference says about the officer's cases (see
+/// [`crate::link::Linked::purpose_fit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurposeFit {
+    /// A case he was involved in at the time of the access.
+    During,
+    /// A case of his, but the access falls `gap` before it opened (`after` false) or
+    /// after his involvement in it ended (`after` true); within the `grace` it is still
+    /// the job (a court result, a crime recorded after the first check).
+    Near { gap: Ts, after: bool, grace: Ts },
+    /// A case he was never involved in (or no such case).
+    NotHis,
+}
+
+impl PurposeFit {
+    /// The reference gives a policing purpose of his: during his case, or within the
+    /// grace around it.
+    pub fn holds(self) -> bool {
+        match self {
+            PurposeFit::During => true,
+            PurposeFit::Near { gap, grace, .. } => gap <= grace,
+            PurposeFit::NotHis => false,
+        }
+    }
+}
+
 /// (officer, case id) → the officer's involvement windows on that case.
 pub type CaseWindows = HashMap<(OfficerIx, String), Vec<CaseWindow>>;
 

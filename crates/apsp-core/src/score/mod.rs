@@ -7,8 +7,10 @@
 //!   (the young-person weight for a subject under 18). **Pair score = the sum of its
 //!   contributions, exactly.**
 //! - Officer score = Σ over the officer's pairs, highest first, of pair score ×
-//!   `decay`^rank for the first `top_pairs`, plus the contributions of the officer-level
-//!   signs (`multiple_subjects`, `repeat_complaints`). A pair resting only on stops a
+//!   `decay`^rank for the first `top_pairs` (the pairs' part), plus the contributions
+//!   of the officer-level signs: `multiple_subjects`, and `repeat_complaints`, which
+//!   raises the pairs' part by a share that grows with the complaints' category
+//!   weights (complaints alone add little: they are a booster, not a pattern). A pair resting only on stops a
 //!   higher pair already counts (a neighbour of the subject: the same visits) is shown
 //!   but not counted twice.
 //! - Tiers by score; rank by score (ties by officer id); style (IOPC s.8) by the explicit
@@ -85,12 +87,25 @@ pub struct PairResult {
     pub same_stops_as: Option<SubjectIx>,
 }
 
+/// A pair's term in its officer's score: the pair's score × `factor`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairTerm {
+    /// Index into `Scored::pairs`.
+    pub pair: usize,
+    /// 1 for the best pair counted, then `decay`, `decay`², ...
+    pub factor: f64,
+}
+
 /// One scored officer.
 #[derive(Debug, Clone)]
 pub struct OfficerResult {
     pub officer: OfficerIx,
     /// Indices into `Scored::pairs`, highest score first.
     pub pairs: Vec<usize>,
+    /// The pairs counted in the score, highest first, with their factors: the first
+    /// `top_pairs` with a score above 0, leaving out those resting only on a higher
+    /// pair's stops. Score = Σ pair score × factor + Σ `contributions`.
+    pub terms: Vec<PairTerm>,
     /// `multiple_subjects`, `repeat_complaints`.
     pub findings: Vec<Finding>,
     pub contributions: Vec<f64>,

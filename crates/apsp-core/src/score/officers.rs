@@ -1,6 +1,8 @@
 //! Officer aggregation: an officer's score is the sum over his pairs, highest first, of
-//! pair score × `decay`^rank for the first `top_pairs`, plus the contributions of the
-//! officer-level signs (`multiple_subjects`, `repeat_complaints`). A pair resting only
+//! pair score × `decay`^rank for the first `top_pairs` (the pairs' part), plus the
+//! contributions of the officer-level signs: `multiple_subjects`, and
+//! `repeat_complaints`, which raises the pairs' part by a share (see
+//! [`complaints_boost`]). A pair resting only
 //! on stops a higher pair already counts (a neighbour of the subject: the same visits)
 //! is shown but not counted twice. Ranks by score, ties by officer id.
 
@@ -11,7 +13,7 @@ use rayon::prelude::*;
 use super::pairs::contribution;
 use super::reasons::top_reasons;
 use super::style::style;
-use super::{NotEvaluated, OfficerResult, PairResult, SignNote};
+use super::{NotEvaluated, OfficerResult, PairResult, PairTerm, SignNote};
 use crate::link::{Linked, OfficerIx, SubjectIx, Ts};
 use crate::matrix::RiskMatrix;
 use crate::sign::Sign;
@@ -101,19 +103,22 @@ fn score_officer(
         repeat_complaints::evaluate(m, window, linked.present.complaints, &linked.complaints[o]),
     ];
     debug_assert!(findings.iter().map(|f| f.signal).eq(Sign::OFFICER));
-    let contributions: Vec<f64> = findings.iter().map(|f| contribution(m, f)).collect();
-    let mut score = 0.0;
-    let mut factor = 1.0;
-    for i in counted.iter().take(m.officer.top_pairs as usize) {
-        score += pairs[*i].score * factor;
-        factor *= m.officer.decay;
-    }
-    score += contributions.iter().sum::<f64>();
+    let terms = pair_terms(m, pairs, &counted);
+    let pairs_part: f64 = terms.iter().map(|t| pairs[t.pair].score * t.factor).sum();
+    let contributions: Vec<f64> = findings
+        .iter()
+        .map(|f| match f.signal {
+            Sign::RepeatComplaints => complaints_boost(m, f, pairs_part),
+            _ => contribution(m, f),
+        })
+        .collect();
+    let score = pairs_part + contributions.iter().sum::<f64>();
     let (style, style_reason) = style(m, linked, pairs, &idx, flagged.len());
-    let top_reasons = top_reasons(linked, pairs, &idx, &findings, &contributions);
+    let top_reasons = top_reasons(linked, pairs, &terms, &findings, &contributions);
     let result = OfficerResult {
         officer: o,
         pairs: idx,
+        terms,
         findings,
         contributions,
         score,
@@ -126,6 +131,34 @@ fn score_officer(
         not_evaluated: Vec::new(),
     };
     (result, echoes)
+}
+
+/// What complaints add: they raise the pairs' part of the officer's score, never stand
+/// in for it — `weight` × min(intensity, cap) × max(`pairs_part`, `min_base`), the
+/// intensity being the complaints' category weights over `min_complaints` (0 unless
+/// fired).
+fn complaints_boost(m: &RiskMatrix, f: &Finding, pairs_part: f64) -> f64 {
+    if !f.fired() {
+        return 0.0;
+    }
+    let rc = &m.signals.repeat_complaints;
+    rc.weight * f.intensity.min(m.analysis.intensity_cap) * pairs_part.max(rc.min_base)
+}
+
+/// The terms of the officer's score: of his `counted` pairs (highest first, echoes
+/// left out), the first `top_pairs` with a score, × 1, `decay`, `decay`², ...
+fn pair_terms(m: &RiskMatrix, pairs: &[PairResult], counted: &[usize]) -> Vec<PairTerm> {
+    let mut factor = 1.0;
+    counted
+        .iter()
+        .filter(|i| pairs[**i].score > 0.0)
+        .take(m.officer.top_pairs as usize)
+        .map(|i| {
+            let t = PairTerm { pair: *i, factor };
+            factor *= m.officer.decay;
+            t
+        })
+        .collect()
 }
 
 /// The signs not evaluated for the officer's subjects and for the officer, by sign and

@@ -185,10 +185,10 @@ impl<'a> PairViews<'a> {
             .map(|a| AccessFact {
                 access: a,
                 involved: involved(a.at),
-                purpose_ok: a
+                purpose_fit: a
                     .purpose
                     .as_deref()
-                    .is_some_and(|p| linked.purpose_holds(o, p, a.at, self.purpose_grace)),
+                    .map(|p| linked.purpose_fit(o, p, a.at, self.purpose_grace)),
             })
             .collect();
         PairView {

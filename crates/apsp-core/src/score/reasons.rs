@@ -1,22 +1,24 @@
 //! Readable text for an officer's result: the three largest contributions, and a
 //! finding's value against its threshold.
 
-use super::PairResult;
+use super::{PairResult, PairTerm};
 use crate::link::Linked;
 use crate::sign::Sign;
-use crate::signals::Finding;
+use crate::signals::{escalation, Finding};
 
-/// The three largest contributions, as readable text.
+/// The three largest contributions of the pairs counted in the officer's score
+/// (`terms`: a pair resting only on a higher pair's stops is not among them) and of the
+/// officer-level signs, as readable text.
 pub(super) fn top_reasons(
     l: &Linked,
     pairs: &[PairResult],
-    idx: &[usize],
+    terms: &[PairTerm],
     officer_findings: &[Finding],
     officer_contributions: &[f64],
 ) -> String {
     let mut items: Vec<(f64, String)> = Vec::new();
-    for i in idx.iter().take(3) {
-        let p = &pairs[*i];
+    for t in terms {
+        let p = &pairs[t.pair];
         for (f, c) in p.findings.iter().zip(&p.contributions) {
             if *c > 0.0 {
                 items.push((
@@ -44,7 +46,8 @@ pub(super) fn top_reasons(
         .collect::<Vec<_>>()
         .join("; ")
 }
-/// `value vs threshold` for a finding.
+/// `value vs threshold` for a finding (an escalation fired by its growth: "growth 3.0x vs
+/// 3x").
 pub fn fmt_value(f: &Finding) -> String {
     let n = |x: f64| {
         if x.fract() == 0.0 {
@@ -54,6 +57,9 @@ pub fn fmt_value(f: &Finding) -> String {
         }
     };
     match f.signal {
+        Sign::Escalation if f.note.starts_with(escalation::GROWTH_NOTE) => {
+            format!("growth {:.1}x vs {}x", f.value, n(f.threshold))
+        }
         Sign::AccessThenContact => format!("{} days, within {}", n(f.value), n(f.threshold)),
         Sign::VulnerableSubject => match f.value as u32 {
             2 => "young person".to_string(),

@@ -11,12 +11,18 @@
 //! contact of the pair before it): a steady pair older than the window has no "first
 //! days" in it, and the result must not depend on `--window-days`. Direction is its own
 //! factor: the intensity is scaled by twice the officer's share of the contacts, at
-//! most 1 (he made at least half: in full; she pursues him: little). Value: the burst;
-//! the note gives the largest growth.
+//! most 1 (he made at least half: in full; she pursues him: little). Value and
+//! threshold: the measure that went furthest past its threshold — the burst against
+//! `burst_min`, or, when the growth fired and went further, the growth against
+//! `growth_min`, its note then starting with [`GROWTH_NOTE`] (so the account reads
+//! "growth 3.0x vs 3x", never "8 vs 15" beside a fired sign). The note gives the other.
 
 use super::{days, numbered_note, Finding, PairView, Status};
 use crate::link::DAY;
 use crate::sign::Sign;
+
+/// How the note of a finding whose value is the growth starts.
+pub const GROWTH_NOTE: &str = "week-on-week growth";
 
 /// The weekly counts of `times` from the first, and the week of the largest growth.
 struct Growth {
@@ -110,39 +116,64 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         evidence.sort_by(|x, y| (x.at, &x.row_id).cmp(&(y.at, &y.row_id)));
         evidence.dedup_by(|x, y| x.row_id == y.row_id);
     }
+    let burst_ratio = burst.len() as f64 / m.burst_min as f64;
+    let growth_ratio = g.factor / m.growth_min;
+    // The measure shown is the one that sets the intensity.
+    let shows_growth = by_growth && growth_ratio > burst_ratio;
+    let (value, threshold) = if shows_growth {
+        (g.factor, m.growth_min)
+    } else {
+        (burst.len() as f64, m.burst_min as f64)
+    };
     Finding {
         signal: Sign::Escalation,
-        value: burst.len() as f64,
-        threshold: m.burst_min as f64,
+        value,
+        threshold,
         window: p.window,
         status: if fired {
             Status::Fired
         } else {
             Status::NotFired
         },
-        intensity: direction
-            * (burst.len() as f64 / m.burst_min as f64).max(g.factor / m.growth_min),
-        note: note(p, &burst, &g, starts_here, his, idx.len()),
+        intensity: direction * burst_ratio.max(growth_ratio),
+        note: note(
+            p,
+            &burst,
+            &g,
+            Shown {
+                starts_here,
+                growth: shows_growth,
+            },
+            (his, idx.len()),
+        ),
         evidence: if fired { evidence } else { Vec::new() },
     }
+}
+
+/// What the note says first.
+struct Shown {
+    /// The relationship starts in the window (its first days are in it).
+    starts_here: bool,
+    /// The finding's value is the growth.
+    growth: bool,
 }
 
 fn note(
     p: &PairView<'_>,
     burst: &[usize],
     g: &Growth,
-    starts_here: bool,
-    his: usize,
-    all: usize,
+    shown: Shown,
+    (his, all): (usize, usize),
 ) -> std::sync::Arc<str> {
     let m = &p.matrix.signals.escalation;
+    let starts_here = shown.starts_here;
     numbered_note(
         "escalation",
         [
             burst.len() as u64 | (u64::from(starts_here) << 32),
             m.burst_days as u64,
             g.factor.to_bits(),
-            g.week.map_or(0, |w| w as u64 + 1),
+            g.week.map_or(0, |w| w as u64 + 1) | (u64::from(shown.growth) << 32),
             g.week
                 .map_or(0, |w| (g.weeks[w] as u64) << 32 | g.weeks[w - 1] as u64),
             (his as u64) << 32 | all as u64,
@@ -157,13 +188,21 @@ fn note(
             } else {
                 "the relationship predates the window (no first days in it)".to_string()
             };
-            format!(
-                "{first}; largest week-on-week growth {:.1}x{}; he made {his} of {all}",
-                g.factor,
-                g.week
-                    .map(|w| format!(" (week {w}: {} after {})", g.weeks[w], g.weeks[w - 1]))
-                    .unwrap_or_default()
-            )
+            let weeks = g
+                .week
+                .map(|w| format!(" (week {w}: {} after {})", g.weeks[w], g.weeks[w - 1]))
+                .unwrap_or_default();
+            if shown.growth {
+                format!(
+                    "{GROWTH_NOTE} {:.1}x{weeks}; {first}; he made {his} of {all}",
+                    g.factor
+                )
+            } else {
+                format!(
+                    "{first}; largest week-on-week growth {:.1}x{weeks}; he made {his} of {all}",
+                    g.factor
+                )
+            }
         },
     )
 }

@@ -23,7 +23,9 @@ pub mod vulnerable_subject;
 
 use std::sync::Arc;
 
-use crate::link::{Access, Contact, Involvement, Linked, OfficerIx, Stop, SubjectIx, Ts};
+use crate::link::{
+    Access, Contact, Involvement, Linked, OfficerIx, PurposeFit, Stop, SubjectIx, Ts,
+};
 use crate::matrix::RiskMatrix;
 use crate::place::verdict::PlaceVerdict;
 use crate::sign::Sign;
@@ -312,14 +314,20 @@ impl NearStop<'_> {
 pub struct AccessFact<'a> {
     pub access: &'a Access,
     pub involved: bool,
-    /// The purpose reference names a case the officer was involved in at the time.
-    pub purpose_ok: bool,
+    /// What the purpose reference says of the officer's cases (`None`: blank).
+    pub purpose_fit: Option<PurposeFit>,
 }
 
 impl AccessFact<'_> {
+    /// The purpose reference names a case the officer was involved in at the time,
+    /// give or take the grace.
+    pub fn purpose_ok(&self) -> bool {
+        self.purpose_fit.is_some_and(PurposeFit::holds)
+    }
+
     /// Neither involved nor a valid purpose reference.
     pub fn unexplained(&self) -> bool {
-        !self.involved && !self.purpose_ok
+        !self.involved && !self.purpose_ok()
     }
 
     pub fn evidence(&self, why: &str) -> Evidence {
@@ -331,10 +339,9 @@ impl AccessFact<'_> {
             detail: format!(
                 "{} access; purpose {}; {}{}",
                 a.system.as_deref().unwrap_or("system"),
-                match (&a.purpose, self.purpose_ok) {
-                    (None, _) => "blank".to_string(),
-                    (Some(p), true) => format!("{p} (his case)"),
-                    (Some(p), false) => format!("{p} (not a case of his at the time)"),
+                match (&a.purpose, self.purpose_fit) {
+                    (Some(p), Some(fit)) => format!("{p} ({})", purpose_label(fit)),
+                    _ => "blank".to_string(),
                 },
                 if self.involved {
                     "involved"
@@ -348,6 +355,49 @@ impl AccessFact<'_> {
                 }
             ),
         }
+    }
+}
+
+/// What a purpose reference is, in words: "his case"; "his case, his involvement ended
+/// 3 days before: within the 7-day grace"; "his case, but it opened 7 days 23 h later:
+/// beyond the 7-day grace"; "not a case of his".
+fn purpose_label(fit: PurposeFit) -> String {
+    match fit {
+        PurposeFit::During => "his case".into(),
+        PurposeFit::NotHis => "not a case of his".into(),
+        PurposeFit::Near { gap, after, grace } => {
+            let (but, within) = if gap <= grace {
+                ("", "within")
+            } else {
+                ("but ", "beyond")
+            };
+            let when = if after {
+                format!("his involvement ended {} before", days_hours(gap))
+            } else {
+                format!("it opened {} later", days_hours(gap))
+            };
+            format!(
+                "his case, {but}{when}: {within} the {}-day grace",
+                grace / crate::link::DAY
+            )
+        }
+    }
+}
+
+/// A gap as "9 days 22 h", "2 days", "1 day", "5 h"; hours rounded up, so a gap just
+/// past a whole number of days never reads as that number.
+fn days_hours(gap: Ts) -> String {
+    let hours = (gap + crate::link::HOUR - 1) / crate::link::HOUR;
+    let (d, h) = (hours / 24, hours % 24);
+    let days = match d {
+        0 => String::new(),
+        1 => "1 day".into(),
+        d => format!("{d} days"),
+    };
+    match (days.is_empty(), h) {
+        (true, h) => format!("{h} h"),
+        (false, 0) => days,
+        (false, h) => format!("{days} {h} h"),
     }
 }
 
@@ -383,9 +433,11 @@ impl Notes {
                 s.stop_near_home.radius_m, s.stop_near_home.around_m, s.stop_near_home.max_p_value
             )
             .into(),
-            access_without_purpose:
-                "accesses while not involved and without a purpose reference to a case of the officer"
-                    .into(),
+            access_without_purpose: format!(
+                "accesses while not involved and without a purpose reference to a case of the officer's at the time (give or take {} days)",
+                s.access_without_purpose.purpose_grace_days
+            )
+            .into(),
             no_initiated_contact: "no contact initiated by the officer".into(),
             no_access_before: "no unexplained access in the days before the first initiated contact"
                 .into(),

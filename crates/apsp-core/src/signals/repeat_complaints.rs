@@ -1,14 +1,23 @@
 //! `repeat_complaints` — "identify individuals who receive three or more complaints
 //! within a 12-month period" (IOPC s.15). Officer level.
 //!
-//! Value: the most complaints about the officer in any `window_days` up to the
-//! reference time (complaints before the analysis window count: history matters).
+//! Value: the complaints about the officer received in the `window_days` (365) up to
+//! the reference time — (reference − `window_days`, reference], whatever the analysis
+//! window — and the finding reports that window, so its count and its window agree.
+//! Fired at `min_complaints`.
+//!
+//! Complaints raise the officer's contact-based score, never stand in for it: the
+//! intensity is the sum of the complaints' category weights (sexual misconduct weighs
+//! most, incivility little) over `min_complaints`, and the score adds `weight` ×
+//! min(intensity, cap) × max(the pairs' part of his score, `min_base`) (see
+//! `score::officers`).
 
-use super::{days, Evidence, Finding};
+use super::{days, shared_note, Evidence, Finding};
 use crate::link::{Complaint, Ts};
 use crate::matrix::RiskMatrix;
 use crate::sign::Sign;
 
+/// `window`: the analysis window; its end is the reference time.
 pub fn evaluate(
     m: &RiskMatrix,
     window: (Ts, Ts),
@@ -16,37 +25,50 @@ pub fn evaluate(
     complaints: &[Complaint],
 ) -> Finding {
     let rc = &m.signals.repeat_complaints;
+    let counted = (window.1 - days(rc.window_days), window.1);
     if !present {
-        return Finding::not_evaluated(Sign::RepeatComplaints, window, "no complaints table");
+        return Finding::not_evaluated(Sign::RepeatComplaints, counted, "no complaints table");
     }
-    let c: Vec<&Complaint> = complaints.iter().filter(|c| c.at <= window.1).collect();
-    let w = days(rc.window_days);
-    let (mut best, mut best_at, mut lo) = (0usize, 0usize, 0usize);
-    for hi in 0..c.len() {
-        while c[hi].at - c[lo].at >= w {
-            lo += 1;
-        }
-        if hi + 1 - lo > best {
-            best = hi + 1 - lo;
-            best_at = lo;
-        }
-    }
-    let ev: Vec<Evidence> = c[best_at..best_at + best]
+    let mut weights = 0.0;
+    let ev: Vec<Evidence> = complaints
         .iter()
-        .map(|x| Evidence {
-            table: "complaints",
-            row_id: x.row.as_str().into(),
-            at: x.at,
-            detail: x.category.clone().unwrap_or_else(|| "complaint".into()),
+        .filter(|c| c.at > counted.0 && c.at <= counted.1)
+        .map(|x| {
+            let w = rc.category_weight(x.category.as_deref());
+            weights += w;
+            Evidence {
+                table: "complaints",
+                row_id: x.row.as_str().into(),
+                at: x.at,
+                detail: format!(
+                    "{} (category weight {w:.1})",
+                    x.category.as_deref().unwrap_or("no category")
+                ),
+            }
         })
         .collect();
-    let note = format!("most complaints in any {} days", rc.window_days);
-    Finding::count(
+    let n = ev.len();
+    let mut f = Finding::count(
         Sign::RepeatComplaints,
-        best,
+        n,
         rc.min_complaints,
-        window,
+        counted,
         ev,
-        note,
-    )
+        "",
+    );
+    f.intensity = weights / f.threshold;
+    let boost = rc.weight * f.intensity.min(m.analysis.intensity_cap);
+    let mut note = format!(
+        "complaints received in the {} days up to the reference time; category weights sum to {weights:.2} of {:.0} at full weight",
+        rc.window_days, f.threshold
+    );
+    if f.fired() {
+        note += &format!(
+            ": raises the pairs' part of his score (counted as at least {:.2}) by {:.0} %",
+            rc.min_base,
+            boost * 100.0
+        );
+    }
+    f.note = shared_note(&note);
+    f
 }
