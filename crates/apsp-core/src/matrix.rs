@@ -38,6 +38,9 @@ pub struct Analysis {
     /// The roster covers a time when a shift of the officer's starts within this many
     /// days of it.
     pub roster_cover_days: u32,
+    /// A stop or deployment of the officer within this many minutes of a contact shows
+    /// him working, whatever the roster says.
+    pub working_margin_minutes: u32,
     /// An involvement left open stops explaining events this many days after it opened.
     pub open_case_days: u32,
     /// The default reference time sets aside the latest events when they follow a gap

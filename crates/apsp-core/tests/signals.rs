@@ -1135,6 +1135,56 @@ fn off_duty_needs_a_roster_covering_the_time() {
 }
 
 #[test]
+fn without_a_roster_involvement_explains_contact() {
+    // No shifts table: O1 texts P1 ten times during C1 (5-9 Jan, 10:00 and 11:00).
+    // Duty is unknown, and he is on her case: the job as far as the data can say,
+    // contact_volume 0 (10, fired, when unknown duty counted as off duty), and
+    // off_duty_contact not evaluated.
+    let mut d = Data::base();
+    d.drop_table("shifts");
+    for i in 0..10 {
+        let at = format!("2026-01-{:02}T1{}:00:00", 5 + i / 2, i % 2);
+        d.bill(&format!("C{i}"), "P1", "out", "sms", &at, None);
+    }
+    let s = d.score();
+    let f = finding(&s, "P1", "contact_volume");
+    assert_eq!((f.value, f.status), (0.0, Status::NotFired));
+    let f = finding(&s, "P1", "off_duty_contact");
+    assert_eq!(f.status, Status::NotEvaluated);
+}
+
+#[test]
+fn work_the_roster_missed_is_work() {
+    // Overtime the roster misses: on 24 Jan (his shift ended 16:00) O1 is deployed
+    // 18:00-19:00 and his vehicle stops at 19:30. He texts P3 (his case C6, open from
+    // 20 Jan) at 18:30, 20:15 and 23:00: the first two are within 60 minutes of his
+    // deployment or stop, so working, and on his case: the job. Only 23:00 is off duty:
+    // off_duty_contact 1, not fired (3, fired, by the roster alone).
+    let mut d = Data::base();
+    d.add(
+        "case_links",
+        "C6,P3,victim,O1,2026-01-20T09:00:00,,,assault",
+    )
+    .add(
+        "deployments",
+        "INC9,O1,53.000000,-1.200000,2026-01-24T18:00:00,2026-01-24T19:00:00",
+    );
+    stop(
+        &mut d,
+        "SOT",
+        (53.01, -1.21),
+        "2026-01-24T19:30:00",
+        "2026-01-24T19:40:00",
+    );
+    for (id, at) in [("A", "18:30"), ("B", "20:15"), ("C", "23:00")] {
+        d.bill(id, "P3", "out", "sms", &format!("2026-01-24T{at}:00"), None);
+    }
+    let s = d.score();
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (1.0, Status::NotFired));
+}
+
+#[test]
 fn a_long_shift_covers_the_short_rows_inside_it() {
     // 31 Jan: a shift 08:00-20:00 and four briefing rows 09:00-09:30 ... 12:00-12:30.
     // Texts at 17:00, 18:00 and 19:00 are on the long shift: on duty, value 0 (the last

@@ -417,6 +417,26 @@ impl Linked {
                 .is_some_and(|u| u.iter().any(|s| s.covers(t)))
     }
 
+    /// Whether officer `o` was working at `t`: on a rostered shift (see [`Self::on_duty`]),
+    /// or, as rosters miss overtime, with his police vehicle stopped or deployed within
+    /// `margin` of `t` (telematics and dispatch show work the roster does not).
+    pub fn working(&self, o: OfficerIx, t: Ts, margin: Ts) -> bool {
+        if self.on_duty(o, t) {
+            return true;
+        }
+        let (from, to) = (t.saturating_sub(margin), t.saturating_add(margin));
+        let first = self
+            .stops
+            .partition_point(|s| (s.officer, s.at) < (o, from));
+        let stop = self
+            .stops
+            .get(first)
+            .is_some_and(|s| s.officer == o && s.at <= to);
+        stop || self
+            .deployment_near(o, (0.0, 0.0), from, to, f64::INFINITY)
+            .is_some()
+    }
+
     /// The involvements of officer `o` with subject `s`.
     pub fn involvements(&self, o: OfficerIx, s: SubjectIx) -> &[Involvement] {
         self.involvement

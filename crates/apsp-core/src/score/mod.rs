@@ -241,6 +241,7 @@ pub fn score_linked(
         reply: m.analysis.reply_hours as Ts * HOUR,
         purpose_grace: m.signals.access_without_purpose.purpose_grace_days as Ts * DAY,
         roster_cover: m.analysis.roster_cover_days as Ts * DAY,
+        working_margin: m.analysis.working_margin_minutes as Ts * crate::link::MINUTE,
     };
     let thresholds = peers::volume_thresholds(&views, &spans);
     // In parallel, collected in pair order: the result does not depend on the threads.

@@ -141,6 +141,8 @@ pub(super) struct PairViews<'a> {
     pub purpose_grace: Ts,
     /// How near a shift of the officer's must start for his roster to cover a time.
     pub roster_cover: Ts,
+    /// How near a stop or deployment of his shows him working off the roster.
+    pub working_margin: Ts,
 }
 
 impl<'a> PairViews<'a> {
@@ -160,7 +162,7 @@ impl<'a> PairViews<'a> {
                 ContactFact {
                     contact: c,
                     engaged: c.engaged(self.matrix.signals.unanswered_persistence.short_seconds),
-                    on_duty: linked.on_duty(o, c.at),
+                    on_duty: linked.working(o, c.at, self.working_margin),
                     rostered: rostered(c.at),
                     involved: involved(c.at),
                     reply,

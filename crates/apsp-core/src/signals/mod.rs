@@ -195,9 +195,13 @@ pub struct ContactFact<'a> {
 }
 
 impl ContactFact<'_> {
-    /// On shift while involved with the subject: the job, not a sign.
+    /// Working while involved with the subject: the job, not a sign. Where no roster
+    /// covers the time, duty is unknown and involvement alone explains the contact: a
+    /// shifts export covering part of the window (or none) must not turn every
+    /// caseworker's calls into warning signs; the off-duty reading is then
+    /// `not_evaluated`, never assumed.
     pub fn explained(&self) -> bool {
-        self.on_duty && self.involved
+        self.involved && (self.on_duty || !self.rostered)
     }
 
     /// Engaged contact the job does not explain.
