@@ -41,6 +41,9 @@ pub struct Analysis {
     /// A stop or deployment of the officer within this many minutes of a contact shows
     /// him working, whatever the roster says.
     pub working_margin_minutes: u32,
+    /// Contact with this many other subjects of his cases within the margin shows him
+    /// working too.
+    pub working_case_subjects: u32,
     /// An involvement left open stops explaining events this many days after it opened.
     pub open_case_days: u32,
     /// The default reference time sets aside the latest events when they follow a gap
@@ -502,6 +505,10 @@ impl RiskMatrix {
                 s.escalation.growth_min_week,
             ),
             ("signals.escalation.week_days", s.escalation.week_days),
+            (
+                "analysis.working_case_subjects",
+                self.analysis.working_case_subjects,
+            ),
             (
                 "signals.off_duty_contact.min_events",
                 s.off_duty_contact.min_events,

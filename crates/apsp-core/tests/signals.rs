@@ -1185,6 +1185,35 @@ fn work_the_roster_missed_is_work() {
 }
 
 #[test]
+fn a_run_of_calls_to_his_cases_is_work() {
+    // O1 has three open cases from 20 Jan: C6 (P2), C7 (P3), C8 (P4). On 24-26 Jan,
+    // after his shift, he rings P2 at 20:00, P3 at 20:20 and P4 at 20:40 (60 s each):
+    // each call has two other subjects of his cases within 60 minutes, so he was
+    // working, on their cases: off_duty_contact 0 on each pair (3, fired, by the roster
+    // alone). A single evening call to one victim of his would stay off duty.
+    let mut d = Data::base();
+    d.add("persons", "P4,1975-03-03,,53.200000,-1.300000")
+        .add("person_numbers", "P4,07900000004");
+    for (case, p) in [("C6", "P2"), ("C7", "P3"), ("C8", "P4")] {
+        d.add(
+            "case_links",
+            format!("{case},{p},victim,O1,2026-01-20T09:00:00,,,assault"),
+        );
+    }
+    for day in 24..=26 {
+        for (p, at) in [("P2", "20:00"), ("P3", "20:20"), ("07900000004", "20:40")] {
+            let t = format!("2026-01-{day}T{at}:00");
+            d.bill(&format!("{p}{day}"), p, "out", "call", &t, Some(60));
+        }
+    }
+    let s = d.score();
+    for p in ["P2", "P3", "P4"] {
+        let f = finding(&s, p, "off_duty_contact");
+        assert_eq!((f.value, f.status), (0.0, Status::NotFired), "{p}");
+    }
+}
+
+#[test]
 fn a_long_shift_covers_the_short_rows_inside_it() {
     // 31 Jan: a shift 08:00-20:00 and four briefing rows 09:00-09:30 ... 12:00-12:30.
     // Texts at 17:00, 18:00 and 19:00 are on the long shift: on duty, value 0 (the last

@@ -59,6 +59,9 @@ pub struct Linked {
     pub shifts_unknown: PerOfficer<Vec<Span>>,
     /// Per officer, sorted by start.
     pub deployments: PerOfficer<Vec<Deployment>>,
+    /// Per officer, sorted: his contacts with subjects of his cases (see
+    /// [`Self::index_case_work`]; empty until indexed).
+    pub case_work: PerOfficer<Vec<CaseWork>>,
     /// Longest shift per officer (for the shifts covering a time).
     pub longest_shift: PerOfficer<Ts>,
     /// Longest deployment per officer (for overlap searches).
@@ -331,6 +334,7 @@ impl Linked {
             shifts: officer_side.roster.shifts,
             shifts_unknown: officer_side.roster.shifts_unknown,
             longest_shift: officer_side.roster.longest,
+            case_work: PerOfficer::default(),
             deployments: officer_side.deployments.by_officer,
             longest_deployment: officer_side.deployments.longest,
             involvement: subject_side.involvements.by_pair,
@@ -382,6 +386,7 @@ impl Linked {
         self.deployments = PerOfficer::default();
         self.longest_deployment = PerOfficer::default();
         self.longest_shift = PerOfficer::default();
+        self.case_work = PerOfficer::default();
         self.involvement = HashMap::default();
         self.cases = CaseWindows::default();
         self.complaints = PerOfficer::default();
@@ -417,14 +422,49 @@ impl Linked {
                 .is_some_and(|u| u.iter().any(|s| s.covers(t)))
     }
 
-    /// Whether officer `o` was working at `t`: on a rostered shift (see [`Self::on_duty`]),
-    /// or, as rosters miss overtime, with his police vehicle stopped or deployed within
-    /// `margin` of `t` (telematics and dispatch show work the roster does not).
-    pub fn working(&self, o: OfficerIx, t: Ts, margin: Ts) -> bool {
+    /// Indexes, per officer, the times of his contacts with subjects he was involved
+    /// with then (work on his cases), for [`Self::working`].
+    pub fn index_case_work(&mut self) {
+        let mut work: PerOfficer<Vec<CaseWork>> = PerOfficer::new(self.officers.len());
+        for c in &self.contacts {
+            if self.involved(c.officer, c.subject, c.at) {
+                work[c.officer].push(CaseWork {
+                    at: c.at,
+                    subject: c.subject,
+                });
+            }
+        }
+        for v in work.iter_mut() {
+            v.sort_unstable();
+        }
+        self.case_work = work;
+    }
+
+    /// Whether officer `o` was working at `t` (an event with `subject`): on a rostered
+    /// shift (see [`Self::on_duty`]), or, as rosters miss overtime, with his police
+    /// vehicle stopped or deployed within `w.margin` of `t`, or in contact within it
+    /// with at least `w.case_subjects` other subjects of his cases (telematics,
+    /// dispatch and a run of calls to several of his cases show work the roster does
+    /// not; one call to a victim of his is no proof of work).
+    pub fn working(&self, o: OfficerIx, subject: SubjectIx, t: Ts, w: WorkEvidence) -> bool {
         if self.on_duty(o, t) {
             return true;
         }
+        let margin = w.margin;
         let (from, to) = (t.saturating_sub(margin), t.saturating_add(margin));
+        let work = &self.case_work[o];
+        let i = work.partition_point(|c| c.at < from);
+        let mut others: Vec<SubjectIx> = work[i..]
+            .iter()
+            .take_while(|c| c.at <= to)
+            .filter(|c| c.subject != subject)
+            .map(|c| c.subject)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        if others.len() >= w.case_subjects {
+            return true;
+        }
         let first = self
             .stops
             .partition_point(|s| (s.officer, s.at) < (o, from));

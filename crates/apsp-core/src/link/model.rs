@@ -181,6 +181,22 @@ impl Contact {
     }
 }
 
+/// What shows an officer working off the roster (see `Linked::working`).
+#[derive(Debug, Clone, Copy)]
+pub struct WorkEvidence {
+    /// How near a stop, deployment or case contact must be.
+    pub margin: Ts,
+    /// How many other subjects of his cases he must contact within it.
+    pub case_subjects: usize,
+}
+
+/// A contact of an officer with a subject of his cases (involved then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CaseWork {
+    pub at: Ts,
+    pub subject: SubjectIx,
+}
+
 /// A vehicle stop attributed to an officer.
 #[derive(Debug, Clone)]
 pub struct Stop {

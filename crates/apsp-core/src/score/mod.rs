@@ -216,6 +216,7 @@ pub fn score_linked(
     let m = &matrix.matrix;
     let mut linked = linked;
     linked.lapse_open_cases(m.analysis.open_case_days);
+    linked.index_case_work();
     let AnalysisWindow {
         reference,
         basis: reference_basis,
@@ -241,7 +242,10 @@ pub fn score_linked(
         reply: m.analysis.reply_hours as Ts * HOUR,
         purpose_grace: m.signals.access_without_purpose.purpose_grace_days as Ts * DAY,
         roster_cover: m.analysis.roster_cover_days as Ts * DAY,
-        working_margin: m.analysis.working_margin_minutes as Ts * crate::link::MINUTE,
+        work_evidence: crate::link::WorkEvidence {
+            margin: m.analysis.working_margin_minutes as Ts * crate::link::MINUTE,
+            case_subjects: m.analysis.working_case_subjects as usize,
+        },
     };
     let thresholds = peers::volume_thresholds(&views, &spans);
     // In parallel, collected in pair order: the result does not depend on the threads.

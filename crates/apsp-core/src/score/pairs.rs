@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 
 use super::{PairResult, SignNote};
-use crate::link::{Linked, OfficerIx, SubjectIx, SubjectKind, Ts};
+use crate::link::{Linked, OfficerIx, SubjectIx, SubjectKind, Ts, WorkEvidence};
 use crate::matrix::RiskMatrix;
 use crate::place;
 use crate::sign::Sign;
@@ -141,8 +141,8 @@ pub(super) struct PairViews<'a> {
     pub purpose_grace: Ts,
     /// How near a shift of the officer's must start for his roster to cover a time.
     pub roster_cover: Ts,
-    /// How near a stop or deployment of his shows him working off the roster.
-    pub working_margin: Ts,
+    /// What shows him working off the roster.
+    pub work_evidence: WorkEvidence,
 }
 
 impl<'a> PairViews<'a> {
@@ -162,7 +162,7 @@ impl<'a> PairViews<'a> {
                 ContactFact {
                     contact: c,
                     engaged: c.engaged(self.matrix.signals.unanswered_persistence.short_seconds),
-                    on_duty: linked.working(o, c.at, self.working_margin),
+                    on_duty: linked.working(o, s, c.at, self.work_evidence),
                     rostered: rostered(c.at),
                     involved: involved(c.at),
                     reply,
