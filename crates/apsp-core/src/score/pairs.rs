@@ -162,7 +162,8 @@ impl<'a> PairViews<'a> {
                 ContactFact {
                     contact: c,
                     engaged: c.engaged(self.matrix.signals.unanswered_persistence.short_seconds),
-                    on_duty: linked.working(o, s, c.at, self.work_evidence),
+                    on_duty: linked.on_duty(o, c.at),
+                    working: linked.working(o, s, c.at, self.work_evidence),
                     rostered: rostered(c.at),
                     involved: involved(c.at),
                     reply,

@@ -185,7 +185,10 @@ pub struct ContactFact<'a> {
     pub contact: &'a Contact,
     /// Contact he made or took part in (see `Contact::engaged`).
     pub engaged: bool,
+    /// On a rostered shift.
     pub on_duty: bool,
+    /// On duty, or shown working off the roster (see `Linked::working`).
+    pub working: bool,
     /// The officer's roster covers the time (without it, `on_duty` is false but means
     /// unknown).
     pub rostered: bool,
@@ -201,7 +204,7 @@ impl ContactFact<'_> {
     /// caseworker's calls into warning signs; the off-duty reading is then
     /// `not_evaluated`, never assumed.
     pub fn explained(&self) -> bool {
-        self.involved && (self.on_duty || !self.rostered)
+        self.involved && (self.working || !self.rostered)
     }
 
     /// Engaged contact the job does not explain.
@@ -228,7 +231,11 @@ impl ContactFact<'_> {
             (false, false) => write!(detail, "incoming message"),
         };
         detail.push_str("; ");
-        detail.push_str(duty_label(self.on_duty, self.rostered));
+        detail.push_str(if self.working && !self.on_duty {
+            "working off the roster (a stop, deployment or calls to his cases nearby)"
+        } else {
+            duty_label(self.on_duty, self.rostered)
+        });
         detail.push_str(if self.involved {
             "; involved"
         } else {

@@ -25,7 +25,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
     let ev: Vec<_> = p
         .contacts
         .iter()
-        .filter(|c| c.engaged && c.rostered && !c.on_duty)
+        .filter(|c| c.engaged && c.rostered && !c.working)
         .map(|c| c.evidence("outside any rostered shift"))
         .collect();
     Finding::count(
