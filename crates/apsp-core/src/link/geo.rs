@@ -56,7 +56,7 @@ impl Planar {
     }
 
     /// The exact distance to `q` if it is within the radius.
-    fn distance(&self, q: (f64, f64)) -> Option<f64> {
+    pub fn distance(&self, q: (f64, f64)) -> Option<f64> {
         if self.d2(q) > self.outer {
             return None;
         }

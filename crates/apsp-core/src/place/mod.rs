@@ -17,18 +17,23 @@
 //!    `min_stops` eligible stops near it, a binomial tail of his stops near the home
 //!    among his stops around it against the place's share.
 //!
-//! Only the stops of (officer, home) pairs with at least `min_stops` stops are kept, each
-//! with its pair's verdict. The signs that read visits
+//! Only the stops of (officer, home) pairs the verdict finds unusual are kept, each with
+//! the verdict: at a busy town centre every officer has a few stops near hundreds of
+//! homes, and keeping them all would not fit in memory. The signs that read visits
 //! (`stop_near_home`, `night_contact`, `after_closure`, `access_then_contact`) count a
 //! stop as a visit only when the verdict says the officer's stops there are unusual.
 
 pub mod background;
 pub mod verdict;
 
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::link::geo::{Grid, Planar};
-use crate::link::{Linked, OfficerIx, Stop, SubjectIx, Ts};
+use crate::link::{Linked, Stop, SubjectIx, Ts};
 use crate::matrix::StopNearHome;
 use background::Background;
 use verdict::{judge, PlaceCounts, PlaceVerdict};
@@ -44,14 +49,6 @@ pub struct Near {
     pub subject: SubjectIx,
     pub metres: f64,
     pub verdict: PlaceVerdict,
-}
-
-/// One eligible stop within the radius of one home.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Hit {
-    officer: OfficerIx,
-    subject: SubjectIx,
-    stop: u32,
 }
 
 /// Subjects' homes and a grid of them with cells of the radius.
@@ -83,85 +80,194 @@ impl Homes {
     }
 }
 
-/// What one stop is to the place: not eligible, or eligible with the homes it is near.
-enum StopPlace {
-    Excluded,
-    Eligible(Vec<(SubjectIx, f64)>),
-}
-
-/// Step 1 for one stop (see the module's account).
-fn stop_place(l: &Linked, homes: &Homes, radius: f64, window: (Ts, Ts), s: &Stop) -> StopPlace {
+/// Step 1 for one stop: in the window, not deployed, and not explained by an involvement
+/// of his with anyone living within the radius; `near` receives the homes within the
+/// radius of an eligible stop.
+fn eligible(
+    l: &Linked,
+    homes: &Homes,
+    radius: f64,
+    window: (Ts, Ts),
+    s: &Stop,
+    near: &mut Vec<(SubjectIx, f64)>,
+) -> bool {
+    near.clear();
     if s.at <= window.0 || s.at > window.1 {
-        return StopPlace::Excluded;
+        return false;
     }
     let p = (s.lat, s.lon);
     if l.deployment_near(s.officer, p, s.at, s.until, radius)
         .is_some()
     {
-        return StopPlace::Excluded;
+        return false;
     }
-    let mut near = Vec::new();
     if homes.grid.any_within(p, radius) {
-        homes.grid.within(p, radius, &mut near);
+        homes.grid.within(p, radius, near);
         if near.iter().any(|(h, _)| l.involved(s.officer, *h, s.at)) {
-            return StopPlace::Excluded;
+            near.clear();
+            return false;
         }
     }
-    StopPlace::Eligible(near)
+    true
 }
 
-/// Step 1 for every stop, in stop order.
-fn eligible_stops(l: &Linked, homes: &Homes, radius: f64, window: (Ts, Ts)) -> Vec<StopPlace> {
-    l.stops
-        .par_iter()
-        .map(|s| stop_place(l, homes, radius, window, s))
-        .collect()
+/// One officer's part of steps 1 and 2: which of his stops are eligible, and the
+/// homes near which he made at least `min_stops` of them, with how many.
+struct OfficerPlaces {
+    /// His stops' range in `Linked::stops`.
+    stops: Range<usize>,
+    eligible: Vec<bool>,
+    candidates: Vec<(SubjectIx, u64)>,
 }
 
-/// Step 2: the background of every eligible stop.
-fn background(l: &Linked, places: &[StopPlace], cell_m: f64, ref_lat: f64) -> Background {
-    let mut bg = Background::new(l.subjects.len(), cell_m, ref_lat);
-    for (s, place) in l.stops.iter().zip(places) {
-        if let StopPlace::Eligible(near) = place {
-            bg.add_stop((s.lat, s.lon), near.iter().map(|(h, _)| *h));
+/// Steps 1 and 2 for one officer's stops: every eligible stop near a home is added to
+/// `near_counts` (the place's background near each home) as it is met, and only his
+/// homes with at least `min_stops` are kept — a stop at a busy place is near dozens of
+/// homes, and holding every (stop, home) of a force would not fit in memory.
+fn officer_places(
+    l: &Linked,
+    homes: &Homes,
+    m: &StopNearHome,
+    window: (Ts, Ts),
+    stops: Range<usize>,
+    counts: &HomeCounts,
+) -> OfficerPlaces {
+    let mut near = Vec::new();
+    let mut mine: FxHashMap<SubjectIx, u64> = FxHashMap::default();
+    let eligible: Vec<bool> = l.stops[stops.clone()]
+        .iter()
+        .map(|s| {
+            let ok = eligible(l, homes, m.radius_m, window, s, &mut near);
+            for (h, _) in &near {
+                *mine.entry(*h).or_default() += 1;
+            }
+            ok
+        })
+        .collect();
+    for (h, n) in &mine {
+        counts.stops[h.index()].fetch_add(*n, Ordering::Relaxed);
+        counts.officers[h.index()].fetch_add(1, Ordering::Relaxed);
+    }
+    let mut candidates: Vec<(SubjectIx, u64)> = mine
+        .into_iter()
+        .filter(|(_, n)| *n >= u64::from(m.min_stops.max(1)))
+        .collect();
+    candidates.sort_unstable();
+    OfficerPlaces {
+        stops,
+        eligible,
+        candidates,
+    }
+}
+
+/// Per home, every officer's eligible stops near it and how many officers made them,
+/// added to as the officers are gone through in parallel (sums of integers: the same
+/// whatever the order).
+struct HomeCounts {
+    stops: Vec<AtomicU64>,
+    officers: Vec<AtomicU64>,
+}
+
+/// Each officer's range of `Linked::stops` (sorted by officer).
+fn officer_ranges(l: &Linked) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < l.stops.len() {
+        let o = l.stops[i].officer;
+        let j = i + l.stops[i..].partition_point(|s| s.officer == o);
+        out.push(i..j);
+        i = j;
+    }
+    out
+}
+
+/// Step 2's around counts: every eligible stop, in cells.
+fn background(
+    l: &Linked,
+    officers: &[OfficerPlaces],
+    near: Vec<u64>,
+    cell_m: f64,
+    ref_lat: f64,
+) -> Background {
+    let mut bg = Background::new(0, cell_m, ref_lat);
+    bg.near = near;
+    for op in officers {
+        for (s, ok) in l.stops[op.stops.clone()].iter().zip(&op.eligible) {
+            if *ok {
+                bg.around.add((s.lat, s.lon));
+            }
         }
     }
     bg
 }
 
-/// The eligible stops near homes, sorted by (officer, subject, stop): stops are sorted
-/// by (officer, time, id), so this is (officer, subject, time).
-fn hits(l: &Linked, places: &[StopPlace]) -> Vec<Hit> {
-    let mut hits: Vec<Hit> = Vec::new();
-    for (i, (s, place)) in l.stops.iter().zip(places).enumerate() {
-        if let StopPlace::Eligible(near) = place {
-            hits.extend(near.iter().map(|(h, _)| Hit {
-                officer: s.officer,
-                subject: *h,
-                stop: i as u32,
-            }));
-        }
-    }
-    hits.par_sort_unstable();
-    hits
-}
-
 /// The officer's eligible stops within `radius` of `home`.
-fn nearby_stops(
+fn stops_within(
     l: &Linked,
-    places: &[StopPlace],
-    o: OfficerIx,
+    op: &OfficerPlaces,
     home: (f64, f64),
     radius: f64,
-) -> u64 {
-    let from = l.stops.partition_point(|s| s.officer < o);
-    let to = l.stops.partition_point(|s| s.officer <= o);
+) -> Vec<(usize, f64)> {
     let plane = Planar::new(home, radius);
-    let r2 = radius * radius;
-    (from..to)
-        .filter(|&i| matches!(places[i], StopPlace::Eligible(_)))
-        .filter(|&i| plane.d2((l.stops[i].lat, l.stops[i].lon)) <= r2)
-        .count() as u64
+    op.stops
+        .clone()
+        .zip(&op.eligible)
+        .filter(|(_, ok)| **ok)
+        .filter_map(|(i, _)| {
+            let s = &l.stops[i];
+            plane.distance((s.lat, s.lon)).map(|d| (i, d))
+        })
+        .collect()
+}
+
+/// Step 3 for one officer's candidate homes: the verdict and the stops it covers, for
+/// the homes where his stops are unusual. A first test, cheap enough for every home of
+/// a busy town centre: his stops near the home are at least `min_ratio` times the
+/// average of the other officers who stopped near it (at a place where officers stop
+/// as often as he does, the verdict could not find him unusual either).
+fn judge_officer(
+    l: &Linked,
+    m: &StopNearHome,
+    window: (Ts, Ts),
+    (bg, officers_near): (&Background, &[u64]),
+    op: &OfficerPlaces,
+) -> Vec<Near> {
+    let mut out = Vec::new();
+    for &(s, stops) in &op.candidates {
+        let others = officers_near[s.index()].saturating_sub(1);
+        let others_stops = bg.near[s.index()] - stops;
+        if others > 0 && (stops as f64) < m.min_ratio * others_stops as f64 / others as f64 {
+            continue;
+        }
+        let o = l.stops[op.stops.start].officer;
+        let home = l.subjects[s.index()]
+            .person
+            .as_ref()
+            .and_then(|p| p.home)
+            .expect("a candidate is near a home");
+        let near = stops_within(l, op, home, m.radius_m);
+        let nearby = stops_within(l, op, home, m.around_m).len() as u64;
+        let verdict = judge(
+            PlaceCounts {
+                stops,
+                nearby,
+                others_near: bg.near[s.index()] - stops,
+                others_around: bg.around.around(home, m.around_m).saturating_sub(nearby),
+                tied: l.has_dealt_with(o, s, window),
+            },
+            m,
+        );
+        if !verdict.unusual {
+            continue;
+        }
+        out.extend(near.into_iter().map(|(stop, metres)| Near {
+            stop,
+            subject: s,
+            metres,
+            verdict,
+        }));
+    }
+    out
 }
 
 /// The stops within `m.radius_m` of subjects' homes of the (officer, home) pairs with at
@@ -174,47 +280,27 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
     else {
         return Vec::new();
     };
-    let places = eligible_stops(l, &homes, m.radius_m, window);
+    let zeros = || (0..l.subjects.len()).map(|_| AtomicU64::new(0)).collect();
+    let counts = HomeCounts {
+        stops: zeros(),
+        officers: zeros(),
+    };
+    let officers: Vec<OfficerPlaces> = officer_ranges(l)
+        .into_par_iter()
+        .map(|r| officer_places(l, &homes, m, window, r, &counts))
+        .collect();
+    let total =
+        |v: Vec<AtomicU64>| -> Vec<u64> { v.into_iter().map(AtomicU64::into_inner).collect() };
+    let officers_near = total(counts.officers);
     let bg = background(
         l,
-        &places,
+        &officers,
+        total(counts.stops),
         m.around_m / AROUND_CELLS_PER_RADIUS,
         homes.ref_lat,
     );
-    let hits = hits(l, &places);
-    let runs: Vec<&[Hit]> = hits
-        .chunk_by(|a, b| (a.officer, a.subject) == (b.officer, b.subject))
-        .filter(|run| run.len() as u64 >= u64::from(m.min_stops.max(1)))
-        .collect();
-    runs.par_iter()
-        .flat_map_iter(|run| {
-            let (o, s) = (run[0].officer, run[0].subject);
-            let home = l.subjects[s.index()]
-                .person
-                .as_ref()
-                .and_then(|p| p.home)
-                .expect("a hit is near a home");
-            let stops = run.len() as u64;
-            let nearby = nearby_stops(l, &places, o, home, m.around_m);
-            let verdict = judge(
-                PlaceCounts {
-                    stops,
-                    nearby,
-                    others_near: bg.near[s.index()] - stops,
-                    others_around: bg.around.around(home, m.around_m).saturating_sub(nearby),
-                    tied: l.has_dealt_with(o, s, window),
-                },
-                m,
-            );
-            run.iter().map(move |h| {
-                let stop = &l.stops[h.stop as usize];
-                Near {
-                    stop: h.stop as usize,
-                    subject: s,
-                    metres: crate::link::haversine_m(home, (stop.lat, stop.lon)),
-                    verdict,
-                }
-            })
-        })
+    officers
+        .par_iter()
+        .flat_map_iter(|op| judge_officer(l, m, window, (&bg, &officers_near), op))
         .collect()
 }
