@@ -490,35 +490,24 @@ impl Linked {
     /// record in (from, to]. Abuse of position starts from someone met through the job.
     pub fn has_dealt_with(&self, o: OfficerIx, s: SubjectIx, (from, to): (Ts, Ts)) -> bool {
         let in_window = |at: Ts| at > from && at <= to;
-        let contact = || {
-            let i = self
-                .contacts
-                .partition_point(|c| (c.officer, c.subject) < (o, s));
-            self.contacts[i..]
-                .iter()
-                .take_while(|c| (c.officer, c.subject) == (o, s))
-                .any(|c| in_window(c.at))
-        };
-        let access = || {
-            let i = self
-                .accesses
-                .partition_point(|a| (a.officer, a.subject) < (o, s));
-            self.accesses[i..]
-                .iter()
-                .take_while(|a| (a.officer, a.subject) == (o, s))
-                .any(|a| in_window(a.at))
-        };
-        !self.involvements(o, s).is_empty() || contact() || access()
+        !self.involvements(o, s).is_empty()
+            || self.pair_contacts(o, s).iter().any(|c| in_window(c.at))
+            || self.pair_accesses(o, s).iter().any(|a| in_window(a.at))
+    }
+
+    /// The contacts of officer `o` with subject `s` (all times), from the sorted list.
+    pub fn pair_contacts(&self, o: OfficerIx, s: SubjectIx) -> &[Contact] {
+        pair_run(&self.contacts, |c| (c.officer, c.subject), (o, s))
+    }
+
+    /// The record accesses of officer `o` to subject `s` (all times).
+    pub fn pair_accesses(&self, o: OfficerIx, s: SubjectIx) -> &[Access] {
+        pair_run(&self.accesses, |a| (a.officer, a.subject), (o, s))
     }
 
     /// Whether officer `o` and subject `s` had any contact before `t` (in the data).
     pub fn contact_before(&self, o: OfficerIx, s: SubjectIx, t: Ts) -> bool {
-        let i = self
-            .contacts
-            .partition_point(|c| (c.officer, c.subject) < (o, s));
-        self.contacts
-            .get(i)
-            .is_some_and(|c| (c.officer, c.subject) == (o, s) && c.at <= t)
+        self.pair_contacts(o, s).first().is_some_and(|c| c.at <= t)
     }
 
     /// Whether officer `o` was involved with subject `s` at `t`.
@@ -590,6 +579,17 @@ impl Linked {
         let a = self.accesses.iter().map(|a| a.at);
         c.chain(s).chain(a)
     }
+}
+
+/// The run of `v` (sorted by `key`) whose key is `pair`.
+fn pair_run<T>(
+    v: &[T],
+    key: impl Fn(&T) -> (OfficerIx, SubjectIx),
+    pair: (OfficerIx, SubjectIx),
+) -> &[T] {
+    let from = v.partition_point(|x| key(x) < pair);
+    let to = from + v[from..].partition_point(|x| key(x) == pair);
+    &v[from..to]
 }
 
 #[cfg(test)]

@@ -245,8 +245,9 @@ fn judge_officer(
             .as_ref()
             .and_then(|p| p.home)
             .expect("a candidate is near a home");
-        let near = stops_within(l, op, home, m.radius_m);
-        let nearby = stops_within(l, op, home, m.around_m).len() as u64;
+        let around = stops_within(l, op, home, m.around_m);
+        let nearby = around.len() as u64;
+        let near = around.into_iter().filter(|(_, d)| *d <= m.radius_m);
         let verdict = judge(
             PlaceCounts {
                 stops,
@@ -260,7 +261,7 @@ fn judge_officer(
         if !verdict.unusual {
             continue;
         }
-        out.extend(near.into_iter().map(|(stop, metres)| Near {
+        out.extend(near.map(|(stop, metres)| Near {
             stop,
             subject: s,
             metres,

@@ -130,11 +130,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         value,
         threshold,
         window: p.window,
-        status: if fired {
-            Status::Fired
-        } else {
-            Status::NotFired
-        },
+        status: Status::of(fired),
         intensity: direction * burst_ratio.max(growth_ratio),
         note: note(
             p,

@@ -40,6 +40,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// `Fired` or `NotFired`.
+    pub fn of(fired: bool) -> Status {
+        if fired {
+            Status::Fired
+        } else {
+            Status::NotFired
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Fired => "fired",

@@ -42,11 +42,7 @@ pub fn evaluate(p: &PairView<'_>) -> Finding {
         value: verdict.stops as f64,
         threshold,
         window: p.window,
-        status: if fired {
-            Status::Fired
-        } else {
-            Status::NotFired
-        },
+        status: Status::of(fired),
         intensity: (verdict.stops as f64 - verdict.expected).max(0.0) / threshold,
         note: super::shared_note(p.notes.stop_near_home.as_ref()),
         evidence: if fired {
