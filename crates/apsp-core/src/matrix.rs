@@ -134,6 +134,8 @@ pub struct StopNearHome {
     pub radius_m: f64,
     /// The place's background is counted within this radius of the home.
     pub around_m: f64,
+    /// The place is also judged this near the home: a car parked at the address.
+    pub door_m: f64,
     pub min_stops: u32,
     /// The largest binomial tail probability that counts as unusual for the place.
     pub max_p_value: f64,
@@ -460,6 +462,12 @@ impl RiskMatrix {
             return Err(format!(
                 "signals.stop_near_home.around_m = {}: expected metres in [2 x radius_m, 50000]",
                 near.around_m
+            ));
+        }
+        if !(near.door_m > 0.0 && near.door_m < near.radius_m) {
+            return Err(format!(
+                "signals.stop_near_home.door_m = {}: expected metres in (0, radius_m)",
+                near.door_m
             ));
         }
         if !(near.max_p_value > 0.0 && near.max_p_value < 1.0) {

@@ -176,6 +176,13 @@ fn at_end_of_january() -> ScoreOptions {
     }
 }
 
+fn at_end_of_february() -> ScoreOptions {
+    ScoreOptions {
+        reference_time: Some(utc("2026-02-28T23:00:00")),
+        ..ScoreOptions::default()
+    }
+}
+
 fn utc(s: &str) -> i64 {
     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
         .unwrap()
@@ -800,7 +807,7 @@ fn stop_near_home_is_judged_against_the_place() {
     let detail = &f.evidence[0].detail;
     assert!(
         detail.contains(
-            "6 of his 14 stops nearby were this near; the place predicts 0.6 (p = 1.2e-5)"
+            "6 of his 14 stops nearby were within 150 m; the place predicts 0.58 (p = 1.2e-5; 2.3e-5 over 2 distances x 1 home of people he dealt with)"
         ),
         "{detail}"
     );
@@ -1138,6 +1145,37 @@ fn off_duty_needs_a_roster_covering_the_time() {
 }
 
 #[test]
+fn the_days_after_an_officers_last_rostered_shift_are_not_off_duty() {
+    // O1's shifts end on 30 Jan; O2's go on to 28 Feb (the export covers February; O1's
+    // part of it does not: a partial export, or leave). Three evening texts to P3 on
+    // 3-5 Feb are within 14 days of O1's last shift but no shift of his follows them
+    // within 14 days: duty unknown, not evaluated (off duty, fired, when a shift within
+    // 14 days on either side was enough). The same texts when the whole export ends on
+    // 30 Jan: the export's end says nothing of what follows, and a shift of his
+    // precedes them: off duty, 3, fired.
+    let mut d = Data::base();
+    for (id, date) in [
+        ("F3", "2026-02-03"),
+        ("F4", "2026-02-04"),
+        ("F5", "2026-02-05"),
+    ] {
+        d.bill(id, "P3", "out", "sms", &format!("{date}T19:00:00"), None);
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_february());
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!((f.value, f.status), (3.0, Status::Fired));
+    for day in 1..=28 {
+        d.add(
+            "shifts",
+            format!("O2,2026-02-{day:02}T08:00:00,2026-02-{day:02}T16:00:00"),
+        );
+    }
+    let s = d.score_with(&RiskMatrix::default_matrix(), at_end_of_february());
+    let f = finding(&s, "P3", "off_duty_contact");
+    assert_eq!(f.status, Status::NotEvaluated);
+}
+
+#[test]
 fn without_a_roster_involvement_explains_contact() {
     // No shifts table: O1 texts P1 ten times during C1 (5-9 Jan, 10:00 and 11:00).
     // Duty is unknown, and he is on her case: the job as far as the data can say,
@@ -1335,12 +1373,14 @@ fn officer_level_multiple_subjects_and_repeat_complaints() {
 fn a_neighbour_resting_on_the_same_stops_is_shown_but_not_counted_again() {
     // P4 lives 1 km north of HOME, P5 60 m further north (next door), P6 5 km north.
     // O1 stops four times at P4's door (60 m from P5's), and nobody else stops within
-    // 1.5 km: the place's share is the area's, (150 / 1500)^2 = 0.01, so 4 of his 4
-    // stops around P4's home predict 0.04, p = 0.01^4: fired, intensity (4 - 0.04) / 2
-    // = 1.98, x weight 3 = 5.94 for both pairs. Ties go by subject id, so P4's pair
-    // ranks first and P5's rests only on stops P4's already counts: shown with its
-    // score, not counted again. P6: two stops of its own (the others are 4 km away),
-    // predicted 0.02, p = 1e-4: (2 - 0.02) / 2 x 3 = 2.97, counted.
+    // 1.5 km: the place's share within the radius is the area's, (150 / 1500)^2 = 0.01,
+    // so 4 of his 4 stops around P4's home predict 0.04, p = 0.01^4 (x 2 distances x 3
+    // homes of people he dealt with = 6e-8): fired at the radius (the door's verdict is
+    // only read when the radius finds nothing), intensity (4 - 0.04) / 2 = 1.98, x
+    // weight 3 = 5.94 for both pairs. Ties go by subject id, so P4's pair ranks first
+    // and P5's rests only on stops P4's already counts: shown with its score, not
+    // counted again. P6: two stops of its own (the others are 4 km away), predicted
+    // 0.02, p = 1e-4 (x 6 = 6e-4): (2 - 0.02) / 2 x 3 = 2.97, counted.
     // Officer score: 5.94 + 0.5 x 2.97 = 7.425; flagged (>= 5.0): P4 alone, so
     // multiple_subjects is 1 of 2, not fired. (Counting P5 would give
     // 5.94 + 0.5 x 5.94 + 0.25 x 2.97 + 2.0 = 11.6525.)

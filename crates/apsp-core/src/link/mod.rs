@@ -64,6 +64,8 @@ pub struct Linked {
     pub case_work: PerOfficer<Vec<CaseWork>>,
     /// Longest shift per officer (for the shifts covering a time).
     pub longest_shift: PerOfficer<Ts>,
+    /// The first and last shift starts of the whole shifts export.
+    pub roster_span: Option<Span>,
     /// Longest deployment per officer (for overlap searches).
     pub longest_deployment: PerOfficer<Ts>,
     /// (officer, subject) → involvements, sorted by opened.
@@ -331,6 +333,7 @@ impl Linked {
             officer_index: officers.index,
             subjects: book.subjects,
             subject_index: book.index,
+            roster_span: roster_span(&officer_side.roster.shifts),
             shifts: officer_side.roster.shifts,
             shifts_unknown: officer_side.roster.shifts_unknown,
             longest_shift: officer_side.roster.longest,
@@ -393,13 +396,26 @@ impl Linked {
     }
 
     /// The roster covers officer `o` at `t`: a shift of his starts within `cover`
-    /// before or after it. Only then can an event be said to be off duty: a shifts
-    /// export covering part of the window says nothing of the rest (nor of long leave).
-    /// One test for the signs, the evidence and the drill-downs.
+    /// before it (or `t` is within `cover` of the export's first shift), and one within
+    /// `cover` after it (or `t` is within `cover` of the export's last). Only then can
+    /// an event be said to be off duty: a shifts export covering part of the window says
+    /// nothing of the rest (nor of long leave), and the days after an officer's last
+    /// rostered shift, while the export goes on for others, are as unknown as those
+    /// before his first. One test for the signs, the evidence and the drill-downs.
     pub fn rostered_at(&self, o: OfficerIx, t: Ts, cover: Ts) -> bool {
+        let Some(span) = self.roster_span.filter(|_| self.present.shifts) else {
+            return false;
+        };
         let s = &self.shifts[o];
-        let i = s.partition_point(|s| s.start < t.saturating_sub(cover));
-        self.present.shifts && s.get(i).is_some_and(|s| s.start <= t.saturating_add(cover))
+        let (from, to) = (t.saturating_sub(cover), t.saturating_add(cover));
+        let i = s.partition_point(|s| s.start < from);
+        let k = s.partition_point(|s| s.start <= t);
+        let before = i < k;
+        let after = s.get(k).is_some_and(|s| s.start <= to);
+        // Before `t`: a shift of his, or the export had not begun; after: likewise.
+        let seen_before = before || from < span.start;
+        let seen_after = after || to > span.end;
+        (before || after) && seen_before && seen_after
     }
 
     /// Whether officer `o` was (or, by a quarantined shift row, may have been) on a
@@ -590,6 +606,13 @@ fn pair_run<T>(
     let from = v.partition_point(|x| key(x) < pair);
     let to = from + v[from..].partition_point(|x| key(x) == pair);
     &v[from..to]
+}
+
+/// The first and last shift starts of a shifts export (a [`Span`] of starts).
+fn roster_span(shifts: &PerOfficer<Vec<Span>>) -> Option<Span> {
+    let starts = shifts.iter().flat_map(|v| v.iter().map(|s| s.start));
+    let (lo, hi) = starts.fold((Ts::MAX, Ts::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    (lo <= hi).then_some(Span { start: lo, end: hi })
 }
 
 #[cfg(test)]

@@ -81,6 +81,8 @@ impl CountGrid {
 pub struct Background {
     /// Eligible stops within the radius of each subject's home, by subject.
     pub near: Vec<u64>,
+    /// Eligible stops within the door distance of each subject's home, by subject.
+    pub door: Vec<u64>,
     /// Eligible stops, in cells, for counting those around a home.
     pub around: CountGrid,
 }
@@ -90,21 +92,34 @@ impl Background {
     pub fn new(subjects: usize, cell_m: f64, ref_lat: f64) -> Background {
         Background {
             near: vec![0; subjects],
+            door: vec![0; subjects],
             around: CountGrid::new(cell_m, ref_lat),
         }
     }
 
-    /// Counts one eligible stop at `p`, within the radius of the homes of `near`.
-    pub fn add_stop(&mut self, p: (f64, f64), near: impl IntoIterator<Item = SubjectIx>) {
+    /// Counts one eligible stop at `p`, within the radius of the homes of `near` and
+    /// within the door distance of those of `door`.
+    pub fn add_stop(
+        &mut self,
+        p: (f64, f64),
+        near: impl IntoIterator<Item = SubjectIx>,
+        door: impl IntoIterator<Item = SubjectIx>,
+    ) {
         self.around.add(p);
         for s in near {
             self.near[s.index()] += 1;
+        }
+        for s in door {
+            self.door[s.index()] += 1;
         }
     }
 
     /// Adds the background of another part of the stops (another shard).
     pub fn merge(&mut self, other: &Background) {
         for (a, b) in self.near.iter_mut().zip(&other.near) {
+            *a += b;
+        }
+        for (a, b) in self.door.iter_mut().zip(&other.door) {
             *a += b;
         }
         self.around.merge(&other.around);
@@ -138,13 +153,15 @@ mod tests {
         let mut all = Background::new(2, 50.0, 52.0);
         let mut one = Background::new(2, 50.0, 52.0);
         let mut two = Background::new(2, 50.0, 52.0);
-        all.add_stop(p, [SubjectIx(0)]);
-        all.add_stop(q, [SubjectIx(0), SubjectIx(1)]);
-        one.add_stop(p, [SubjectIx(0)]);
-        two.add_stop(q, [SubjectIx(0), SubjectIx(1)]);
+        all.add_stop(p, [SubjectIx(0)], [SubjectIx(0)]);
+        all.add_stop(q, [SubjectIx(0), SubjectIx(1)], [SubjectIx(1)]);
+        one.add_stop(p, [SubjectIx(0)], [SubjectIx(0)]);
+        two.add_stop(q, [SubjectIx(0), SubjectIx(1)], [SubjectIx(1)]);
         one.merge(&two);
         assert_eq!(one.near, all.near);
         assert_eq!(one.near, vec![2, 1]);
+        assert_eq!(one.door, all.door);
+        assert_eq!(one.door, vec![1, 1]);
         assert_eq!(one.around.around(p, 5_000.0), 2);
         assert_eq!(one.around.around(p, 500.0), 1);
     }

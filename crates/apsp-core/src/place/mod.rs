@@ -36,7 +36,7 @@ use crate::link::geo::{Grid, Planar};
 use crate::link::{Linked, Stop, SubjectIx, Ts};
 use crate::matrix::StopNearHome;
 use background::Background;
-use verdict::{judge, PlaceCounts, PlaceVerdict};
+use verdict::{judge, PlaceCounts, PlaceVerdict, Within};
 
 /// Cells of the background's around grid per around radius.
 const AROUND_CELLS_PER_RADIUS: f64 = 16.0;
@@ -111,13 +111,23 @@ fn eligible(
     true
 }
 
+/// A home near which an officer made at least `min_stops` eligible stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    subject: SubjectIx,
+    /// His eligible stops within the radius of the home.
+    near: u64,
+    /// His eligible stops within the door distance of the home.
+    door: u64,
+}
+
 /// One officer's part of steps 1 and 2: which of his stops are eligible, and the
-/// homes near which he made at least `min_stops` of them, with how many.
+/// homes near which he made at least `min_stops` of them.
 struct OfficerPlaces {
     /// His stops' range in `Linked::stops`.
     stops: Range<usize>,
     eligible: Vec<bool>,
-    candidates: Vec<(SubjectIx, u64)>,
+    candidates: Vec<Candidate>,
 }
 
 /// Steps 1 and 2 for one officer's stops: every eligible stop near a home is added to
@@ -133,24 +143,33 @@ fn officer_places(
     counts: &HomeCounts,
 ) -> OfficerPlaces {
     let mut near = Vec::new();
-    let mut mine: FxHashMap<SubjectIx, u64> = FxHashMap::default();
+    // Per home: his eligible stops within the radius, and within the door distance.
+    let mut mine: FxHashMap<SubjectIx, (u64, u64)> = FxHashMap::default();
     let eligible: Vec<bool> = l.stops[stops.clone()]
         .iter()
         .map(|s| {
             let ok = eligible(l, homes, m.radius_m, window, s, &mut near);
-            for (h, _) in &near {
-                *mine.entry(*h).or_default() += 1;
+            for (h, d) in &near {
+                let n = mine.entry(*h).or_default();
+                n.0 += 1;
+                n.1 += u64::from(*d <= m.door_m);
             }
             ok
         })
         .collect();
-    for (h, n) in &mine {
+    for (h, (n, door)) in &mine {
         counts.stops[h.index()].fetch_add(*n, Ordering::Relaxed);
+        counts.door[h.index()].fetch_add(*door, Ordering::Relaxed);
         counts.officers[h.index()].fetch_add(1, Ordering::Relaxed);
     }
-    let mut candidates: Vec<(SubjectIx, u64)> = mine
+    let mut candidates: Vec<Candidate> = mine
         .into_iter()
-        .filter(|(_, n)| *n >= u64::from(m.min_stops.max(1)))
+        .filter(|(_, (n, _))| *n >= u64::from(m.min_stops.max(1)))
+        .map(|(subject, (near, door))| Candidate {
+            subject,
+            near,
+            door,
+        })
         .collect();
     candidates.sort_unstable();
     OfficerPlaces {
@@ -160,11 +179,12 @@ fn officer_places(
     }
 }
 
-/// Per home, every officer's eligible stops near it and how many officers made them,
-/// added to as the officers are gone through in parallel (sums of integers: the same
-/// whatever the order).
+/// Per home, every officer's eligible stops near it (within the radius and within the
+/// door distance) and how many officers made them, added to as the officers are gone
+/// through in parallel (sums of integers: the same whatever the order).
 struct HomeCounts {
     stops: Vec<AtomicU64>,
+    door: Vec<AtomicU64>,
     officers: Vec<AtomicU64>,
 }
 
@@ -185,12 +205,13 @@ fn officer_ranges(l: &Linked) -> Vec<Range<usize>> {
 fn background(
     l: &Linked,
     officers: &[OfficerPlaces],
-    near: Vec<u64>,
+    (near, door): (Vec<u64>, Vec<u64>),
     cell_m: f64,
     ref_lat: f64,
 ) -> Background {
     let mut bg = Background::new(0, cell_m, ref_lat);
     bg.near = near;
+    bg.door = door;
     for op in officers {
         for (s, ok) in l.stops[op.stops.clone()].iter().zip(&op.eligible) {
             if *ok {
@@ -220,11 +241,26 @@ fn stops_within(
         .collect()
 }
 
+/// The first test, cheap enough for every home of a busy town centre: his stops near
+/// the home (within the radius or at the door) are at least `min_ratio` times the
+/// average of the other officers who stopped near it (at a place where officers stop as
+/// often as he does, the verdict could not find him unusual either).
+fn stands_out(c: &Candidate, m: &StopNearHome, bg: &Background, officers_near: &[u64]) -> bool {
+    let i = c.subject.index();
+    let others = officers_near[i].saturating_sub(1);
+    if others == 0 {
+        return true;
+    }
+    let beyond =
+        |his: u64, all: u64| his as f64 >= m.min_ratio * (all - his) as f64 / others as f64;
+    beyond(c.near, bg.near[i])
+        || (c.door >= u64::from(m.min_stops.max(1)) && beyond(c.door, bg.door[i]))
+}
+
 /// Step 3 for one officer's candidate homes: the verdict and the stops it covers, for
-/// the homes where his stops are unusual. A first test, cheap enough for every home of
-/// a busy town centre: his stops near the home are at least `min_ratio` times the
-/// average of the other officers who stopped near it (at a place where officers stop
-/// as often as he does, the verdict could not find him unusual either).
+/// the homes where his stops are unusual. Each home is judged as one of its family (the
+/// homes of people he dealt with, or of everyone else, near which he made at least
+/// `min_stops` stops): see [`verdict`].
 fn judge_officer(
     l: &Linked,
     m: &StopNearHome,
@@ -232,41 +268,58 @@ fn judge_officer(
     (bg, officers_near): (&Background, &[u64]),
     op: &OfficerPlaces,
 ) -> Vec<Near> {
+    let o = l.stops[op.stops.start].officer;
+    let tied: Vec<bool> = op
+        .candidates
+        .iter()
+        .map(|c| l.has_dealt_with(o, c.subject, window))
+        .collect();
+    let tied_family = tied.iter().filter(|t| **t).count() as u64;
+    let untied_family = tied.len() as u64 - tied_family;
     let mut out = Vec::new();
-    for &(s, stops) in &op.candidates {
-        let others = officers_near[s.index()].saturating_sub(1);
-        let others_stops = bg.near[s.index()] - stops;
-        if others > 0 && (stops as f64) < m.min_ratio * others_stops as f64 / others as f64 {
+    for (c, tied) in op.candidates.iter().zip(tied) {
+        if !stands_out(c, m, bg, officers_near) {
             continue;
         }
-        let o = l.stops[op.stops.start].officer;
-        let home = l.subjects[s.index()]
+        let i = c.subject.index();
+        let home = l.subjects[i]
             .person
             .as_ref()
             .and_then(|p| p.home)
             .expect("a candidate is near a home");
         let around = stops_within(l, op, home, m.around_m);
         let nearby = around.len() as u64;
-        let near = around.into_iter().filter(|(_, d)| *d <= m.radius_m);
         let verdict = judge(
             PlaceCounts {
-                stops,
+                near: Within {
+                    stops: c.near,
+                    others: bg.near[i] - c.near,
+                },
+                door: Within {
+                    stops: c.door,
+                    others: bg.door[i] - c.door,
+                },
                 nearby,
-                others_near: bg.near[s.index()] - stops,
                 others_around: bg.around.around(home, m.around_m).saturating_sub(nearby),
-                tied: l.has_dealt_with(o, s, window),
+                tied,
+                family: if tied { tied_family } else { untied_family },
             },
             m,
         );
         if !verdict.unusual {
             continue;
         }
-        out.extend(near.map(|(stop, metres)| Near {
-            stop,
-            subject: s,
-            metres,
-            verdict,
-        }));
+        out.extend(
+            around
+                .into_iter()
+                .filter(|(_, d)| *d <= verdict.within_m)
+                .map(|(stop, metres)| Near {
+                    stop,
+                    subject: c.subject,
+                    metres,
+                    verdict,
+                }),
+        );
     }
     out
 }
@@ -284,6 +337,7 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
     let zeros = || (0..l.subjects.len()).map(|_| AtomicU64::new(0)).collect();
     let counts = HomeCounts {
         stops: zeros(),
+        door: zeros(),
         officers: zeros(),
     };
     let officers: Vec<OfficerPlaces> = officer_ranges(l)
@@ -296,7 +350,7 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
     let bg = background(
         l,
         &officers,
-        total(counts.stops),
+        (total(counts.stops), total(counts.door)),
         m.around_m / AROUND_CELLS_PER_RADIUS,
         homes.ref_lat,
     );

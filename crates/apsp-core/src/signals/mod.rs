@@ -264,12 +264,19 @@ impl ContactFact<'_> {
 }
 
 /// How an event's duty status reads in evidence: "off duty" only when a roster says so.
-/// The place's verdict in words: "his 4 of 14 stops within 1,500 m; the place predicts
-/// 0.1 (p = 1.0e-5)".
+/// The place's verdict in words: "4 of his 14 stops nearby were within 150 m; the place
+/// predicts 0.14 (p = 1.0e-5; 6.0e-5 over 2 distances x 3 homes of people he dealt
+/// with)".
 fn place_label(v: &PlaceVerdict) -> String {
+    let whose = if v.tied {
+        "of people he dealt with"
+    } else {
+        "of people he did not deal with"
+    };
+    let homes = if v.family == 1 { "home" } else { "homes" };
     format!(
-        "{} of his {} stops nearby were this near; the place predicts {:.1} (p = {:.1e})",
-        v.stops, v.nearby, v.expected, v.p_value
+        "{} of his {} stops nearby were within {:.0} m; the place predicts {:.2} (p = {:.1e}; {:.1e} over 2 distances x {} {homes} {whose})",
+        v.stops, v.nearby, v.within_m, v.expected, v.p_value, v.adjusted_p, v.family
     )
 }
 
@@ -449,8 +456,8 @@ impl Notes {
             )
             .into(),
             stop_near_home: format!(
-                "undeployed, unexplained stops within {:.0} m of the home, against the place's background within {:.0} m (unusual at p <= {})",
-                s.stop_near_home.radius_m, s.stop_near_home.around_m, s.stop_near_home.max_p_value
+                "undeployed, unexplained stops within {:.0} m (or {:.0} m) of the home, against the place's background within {:.0} m (unusual at p <= {} for the officer's homes together)",
+                s.stop_near_home.radius_m, s.stop_near_home.door_m, s.stop_near_home.around_m, s.stop_near_home.max_p_value
             )
             .into(),
             access_without_purpose: format!(
