@@ -6,7 +6,18 @@ fired their labelled warning signs, and overall recall at 1% and 5% of officers
 flagged, ROC AUC and average precision (planted = positive, every other officer =
 negative; case study 4, a documented blind spot, is reported but not counted).
 
+A failure is a planted officer below the top 1 %, a decoy in it, or a planted pattern
+that rests on stops (`STOP_PATTERNS`) without `stop_near_home`. A
+decoy in the top 1 % whose highest pair is not one of its decoy subjects is a remark,
+not a failure: its background (e.g. a chance street check of a past victim of his, then
+a call) ranks it, not the innocent pattern the decoy stands for; the remark names the
+pair.
+
     python scripts/evaluate.py --officers 2000 --days 365 --seeds 1 2 3 4 5
+
+`--synth-arg` settings apply to the clean force (stops at hotspots, every other setting
+off), one shape at a time; `--synth-arg=--realism --synth-arg=real-town` evaluates the
+generator's default force, with every shape at once.
 
 With --grid it runs the same evaluation on forces generated under a grid of realism
 settings (`apsp synth --stops`, `--households`, ... see docs/synthetic-force.md) and
@@ -58,8 +69,17 @@ def average_precision(scores: list[float], labels: list[bool]) -> float:
 
 # The realism grid: (name, extra `apsp synth` arguments). The first is the historical
 # default; each other row turns one realistic shape on (or a few that belong together).
+# The planted patterns that rest on vehicle stops: visits near the subject's home are
+# their main evidence (IOPC s.9: "stopped on four occasions"; s.11: visits two or three
+# times a week; s.23: parked near the girl's home week after week; s.27: near the
+# victim's home several times after the hand-over; the shark's visits after hand-over).
+# Case study 8's two or three evening visits after closure are a side of a contact
+# pattern (s.21): reported with its other labelled signs, not a failure when the place
+# cannot tell them from patrol (docs/synthetic-force.md).
+STOP_PATTERNS = {"case_study_2", "case_study_3", "case_study_9", "case_study_10", "shark"}
+
 GRID: list[tuple[str, list[str]]] = [
-    ("hotspots (default)", []),
+    ("clean (hotspots)", []),
     ("town-wide", ["--stops", "town-wide"]),
     ("sparse-rural", ["--stops", "rural"]),
     ("town-wide+households+duplicates", [
@@ -72,7 +92,7 @@ GRID: list[tuple[str, list[str]]] = [
     ("stale-open-cases", ["--stale-cases", "0.05"]),
     ("clock-skew", ["--clock-skew", "0.01"]),
     ("latitude 58N", ["--latitude", "58"]),
-    ("real-town (all)", ["--realism", "real-town"]),
+    ("real-town (all; the default)", ["--realism", "real-town"]),
 ]
 
 
@@ -86,6 +106,8 @@ class Result:
     ranks: dict[str, list[int]] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    # Decoys in the top 1 % by a pair that is not their decoy pattern (background).
+    remarks: list[str] = field(default_factory=list)
     fired_total: int = 0
     fired_hit: int = 0
     officers: int = 0
@@ -119,9 +141,12 @@ def evaluate(args: argparse.Namespace, synth_args: list[str], quiet: bool) -> Re
             tag += f"-e{args.inject_errors:g}"
         tag += slug(synth_args)
         data = args.data / f"force-{tag}"
+        # Settings are relative to the clean force (one shape at a time), whatever the
+        # generator's default (`real-town`): pass `--realism real-town` for that.
+        base = [] if "--realism" in synth_args else ["--realism", "clean"]
         if not (data / "labels.parquet").exists():
-            run([str(APSP), "synth", "--officers", str(args.officers), "--days", str(args.days),
-                 "--seed", str(seed), "--format", args.format,
+            run([str(APSP), "synth", *base, "--officers", str(args.officers),
+                 "--days", str(args.days), "--seed", str(seed), "--format", args.format,
                  "--inject-errors", str(args.inject_errors), "--out", str(data), *synth_args])
         out = args.data / f"scored-{tag}"
         cmd = [str(APSP), "score", str(data), "--out", str(out)]
@@ -141,6 +166,7 @@ def evaluate(args: argparse.Namespace, synth_args: list[str], quiet: bool) -> Re
             if not quiet:
                 print(f"seed {seed}: {quarantined} rows quarantined ({want} broken on purpose)")
         signals = pl.read_parquet(out / "signals.parquet")
+        best_pair = best_pairs(out)
         labels = pl.read_parquet(data / "labels.parquet")
         n = officers.height
         res.officers += n
@@ -171,15 +197,28 @@ def evaluate(args: argparse.Namespace, synth_args: list[str], quiet: bool) -> Re
             ok = (row["rank"] <= top1) if row["kind"] == "planted" else (row["rank"] > top1)
             if row["kind"] == "planted" and not row["detectable"]:
                 ok = True
+            remark = ""
+            by = best_pair.get(row["officer_id"])
+            if not ok and row["kind"] == "decoy" and subjects and by not in subjects:
+                # The decoy's own pattern is not what ranks it: its background does (a
+                # chance look-up of a past victim, then a call). Shown, not a decoy miss.
+                ok = True
+                remark = f" (ranked by background pair {by}, not its decoy pattern)"
+                res.remarks.append(f"seed {seed} {row['scenario']} rank {row['rank']}{remark}")
             if not ok:
                 res.failures.append(f"seed {seed} {row['scenario']} rank {row['rank']}")
+            if (row["scenario"] in STOP_PATTERNS and "stop_near_home" in expected
+                    and "stop_near_home" not in fired):
+                # A planted pattern that rests on stops must fire the stop sign.
+                ok = False
+                res.failures.append(f"seed {seed} {row['scenario']} stop_near_home not fired")
             if not quiet:
                 missing = [s for s in expected if s not in fired]
                 print(
                     f"  {'ok ' if ok else 'BAD'} {row['scenario']:<24} {row['kind']:<8} "
                     f"rank {row['rank']:>5} score {row['score']:7.2f} {row['tier']:<6} "
                     f"style {row['style'] or '-':<12} signs {len(hit)}/{len(expected)}"
-                    f"{' missing ' + ','.join(missing) if missing else ''}"
+                    f"{' missing ' + ','.join(missing) if missing else ''}{remark}"
                 )
         is_planted = pl.col("kind") == "planted"
         planted = set(labels.filter(is_planted & pl.col("detectable"))["officer_id"])
@@ -195,6 +234,14 @@ def evaluate(args: argparse.Namespace, synth_args: list[str], quiet: bool) -> Re
     return res
 
 
+def best_pairs(out: Path) -> dict[str, str | None]:
+    """Each officer's highest-scoring pair's subject (ties: the lowest subject id)."""
+    pairs = pl.read_parquet(out / "pairs.parquet", columns=["officer_id", "subject_id", "score"])
+    best = (pairs.sort(["officer_id", "score", "subject_id"], descending=[False, True, False])
+            .group_by("officer_id", maintain_order=True).first())
+    return dict(zip(best["officer_id"].to_list(), best["subject_id"].to_list(), strict=True))
+
+
 def grid_tables(results: list[tuple[str, Result]], args: argparse.Namespace) -> str:
     """The grid as markdown: metrics per setting, then ranks per labelled officer."""
     seeds = " ".join(str(s) for s in args.seeds)
@@ -205,14 +252,14 @@ def grid_tables(results: list[tuple[str, Result]], args: argparse.Namespace) -> 
         "the seeds (planted, detectable = positive).",
         "",
         "| setting | recall@1% | recall@5% | ROC AUC | avg precision | signs fired "
-        "| failures |",
-        "|---|---|---|---|---|---|---|",
+        "| failures | remarks |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results:
         lines.append(
             f"| {name} | {r.recall_at(0.01):.3f} | {r.recall_at(0.05):.3f} "
             f"| {r.roc_auc():.4f} | {r.average_precision():.3f} "
-            f"| {r.fired_hit}/{r.fired_total} | {len(r.failures)} |"
+            f"| {r.fired_hit}/{r.fired_total} | {len(r.failures)} | {len(r.remarks)} |"
         )
     scenarios: dict[str, str] = {}
     for _, r in results:
@@ -240,6 +287,10 @@ def grid_tables(results: list[tuple[str, Result]], args: argparse.Namespace) -> 
                 return f"{k}{'*' if bad else ''}"
             cells.append("/".join(mark(k) for k in ranks))
         lines.append(f"| {sc} | {kind} | " + " | ".join(cells) + " |")
+    notes = [f"- {name}: {f}" for name, r in results for f in r.failures]
+    notes += [f"- {name}: {m}" for name, r in results for m in r.remarks]
+    if notes:
+        lines += ["", "Failures and remarks:", "", *notes]
     return "\n".join(lines)
 
 
@@ -287,6 +338,8 @@ def main() -> None:
     print(f"labelled warning signs fired on planted pairs: {res.fired_hit}/{res.fired_total} "
           f"({100 * res.fired_hit / max(res.fired_total, 1):.1f}%)")
     print("failures:", "; ".join(res.failures) if res.failures else "none")
+    if res.remarks:
+        print("remarks:", "; ".join(res.remarks))
 
 
 if __name__ == "__main__":

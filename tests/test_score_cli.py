@@ -82,18 +82,20 @@ def test_explain_tells_the_case_study_2_story(apsp_bin, force, tmp_path):
     text = r.stdout
     assert f"Officer {cs2} (PCSO)" in text and "not a verdict" in text
     assert f"Subject {w1} (person)" in text
-    # 30 short calls, 6 of them made while he was working on her burglary case (on
-    # shift, or beside other work of his cases: the job): 24 count.
-    assert "unanswered_persistence: FIRED (24 vs 10" in text
+    # 30 short calls (the scenario's), none made while he was working on her burglary
+    # case in this force (on shift, or beside other work of his cases: the job; three
+    # were off duty while she was his case): all 30 count. In the clean force 6 were
+    # on shift while involved, and 24 counted.
+    assert "unanswered_persistence: FIRED (30 vs 10" in text
     assert "stop_near_home: FIRED" in text
     assert "billing CDR" in text  # evidence rows named by their ids
-    # The same through the evidence frame: the 24 short calls that count are listed.
+    # The same through the evidence frame: the 30 short calls that count are listed.
     ev = pl.read_parquet(tmp_path / "evidence.parquet")
     short = ev.filter(
         (pl.col("officer_id") == cs2) & (pl.col("subject_id") == w1)
         & (pl.col("signal") == "unanswered_persistence")
     )
-    assert short.height == 24 and set(short["table"]) == {"billing"}
+    assert short.height == 30 and set(short["table"]) == {"billing"}
 
 
 def test_outputs_are_byte_identical_across_thread_counts(apsp_bin, force, tmp_path):

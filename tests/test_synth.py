@@ -28,10 +28,12 @@ def test_generate_is_deterministic_and_valid(tmp_path):
         "expected_signals", "description",
     ]
     assert set(labels.filter(pl.col("kind") == "planted")["scenario"]) == SCENARIOS
-    assert set(labels.filter(pl.col("kind") == "decoy")["scenario"]) == DECOYS
+    # The default force is `real-town`, with the hospital decoy.
+    decoys = DECOYS | {"decoy_beside_hospital"}
+    assert set(labels.filter(pl.col("kind") == "decoy")["scenario"]) == decoys
     # One officer per scenario; case study 4 is the documented blind spot.
     assert labels["officer_id"].n_unique() == labels.height
-    assert set(labels.filter(~pl.col("detectable"))["scenario"]) == {"case_study_4"} | DECOYS
+    assert set(labels.filter(~pl.col("detectable"))["scenario"]) == {"case_study_4"} | decoys
     ds = apsp.read_dataset(a)
     assert ds.quarantine.height == 0
     assert ds.manifest["ignored_files"] == ["labels.parquet"]
@@ -87,7 +89,8 @@ def test_plant_rate_scales_with_the_force(tmp_path):
 
 
 def test_realism_preset_and_overrides(tmp_path):
-    """`real-town` adds the hospital decoy; a single setting overrides the preset."""
+    """`real-town` adds the hospital decoy, `clean` has none; a single setting overrides
+    the preset."""
     a, b = tmp_path / "a", tmp_path / "b"
     labels = apsp.synth.generate(
         a, officers=120, days=90, seed=3, realism="real-town", no_durations=1.0
@@ -103,5 +106,7 @@ def test_realism_preset_and_overrides(tmp_path):
     # Every unlabelled officer's calls lack durations; labelled officers keep theirs.
     assert billing.filter(pl.col("kind") == "call")["duration_s"].null_count() > 0
     assert devices.height >= 120  # pooled team phones add rows
+    clean = apsp.synth.generate(tmp_path / "d", officers=120, days=90, seed=3, realism="clean")
+    assert set(clean.filter(pl.col("kind") == "decoy")["scenario"]) == DECOYS
     with pytest.raises(apsp.SettingError):
         apsp.synth.generate(tmp_path / "c", officers=10, days=10, stops="everywhere")  # type: ignore[arg-type]

@@ -116,9 +116,10 @@ enum Command {
 /// preset, then any single setting overridden.
 #[derive(Args)]
 struct RealismArgs {
-    /// Preset: clean (the default: stops at hotspots only, every other setting off),
-    /// real-town (stops in every street and every setting below on) or rural.
-    #[arg(long, default_value = "clean", value_name = "PRESET")]
+    /// Preset: real-town (the default: stops in every street and every setting below
+    /// on), rural (real-town with sparse rural stops) or clean (the historical force:
+    /// stops at hotspots only, every other setting off; it flatters an engine).
+    #[arg(long, default_value = "real-town", value_name = "PRESET")]
     realism: String,
     /// Where undeployed patrol stops happen: hotspots, town-wide or rural.
     #[arg(long, value_name = "GEOGRAPHY")]
@@ -142,7 +143,7 @@ struct RealismArgs {
     /// Share of officers whose roster export covers only part of the window.
     #[arg(long, value_name = "SHARE")]
     partial_rosters: Option<f64>,
-    /// Share of case contacts in overtime the roster does not show (default 0.03).
+    /// Share of case contacts in overtime the roster does not show (real-town 0.1, clean 0.03).
     #[arg(long, value_name = "SHARE")]
     overtime: Option<f64>,
     /// Share of cases never closed in the system (and cases open for years).

@@ -28,12 +28,13 @@ pub mod verdict;
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::link::geo::{Grid, Planar};
-use crate::link::{Linked, Stop, SubjectIx, Ts};
+use crate::link::{Linked, OfficerIx, Stop, SubjectIx, Ts};
 use crate::matrix::StopNearHome;
 use background::Background;
 use verdict::{judge, PlaceCounts, PlaceVerdict, Within};
@@ -257,6 +258,69 @@ fn stands_out(c: &Candidate, m: &StopNearHome, bg: &Background, officers_near: &
         || (c.door >= u64::from(m.min_stops.max(1)) && beyond(c.door, bg.door[i]))
 }
 
+/// The subjects officer `o` dealt with through his work, sorted: `involved` (his
+/// cases' subjects, at any time), and those he contacted or whose record he looked up
+/// in the window; as [`Linked::has_dealt_with`], for all of them at once.
+fn dealt_with(
+    l: &Linked,
+    o: OfficerIx,
+    involved: &[SubjectIx],
+    (from, to): (Ts, Ts),
+) -> Vec<SubjectIx> {
+    let in_window = |at: Ts| at > from && at <= to;
+    let contacts = officer_run(&l.contacts, |c| c.officer, o);
+    let accesses = officer_run(&l.accesses, |a| a.officer, o);
+    let mut out: Vec<SubjectIx> = involved
+        .iter()
+        .copied()
+        .chain(
+            contacts
+                .iter()
+                .filter(|c| in_window(c.at))
+                .map(|c| c.subject),
+        )
+        .chain(
+            accesses
+                .iter()
+                .filter(|a| in_window(a.at))
+                .map(|a| a.subject),
+        )
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The run of `v` (sorted by officer first) that is officer `o`'s.
+fn officer_run<T>(v: &[T], officer: impl Fn(&T) -> OfficerIx, o: OfficerIx) -> &[T] {
+    let from = v.partition_point(|x| officer(x) < o);
+    let to = from + v[from..].partition_point(|x| officer(x) == o);
+    &v[from..to]
+}
+
+/// Per officer, the subjects of his involvements (at any time).
+fn involved_subjects(l: &Linked) -> Vec<Vec<SubjectIx>> {
+    let mut out = vec![Vec::new(); l.officers.len()];
+    for ((o, s), spans) in &l.involvement {
+        if !spans.is_empty() {
+            out[o.index()].push(*s);
+        }
+    }
+    out
+}
+
+/// What step 3 reads of the place, shared by every officer's verdicts.
+struct Place<'a> {
+    background: &'a Background,
+    /// Per home, how many officers made eligible stops near it.
+    officers_near: &'a [u64],
+    /// Per officer, the subjects of his involvements.
+    involved: &'a [Vec<SubjectIx>],
+    /// Per home, every officer's eligible stops around it, counted once when first
+    /// needed (a town centre's homes are judged for hundreds of officers).
+    around: &'a [OnceLock<u64>],
+}
+
 /// Step 3 for one officer's candidate homes: the verdict and the stops it covers, for
 /// the homes where his stops are unusual. Each home is judged as one of its family (the
 /// homes of people he dealt with, or of everyone else, near which he made at least
@@ -265,47 +329,57 @@ fn judge_officer(
     l: &Linked,
     m: &StopNearHome,
     window: (Ts, Ts),
-    (bg, officers_near): (&Background, &[u64]),
+    place: &Place<'_>,
     op: &OfficerPlaces,
 ) -> Vec<Near> {
+    let Place {
+        background: bg,
+        officers_near,
+        involved,
+        around: around_counts,
+    } = place;
     let o = l.stops[op.stops.start].officer;
-    let tied: Vec<bool> = op
-        .candidates
-        .iter()
-        .map(|c| l.has_dealt_with(o, c.subject, window))
-        .collect();
-    let tied_family = tied.iter().filter(|t| **t).count() as u64;
-    let untied_family = tied.len() as u64 - tied_family;
+    let dealt = dealt_with(l, o, involved[o.index()].as_slice(), window);
+    let is_candidate = |s: &SubjectIx| op.candidates.binary_search_by(|c| c.subject.cmp(s)).is_ok();
+    let tied_family = dealt.iter().filter(|s| is_candidate(s)).count() as u64;
+    let untied_family = op.candidates.len() as u64 - tied_family;
     let mut out = Vec::new();
-    for (c, tied) in op.candidates.iter().zip(tied) {
+    for c in &op.candidates {
         if !stands_out(c, m, bg, officers_near) {
             continue;
         }
+        let tied = dealt.binary_search(&c.subject).is_ok();
         let i = c.subject.index();
         let home = l.subjects[i]
             .person
             .as_ref()
             .and_then(|p| p.home)
             .expect("a candidate is near a home");
+        let everyone_around = *around_counts[i].get_or_init(|| bg.around.around(home, m.around_m));
+        let counts = |nearby: u64, others_around: u64| PlaceCounts {
+            near: Within {
+                stops: c.near,
+                others: bg.near[i] - c.near,
+            },
+            door: Within {
+                stops: c.door,
+                others: bg.door[i] - c.door,
+            },
+            nearby,
+            others_around,
+            tied,
+            family: if tied { tied_family } else { untied_family },
+        };
+        // The most the verdict could say: his stops around no more than those near (the
+        // fewest, the smallest tail) and all stops around the others' (the place's
+        // smallest share). Hopeless there, hopeless anywhere: no need to find his stops
+        // around the home.
+        if !judge(counts(c.near, everyone_around), m).unusual {
+            continue;
+        }
         let around = stops_within(l, op, home, m.around_m);
         let nearby = around.len() as u64;
-        let verdict = judge(
-            PlaceCounts {
-                near: Within {
-                    stops: c.near,
-                    others: bg.near[i] - c.near,
-                },
-                door: Within {
-                    stops: c.door,
-                    others: bg.door[i] - c.door,
-                },
-                nearby,
-                others_around: bg.around.around(home, m.around_m).saturating_sub(nearby),
-                tied,
-                family: if tied { tied_family } else { untied_family },
-            },
-            m,
-        );
+        let verdict = judge(counts(nearby, everyone_around.saturating_sub(nearby)), m);
         if !verdict.unusual {
             continue;
         }
@@ -354,8 +428,16 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         m.around_m / AROUND_CELLS_PER_RADIUS,
         homes.ref_lat,
     );
+    let involved = involved_subjects(l);
+    let around: Vec<OnceLock<u64>> = (0..l.subjects.len()).map(|_| OnceLock::new()).collect();
+    let place = Place {
+        background: &bg,
+        officers_near: &officers_near,
+        involved: &involved,
+        around: &around,
+    };
     officers
         .par_iter()
-        .flat_map_iter(|op| judge_officer(l, m, window, (&bg, &officers_near), op))
+        .flat_map_iter(|op| judge_officer(l, m, window, &place, op))
         .collect()
 }
