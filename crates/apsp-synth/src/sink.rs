@@ -399,9 +399,12 @@ impl Sink {
             );
             if let (V::T(a), V::T(b)) = (row[i1], row[i2]) {
                 // Swapped times; both are moved off the spring gap first so the swap
-                // really reverses the interval on the clock.
+                // really reverses the interval on the clock. Not when both lie in the
+                // hour the autumn change repeats: 01:31 to 01:14 is then a valid
+                // interval (from the first 01:31 to the second 01:14), and the reader
+                // rightly takes it as one.
                 let (a, b) = (on_clock(a), on_clock(b));
-                if b > a {
+                if b > a && !(in_repeated_hour(a) && in_repeated_hour(b)) {
                     let mut r = row.to_vec();
                     r[i1] = V::T(b);
                     r[i2] = V::T(a);
@@ -590,6 +593,15 @@ pub fn on_clock(t: NaiveDateTime) -> NaiveDateTime {
         chrono::LocalResult::None => t + Duration::hours(1),
         _ => t,
     }
+}
+
+/// Whether London clocks show the local time `t` twice (the hour repeated when they go
+/// back in autumn).
+pub fn in_repeated_hour(t: NaiveDateTime) -> bool {
+    matches!(
+        chrono_tz::Europe::London.from_local_datetime(&t),
+        chrono::LocalResult::Ambiguous(..)
+    )
 }
 
 /// An interval as real clocks show it: the end is never before the start (moving a

@@ -1246,3 +1246,28 @@ fn partial_rosters_and_determinism() {
     let share = partial as f64 / f.role.len() as f64;
     assert!((0.1..0.35).contains(&share), "{share}");
 }
+
+/// The hour London clocks repeat on 25 October 2026 (01:00-02:00 twice) is where a
+/// swapped interval reads as a valid one (01:31 to 01:14: from the first 01:31 to the
+/// second 01:14), so the injector never writes an "end before start" fault there: the
+/// reader would rightly resolve it, and the quarantine would miss a row "broken on
+/// purpose" (it did, 3 rows in 2 of 5 forces at 1 % errors).
+#[test]
+fn swapped_times_are_never_both_in_the_repeated_hour() {
+    use apsp_synth::sink::in_repeated_hour;
+    let at = |d: u32, h: u32, m: u32| {
+        NaiveDate::from_ymd_opt(2026, 10, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    };
+    assert!(in_repeated_hour(at(25, 1, 31)) && in_repeated_hour(at(25, 1, 0)));
+    assert!(!in_repeated_hour(at(25, 0, 59)) && !in_repeated_hour(at(25, 2, 0)));
+    assert!(!in_repeated_hour(at(24, 1, 30)));
+    // Spring: 01:30 on 29 March is a time no clock shows, not a repeated one.
+    let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
+        .unwrap()
+        .and_hms_opt(1, 30, 0)
+        .unwrap();
+    assert!(!in_repeated_hour(gap));
+}
