@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -225,3 +226,59 @@ def test_missing_paths_for_score_are_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="risk matrix not found") as info:
         apsp.score(EXAMPLES / "demo", matrix=tmp_path / "no-matrix.toml")
     assert info.value.filename == str(tmp_path / "no-matrix.toml")
+
+
+# Issue 17, point 7: the paper cuts of the Python API.
+
+
+def test_reference_time_takes_a_datetime_or_a_date():
+    """An aware datetime is that instant, a naive one or a date local time: each the
+    same as its text, which was the only form taken."""
+    from datetime import UTC, date, datetime
+
+    def ref(at):
+        return apsp.score(EXAMPLES / "demo", reference_time=at).manifest["scoring"][
+            "reference_time"
+        ]
+
+    assert ref(datetime(2026, 1, 31, 12, 0, tzinfo=UTC)) == ref("2026-01-31T12:00:00Z")
+    assert ref(datetime(2026, 7, 1)) == ref("2026-07-01T00:00:00")
+    # Local midnight in summer is 23:00 UTC the day before.
+    assert ref(date(2026, 7, 1)) == ref("2026-07-01") == "2026-06-30T23:00:00Z"
+
+
+@pytest.mark.parametrize("days", [-5, 0, 2.5, True])
+def test_window_days_must_be_a_whole_number_of_days(days):
+    # -5 raised OverflowError from the native side; 2.5 a TypeError.
+    with pytest.raises(apsp.SettingError, match=f"window_days = {days!r}"):
+        apsp.score(EXAMPLES / "demo", window_days=days)
+
+
+def test_one_profile_path_is_one_profile():
+    # A bare path was iterated character by character ("s", "e", "m", ...).
+    assert apsp.ReadSettings(profiles="semi.toml").profiles == (Path("semi.toml"),)
+    assert apsp.ReadSettings(profiles=Path("a.toml")).profiles == (Path("a.toml"),)
+
+
+def test_an_unknown_officer_is_a_key_error_naming_close_ids():
+    r = apsp.score(EXAMPLES / "demo")
+    known = r.officers["officer_id"][0]
+    typo = known[:-1] + ("X" if known[-1] != "X" else "Y")
+    with pytest.raises(KeyError, match=f"did you mean .*{known}"):
+        r.explain(typo)
+
+
+def test_the_result_frames_say_what_they_hold():
+    # They had no docstrings: help(r.officers) said nothing of the columns.
+    for name in ["officers", "pairs", "signals", "evidence", "quarantine"]:
+        doc = getattr(apsp.Result, name).__doc__ or ""
+        assert "``" in doc, name
+
+
+def test_rank_differences_can_be_negative():
+    # rank was unsigned: notebook 3's rank_default - rank_tuned gave 4294967295 for an
+    # officer who moved down one place.
+    r = apsp.score(EXAMPLES / "demo")
+    assert r.officers["rank"].dtype == pl.Int64
+    moved = r.officers.select(d=pl.col("rank").head(1) - pl.col("rank").slice(1, 1))
+    assert moved["d"][0] == -1

@@ -160,7 +160,7 @@ def test_python_score_matches_the_cli(apsp_bin, force, tmp_path):
     assert "rank 1" in text
     assert "300 officers" in repr(res)
     assert set(res.timings) >= {"link", "score pairs"}
-    with pytest.raises(apsp.SettingError, match="NO-SUCH"):
+    with pytest.raises(KeyError, match="NO-SUCH"):
         res.explain("NO-SUCH")
 
 

@@ -22,6 +22,7 @@ from ._apsp import (
     SettingError,
 )
 from ._apsp import version as _version
+from .coverage import CoverageWarning
 from .dataset import TABLES, Dataset, read_dataset, validate
 from .matrix import RiskMatrix
 from .scoring import Explanation, Result, score
@@ -32,6 +33,7 @@ __version__: str = _version()
 __all__ = [
     "TABLES",
     "ApspError",
+    "CoverageWarning",
     "Dataset",
     "DatasetError",
     "Explanation",

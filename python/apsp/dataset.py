@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import tempfile
@@ -14,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from . import _apsp
+from .coverage import coverage_summary, warn_coverage
 from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
 
 __all__ = ["TABLES", "Dataset", "DatasetLike", "Frames", "read_dataset", "validate"]
@@ -94,6 +96,18 @@ class Dataset:
 
     def __str__(self) -> str:
         return self.summary
+
+    def __repr__(self) -> str:
+        """One line: the tables and rows read, then what was left out (a bare ``ds`` in a
+        notebook printed every table, ~31,000 characters)."""
+        rows = sum(t.height for t in self.tables.values())
+        return (
+            f"<apsp.Dataset: {len(self.tables)} tables, {rows} rows; "
+            f"{coverage_summary(self.manifest)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>" + self.counts()._repr_html_()
 
 
 Frames = Mapping[str, pl.DataFrame | pl.LazyFrame]
@@ -208,19 +222,22 @@ def _read(
             write_tables=write_tables,
             **settings._native(),
         )
-    return Dataset(
+    ds = Dataset(
         tables=dict(tables),
         quarantine=quarantine,
         manifest=json.loads(manifest),
         summary=summary,
         exit_code=code,
     )
+    # The user's call is three frames up: read_dataset / validate → _read → here.
+    warn_coverage(ds.manifest, stacklevel=3)
+    return ds
 
 
 def read_dataset(
     path: DatasetLike,
     *,
-    profiles: Iterable[PathLike] = ReadSettings.profiles,
+    profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
     nonexistent: Nonexistent = ReadSettings.nonexistent,
@@ -322,7 +339,7 @@ def validate(
     out: PathLike | None = None,
     *,
     write_tables: bool = False,
-    profiles: Iterable[PathLike] = ReadSettings.profiles,
+    profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
     nonexistent: Nonexistent = ReadSettings.nonexistent,

@@ -6,10 +6,12 @@ A score is a warning sign for review, never a verdict: every number in a
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import warnings
 from collections.abc import Iterable
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from . import _apsp
+from .coverage import coverage_summary, warn_coverage
 from .dataset import DatasetLike, _as_folder
 from .matrix import RiskMatrix
 from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
@@ -71,22 +74,42 @@ class Result:
 
     @property
     def officers(self) -> pl.DataFrame:
+        """One row per officer, best first: ``officer_id``, ``role``, ``score``,
+        ``tier`` (high / medium / low / none), ``rank``, ``style`` (``focused``,
+        ``wide-net`` or null) and ``style_reason``, ``n_subjects_flagged`` and
+        ``top_reasons``. Warning signs for review, never a verdict."""
         return self._frames[0]
 
     @property
     def pairs(self) -> pl.DataFrame:
+        """One row per officer × subject pair with a score (all pairs with
+        ``keep_all_findings``): ``officer_id``, ``subject_id``, ``subject_kind``,
+        ``score`` (the exact sum of the sign columns), ``tier``, event counts, first and
+        last event, ``same_stops_as`` (a higher pair resting on the same stops) and one
+        contribution column per warning sign."""
         return self._frames[1]
 
     @property
     def signals(self) -> pl.DataFrame:
+        """One row per warning sign evaluated for a pair (and the officer-level signs,
+        ``subject_id`` null): ``signal``, ``value`` against ``threshold``, the window,
+        ``status`` (``fired``, ``not_fired`` or ``not_evaluated``: the data cannot
+        say), ``contribution`` to the score and a ``note`` on how it was measured."""
         return self._frames[2]
 
     @property
     def evidence(self) -> pl.DataFrame:
+        """The source rows behind every fired sign: ``officer_id``, ``subject_id``,
+        ``signal``, ``table`` and ``row_id`` of the input row, ``at`` (UTC),
+        ``local_time`` (on the force's clock, with its offset) and ``detail`` (what the
+        row shows: duty, involvement, distance from the home, ...)."""
         return self._frames[3]
 
     @cached_property
     def quarantine(self) -> pl.DataFrame:
+        """The input rows set aside, each with its ``table``, ``file``, ``line``,
+        ``reason``, ``column``, a ``message`` and the ``raw`` text: rows read = used +
+        quarantined + duplicates (counts in :attr:`manifest`)."""
         return self._h.quarantine()
 
     @property
@@ -114,10 +137,20 @@ class Result:
 
         Raises
         ------
-        SettingError
-            No officer has that id.
+        KeyError
+            No officer has that id; the message names the closest ids.
         """
+        self._check_officer(officer_id)
         return Explanation(self._h.explain(officer_id, max_pairs))
+
+    def _check_officer(self, officer_id: str) -> None:
+        """Raises ``KeyError`` naming the closest ids when no officer has this id."""
+        ids = self.officers["officer_id"].to_list()
+        if officer_id in ids:
+            return
+        close = difflib.get_close_matches(str(officer_id), ids, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no officer {officer_id!r} in this result{hint}")
 
     def events(self, officer_id: str, subject_id: str) -> pl.DataFrame:
         """Every event of one officer × subject pair, in time order.
@@ -212,7 +245,8 @@ class Result:
         tiers = dict(zip(counts["tier"].to_list(), counts["len"].to_list(), strict=True))
         m = self.manifest.get("scoring", {})
         return (
-            f"<apsp.Result: {self.officers.height} officers, {self.pairs.height} pairs; "
+            f"<apsp.Result: {coverage_summary(self.manifest)}; "
+            f"{self.officers.height} officers, {self.pairs.height} pairs; "
             f"tiers high {tiers.get('high', 0)}, medium {tiers.get('medium', 0)}, "
             f"low {tiers.get('low', 0)} (warning signs for review); "
             f"matrix {m.get('matrix', {}).get('name')} {m.get('matrix', {}).get('version')}>"
@@ -223,11 +257,11 @@ def score(
     dataset: DatasetLike,
     *,
     matrix: PathLike | RiskMatrix | None = None,
-    reference_time: str | None = None,
+    reference_time: str | datetime | date | None = None,
     window_days: int | None = None,
     keep_all_findings: bool = False,
     keep_events: bool = True,
-    profiles: Iterable[PathLike] = ReadSettings.profiles,
+    profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
     nonexistent: Nonexistent = ReadSettings.nonexistent,
@@ -250,16 +284,18 @@ def score(
     matrix : path or RiskMatrix, optional
         Risk matrix (a TOML file or a :class:`RiskMatrix`, e.g. an edited default);
         default: the matrix shipped with the library.
-    reference_time : str, optional
+    reference_time : str, datetime or date, optional
         End of the analysis window: ``2026-11-21T23:59:59Z`` (or another offset), or
         without an offset local time in ``timezone``, as the data's own times are read
-        (``2026-07-01`` is local midnight: 23:00 UTC in summer). Default: the latest
+        (``2026-07-01`` is local midnight: 23:00 UTC in summer). A ``datetime`` with a
+        ``tzinfo`` is that instant; a naive one, or a ``date``, is local time, as the
+        same text would be. Default: the latest
         event in the data, setting aside a few events out of line with the rest (a
         device clock years out, by the matrix's ``analysis.reference_*`` rule): they
         are counted in ``manifest["scoring"]["events_after_reference"]`` and warned
         about (``UserWarning``).
     window_days : int, optional
-        Length of the analysis window; default: the matrix's (365).
+        Length of the analysis window in days (at least 1); default: the matrix's (365).
     keep_all_findings : bool
         Keep the signs of pairs scoring 0 too (small datasets, one officer).
     keep_events : bool
@@ -282,7 +318,8 @@ def score(
         The risk matrix is malformed (file, key and reason in the message).
     SchemaError, ParseError, DatasetError, SettingError, TypeError
         As for :func:`apsp.read_dataset`; ``SettingError`` also for a bad
-        ``reference_time`` or ``window_days=0``.
+        ``reference_time`` or a ``window_days`` that is not a whole number of days of
+        at least 1.
 
     Examples
     --------
@@ -305,6 +342,8 @@ def score(
     >>> one.officers.height
     60
     """
+    reference = _reference_text(reference_time)
+    _check_window_days(window_days)
     settings = ReadSettings(
         profiles=profiles,
         timezone=timezone,
@@ -325,16 +364,42 @@ def score(
             folder,
             matrix=matrix_file,
             matrix_text=matrix_text,
-            reference_time=reference_time,
+            reference_time=reference,
             window_days=window_days,
             keep_all_findings=keep_all_findings,
             keep_events=keep_events,
             **settings._native(),
         )
     result = Result(handle)
+    warn_coverage(result.manifest, stacklevel=2)
     if reference_time is None:
         _warn_set_aside(result.manifest.get("scoring", {}))
     return result
+
+
+def _reference_text(at: str | datetime | date | None) -> str | None:
+    """The reference time as the native side reads it: an aware ``datetime`` with its
+    offset, a naive one or a ``date`` as local time (no offset), text as given."""
+    if at is None or isinstance(at, str):
+        return at
+    if isinstance(at, datetime):
+        return at.isoformat()
+    if isinstance(at, date):
+        return at.isoformat()
+    raise TypeError(
+        f"reference_time = {at!r}: expected text, a datetime or a date"
+    )
+
+
+def _check_window_days(days: object) -> None:
+    """A window is a whole number of days, at least one."""
+    if days is None:
+        return
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise _apsp.SettingError(
+            f"invalid setting window_days = {days!r}: expected a whole number of days, "
+            "at least 1"
+        )
 
 
 def _warn_set_aside(scoring: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, cast
 
 __all__ = ["Ambiguous", "Nonexistent", "PathLike", "ReadSettings", "SynthFormat"]
 
@@ -55,8 +55,9 @@ class ReadSettings:
 
     Attributes
     ----------
-    profiles : iterable of paths
-        Import profiles (TOML) mapping raw exports onto canonical tables.
+    profiles : path or iterable of paths
+        Import profiles (TOML) mapping raw exports onto canonical tables (one path is
+        one profile).
     timezone : str
         IANA zone of timestamps written without an offset.
     ambiguous : {"earliest", "latest", "quarantine"}
@@ -88,7 +89,7 @@ class ReadSettings:
     True
     """
 
-    profiles: Iterable[PathLike] = ()
+    profiles: Iterable[PathLike] | PathLike = ()
     timezone: str = "Europe/London"
     ambiguous: Ambiguous = "earliest"
     nonexistent: Nonexistent = "quarantine"
@@ -99,14 +100,19 @@ class ReadSettings:
 
     def __post_init__(self) -> None:
         # Frozen: the normalised values are set once, here.
-        object.__setattr__(self, "profiles", tuple(Path(p) for p in self.profiles))
+        # One path is one profile, not the characters of its name.
+        profiles = self.profiles
+        if isinstance(profiles, str | os.PathLike):
+            profiles = (profiles,)
+        object.__setattr__(self, "profiles", tuple(Path(p) for p in profiles))
         if self.key_file is not None:
             object.__setattr__(self, "key_file", Path(self.key_file))
 
     def _native(self) -> _NativeRead:
         """The keyword arguments of the native readers."""
         return _NativeRead(
-            profiles=[Path(p) for p in self.profiles],
+            # A tuple of paths since __post_init__.
+            profiles=list(cast("tuple[Path, ...]", self.profiles)),
             timezone=self.timezone,
             ambiguous=self.ambiguous,
             nonexistent=self.nonexistent,

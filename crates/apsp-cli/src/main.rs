@@ -326,6 +326,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 "wrote officers, pairs, signals, evidence, quarantine and manifest.json to {}",
                 out.display()
             );
+            warn_coverage(&ds.manifest);
             warn_set_aside(&scored);
             if let Some(id) = explain {
                 let id = match id.as_str() {
@@ -435,6 +436,28 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
 }
 
 /// Warns of events the default reference time set aside as out of line with the data.
+/// What the run left out, on stderr: files read as no table (a billing export named
+/// `Billing_Export.csv`) and canonical tables absent. A run that quietly leaves data out
+/// looks like one that found nothing.
+fn warn_coverage(m: &apsp_core::ingest::manifest::Manifest) {
+    for f in &m.ignored_files {
+        eprintln!(
+            "warning: {f} belongs to no table and was not read: rename it (e.g. billing.csv) or map it with an import profile"
+        );
+    }
+    let absent: Vec<&str> = apsp_core::ingest::Table::ALL
+        .iter()
+        .map(|t| t.name())
+        .filter(|t| !m.tables.contains_key(*t))
+        .collect();
+    if !absent.is_empty() {
+        eprintln!(
+            "warning: table(s) absent: {}: the warning signs that need them are not evaluated (docs/signals.md lists each sign's data)",
+            absent.join(", ")
+        );
+    }
+}
+
 fn warn_set_aside(scored: &apsp_core::score::Scored) {
     let b = &scored.reference_basis;
     if b.given || b.events_after == 0 {

@@ -100,7 +100,10 @@ pub fn officers_frame(s: &Scored) -> Result<DataFrame> {
             o.iter().map(|x| rounded(x.score)).collect::<Vec<_>>(),
         ),
         Column::new("tier".into(), o.iter().map(|x| x.tier).collect::<Vec<_>>()),
-        Column::new("rank".into(), o.iter().map(|x| x.rank).collect::<Vec<_>>()),
+        Column::new(
+            "rank".into(),
+            o.iter().map(|x| i64::from(x.rank)).collect::<Vec<_>>(),
+        ),
         Column::new(
             "style".into(),
             o.iter().map(|x| x.style).collect::<Vec<_>>(),
