@@ -62,6 +62,7 @@ build: venv ## Build the CLI, the Rust tests and the Python extension (one relea
 
 demo: build ## Set up and run the main job on built-in demo data (a generated force)
 	@echo "== apsp synth: a synthetic force of 300 officers over 180 days (seed 1), with the noise of a real town (--realism real-town), planted case-study patterns and decoys"
+	rm -rf $(DEMO_DATA)
 	$(TARGET_DIR)/apsp synth --officers 300 --days 180 --seed 1 --out $(DEMO_DATA)
 	@echo "== apsp validate $(DEMO_DATA) --out $(DEMO_OUT)"
 	@$(TARGET_DIR)/apsp validate $(DEMO_DATA) --out $(DEMO_OUT); rc=$$?; \

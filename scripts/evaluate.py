@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -145,6 +146,7 @@ def evaluate(args: argparse.Namespace, synth_args: list[str], quiet: bool) -> Re
         # generator's default (`real-town`): pass `--realism real-town` for that.
         base = [] if "--realism" in synth_args else ["--realism", "clean"]
         if not (data / "labels.parquet").exists():
+            shutil.rmtree(data, ignore_errors=True)  # a generation cut short
             run([str(APSP), "synth", *base, "--officers", str(args.officers),
                  "--days", str(args.days), "--seed", str(seed), "--format", args.format,
                  "--inject-errors", str(args.inject_errors), "--out", str(data), *synth_args])

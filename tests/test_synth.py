@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import polars as pl
 import pytest
 
@@ -110,3 +112,23 @@ def test_realism_preset_and_overrides(tmp_path):
     assert set(clean.filter(pl.col("kind") == "decoy")["scenario"]) == DECOYS
     with pytest.raises(apsp.SettingError):
         apsp.synth.generate(tmp_path / "c", officers=10, days=10, stops="everywhere")  # type: ignore[arg-type]
+
+
+def test_the_generator_refuses_a_folder_that_holds_files(tmp_path, apsp_bin):
+    """Issue 17, point 2: pointed at a real dataset (here one Parquet table), the
+    generator wrote 300 generated officers beside the real ones."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "officers.parquet").write_bytes(b"the force's own export")
+    with pytest.raises(apsp.DatasetError, match="not empty"):
+        apsp.synth.generate(real, officers=10, days=10, seed=1)
+    assert [p.name for p in real.iterdir()] == ["officers.parquet"]
+    r = subprocess.run(
+        [str(apsp_bin), "synth", "--officers", "10", "--days", "10", "--out", str(real)],
+        capture_output=True, text=True,
+    )
+    assert r.returncode != 0 and "not empty" in r.stderr, r.stderr
+    assert [p.name for p in real.iterdir()] == ["officers.parquet"]
+    # A new or empty folder is fine.
+    (tmp_path / "empty").mkdir()
+    apsp.synth.generate(tmp_path / "empty", officers=10, days=10, seed=1)

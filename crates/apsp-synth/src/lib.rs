@@ -1091,6 +1091,27 @@ pub fn generate(out: &Path, cfg: &SynthConfig) -> Result<SynthSummary> {
     generate_with_progress(out, cfg, &mut |_, _| {})
 }
 
+/// The generator writes only into a new or empty folder: generated rows must never mix
+/// with a real force's exports (a notebook pointed at a real folder once wrote 300
+/// generated officers beside the real ones).
+fn refuse_a_folder_with_files(out: &Path) -> Result<()> {
+    let mut entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(ApspError::io(out, e)),
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    Err(ApspError::Dataset {
+        dir: out.to_path_buf(),
+        message: "the folder is not empty: the generator writes only into a new or empty \
+                  folder, so generated rows never mix with real ones; remove it or choose \
+                  another"
+            .to_string(),
+    })
+}
+
 /// Generates a force into `out`: the twelve canonical tables, `labels.parquet` (the
 /// ground truth of planted scenarios and decoys) and, when errors were injected,
 /// `injected_errors.parquet`. `progress(done, total)` is called as officers are written.
@@ -1100,6 +1121,7 @@ pub fn generate_with_progress(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<SynthSummary> {
     cfg.check()?;
+    refuse_a_folder_with_files(out)?;
     std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
     let mut w = Sinks::create(out, cfg)?;
     let force = officers(cfg);
