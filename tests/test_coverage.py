@@ -76,3 +76,28 @@ def test_the_cli_says_so_too(apsp_bin, misnamed, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "warning: Billing_Export.csv belongs to no table and was not read" in r.stderr
     assert "warning: table(s) absent: billing:" in r.stderr
+
+
+def test_an_output_folder_beside_the_input_is_refused(apsp_bin, tmp_path):
+    """`--out` equal to the dataset folder wrote the outputs into it, and the next run
+    failed on `officers.parquet` having a `score` column."""
+    d = tmp_path / "force"
+    shutil.copytree(EXAMPLES / "demo", d)
+    before = sorted(p.name for p in d.iterdir())
+    for out, why in [(d, "is the dataset folder"), (d / "scored", "is inside the dataset"),
+                     (tmp_path, "holds the dataset folder")]:
+        r = subprocess.run(
+            [str(apsp_bin), "score", str(d), "--out", str(out)], capture_output=True, text=True
+        )
+        assert r.returncode == 2 and why in r.stderr, (out, r.returncode, r.stderr)
+    with pytest.raises(apsp.DatasetError, match="is the dataset folder"):
+        apsp.validate(d, out=d)
+    with pytest.raises(apsp.DatasetError, match="is inside the dataset folder"):
+        apsp.score(d).write(d / "scored")
+    assert sorted(p.name for p in d.iterdir()) == before
+    # Beside it is fine.
+    r = subprocess.run(
+        [str(apsp_bin), "score", str(d), "--out", str(tmp_path / "scored")],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr

@@ -44,6 +44,7 @@ pub fn validate(
     let mut ds = read_dataset(dir, opts)?;
     ds.manifest.stamp_now();
     if let Some(o) = out.out_dir {
+        crate::output::refuse_out_beside_input(dir, o)?;
         std::fs::create_dir_all(o).map_err(|e| ApspError::io(o, e))?;
         let q = o.join("quarantine.parquet");
         let rows = ds.quarantine.height() as u64;

@@ -46,9 +46,57 @@ pub fn provenance(s: &Scored) -> serde_json::Value {
     })
 }
 
+/// An output folder must not be the input folder, inside it or around it: outputs
+/// written into the dataset are read back as input the next run (`officers.parquet`
+/// with a `score` column), and an input inside the output folder gets overwritten.
+pub fn refuse_out_beside_input(input: &Path, out: &Path) -> Result<()> {
+    let (Some(input), Some(out)) = (resolved(input), resolved(out)) else {
+        return Ok(());
+    };
+    let clash = if out == input {
+        Some("is the dataset folder")
+    } else if out.starts_with(&input) {
+        Some("is inside the dataset folder")
+    } else if input.starts_with(&out) {
+        Some("holds the dataset folder")
+    } else {
+        None
+    };
+    match clash {
+        Some(why) => Err(ApspError::Dataset {
+            dir: out,
+            message: format!(
+                "the output folder {why} ({}): outputs written there would be read as \
+                 input, or overwrite it; choose a folder outside it",
+                input.display()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `p` made absolute with its symbolic links resolved, as far as it exists (an output
+/// folder may not exist yet: its nearest existing ancestor is resolved and the rest
+/// appended).
+fn resolved(p: &Path) -> Option<std::path::PathBuf> {
+    let mut rest = Vec::new();
+    let mut base = p;
+    loop {
+        if let Ok(c) = base.canonicalize() {
+            return Some(rest.iter().rev().fold(c, |acc, part| acc.join(part)));
+        }
+        rest.push(base.file_name()?.to_os_string());
+        base = base.parent()?;
+        if base.as_os_str().is_empty() {
+            base = Path::new(".");
+        }
+    }
+}
+
 /// Writes `officers`, `pairs`, `signals`, `evidence`, `quarantine` (Parquet, and CSV
 /// with `csv`) and `manifest.json` into `out`.
 pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Result<()> {
+    refuse_out_beside_input(Path::new(&ds.manifest.dataset), out)?;
     std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
     ds.manifest.stamp_now();
     ds.manifest.scoring = Some(provenance(s));
