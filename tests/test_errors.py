@@ -282,3 +282,14 @@ def test_rank_differences_can_be_negative():
     assert r.officers["rank"].dtype == pl.Int64
     moved = r.officers.select(d=pl.col("rank").head(1) - pl.col("rank").slice(1, 1))
     assert moved["d"][0] == -1
+
+
+def test_matrix_type_errors_are_in_words_not_rust_types():
+    # "invalid type: string "heavy", expected f64" quoted a Rust type name.
+    m = apsp.RiskMatrix.default()
+    with pytest.raises(apsp.MatrixError) as info:
+        m["signals.contact_volume.weight"] = "heavy"
+    assert "expected a number" in str(info.value) and "f64" not in str(info.value)
+    with pytest.raises(apsp.MatrixError) as info:
+        m["signals.contact_volume.min_contacts"] = 2.5
+    assert "expected a whole number" in str(info.value) and "u32" not in str(info.value)

@@ -290,6 +290,22 @@ pub struct LoadedMatrix {
     pub sha256: String,
 }
 
+/// A TOML reader's message with the Rust type names it quotes put in words: "invalid
+/// type: string \"heavy\", expected f64" reads "..., expected a number".
+fn in_plain_words(message: &str) -> String {
+    [
+        ("expected f64", "expected a number"),
+        ("expected u32", "expected a whole number of at least 0"),
+        ("expected u64", "expected a whole number of at least 0"),
+        ("expected i64", "expected a whole number"),
+        ("expected usize", "expected a whole number of at least 0"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (rust, words)| {
+        m.replace(rust, words)
+    })
+}
+
 impl RiskMatrix {
     /// The default matrix.
     pub fn default_matrix() -> LoadedMatrix {
@@ -324,7 +340,7 @@ impl RiskMatrix {
             toml::from_str(text).map_err(|e: toml::de::Error| ApspError::Matrix {
                 source_name: source.to_string(),
                 line: crate::error::toml_line(text, e.span()),
-                message: e.to_string(),
+                message: in_plain_words(&e.to_string()),
             })?;
         matrix.check().map_err(err)?;
         Ok(LoadedMatrix {
