@@ -441,20 +441,10 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
 /// looks like one that found nothing.
 fn warn_coverage(m: &apsp_core::ingest::manifest::Manifest) {
     for f in &m.ignored_files {
-        eprintln!(
-            "warning: {f} belongs to no table and was not read: rename it (e.g. billing.csv) or map it with an import profile"
-        );
+        eprintln!("{}", apsp_core::validate::ignored_file_warning(f));
     }
-    let absent: Vec<&str> = apsp_core::ingest::Table::ALL
-        .iter()
-        .map(|t| t.name())
-        .filter(|t| !m.tables.contains_key(*t))
-        .collect();
-    if !absent.is_empty() {
-        eprintln!(
-            "warning: table(s) absent: {}: the warning signs that need them are not evaluated (docs/signals.md lists each sign's data)",
-            absent.join(", ")
-        );
+    if let Some(w) = apsp_core::validate::absent_tables_warning(m) {
+        eprintln!("{w}");
     }
 }
 

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::{ApspError, Result};
-use crate::ingest::{read_dataset, Dataset, IngestOptions};
+use crate::ingest::manifest::Manifest;
+use crate::ingest::{read_dataset, Dataset, IngestOptions, Table};
 use crate::output::write_parquet;
 
 /// What `validate` concluded, mapped to the command's exit code.
@@ -131,7 +132,7 @@ pub fn summary(ds: &Dataset) -> String {
         }
     }
     for f in &m.ignored_files {
-        let _ = writeln!(s, "warning: {f} belongs to no table and was not read");
+        let _ = writeln!(s, "{}", ignored_file_warning(f));
     }
     let _ = writeln!(
         s,
@@ -144,4 +145,28 @@ pub fn summary(ds: &Dataset) -> String {
         }
     );
     s
+}
+
+/// The warning for a file of the dataset folder that belongs to no table: a billing
+/// export named `Billing_Export.csv` is otherwise left out without a word.
+pub fn ignored_file_warning(file: &str) -> String {
+    format!(
+        "warning: {file} belongs to no table and was not read: rename it (e.g. billing.csv) or map it with an import profile"
+    )
+}
+
+/// The warning naming the canonical tables a dataset lacks, if any: the signs that need
+/// them are not evaluated.
+pub fn absent_tables_warning(m: &Manifest) -> Option<String> {
+    let absent: Vec<&str> = Table::ALL
+        .iter()
+        .map(|t| t.name())
+        .filter(|t| !m.tables.contains_key(*t))
+        .collect();
+    (!absent.is_empty()).then(|| {
+        format!(
+            "warning: table(s) absent: {}: the warning signs that need them are not evaluated (docs/signals.md lists each sign's data)",
+            absent.join(", ")
+        )
+    })
 }

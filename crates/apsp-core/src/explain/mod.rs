@@ -364,8 +364,7 @@ pub fn pair_events(s: &Scored, officer_id: &str, subject_id: &str) -> Result<Dat
         });
     }
     if let Some(home) = l.subjects[j].person.as_ref().and_then(|p| p.home) {
-        let a = l.stops.partition_point(|x| x.officer < o);
-        for st in l.stops[a..].iter().take_while(|x| x.officer == o) {
+        for st in crate::link::officer_run(&l.stops, |x| x.officer, o) {
             let d = crate::link::haversine_m(home, (st.lat, st.lon));
             if d <= radius {
                 ev.push(Ev {

@@ -501,14 +501,46 @@ impl Linked {
             .unwrap_or(&[])
     }
 
-    /// Whether the data shows officer `o` dealing with subject `s` through his work: an
-    /// involvement in a case with her (at any time), or a contact or a look-up of her
-    /// record in (from, to]. Abuse of position starts from someone met through the job.
-    pub fn has_dealt_with(&self, o: OfficerIx, s: SubjectIx, (from, to): (Ts, Ts)) -> bool {
+    /// The subjects officer `o` dealt with through his work, sorted: `involved` (the
+    /// subjects of his involvements at any time, from [`Self::involved_by_officer`]),
+    /// and those he contacted or whose record he looked up in (from, to]. Abuse of
+    /// position starts from someone met through the job.
+    pub fn dealt_with(
+        &self,
+        o: OfficerIx,
+        involved: &[SubjectIx],
+        (from, to): (Ts, Ts),
+    ) -> Vec<SubjectIx> {
         let in_window = |at: Ts| at > from && at <= to;
-        !self.involvements(o, s).is_empty()
-            || self.pair_contacts(o, s).iter().any(|c| in_window(c.at))
-            || self.pair_accesses(o, s).iter().any(|a| in_window(a.at))
+        let contacts = officer_run(&self.contacts, |c| c.officer, o)
+            .iter()
+            .filter(|c| in_window(c.at))
+            .map(|c| c.subject);
+        let accesses = officer_run(&self.accesses, |a| a.officer, o)
+            .iter()
+            .filter(|a| in_window(a.at))
+            .map(|a| a.subject);
+        let mut out: Vec<SubjectIx> = involved
+            .iter()
+            .copied()
+            .chain(contacts)
+            .chain(accesses)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Per officer, the subjects of his involvements (at any time), for
+    /// [`Self::dealt_with`]: one pass over the involvements for every officer.
+    pub fn involved_by_officer(&self) -> Vec<Vec<SubjectIx>> {
+        let mut out = vec![Vec::new(); self.officers.len()];
+        for ((o, s), spans) in &self.involvement {
+            if !spans.is_empty() {
+                out[o.index()].push(*s);
+            }
+        }
+        out
     }
 
     /// The contacts of officer `o` with subject `s` (all times), from the sorted list.
@@ -595,6 +627,13 @@ impl Linked {
         let a = self.accesses.iter().map(|a| a.at);
         c.chain(s).chain(a)
     }
+}
+
+/// The run of `v` (sorted by officer first) that is officer `o`'s.
+pub(crate) fn officer_run<T>(v: &[T], officer: impl Fn(&T) -> OfficerIx, o: OfficerIx) -> &[T] {
+    let from = v.partition_point(|x| officer(x) < o);
+    let to = from + v[from..].partition_point(|x| officer(x) == o);
+    &v[from..to]
 }
 
 /// The run of `v` (sorted by `key`) whose key is `pair`.

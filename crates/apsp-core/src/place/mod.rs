@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::link::geo::{Grid, Planar};
-use crate::link::{Linked, OfficerIx, Stop, SubjectIx, Ts};
+use crate::link::{Linked, Stop, SubjectIx, Ts};
 use crate::matrix::StopNearHome;
 use background::Background;
 use verdict::{judge, PlaceCounts, PlaceVerdict, Within};
@@ -258,57 +258,6 @@ fn stands_out(c: &Candidate, m: &StopNearHome, bg: &Background, officers_near: &
         || (c.door >= u64::from(m.min_stops.max(1)) && beyond(c.door, bg.door[i]))
 }
 
-/// The subjects officer `o` dealt with through his work, sorted: `involved` (his
-/// cases' subjects, at any time), and those he contacted or whose record he looked up
-/// in the window; as [`Linked::has_dealt_with`], for all of them at once.
-fn dealt_with(
-    l: &Linked,
-    o: OfficerIx,
-    involved: &[SubjectIx],
-    (from, to): (Ts, Ts),
-) -> Vec<SubjectIx> {
-    let in_window = |at: Ts| at > from && at <= to;
-    let contacts = officer_run(&l.contacts, |c| c.officer, o);
-    let accesses = officer_run(&l.accesses, |a| a.officer, o);
-    let mut out: Vec<SubjectIx> = involved
-        .iter()
-        .copied()
-        .chain(
-            contacts
-                .iter()
-                .filter(|c| in_window(c.at))
-                .map(|c| c.subject),
-        )
-        .chain(
-            accesses
-                .iter()
-                .filter(|a| in_window(a.at))
-                .map(|a| a.subject),
-        )
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// The run of `v` (sorted by officer first) that is officer `o`'s.
-fn officer_run<T>(v: &[T], officer: impl Fn(&T) -> OfficerIx, o: OfficerIx) -> &[T] {
-    let from = v.partition_point(|x| officer(x) < o);
-    let to = from + v[from..].partition_point(|x| officer(x) == o);
-    &v[from..to]
-}
-
-/// Per officer, the subjects of his involvements (at any time).
-fn involved_subjects(l: &Linked) -> Vec<Vec<SubjectIx>> {
-    let mut out = vec![Vec::new(); l.officers.len()];
-    for ((o, s), spans) in &l.involvement {
-        if !spans.is_empty() {
-            out[o.index()].push(*s);
-        }
-    }
-    out
-}
-
 /// What step 3 reads of the place, shared by every officer's verdicts.
 struct Place<'a> {
     background: &'a Background,
@@ -339,7 +288,7 @@ fn judge_officer(
         around: around_counts,
     } = place;
     let o = l.stops[op.stops.start].officer;
-    let dealt = dealt_with(l, o, involved[o.index()].as_slice(), window);
+    let dealt = l.dealt_with(o, &involved[o.index()], window);
     let is_candidate = |s: &SubjectIx| op.candidates.binary_search_by(|c| c.subject.cmp(s)).is_ok();
     let tied_family = dealt.iter().filter(|s| is_candidate(s)).count() as u64;
     let untied_family = op.candidates.len() as u64 - tied_family;
@@ -428,7 +377,7 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         m.around_m / AROUND_CELLS_PER_RADIUS,
         homes.ref_lat,
     );
-    let involved = involved_subjects(l);
+    let involved = l.involved_by_officer();
     let around: Vec<OnceLock<u64>> = (0..l.subjects.len()).map(|_| OnceLock::new()).collect();
     let place = Place {
         background: &bg,
