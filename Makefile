@@ -65,10 +65,10 @@ demo: build ## Set up and run the main job on built-in demo data (a generated fo
 	rm -rf $(DEMO_DATA)
 	$(TARGET_DIR)/apsp synth --officers 300 --days 180 --seed 1 --out $(DEMO_DATA)
 	@echo "== apsp validate $(DEMO_DATA) --out $(DEMO_OUT)"
-	@$(TARGET_DIR)/apsp validate $(DEMO_DATA) --out $(DEMO_OUT); rc=$$?; \
+	@$(TARGET_DIR)/apsp validate $(DEMO_DATA) --out $(DEMO_OUT) --overwrite; rc=$$?; \
 	  if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== apsp score $(DEMO_DATA) --out $(DEMO_OUT): warning signs for review, and the account of the officer ranked first"
-	@$(TARGET_DIR)/apsp score $(DEMO_DATA) --out $(DEMO_OUT) --explain top | cut -c1-200; rc=$${PIPESTATUS[0]}; \
+	@$(TARGET_DIR)/apsp score $(DEMO_DATA) --out $(DEMO_OUT) --overwrite --explain top | cut -c1-200; rc=$${PIPESTATUS[0]}; \
 	  if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== from Python: the ranking next to the ground truth the generator planted"
 	$(PY) -c "import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(40); o = pl.read_parquet('$(DEMO_OUT)/officers.parquet'); l = pl.read_parquet('$(DEMO_DATA)/labels.parquet'); print(o.head(12).select('rank', 'officer_id', 'role', 'score', 'tier', 'style').join(l.select('officer_id', 'scenario', 'kind'), on='officer_id', how='left').sort('rank'))"

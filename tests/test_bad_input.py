@@ -20,7 +20,7 @@ def test_corpus_is_large_enough():
 
 def _read(case: Path, exp: dict) -> apsp.Dataset:
     kwargs = {}
-    for k in ("timezone", "ambiguous", "nonexistent"):
+    for k in ("timezone", "ambiguous", "nonexistent", "encoding"):
         if k in exp:
             kwargs[k] = exp[k]
     if "key_file" in exp:

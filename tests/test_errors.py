@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import polars as pl
@@ -293,3 +294,31 @@ def test_matrix_type_errors_are_in_words_not_rust_types():
     with pytest.raises(apsp.MatrixError) as info:
         m["signals.contact_volume.min_contacts"] = 2.5
     assert "expected a whole number" in str(info.value) and "u32" not in str(info.value)
+
+
+def test_a_windows_byte_in_a_unit_keeps_the_officer(tmp_path):
+    """Issue 17, point 8: a Latin-1 `É` in `unit` quarantined the officer row; the
+    officer disappeared from scoring and his work phone became a "subject"."""
+    d = tmp_path / "force"
+    shutil.copytree(EXAMPLES / "demo", d)
+    officers = (d / "officers.csv").read_bytes()
+    (d / "officers.csv").write_bytes(
+        officers.replace(b"PC1002,PC,North Response", b"PC1002,PC,\xc9quipe North")
+    )
+    not_utf8 = (r"'officers.csv': 1 row\(s\) have text that is not UTF-8 "
+                r"\(first at line 3, column 'unit'\)")
+    with pytest.warns(apsp.CoverageWarning, match=not_utf8):
+        r = apsp.score(d)
+    assert "PC1002" in r.officers["officer_id"].to_list()
+    kept = {f["file"]: f["not_utf8_kept"] for f in r.manifest["inputs"]}
+    assert kept["officers.csv"] == 1 and sum(kept.values()) == 1
+    assert r.quarantine.height == 0
+    # His work phone is his, not a member of the public's.
+    assert not r.pairs.filter(pl.col("subject_id").str.contains("07700900011")).height
+    # Read as cp1252 on purpose: no warning, same value.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", apsp.CoverageWarning)
+        ds = apsp.read_dataset(d, encoding="cp1252")
+    assert ds["officers"]["unit"][1] == "Équipe North"
+    with pytest.raises(apsp.SettingError, match="encoding"):
+        apsp.read_dataset(d, encoding="ebcdic")

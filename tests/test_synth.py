@@ -38,7 +38,8 @@ def test_generate_is_deterministic_and_valid(tmp_path):
     assert set(labels.filter(~pl.col("detectable"))["scenario"]) == {"case_study_4"} | decoys
     ds = apsp.read_dataset(a)
     assert ds.quarantine.height == 0
-    assert ds.manifest["ignored_files"] == ["labels.parquet"]
+    assert ds.manifest["ignored_files"] == []
+    assert ds.manifest["ground_truth_files"] == ["labels.parquet"]
     officers = ds["officers"]
     cs2 = labels.filter(pl.col("scenario") == "case_study_2")["officer_id"][0]
     assert officers.filter(pl.col("officer_id") == cs2)["role"].to_list() == ["PCSO"]

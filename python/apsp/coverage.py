@@ -1,4 +1,5 @@
-"""What a run left out, said every time: files not read, tables absent, rows quarantined.
+"""What a run left out, said every time: files not read, tables absent, rows quarantined,
+warning signs not evaluated.
 
 A run that quietly leaves data out looks like a run that found nothing. The readers and
 :func:`apsp.score` raise one :class:`CoverageWarning` per omission, and the reprs of
@@ -37,6 +38,16 @@ def coverage_lines(manifest: dict[str, Any]) -> list[str]:
         "profile"
         for name in manifest.get("ignored_files", [])
     ]
+    for f in manifest.get("inputs", []):
+        kept = int(f.get("not_utf8_kept", 0))
+        if kept:
+            line, column = f.get("first_not_utf8") or (None, "?")
+            lines.append(
+                f"file {f['file']!r}: {kept} row(s) have text that is not UTF-8 (first "
+                f"at line {line}, column {column!r}), read as cp1252: if the file is "
+                "cp1252 or Latin-1, say so with encoding='cp1252' (or an import "
+                "profile's encoding)"
+            )
     absent = _absent(manifest)
     if absent:
         lines.append(
@@ -49,13 +60,32 @@ def coverage_lines(manifest: dict[str, Any]) -> list[str]:
             f"{quarantined} row(s) quarantined and not scored: see .quarantine (file, "
             "line, column and reason of each)"
         )
+    gaps = (manifest.get("scoring") or {}).get("signs_not_evaluated", [])
+    for gap in (g for g in gaps if g["whole"]):
+        lines.append(
+            f"sign {gap['sign']} not evaluated for anyone ({gap['reasons'][0]}): not "
+            "looked at, not cleared"
+        )
+    partial = [_partial_gap(g) for g in gaps if not g["whole"]]
+    if partial:
+        lines.append(
+            "signs not evaluated for some subjects or officers, their data cannot say: "
+            + "; ".join(partial)
+            + "; see the signals where status == 'not_evaluated'"
+        )
     return lines
+
+
+def _partial_gap(gap: dict[str, Any]) -> str:
+    whom = f"{gap['pairs']} pairs" if gap["pairs"] else f"{gap['officers']} officers"
+    return f"{gap['sign']} for {whom} ({gap['reasons'][0]})"
 
 
 def coverage_summary(manifest: dict[str, Any]) -> str:
     """The omissions in a few words, for a repr: ``"every table read, nothing
-    quarantined"`` or ``"1 file not read (Billing_Export.csv); absent: billing; 3 rows
-    quarantined"``."""
+    quarantined; 2 sign(s) not evaluated for some subjects"``, or ``"1 file(s) not read
+    (notes.txt); absent: billing; 3 row(s) quarantined; not evaluated:
+    contact_volume"``."""
     parts = []
     ignored = list(manifest.get("ignored_files", []))
     if ignored:
@@ -67,7 +97,14 @@ def coverage_summary(manifest: dict[str, Any]) -> str:
     if quarantined:
         parts.append(f"{quarantined} row(s) quarantined")
     if not parts:
-        return "every table read, nothing quarantined"
+        parts.append("every table read, nothing quarantined")
+    gaps = (manifest.get("scoring") or {}).get("signs_not_evaluated", [])
+    whole = [g["sign"] for g in gaps if g["whole"]]
+    if whole:
+        parts.append("not evaluated: " + ", ".join(whole))
+    partly = [g["sign"] for g in gaps if not g["whole"]]
+    if partly:
+        parts.append(f"{len(partly)} sign(s) not evaluated for some subjects")
     return "; ".join(parts)
 
 

@@ -213,6 +213,7 @@ def _read(
     *,
     out: PathLike | None,
     write_tables: bool,
+    overwrite: bool = False,
 ) -> Dataset:
     """Reads (and validates) ``path`` with ``settings``: the body of the public readers."""
     with _as_folder(path) as folder:
@@ -220,6 +221,7 @@ def _read(
             folder,
             out=None if out is None else Path(out),
             write_tables=write_tables,
+            overwrite=overwrite,
             **settings._native(),
         )
     ds = Dataset(
@@ -245,6 +247,7 @@ def read_dataset(
     key_file: PathLike | None = ReadSettings.key_file,
     key_env: str | None = ReadSettings.key_env,
     ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
+    encoding: str = ReadSettings.encoding,
 ) -> Dataset:
     """Read a dataset into typed polars DataFrames.
 
@@ -267,10 +270,12 @@ def read_dataset(
         canonical tables; the IANA zone of timestamps written without an offset, and
         what to do with local times the clocks repeat (``"earliest"``, ``"latest"``,
         ``"quarantine"``) or skip (``"quarantine"``, ``"shift_forward"``).
-    pseudonymise, key_file, key_env, ignore_extra_columns
+    pseudonymise, key_file, key_env, ignore_extra_columns,
+    encoding
         Whether members of the public's numbers and ids are pseudonymised, and where
         the key comes from; whether columns belonging to no table are ignored (listed
-        in the manifest) or a ``SchemaError``. These eight are the fields of
+        in the manifest) or a ``SchemaError``; the CSV files' character encoding
+        (``"utf-8"``, ``"cp1252"``, ``"latin-1"``). These nine are the fields of
         :class:`apsp.ReadSettings`, described there, with its defaults.
 
     Returns
@@ -328,6 +333,7 @@ def read_dataset(
             key_file=key_file,
             key_env=key_env,
             ignore_extra_columns=ignore_extra_columns,
+            encoding=encoding,
         ),
         out=None,
         write_tables=False,
@@ -339,6 +345,7 @@ def validate(
     out: PathLike | None = None,
     *,
     write_tables: bool = False,
+    overwrite: bool = False,
     profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
@@ -347,13 +354,15 @@ def validate(
     key_file: PathLike | None = ReadSettings.key_file,
     key_env: str | None = ReadSettings.key_env,
     ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
+    encoding: str = ReadSettings.encoding,
 ) -> Dataset:
     """Validate a dataset as ``apsp validate`` does.
 
     Like :func:`read_dataset` (``path`` may be a folder, a mapping of table name to
     polars DataFrame, or a :class:`Dataset`), and when ``out`` is given writes
     ``quarantine.parquet`` and ``manifest.json`` there (plus ``<table>.parquet`` for
-    each table with ``write_tables=True``). ``Dataset.exit_code`` is the CLI's exit
+    each table with ``write_tables=True``). A folder ``out`` that already holds files
+    is written into only with ``overwrite=True``. ``Dataset.exit_code`` is the CLI's exit
     code: 0 clean, 1 rows quarantined. For frames, a quarantined row's ``file`` is
     ``<table>.parquet`` and its ``line`` the 1-based row number in the frame.
 
@@ -394,7 +403,9 @@ def validate(
             key_file=key_file,
             key_env=key_env,
             ignore_extra_columns=ignore_extra_columns,
+            encoding=encoding,
         ),
         out=out,
         write_tables=write_tables,
+        overwrite=overwrite,
     )

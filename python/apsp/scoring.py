@@ -183,29 +183,36 @@ class Result:
         """The stop-near-home radius of the run's matrix, in metres."""
         return self._h.radius_m()
 
-    def write(self, out: PathLike, *, csv: bool = False) -> dict[str, Any]:
+    def write(
+        self, out: PathLike, *, csv: bool = False, overwrite: bool = False
+    ) -> dict[str, Any]:
         """Write the outputs of ``apsp score`` into ``out``; return the manifest.
 
         ``officers``, ``pairs``, ``signals``, ``evidence`` and ``quarantine`` as Parquet
         (and CSV with ``csv=True``) and ``manifest.json``, byte-identical to the CLI's.
-        See also :meth:`to_parquet`.
+        A folder that already holds files is written into only with ``overwrite=True``
+        (then apsp's outputs of an earlier run there are replaced, other files left
+        alone). See also :meth:`to_parquet`.
         """
-        manifest: dict[str, Any] = json.loads(self._h.write(Path(out), csv))
+        manifest: dict[str, Any] = json.loads(self._h.write(Path(out), csv, overwrite))
         return manifest
 
-    def to_parquet(self, out: PathLike) -> dict[str, Any]:
+    def to_parquet(self, out: PathLike, *, overwrite: bool = False) -> dict[str, Any]:
         """Write the results as Parquet into the folder ``out``; return the manifest.
 
         The same files as ``apsp score --out`` and :meth:`write` (without CSV):
         ``officers.parquet``, ``pairs.parquet``, ``signals.parquet``,
         ``evidence.parquet``, ``quarantine.parquet`` and ``manifest.json``, byte-identical
         to the CLI's (but for ``created_at`` in the manifest). ``out`` is created if
-        needed; files of the same names are replaced, other files left alone.
+        needed.
 
         Parameters
         ----------
         out : str or PathLike
-            Folder to write into.
+            Folder to write into: new or empty, unless ``overwrite``.
+        overwrite : bool
+            Write into a folder that already holds files: apsp's outputs of an earlier
+            run there are replaced, other files left alone.
 
         Returns
         -------
@@ -228,7 +235,7 @@ class Result:
         >>> manifest["scoring"]["matrix"]["name"]
         'apsp-default'
         """
-        return self.write(out, csv=False)
+        return self.write(out, csv=False, overwrite=overwrite)
 
     def _repr_html_(self) -> str:
         """In a notebook: the summary line and the ten officers ranked first."""
@@ -269,6 +276,7 @@ def score(
     key_file: PathLike | None = ReadSettings.key_file,
     key_env: str | None = ReadSettings.key_env,
     ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
+    encoding: str = ReadSettings.encoding,
 ) -> Result:
     """Score every officer and officer × subject pair against the warning signs.
 
@@ -304,9 +312,10 @@ def score(
     profiles, timezone, ambiguous, nonexistent
         How the files are read, as for :func:`apsp.read_dataset`: import profiles, the
         time zone and the local times the clocks repeat or skip.
-    pseudonymise, key_file, key_env, ignore_extra_columns
-        As for :func:`apsp.read_dataset`: pseudonymisation and its key, extra columns.
-        These eight are the fields of :class:`apsp.ReadSettings`.
+    pseudonymise, key_file, key_env, ignore_extra_columns,
+    encoding
+        As for :func:`apsp.read_dataset`: pseudonymisation and its key, extra columns,
+        CSV encoding. These nine are the fields of :class:`apsp.ReadSettings`.
 
     Returns
     -------
@@ -353,6 +362,7 @@ def score(
         key_file=key_file,
         key_env=key_env,
         ignore_extra_columns=ignore_extra_columns,
+        encoding=encoding,
     )
     matrix_file, matrix_text = None, None
     if isinstance(matrix, RiskMatrix):

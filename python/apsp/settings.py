@@ -43,6 +43,7 @@ class _NativeRead(TypedDict):
     key_file: Path | None
     key_env: str | None
     ignore_extra_columns: bool
+    encoding: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +75,13 @@ class ReadSettings:
         Read files that have columns belonging to no table column, listing those columns
         in the manifest (``inputs[].ignored_columns``) and summary. By default such a
         column is a ``SchemaError``: a misspelt column must not silently drop data.
+    encoding : {"utf-8", "cp1252", "latin-1"}
+        Character encoding of CSV files (an import profile's ``encoding`` wins for its
+        table). Exports from Windows systems are often cp1252. With ``"utf-8"`` a
+        free-text value that is not UTF-8 (an officer's ``unit``) is read as cp1252 and
+        counted (``inputs[].not_utf8_kept`` in the manifest, and a
+        :class:`apsp.CoverageWarning`); one in an identifier, number or time quarantines
+        its row (``bad_encoding``).
 
     A value the library does not know (``ambiguous="maybe"``, an unknown time zone)
     raises :class:`apsp.SettingError` when the dataset is read.
@@ -97,6 +105,7 @@ class ReadSettings:
     key_file: PathLike | None = None
     key_env: str | None = None
     ignore_extra_columns: bool = False
+    encoding: str = "utf-8"
 
     def __post_init__(self) -> None:
         # Frozen: the normalised values are set once, here.
@@ -120,4 +129,5 @@ class ReadSettings:
             key_file=None if self.key_file is None else Path(self.key_file),
             key_env=self.key_env,
             ignore_extra_columns=self.ignore_extra_columns,
+            encoding=self.encoding,
         )

@@ -117,7 +117,7 @@ fn to_py(py: Python<'_>, e: CoreError) -> PyErr {
             source_name, line, ..
         } => (MatrixError::new_err(msg), Some(source_name), line, None),
         CoreError::Pseudonymisation(_) => (PseudonymisationError::new_err(msg), None, None, None),
-        CoreError::Dataset { dir, .. } => (
+        CoreError::Dataset { dir, .. } | CoreError::Output { dir, .. } => (
             DatasetError::new_err(msg),
             Some(dir.display().to_string()),
             None,
@@ -151,8 +151,16 @@ fn options(
     key_file: Option<PathBuf>,
     key_env: Option<String>,
     ignore_extra_columns: bool,
+    encoding: &str,
 ) -> apsp_core::Result<IngestOptions> {
     Ok(IngestOptions {
+        encoding: apsp_core::ingest::TextEncoding::parse(encoding).ok_or_else(|| {
+            CoreError::Setting {
+                name: "encoding",
+                value: encoding.to_string(),
+                message: format!("use {}", apsp_core::ingest::TextEncoding::NAMES),
+            }
+        })?,
         timezone: timezone.to_string(),
         ambiguous: ambiguous.parse::<Ambiguous>()?,
         nonexistent: nonexistent.parse::<Nonexistent>()?,
@@ -174,7 +182,7 @@ type Tables = BTreeMap<String, PyDataFrame>;
 #[pyfunction]
 #[pyo3(signature = (path, *, profiles=Vec::new(), timezone="Europe/London", ambiguous="earliest",
                     nonexistent="quarantine", pseudonymise=false, key_file=None, key_env=None,
-                    out=None, write_tables=false, ignore_extra_columns=false))]
+                    out=None, write_tables=false, ignore_extra_columns=false, encoding="utf-8", overwrite=false))]
 #[allow(clippy::too_many_arguments)]
 fn validate(
     py: Python<'_>,
@@ -189,6 +197,8 @@ fn validate(
     out: Option<PathBuf>,
     write_tables: bool,
     ignore_extra_columns: bool,
+    encoding: &str,
+    overwrite: bool,
 ) -> PyResult<(Tables, PyDataFrame, String, String, i32)> {
     let res = py.detach(|| {
         let opts = options(
@@ -200,6 +210,7 @@ fn validate(
             key_file,
             key_env,
             ignore_extra_columns,
+            encoding,
         )?;
         let (ds, outcome) = core_validate(
             &path,
@@ -207,6 +218,7 @@ fn validate(
             &ValidateOutput {
                 out_dir: out.as_deref(),
                 write_tables,
+                overwrite,
             },
         )?;
         let text = summary(&ds);
@@ -266,11 +278,12 @@ impl Scoring {
     }
 
     /// Writes every output and manifest.json into `out`; returns the manifest (JSON).
-    #[pyo3(signature = (out, csv=false))]
-    fn write(&self, py: Python<'_>, out: PathBuf, csv: bool) -> PyResult<String> {
+    #[pyo3(signature = (out, csv=false, overwrite=false))]
+    fn write(&self, py: Python<'_>, out: PathBuf, csv: bool, overwrite: bool) -> PyResult<String> {
         py.detach(|| {
             let mut ds = self.dataset.lock().expect("not poisoned");
-            apsp_core::output::write_outputs(&self.scored, &mut ds, &out, csv)?;
+            let opts = apsp_core::output::WriteOptions { csv, overwrite };
+            apsp_core::output::write_outputs(&self.scored, &mut ds, &out, opts)?;
             ds.manifest.to_json()
         })
         .map_err(|e| to_py(py, e))
@@ -389,7 +402,7 @@ fn matrix_set(
                     keep_all_findings=false, keep_events=true, profiles=Vec::new(),
                     timezone="Europe/London",
                     ambiguous="earliest", nonexistent="quarantine", pseudonymise=false,
-                    key_file=None, key_env=None, ignore_extra_columns=false))]
+                    key_file=None, key_env=None, ignore_extra_columns=false, encoding="utf-8"))]
 #[allow(clippy::too_many_arguments)]
 fn score(
     py: Python<'_>,
@@ -408,6 +421,7 @@ fn score(
     key_file: Option<PathBuf>,
     key_env: Option<String>,
     ignore_extra_columns: bool,
+    encoding: &str,
 ) -> PyResult<Scoring> {
     py.detach(|| {
         let opts = options(
@@ -419,6 +433,7 @@ fn score(
             key_file,
             key_env,
             ignore_extra_columns,
+            encoding,
         )?;
         let matrix = match &matrix_text {
             Some((text, source)) => apsp_core::score::RiskMatrix::parse(text, source)?,

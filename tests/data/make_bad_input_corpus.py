@@ -114,8 +114,17 @@ case("billing_field_count", {"billing.csv": billing(good(1), "R2,07700900001,079
      quarantine=[Q("billing","billing.csv",3,"bad_field_count", message_contains="6 fields"), Q("billing","billing.csv",4,"bad_field_count", message_contains="8 fields")],
      counts={"billing":(4,2,2,0)})
 case("billing_bad_encoding", {"billing.csv": (BH + "\n" + good(1) + "\n").encode() + b"R\xe92,07700900001,07911100001,out,call,2026-01-10T10:02:00,30\n" + (good(3)+"\n").encode()},
-     "A row that is not UTF-8 (a Latin-1 byte) is quarantined as bad_encoding.",
-     quarantine=[Q("billing","billing.csv",3,"bad_encoding")], counts={"billing":(3,2,1,0)})
+     "A row whose identifier is not UTF-8 (a Latin-1 byte in record_id) is quarantined as bad_encoding, naming the column and the encoding setting.",
+     quarantine=[Q("billing","billing.csv",3,"bad_encoding","record_id", message_contains='encoding = "cp1252"')], counts={"billing":(3,2,1,0)})
+case("officers_unit_not_utf8", {"officers.csv": b"officer_id,role,unit\nPC1,PC,Cr\xe9dit Fraud\nPC2,PC,Response\n", "billing.csv": billing(good(1))},
+     "A cp1252 byte in a column no sign weighs (an officer's unit) keeps the officer: the value is read as cp1252 and counted in the manifest.",
+     counts={"officers":(2,2,0,0)}, values=[("officers",0,"unit","Cr\u00e9dit Fraud")], officers=False)
+case("officers_cp1252_encoding", {"officers.csv": b"officer_id,role,unit\nPC1,PC,\x93North\x94 \xa31\n", "billing.csv": billing(good(1))},
+     "With encoding = cp1252 every field is read as Windows-1252: curly quotes and the pound sign.",
+     opts={"encoding": "cp1252"}, counts={"officers":(1,1,0,0)}, values=[("officers",0,"unit","\u201cNorth\u201d \u00a31")], officers=False)
+case("officers_latin1_id", {"officers.csv": b"officer_id,role\nPC\xc91,PC\n", "billing.csv": billing(good(1))},
+     "With encoding = latin-1 an identifier with a Latin-1 byte is read, not quarantined.",
+     opts={"encoding": "latin-1"}, counts={"officers":(1,1,0,0)}, values=[("officers",0,"officer_id","PC\u00c91")], officers=False)
 case("billing_mistyped_column", {"billing.csv": billing(*[f"R{i},07700900001,07911100001,out,call,{1768039200+i},30" for i in range(1,4)])},
      "If no row of a file can be read in a column (epoch seconds instead of datetimes), the column is mistyped: fatal, not a quiet mass quarantine.",
      error=("schema", ["billing.csv", '"started_at"', "none of the 3 rows", "1768039201"]), py_exc="SchemaError")
@@ -201,6 +210,12 @@ case("vehicle_assignments_rules", {"billing.csv": billing(good(1)), "vehicle_ass
 case("unrecognised_file", {"billing.csv": billing(good(1)), "billings.csv": billing(good(2)), "notes.txt": "hello\n"},
      "A file that belongs to no table (a typo) is not read, and is reported, never silently ignored.",
      counts={"billing":(1,1,0,0)}, ignored=["billings.csv", "notes.txt"])
+case("table_in_two_formats", {"billing.csv": billing(good(1)), "billing.txt": billing(good(2))},
+     "One table given twice at the top level would count rows twice or leave some out: an error naming both files.",
+     error=("dataset", ["the billing table is given 2 times", "billing.csv, billing.txt", "billing/"]), py_exc="DatasetError")
+case("misnamed_export", {"Billing_Export.csv": billing(good(1)), "stops.csv": "vehicle_id,started_at,ended_at,lat,lon\n"},
+     "A data file apsp does not know, while a table it could be is absent, is an error with the rename that fixes it.",
+     error=("dataset", ["Billing_Export.csv is not read", "absent billing table", "rename it billing.csv", "import profile"]), py_exc="DatasetError")
 # profiles
 case("profile_missing_source_column", {"billing.csv": "Subscriber;Called;Dir;Service;When;Duration\n07700900001;07911100001;MO;Voice;10/01/2026 10:00:00;00:00:30\n",
         "../profile.toml": 'table = "billing"\ndelimiter = ";"\ndatetime_formats = ["%d/%m/%Y %H:%M:%S"]\nduration = "hms"\n[columns]\ndevice_number = "Subscriber"\nother_number = "Called Number"\ndirection = "Dir"\nkind = "Service"\nstarted_at = "When"\nduration_s = "Duration"\n[values.direction]\nMO = "out"\nMT = "in"\n[values.kind]\nVoice = "call"\n'},

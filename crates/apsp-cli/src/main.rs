@@ -42,6 +42,10 @@ enum Command {
         /// Also write each canonical table as <table>.parquet into --out.
         #[arg(long, requires = "out")]
         tables: bool,
+        /// Write into an --out folder that already holds files (apsp's outputs from an
+        /// earlier run there are replaced; other files stay).
+        #[arg(long, requires = "out")]
+        overwrite: bool,
     },
     /// Score every officer and officer x subject pair against the twelve warning signs
     /// (warning signs for review, never a verdict); write officers, pairs, signals,
@@ -69,6 +73,10 @@ enum Command {
         /// Also write every output as CSV.
         #[arg(long)]
         csv: bool,
+        /// Write into an --out folder that already holds files (apsp's outputs from an
+        /// earlier run there are replaced; other files stay).
+        #[arg(long)]
+        overwrite: bool,
         /// Print the explanation of this officer after scoring (`top`: the officer
         /// ranked first).
         #[arg(long, value_name = "OFFICER_ID")]
@@ -211,6 +219,10 @@ struct IngestArgs {
     /// in the summary and manifest (default: such a column is an error).
     #[arg(long)]
     ignore_extra_columns: bool,
+    /// Character encoding of CSV files: utf-8, cp1252 (exports from Windows systems)
+    /// or latin-1; an import profile's `encoding` wins for its table.
+    #[arg(long, default_value = "utf-8", value_name = "NAME")]
+    encoding: String,
 }
 
 impl IngestArgs {
@@ -229,6 +241,13 @@ impl IngestArgs {
                 .pseudonymise
                 .then(|| key_source(self.key_file.as_deref(), self.key_env.as_deref())),
             ignore_extra_columns: self.ignore_extra_columns,
+            encoding: apsp_core::ingest::TextEncoding::parse(&self.encoding).ok_or_else(|| {
+                apsp_core::ApspError::Setting {
+                    name: "encoding",
+                    value: self.encoding.clone(),
+                    message: format!("use {}", apsp_core::ingest::TextEncoding::NAMES),
+                }
+            })?,
             ..IngestOptions::default()
         })
     }
@@ -244,10 +263,14 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             reference_time,
             window_days,
             csv,
+            overwrite,
             explain,
             timings,
         } => {
             let opts = ingest.options()?;
+            // Refused before the long part, not after it.
+            apsp_core::output::refuse_out_beside_input(&dataset_dir, &out)?;
+            apsp_core::output::refuse_a_folder_with_files(&out, overwrite)?;
             let matrix = apsp_core::score::RiskMatrix::load_or_default(matrix.as_deref())?;
             let score_opts = apsp_core::score::ScoreOptions {
                 reference_time: reference_time
@@ -284,7 +307,12 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             let scored = apsp_core::score::score_releasing(&mut ds, &matrix, &score_opts, &stage)?;
             let scoring = t.elapsed().as_secs_f64() - read;
             stage("writing");
-            apsp_core::output::write_outputs(&scored, &mut ds, &out, csv)?;
+            apsp_core::output::write_outputs(
+                &scored,
+                &mut ds,
+                &out,
+                apsp_core::output::WriteOptions { csv, overwrite },
+            )?;
             bar.finish_and_clear();
             let write = t.elapsed().as_secs_f64() - read - scoring;
             if timings {
@@ -327,6 +355,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 out.display()
             );
             warn_coverage(&ds.manifest);
+            warn_signs_not_evaluated(&scored);
             warn_set_aside(&scored);
             if let Some(id) = explain {
                 let id = match id.as_str() {
@@ -412,6 +441,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             ingest,
             out,
             tables,
+            overwrite,
         } => {
             let opts = ingest.options()?;
             let (ds, outcome) = validate(
@@ -420,6 +450,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
                 &ValidateOutput {
                     out_dir: out.as_deref(),
                     write_tables: tables,
+                    overwrite,
                 },
             )?;
             print!("{}", summary(&ds));
@@ -443,7 +474,20 @@ fn warn_coverage(m: &apsp_core::ingest::manifest::Manifest) {
     for f in &m.ignored_files {
         eprintln!("{}", apsp_core::validate::ignored_file_warning(f));
     }
+    for f in &m.inputs {
+        if let Some(w) = apsp_core::validate::not_utf8_warning(f) {
+            eprintln!("{w}");
+        }
+    }
     if let Some(w) = apsp_core::validate::absent_tables_warning(m) {
+        eprintln!("{w}");
+    }
+}
+
+/// Each warning sign not evaluated for some officers, and why: "not looked at" must
+/// never read as "cleared".
+fn warn_signs_not_evaluated(scored: &apsp_core::score::Scored) {
+    for w in apsp_core::validate::sign_gap_warnings(&scored.signs_not_evaluated()) {
         eprintln!("{w}");
     }
 }

@@ -76,6 +76,10 @@ pub enum ApspError {
     #[error("dataset {}: {message}", dir.display())]
     Dataset { dir: PathBuf, message: String },
 
+    /// An output folder apsp will not write into as asked.
+    #[error("output folder {}: {message}", dir.display())]
+    Output { dir: PathBuf, message: String },
+
     /// A setting has a value the library does not know.
     #[error("invalid setting {name} = {value:?}: {message}")]
     Setting {
@@ -172,6 +176,7 @@ impl ApspError {
             ApspError::Matrix { .. } => "matrix",
             ApspError::Pseudonymisation(_) => "pseudonymisation",
             ApspError::Dataset { .. } => "dataset",
+            ApspError::Output { .. } => "output",
             ApspError::Setting { .. } => "setting",
             ApspError::Accounting { .. } => "accounting",
             ApspError::Polars(_) => "polars",

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::{ApspError, Result};
+use crate::error::Result;
 use crate::ingest::manifest::Manifest;
 use crate::ingest::{read_dataset, Dataset, IngestOptions, Table};
 use crate::output::write_parquet;
@@ -34,6 +34,8 @@ pub struct ValidateOutput<'a> {
     pub out_dir: Option<&'a Path>,
     /// Also write each canonical table as `<table>.parquet`.
     pub write_tables: bool,
+    /// Write into a folder that already holds files.
+    pub overwrite: bool,
 }
 
 /// Reads and checks a dataset; writes outputs when asked.
@@ -46,7 +48,7 @@ pub fn validate(
     ds.manifest.stamp_now();
     if let Some(o) = out.out_dir {
         crate::output::refuse_out_beside_input(dir, o)?;
-        std::fs::create_dir_all(o).map_err(|e| ApspError::io(o, e))?;
+        crate::output::prepare_out_folder(o, out.overwrite)?;
         let q = o.join("quarantine.parquet");
         let rows = ds.quarantine.height() as u64;
         write_parquet(&mut ds.quarantine, &q)?;
@@ -130,6 +132,9 @@ pub fn summary(ds: &Dataset) -> String {
                 f.ignored_columns.join(", ")
             );
         }
+        if let Some(w) = not_utf8_warning(f) {
+            let _ = writeln!(s, "{w}");
+        }
     }
     for f in &m.ignored_files {
         let _ = writeln!(s, "{}", ignored_file_warning(f));
@@ -169,4 +174,51 @@ pub fn absent_tables_warning(m: &Manifest) -> Option<String> {
             absent.join(", ")
         )
     })
+}
+
+/// The warnings for the signs not evaluated in a run: one per sign its data cannot
+/// say anywhere, and one line for all the signs not evaluated for some pairs or
+/// officers (a subject without a known home, an officer without a roster), which real
+/// data always has.
+pub fn sign_gap_warnings(gaps: &[crate::score::SignGap]) -> Vec<String> {
+    let mut out: Vec<String> = gaps
+        .iter()
+        .filter(|g| g.whole)
+        .map(|g| {
+            format!(
+                "warning: sign {} not evaluated for anyone ({}): not looked at, not cleared",
+                g.sign.id(),
+                g.reasons.first().map(|r| r.as_ref()).unwrap_or("no data")
+            )
+        })
+        .collect();
+    let partial: Vec<String> = gaps
+        .iter()
+        .filter(|g| !g.whole)
+        .map(|g| {
+            let whom = if g.pairs > 0 {
+                format!("{} pairs", g.pairs)
+            } else {
+                format!("{} officers", g.officers)
+            };
+            let why = g.reasons.first().map(|r| r.as_ref()).unwrap_or("no data");
+            format!("{} for {whom} ({why})", g.sign.id())
+        })
+        .collect();
+    if !partial.is_empty() {
+        out.push(format!(
+            "warning: signs not evaluated for some subjects or officers, their data cannot say: {}; see signals with status not_evaluated",
+            partial.join("; ")
+        ));
+    }
+    out
+}
+
+/// The warning for a file with free text that is not UTF-8 (kept, read as cp1252).
+pub fn not_utf8_warning(f: &crate::ingest::manifest::InputFile) -> Option<String> {
+    let (line, column) = f.first_not_utf8.as_ref()?;
+    Some(format!(
+        "warning: {}: {} row(s) have text that is not UTF-8 (first at line {line}, column {column:?}), read as cp1252: if the file is cp1252 or Latin-1, say so with --encoding cp1252 (or an import profile's encoding)",
+        f.file, f.not_utf8_kept
+    ))
 }

@@ -25,6 +25,9 @@ struct Expect {
     nonexistent: Option<String>,
     #[serde(default)]
     profiles: Vec<String>,
+    /// CSV encoding (`IngestOptions::encoding`).
+    #[serde(default)]
+    encoding: Option<String>,
     #[serde(default)]
     key_file: Option<String>,
     #[serde(default)]
@@ -126,6 +129,9 @@ fn run_case(dir: &Path) -> Result<(), String> {
         opts.nonexistent = n.parse().map_err(|e| format!("{e}"))?;
     }
     opts.ignore_extra_columns = exp.ignore_extra_columns;
+    if let Some(e) = &exp.encoding {
+        opts.encoding = apsp_core::ingest::TextEncoding::parse(e).ok_or("unknown encoding")?;
+    }
     if let Some(k) = &exp.key_file {
         opts.pseudonymise = Some(KeySource::File(dir.join(k)));
     }

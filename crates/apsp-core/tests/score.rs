@@ -110,7 +110,16 @@ fn outputs(dir: &std::path::Path, threads: usize, out: &std::path::Path) {
     pool.install(|| {
         let mut ds = apsp_core::read_dataset(dir, &IngestOptions::default()).unwrap();
         let s = score(&ds, &RiskMatrix::default_matrix(), &ScoreOptions::default()).unwrap();
-        apsp_core::output::write_outputs(&s, &mut ds, out, true).unwrap();
+        apsp_core::output::write_outputs(
+            &s,
+            &mut ds,
+            out,
+            apsp_core::output::WriteOptions {
+                csv: true,
+                overwrite: false,
+            },
+        )
+        .unwrap();
     });
 }
 

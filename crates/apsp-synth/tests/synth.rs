@@ -115,9 +115,11 @@ fn generated_force_validates_with_nothing_quarantined() {
     }
     // One of each scenario and decoy.
     assert_eq!((s.planted, s.decoys), (9, 5), "{s:?}");
-    // The ground truth sits beside the tables and is (rightly) not read as one.
+    // The ground truth sits beside the tables and is (rightly) not read as one, nor
+    // warned of as a file left out.
+    assert!(ds.manifest.ignored_files.is_empty());
     assert_eq!(
-        ds.manifest.ignored_files,
+        ds.manifest.ground_truth_files,
         vec!["labels.parquet".to_string()]
     );
 }

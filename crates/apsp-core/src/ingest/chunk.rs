@@ -11,7 +11,7 @@ use std::ops::Range;
 use super::columnar::DecodedColumns;
 use super::rows::{Accepted, RowParser, RowRejection, RowRules, Shared};
 use super::schema::Table;
-use super::source::RowBatch;
+use super::source::{RowBatch, RowProblem};
 use super::table::FileContext;
 use super::values::{with_phone_cache, Value, ValueRef};
 
@@ -83,6 +83,9 @@ pub(super) struct ChunkOut<'b> {
     values: Vec<Value>,
     arena: String,
     pub(super) decoded: DecodedColumns<'b>,
+    /// Rows (batch index) parsed although some free-text field was not UTF-8 (read as
+    /// Windows-1252), ascending: counted in the file's manifest entry when kept.
+    pub(super) not_utf8: Vec<usize>,
 }
 
 impl ChunkOut<'_> {
@@ -93,15 +96,18 @@ impl ChunkOut<'_> {
             mut values,
             mut arena,
             decoded,
+            mut not_utf8,
         } = self;
         rows.clear();
         values.clear();
         arena.clear();
+        not_utf8.clear();
         ChunkOut {
             rows,
             values,
             arena,
             decoded: decoded.recycle(),
+            not_utf8,
         }
     }
 
@@ -166,9 +172,21 @@ pub(super) fn parse_chunk<'b>(
             }
             cells.clear();
             let (_, problem) = batch.row(i, &mut cells);
-            if problem.is_some() {
-                out.rows.push(RowOut::Problem);
-                continue;
+            match problem {
+                None => {}
+                // Text that is not UTF-8 only in free-text columns (a `unit` of `É`
+                // from a Windows export) does not remove the row.
+                Some(RowProblem::Encoding { fields })
+                    if fields
+                        .iter()
+                        .all(|j| ctx.mapping.feeds_only_free_text(*j, table)) =>
+                {
+                    out.not_utf8.push(i);
+                }
+                Some(_) => {
+                    out.rows.push(RowOut::Problem);
+                    continue;
+                }
             }
             match parser.parse_row(ctx, &cells, shared) {
                 Err(rejection) => out.rows.push(RowOut::Rejected(rejection)),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApspError, Result};
-use crate::ingest::source::Format;
+use crate::ingest::source::{Format, TextEncoding};
 use crate::ingest::{Ambiguous, Nonexistent, RowCounts};
 
 /// The whole manifest. Field order is the JSON order.
@@ -27,6 +27,9 @@ pub struct Manifest {
     pub tables: BTreeMap<String, TableSummary>,
     /// Files in the dataset folder that belong to no table (never read).
     pub ignored_files: Vec<String>,
+    /// The ground truth a generated force carries beside its tables (`labels.parquet`,
+    /// `injected_errors.parquet`): known, never read as a table, not an omission.
+    pub ground_truth_files: Vec<String>,
     pub quarantined: u64,
     /// Output file name -> hash and rows, filled in when outputs are written.
     pub outputs: BTreeMap<String, OutputFile>,
@@ -44,6 +47,8 @@ pub struct Settings {
     pub nonexistent: Nonexistent,
     pub pseudonymised: bool,
     pub ignore_extra_columns: bool,
+    /// Character encoding of CSV files without a profile saying otherwise.
+    pub encoding: TextEncoding,
     /// Public fingerprint of the pseudonymisation key (never the key).
     pub key_id: Option<String>,
     pub profiles: Vec<ProfileRef>,
@@ -69,6 +74,11 @@ pub struct InputFile {
     pub rows: RowCounts,
     /// Columns present in the file but not read (only with `ignore_extra_columns`).
     pub ignored_columns: Vec<String>,
+    /// Rows used although a free-text value (an officer's `unit`) was not UTF-8: read
+    /// as Windows-1252. A sign the file has another encoding (set `encoding`).
+    pub not_utf8_kept: u64,
+    /// Line and source column of the first of them.
+    pub first_not_utf8: Option<(u64, String)>,
 }
 
 /// One table, over all its files.

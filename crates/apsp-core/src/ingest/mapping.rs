@@ -36,6 +36,26 @@ pub(super) struct ColumnMapping {
 }
 
 impl ColumnMapping {
+    /// The canonical columns source column `j` feeds.
+    pub(super) fn fed_by(&self, j: usize) -> impl Iterator<Item = usize> + '_ {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| match s {
+                CellSource::Column(k) => *k == j,
+                CellSource::Joined(ks, _) => ks.contains(&j),
+                CellSource::Absent | CellSource::Constant(_) => false,
+            })
+            .map(|(ci, _)| ci)
+    }
+
+    /// Whether source column `j` feeds nothing but free text no warning sign reads
+    /// (see [`Table::is_free_text`]), or nothing at all.
+    pub(super) fn feeds_only_free_text(&self, j: usize, table: Table) -> bool {
+        self.fed_by(j)
+            .all(|ci| table.is_free_text(table.columns()[ci].name))
+    }
+
     /// Whether some canonical column is joined from several source columns.
     pub(super) fn has_joined(&self) -> bool {
         self.sources

@@ -12,6 +12,7 @@ mod chunk;
 mod columnar;
 mod columns;
 mod dedup;
+mod discover;
 pub mod manifest;
 mod mapping;
 pub mod phone;
@@ -26,7 +27,7 @@ mod values;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -39,6 +40,7 @@ pub use time::{Ambiguous, Nonexistent};
 use crate::error::{ApspError, Result};
 use crate::pseudo::{KeySource, Pseudonymiser};
 use manifest::{InputFile, Manifest, Settings, TableSummary};
+pub use source::TextEncoding;
 use source::{CsvSettings, Format};
 use table::{FileSettings, Shared, TableBuilder};
 
@@ -130,6 +132,9 @@ pub struct IngestOptions {
     /// Columns that belong to no canonical column: an error (default) or ignored and
     /// listed in the manifest and summary.
     pub ignore_extra_columns: bool,
+    /// Character encoding of CSV files (an import profile may say otherwise for its
+    /// table).
+    pub encoding: TextEncoding,
     /// Reads typed (Parquet) files row by row too, as CSV is read, instead of column
     /// by column. The results are the same; tests compare the two paths.
     #[doc(hidden)]
@@ -145,6 +150,7 @@ impl Default for IngestOptions {
             profiles: Vec::new(),
             pseudonymise: None,
             ignore_extra_columns: false,
+            encoding: TextEncoding::Utf8,
             row_path_only: false,
         }
     }
@@ -174,107 +180,6 @@ impl Dataset {
     pub fn quarantined(&self) -> u64 {
         self.quarantine.height() as u64
     }
-}
-
-/// The files of each table in a dataset folder.
-struct Discovered {
-    files: BTreeMap<Table, Vec<PathBuf>>,
-    ignored: Vec<String>,
-}
-
-fn discover(dir: &Path, profiles: &[Profile]) -> Result<Discovered> {
-    let mut files: BTreeMap<Table, Vec<PathBuf>> = BTreeMap::new();
-    let mut claimed: HashSet<PathBuf> = HashSet::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| ApspError::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    // Files named by a profile's patterns.
-    for p in profiles {
-        if p.files.is_empty() {
-            continue;
-        }
-        let pats: Vec<glob::Pattern> = p
-            .files
-            .iter()
-            .filter_map(|s| glob::Pattern::new(s).ok())
-            .collect();
-        let mut found = Vec::new();
-        for e in walk(dir)? {
-            let rel = table::rel_path(dir, &e);
-            if pats.iter().any(|pat| pat.matches(&rel)) && Format::of(&e).is_some() {
-                found.push(e);
-            }
-        }
-        found.sort();
-        claimed.extend(found.iter().cloned());
-        files.entry(p.table()).or_default().extend(found);
-    }
-    for t in Table::ALL {
-        if profiles
-            .iter()
-            .any(|p| p.table() == t && !p.files.is_empty())
-        {
-            continue;
-        }
-        let mut found = Vec::new();
-        for e in &entries {
-            let stem = e.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            // Table names match case-insensitively (`Billing.CSV` is billing).
-            if e.is_file() && stem.eq_ignore_ascii_case(t.name()) && Format::of(e).is_some() {
-                found.push(e.clone());
-            } else if e.is_dir()
-                && e.file_name()
-                    .and_then(|s| s.to_str())
-                    .is_some_and(|n| n.eq_ignore_ascii_case(t.name()))
-            {
-                let mut inner: Vec<PathBuf> = walk(e)?
-                    .into_iter()
-                    .filter(|p| Format::of(p).is_some())
-                    .collect();
-                inner.sort();
-                found.extend(inner);
-            }
-        }
-        if !found.is_empty() {
-            claimed.extend(found.iter().cloned());
-            files.entry(t).or_default().extend(found);
-        }
-    }
-    let mut ignored = Vec::new();
-    for e in walk(dir)? {
-        if !claimed.contains(&e) {
-            ignored.push(table::rel_path(dir, &e));
-        }
-    }
-    ignored.sort();
-    Ok(Discovered { files, ignored })
-}
-
-/// All files below a folder (hidden ones excluded), sorted.
-fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).map_err(|e| ApspError::io(&d, e))? {
-            let e = e.map_err(|e| ApspError::io(&d, e))?;
-            let p = e.path();
-            if p.file_name()
-                .and_then(|s| s.to_str())
-                .is_some_and(|s| s.starts_with('.'))
-            {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Reads a dataset folder. See the module docs.
@@ -311,7 +216,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         Some(src) => Some(Pseudonymiser::load(src)?),
         None => None,
     };
-    let found = discover(dir, &opts.profiles)?;
+    let found = discover::discover(dir, &opts.profiles)?;
     if !found.files.contains_key(&Table::Officers) {
         return Err(ApspError::Dataset {
             dir: dir.to_path_buf(),
@@ -354,6 +259,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         inputs,
         tables: summaries,
         ignored_files: found.ignored,
+        ground_truth_files: found.ground_truth,
         quarantined: quarantine.len() as u64,
         outputs: BTreeMap::new(),
         scoring: None,
@@ -379,6 +285,7 @@ fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settin
         nonexistent: opts.nonexistent,
         pseudonymised: pseudo.is_some(),
         ignore_extra_columns: opts.ignore_extra_columns,
+        encoding: opts.encoding,
         key_id: pseudo.map(|p| p.key_id().to_string()),
         profiles: opts
             .profiles
@@ -396,7 +303,7 @@ fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settin
 struct TableReader<'a> {
     dir: &'a Path,
     opts: &'a IngestOptions,
-    found: &'a Discovered,
+    found: &'a discover::Discovered,
     by_table: &'a BTreeMap<Table, &'a Profile>,
     base_time: &'a time::TimeRules,
     pseudo: Option<&'a Pseudonymiser>,
@@ -468,6 +375,7 @@ impl TableReader<'_> {
             profile,
             time: self.base_time,
             ignore_extra_columns: self.opts.ignore_extra_columns,
+            encoding: self.opts.encoding,
             row_path_only: self.opts.row_path_only,
         };
         let mut builder = TableBuilder::new(t);
@@ -498,6 +406,8 @@ impl TableReader<'_> {
                 bytes: info.bytes,
                 rows: ctx.counts,
                 ignored_columns: ctx.ignored_columns.clone(),
+                not_utf8_kept: ctx.not_utf8_kept,
+                first_not_utf8: ctx.first_not_utf8.clone(),
             });
         }
         let (df, q) = builder.finish()?;
@@ -550,6 +460,9 @@ fn read_file(
         Format::Csv => {
             let settings = CsvSettings {
                 delimiter: profile.map(|p| p.delimiter_byte()).unwrap_or(b','),
+                encoding: profile
+                    .and_then(|p| p.text_encoding())
+                    .unwrap_or(settings.encoding),
                 skip_rows: profile.map(|p| p.skip_rows).unwrap_or(0),
             };
             source::read_csv(path, &settings, &mut on_header, &mut on_batch)?

@@ -62,6 +62,10 @@ pub struct Profile {
     /// Field delimiter, one character. Default `,`.
     #[serde(default)]
     pub delimiter: Option<String>,
+    /// Character encoding of the files: `utf-8` (default: the dataset's setting),
+    /// `cp1252` or `latin-1`.
+    #[serde(default)]
+    pub encoding: Option<String>,
     /// Lines to skip before the header (report titles, account numbers).
     #[serde(default)]
     pub skip_rows: usize,
@@ -162,6 +166,17 @@ impl Profile {
                 ));
             }
         }
+        if let Some(e) = &p.encoding {
+            if super::source::TextEncoding::parse(e).is_none() {
+                return Err(ApspError::profile(
+                    path,
+                    format!(
+                        "encoding {e:?} is not known: use {}",
+                        super::source::TextEncoding::NAMES
+                    ),
+                ));
+            }
+        }
         for pat in &p.files {
             glob::Pattern::new(pat)
                 .map_err(|e| ApspError::profile(path, format!("bad file pattern {pat:?}: {e}")))?;
@@ -175,6 +190,13 @@ impl Profile {
     /// The table this profile produces.
     pub fn table(&self) -> Table {
         self.table_id.expect("checked at load")
+    }
+
+    /// The files' encoding, if the profile says.
+    pub fn text_encoding(&self) -> Option<super::source::TextEncoding> {
+        self.encoding
+            .as_deref()
+            .and_then(super::source::TextEncoding::parse)
     }
 
     /// The delimiter byte.

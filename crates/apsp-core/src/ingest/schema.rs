@@ -311,6 +311,18 @@ impl Table {
         }
     }
 
+    /// Descriptive text no warning sign weighs and no join uses: a value that cannot be
+    /// read as it should (text that is not UTF-8) is kept as read, never a reason to
+    /// remove the row (an officer's `unit` with a Windows `É` once removed the officer).
+    pub fn is_free_text(self, column: &str) -> bool {
+        matches!(
+            (self, column),
+            (Table::Officers, "unit")
+                | (Table::CaseLinks, "category")
+                | (Table::AccessLog, "system" | "action")
+        )
+    }
+
     /// A key column that is derived from the row's content when blank.
     pub fn derived_key(self) -> Option<&'static str> {
         match self {

@@ -74,8 +74,9 @@ pub const NULL_TOKENS: &[&str] = &["null", "none", "nan", "n/a", "#n/a", "nil", 
 /// A row-level problem found while tokenising (before any column is parsed).
 #[derive(Debug, Clone)]
 pub enum RowProblem {
-    /// Not valid UTF-8.
-    Encoding,
+    /// These fields (source column indices) are not valid UTF-8; their cells hold the
+    /// text read as Windows-1252, the usual encoding of exports that are not UTF-8.
+    Encoding { fields: Vec<usize> },
     /// More or fewer fields than the header.
     FieldCount { found: usize, expected: usize },
     /// Field count wrong and a quoted field ran over line ends: an unbalanced quote.
@@ -135,8 +136,8 @@ const BATCH_ROWS: usize = 32_768;
 struct CsvBatch {
     records: Vec<csv::ByteRecord>,
     lines: Vec<u64>,
-    /// Lossy text of rows that are not valid UTF-8.
-    lossy: Vec<Option<Vec<String>>>,
+    /// The text of rows that are not plain UTF-8 (decoded in the file's encoding).
+    decoded: Vec<Option<DecodedRecord>>,
     len: usize,
     expected: usize,
 }
@@ -152,18 +153,25 @@ impl RowBatch for CsvBatch {
 
     fn row<'a>(&'a self, i: usize, cells: &mut Vec<Cell<'a>>) -> (u64, Option<RowProblem>) {
         let line = self.lines[i];
-        if let Some(lossy) = &self.lossy[i] {
-            cells.extend(lossy.iter().map(|s| Cell::Str(s)));
-            return (line, Some(RowProblem::Encoding));
-        }
         let rec = &self.records[i];
         let start = cells.len();
-        // Every field is valid UTF-8: the record was checked as a whole when read and
-        // fields split on ASCII delimiters.
-        cells.extend(
-            rec.iter()
-                .map(|f| Cell::Str(std::str::from_utf8(f).unwrap_or_default())),
-        );
+        let mut encoding_problem = None;
+        match &self.decoded[i] {
+            Some(d) => {
+                cells.extend(d.fields.iter().map(|s| Cell::Str(s)));
+                if !d.not_utf8.is_empty() {
+                    encoding_problem = Some(RowProblem::Encoding {
+                        fields: d.not_utf8.clone(),
+                    });
+                }
+            }
+            // Every field is valid UTF-8: the record was checked as a whole when read
+            // and fields split on ASCII delimiters.
+            None => cells.extend(
+                rec.iter()
+                    .map(|f| Cell::Str(std::str::from_utf8(f).unwrap_or_default())),
+            ),
+        }
         let mut n = cells.len() - start;
         // A trailing delimiter on every row (one extra empty field) is a common export
         // quirk, not a broken row.
@@ -179,7 +187,7 @@ impl RowBatch for CsvBatch {
                 RowProblem::FieldCount { found: n, expected }
             }
         });
-        (line, problem)
+        (line, problem.or(encoding_problem))
     }
 }
 
@@ -263,6 +271,99 @@ pub struct FileInfo {
 pub struct CsvSettings {
     pub delimiter: u8,
     pub skip_rows: usize,
+    pub encoding: TextEncoding,
+}
+
+/// The character encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TextEncoding {
+    /// UTF-8 (the default). A field that is not valid UTF-8 is read as Windows-1252
+    /// and reported: quarantined when it feeds an identifier, a number, a time or a
+    /// coded value, kept (and counted) when it feeds free text.
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// Windows-1252, the encoding of most exports from Windows systems in England and
+    /// Wales (`É`, `£`, `’` as single bytes).
+    #[serde(rename = "cp1252")]
+    Cp1252,
+    /// ISO-8859-1: every byte is the character of the same number.
+    #[serde(rename = "latin-1")]
+    Latin1,
+}
+
+impl TextEncoding {
+    /// The names accepted in settings and profiles (any case).
+    pub const NAMES: &'static str = "utf-8, cp1252 (windows-1252) or latin-1 (iso-8859-1)";
+
+    /// Parses a setting's value: `utf-8`, `cp1252`/`windows-1252`, `latin-1`/`iso-8859-1`.
+    pub fn parse(s: &str) -> Option<TextEncoding> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Some(TextEncoding::Utf8),
+            "cp1252" | "windows-1252" => Some(TextEncoding::Cp1252),
+            "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
+            _ => None,
+        }
+    }
+
+    /// The setting's canonical name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Cp1252 => "cp1252",
+            TextEncoding::Latin1 => "latin-1",
+        }
+    }
+
+    /// One field's text: in this encoding; for UTF-8, `None` when it is not valid.
+    fn decode(self, bytes: &[u8]) -> Option<String> {
+        match self {
+            TextEncoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
+            TextEncoding::Cp1252 => Some(cp1252(bytes)),
+            TextEncoding::Latin1 => Some(bytes.iter().map(|&b| b as char).collect()),
+        }
+    }
+}
+
+/// Bytes read as Windows-1252.
+fn cp1252(bytes: &[u8]) -> String {
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
+}
+
+/// A record's fields as text, when the record is not plain UTF-8 or the file has
+/// another encoding.
+struct DecodedRecord {
+    fields: Vec<String>,
+    /// The fields that were not valid UTF-8 (UTF-8 files only), read as Windows-1252.
+    not_utf8: Vec<usize>,
+}
+
+/// Decodes a record that needs it: any non-ASCII byte in a file of another encoding,
+/// or bytes that are not UTF-8 in a UTF-8 file. `None`: the record is plain UTF-8.
+fn decode_record(rec: &csv::ByteRecord, encoding: TextEncoding) -> Option<DecodedRecord> {
+    let bytes = rec.as_slice();
+    let plain = match encoding {
+        TextEncoding::Utf8 => std::str::from_utf8(bytes).is_ok(),
+        _ => bytes.is_ascii(),
+    };
+    if plain {
+        return None;
+    }
+    let mut not_utf8 = Vec::new();
+    let fields = rec
+        .iter()
+        .enumerate()
+        .map(|(j, f)| {
+            encoding.decode(f).unwrap_or_else(|| {
+                not_utf8.push(j);
+                cp1252(f)
+            })
+        })
+        .collect();
+    Some(DecodedRecord { fields, not_utf8 })
 }
 
 /// A reader that hashes everything read through it and notes where line ends are.
@@ -394,7 +495,7 @@ pub fn read_csv(
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let s = String::from_utf8_lossy(f);
+            let s = settings.encoding.decode(f).unwrap_or_else(|| cp1252(f));
             let s = if i == 0 {
                 s.trim_start_matches('\u{feff}').to_string()
             } else {
@@ -407,7 +508,7 @@ pub fn read_csv(
     let mut batch = CsvBatch {
         records: Vec::new(),
         lines: Vec::new(),
-        lossy: Vec::new(),
+        decoded: Vec::new(),
         len: 0,
         expected: header.len(),
     };
@@ -417,7 +518,7 @@ pub fn read_csv(
             if batch.records.len() == batch.len {
                 batch.records.push(csv::ByteRecord::new());
                 batch.lines.push(0);
-                batch.lossy.push(None);
+                batch.decoded.push(None);
             }
             let rec = &mut batch.records[batch.len];
             let ok = csv
@@ -428,11 +529,7 @@ pub fn read_csv(
             }
             batch.lines[batch.len] =
                 lines.line_at(preamble_bytes + rec.position().map(|p| p.byte()).unwrap_or(0));
-            batch.lossy[batch.len] = std::str::from_utf8(rec.as_slice()).is_err().then(|| {
-                rec.iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect()
-            });
+            batch.decoded[batch.len] = decode_record(rec, settings.encoding);
             batch.len += 1;
         }
         if batch.len == 0 {

@@ -99,6 +99,12 @@ pub struct FileContext {
     pub fall_back_resolved: u64,
     /// Source columns present but not read (with `ignore_extra_columns`).
     pub ignored_columns: Vec<String>,
+    /// Rows used although a free-text value was not UTF-8 (read as Windows-1252), and
+    /// the first one's line and column.
+    pub not_utf8_kept: u64,
+    pub first_not_utf8: Option<(u64, String)>,
+    /// The header's column names, as read.
+    source_names: Vec<String>,
     pub reasons: BTreeMap<&'static str, u64>,
     /// Rows whose first failure was a parse failure of column i, to detect a wrong type.
     fail_by_col: Vec<u64>,
@@ -126,6 +132,8 @@ pub struct FileSettings<'a> {
     pub profile: Option<&'a Profile>,
     pub time: &'a TimeRules,
     pub ignore_extra_columns: bool,
+    /// CSV encoding, unless the profile says.
+    pub encoding: super::source::TextEncoding,
     /// Typed files row by row (see [`super::IngestOptions::row_path_only`]).
     pub row_path_only: bool,
 }
@@ -189,7 +197,8 @@ impl TableBuilder {
         header_line: u64,
         settings: &FileSettings<'_>,
     ) -> Result<FileContext> {
-        let header = Header::new(path, header, header_line, self.table, settings.profile);
+        let names = header;
+        let header = Header::new(path, names, header_line, self.table, settings.profile);
         let (mapping, ignored_columns) = header.map(settings.ignore_extra_columns)?;
         let formats = CellFormats::for_file(settings.time, settings.profile)?;
         self.files.push(rel_path.to_string());
@@ -200,6 +209,9 @@ impl TableBuilder {
             counts: RowCounts::default(),
             fall_back_resolved: 0,
             ignored_columns,
+            not_utf8_kept: 0,
+            first_not_utf8: None,
+            source_names: names.to_vec(),
             reasons: BTreeMap::new(),
             fail_by_col: vec![0; self.cols.len()],
             first_bad: vec![None; self.cols.len()],
@@ -312,6 +324,9 @@ impl TableBuilder {
                 cells.clear();
                 if let Some(k) = self.commit(ctx, batch, i, row, fates[i], out, &mut cells, shared)
                 {
+                    if out.not_utf8.binary_search(&i).is_ok() {
+                        note_not_utf8_kept(ctx, batch, i, &mut cells);
+                    }
                     kept.push((o as u32, k));
                 }
                 i += 1;
@@ -367,13 +382,14 @@ impl TableBuilder {
         let kept = match row {
             RowOut::Problem => {
                 let (line, problem) = batch.row(i, cells);
-                let (reason, message) = problem_reason(problem.as_ref().expect("a problem row"));
+                let (reason, column, message) =
+                    problem_reason(ctx, self.cols, problem.as_ref().expect("a problem row"));
                 let raw = RawRow {
                     line,
                     cells,
                     problem,
                 };
-                self.reject(ctx, &raw, reason, None, message, shared);
+                self.reject(ctx, &raw, reason, column, message, shared);
                 return None;
             }
             RowOut::Rejected(rejection) => {
@@ -634,19 +650,62 @@ fn raw_text(ctx: &FileContext, raw: &RawRow<'_>, shared: &Shared<'_>) -> String 
     s
 }
 
-/// The reason and message for a row with a tokenising problem.
-fn problem_reason(problem: &RowProblem) -> (Reason, String) {
+/// Counts a row used although a free-text value was not UTF-8.
+fn note_not_utf8_kept<'b>(
+    ctx: &mut FileContext,
+    batch: &'b dyn RowBatch,
+    i: usize,
+    cells: &mut Vec<Cell<'b>>,
+) {
+    ctx.not_utf8_kept += 1;
+    if ctx.first_not_utf8.is_none() {
+        cells.clear();
+        if let (line, Some(RowProblem::Encoding { fields })) = batch.row(i, cells) {
+            let j = fields[0];
+            let name = ctx.source_names.get(j).cloned().unwrap_or_default();
+            ctx.first_not_utf8 = Some((line, name));
+        }
+    }
+}
+
+/// The reason, column and message for a row with a tokenising problem.
+fn problem_reason(
+    ctx: &FileContext,
+    cols: &[ColumnSpec],
+    problem: &RowProblem,
+) -> (Reason, Option<String>, String) {
     match problem {
-        RowProblem::Encoding => (
-            Reason::BadEncoding,
-            "row is not valid UTF-8 (save the export as UTF-8)".to_string(),
-        ),
+        RowProblem::Encoding { fields } => {
+            let source = |j: &usize| ctx.source_names.get(*j).cloned().unwrap_or_default();
+            let column = fields
+                .iter()
+                .flat_map(|j| ctx.mapping.fed_by(*j))
+                .next()
+                .map(|ci| cols[ci].name.to_string());
+            let names: Vec<String> = fields.iter().map(source).collect();
+            (
+                Reason::BadEncoding,
+                column,
+                format!(
+                    "{} not valid UTF-8: if the export is from a Windows system, read it \
+                     with encoding = \"cp1252\" (an import profile's setting, or \
+                     --encoding cp1252); or save it as UTF-8",
+                    if names.len() == 1 {
+                        format!("column {:?} is", names[0])
+                    } else {
+                        format!("columns {} are", names.join(", "))
+                    }
+                ),
+            )
+        }
         RowProblem::FieldCount { found, expected } => (
             Reason::BadFieldCount,
+            None,
             format!("row has {found} fields, the header has {expected}"),
         ),
         RowProblem::Quoting { found, expected } => (
             Reason::BadQuoting,
+            None,
             format!(
                 "unbalanced quote: a quoted field runs over line ends ({found} fields, header has {expected})"
             ),

@@ -43,6 +43,17 @@ pub fn provenance(s: &Scored) -> serde_json::Value {
         "pairs": s.pairs.len(),
         "unlinked_event_rows": s.linked.unlinked,
         "person_aliases": s.linked.aliases,
+        "signs_not_evaluated": s
+            .signs_not_evaluated()
+            .iter()
+            .map(|g| serde_json::json!({
+                "sign": g.sign.id(),
+                "officers": g.officers,
+                "pairs": g.pairs,
+                "whole": g.whole,
+                "reasons": g.reasons.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
+            }))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -63,7 +74,7 @@ pub fn refuse_out_beside_input(input: &Path, out: &Path) -> Result<()> {
         None
     };
     match clash {
-        Some(why) => Err(ApspError::Dataset {
+        Some(why) => Err(ApspError::Output {
             dir: out,
             message: format!(
                 "the output folder {why} ({}): outputs written there would be read as \
@@ -73,6 +84,67 @@ pub fn refuse_out_beside_input(input: &Path, out: &Path) -> Result<()> {
         }),
         None => Ok(()),
     }
+}
+
+/// The files apsp writes into an output folder (`score`, `validate`).
+fn is_an_output_file(name: &str) -> bool {
+    let stem_ext = name.rsplit_once('.');
+    match stem_ext {
+        Some((_, "json")) => name == "manifest.json",
+        Some((stem, "parquet" | "csv")) => {
+            OUTPUT_TABLES.contains(&stem)
+                || crate::ingest::Table::ALL.iter().any(|t| t.name() == stem)
+        }
+        Some((stem, "html")) => stem.starts_with("case_report_"),
+        _ => false,
+    }
+}
+
+/// The outputs of `score`, as `<name>.parquet` (and `.csv`).
+pub const OUTPUT_TABLES: [&str; 5] = ["officers", "pairs", "signals", "evidence", "quarantine"];
+
+/// The visible entries of an output folder (none if it does not exist yet), refused
+/// unless `overwrite`.
+pub fn refuse_a_folder_with_files(out: &Path, overwrite: bool) -> Result<Vec<String>> {
+    let entries: Vec<std::path::PathBuf> = match std::fs::read_dir(out) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(ApspError::io(out, e)),
+    };
+    let mut names: Vec<String> = entries
+        .iter()
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    if !names.is_empty() && !overwrite {
+        let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+        let more = if names.len() > 5 { ", …" } else { "" };
+        return Err(ApspError::Output {
+            dir: out.to_path_buf(),
+            message: format!(
+                "it already holds files ({}{more}): pass --overwrite (in Python \
+                 overwrite=True) to replace apsp's outputs there, or choose a new folder",
+                shown.join(", ")
+            ),
+        });
+    }
+    Ok(names)
+}
+
+/// An output folder that already holds files is written into only when asked
+/// (`--overwrite`, `overwrite=True`): a mistyped `--out` must not mix one run's files
+/// with another's. When asked, the files a previous run left there are removed first
+/// (a CSV not written this time must not stay behind as if it were); other files stay.
+pub fn prepare_out_folder(out: &Path, overwrite: bool) -> Result<()> {
+    let names = refuse_a_folder_with_files(out, overwrite)?;
+    for name in names.iter().filter(|n| is_an_output_file(n)) {
+        let p = out.join(name);
+        if p.is_file() {
+            std::fs::remove_file(&p).map_err(|e| ApspError::io(&p, e))?;
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))
 }
 
 /// `p` made absolute with its symbolic links resolved, as far as it exists (an output
@@ -93,11 +165,21 @@ fn resolved(p: &Path) -> Option<std::path::PathBuf> {
     }
 }
 
+/// How [`write_outputs`] writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Also write every output as CSV.
+    pub csv: bool,
+    /// Write into a folder that already holds files (see [`prepare_out_folder`]).
+    pub overwrite: bool,
+}
+
 /// Writes `officers`, `pairs`, `signals`, `evidence`, `quarantine` (Parquet, and CSV
 /// with `csv`) and `manifest.json` into `out`.
-pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, csv: bool) -> Result<()> {
+pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, opts: WriteOptions) -> Result<()> {
     refuse_out_beside_input(Path::new(&ds.manifest.dataset), out)?;
-    std::fs::create_dir_all(out).map_err(|e| ApspError::io(out, e))?;
+    prepare_out_folder(out, opts.overwrite)?;
+    let csv = opts.csv;
     ds.manifest.stamp_now();
     ds.manifest.scoring = Some(provenance(s));
     let order = pair_order(s);

@@ -141,6 +141,76 @@ pub struct NotEvaluated {
     pub subjects: usize,
 }
 
+/// A warning sign not evaluated somewhere in a run: for how many officer × subject
+/// pairs (pair signs) or officers (officer signs), whether that is the whole run (its
+/// data is absent) and the reasons, most frequent first. The force-level account of
+/// [`OfficerResult::not_evaluated`], said by the CLI, the Python warnings and the
+/// manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignGap {
+    pub sign: Sign,
+    /// Officers it was not evaluated for (for some of their subjects, or themselves).
+    pub officers: usize,
+    /// Pairs it was not evaluated for (0 for an officer-level sign).
+    pub pairs: usize,
+    /// Not evaluated anywhere in the run: every pair (or every officer).
+    pub whole: bool,
+    pub reasons: Vec<Arc<str>>,
+}
+
+/// One sign's gaps while they are counted.
+#[derive(Default)]
+struct GapCount {
+    officers: usize,
+    pairs: usize,
+    officer_level: bool,
+    reasons: Vec<(Arc<str>, usize)>,
+}
+
+impl Scored {
+    /// The signs not evaluated for at least one pair or officer, in sign order.
+    pub fn signs_not_evaluated(&self) -> Vec<SignGap> {
+        let mut by_sign: std::collections::BTreeMap<Sign, GapCount> =
+            std::collections::BTreeMap::new();
+        for o in &self.officers {
+            let mut seen: Vec<Sign> = Vec::new();
+            for n in &o.not_evaluated {
+                let g = by_sign.entry(n.sign).or_default();
+                if !seen.contains(&n.sign) {
+                    seen.push(n.sign);
+                    g.officers += 1;
+                }
+                g.pairs += n.subjects;
+                g.officer_level |= n.subjects == 0;
+                let weight = n.subjects.max(1);
+                match g.reasons.iter_mut().find(|(r, _)| *r == n.note) {
+                    Some((_, k)) => *k += weight,
+                    None => g.reasons.push((n.note.clone(), weight)),
+                }
+            }
+        }
+        by_sign
+            .into_iter()
+            .map(|(sign, mut g)| {
+                g.reasons
+                    .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let whole = if g.officer_level {
+                    g.officers == self.officers.len()
+                } else {
+                    g.pairs == self.pairs.len()
+                };
+                SignGap {
+                    sign,
+                    officers: g.officers,
+                    pairs: g.pairs,
+                    whole,
+                    reasons: g.reasons.into_iter().map(|(r, _)| r).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// A scored dataset.
 pub struct Scored {
     /// The officers and subjects; the events too with [`ScoreOptions::keep_events`]
