@@ -84,7 +84,10 @@ def test_stops_near_home_plot(scored, tmp_path):
     fired = set(sign.filter(pl.col("subject_id") == s)["row_id"])
     assert fired and fired <= set(ev["row_id"])
     fig = plot.stops_near_home(r, o, s)
-    assert points(fig, "stops") == ev.filter(pl.col("in_window")).height
+    # The filled stops are the ones the sign counts (they once included stops while
+    # he was involved: 6 shown, 4 counted); the others are drawn apart.
+    assert points(fig, "stops") == len(fired)
+    assert points(fig, "stops") + points(fig, "stops_not_counted") == ev.height
     assert points(fig, "home") == 1
     fig.savefig(tmp_path / "stops.png")
     assert (tmp_path / "stops.png").stat().st_size > 5_000
@@ -100,6 +103,9 @@ def test_heatmap_and_score_distribution(scored, tmp_path):
     fig = plot.score_distribution(r, o)
     assert points(fig, "officer") == 1
     assert sum(points(fig, f"role_{x}") for x in r.officers["role"].unique()) == r.officers.height
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 0  # no mirrored negative log axis
+    assert all(t.get_rotation() == 30 for t in ax.get_xticklabels())
     fig.savefig(tmp_path / "scores.png")
     with pytest.raises(ValueError, match="no officer"):
         plot.score_distribution(r, "NOBODY")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from . import _apsp
 from .settings import PathLike
@@ -114,8 +118,66 @@ class RiskMatrix:
     def __hash__(self) -> int:
         return hash(self._sha)
 
+    def to_frame(self) -> pl.DataFrame:
+        """Every setting as a row: ``key`` (dotted), ``value`` (as TOML writes it) and
+        ``source``, the comment above it in the matrix (where the number comes from).
+
+        Examples
+        --------
+        >>> import apsp, polars as pl
+        >>> t = apsp.RiskMatrix.default().to_frame()
+        >>> t.filter(pl.col("key") == "analysis.window_days")["value"].item()
+        '365'
+        >>> "seed" in t.filter(pl.col("key") == "analysis.window_days")["source"].item()
+        True
+        """
+        rows = _settings_with_comments(self._text)
+        return pl.DataFrame(
+            {
+                "key": [r[0] for r in rows],
+                "value": [r[1] for r in rows],
+                "source": [r[2] for r in rows],
+            },
+            schema={"key": pl.String, "value": pl.String, "source": pl.String},
+        )
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the matrix as a table of settings and their sources."""
+        with pl.Config(fmt_str_lengths=400, tbl_rows=-1, tbl_width_chars=400):
+            table = self.to_frame()._repr_html_()
+        return f"<p>{html.escape(repr(self))}</p>{table}"
+
     def __repr__(self) -> str:
         return (
             f"<apsp.RiskMatrix {self._name} {self._version} ({self._source}), "
             f"sha256 {self._sha[:12]}>"
         )
+
+
+_SECTION = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"-]+)\s*=\s*(.*?)\s*$")
+
+
+def _settings_with_comments(text: str) -> list[tuple[str, str, str]]:
+    """(dotted key, value text, the comment block above it) for each ``key = value``
+    line of a TOML text (a block of comments describes the keys below it, up to the
+    next block)."""
+    rows: list[tuple[str, str, str]] = []
+    section, after_key = "", False
+    block: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped and not rows:
+            block = []  # the file's own header is no setting's source
+        elif stripped.startswith("#"):
+            if after_key:
+                block, after_key = [], False
+            block.append(stripped.lstrip("#").strip())
+        elif m := _SECTION.match(line):
+            section, block, after_key = m.group(1).strip(), [], False
+        elif m := _KEY.match(line):
+            key = f"{section}.{m.group(1)}" if section else m.group(1)
+            value = m.group(2).split(" #")[0].strip()
+            rows.append((key, value, " ".join(b for b in block if b)))
+            after_key = True
+    return rows

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 try:
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     from matplotlib.patches import Ellipse
 except ImportError as e:  # pragma: no cover - exercised without the extra only
@@ -98,6 +100,13 @@ def timeline(r: Result, officer_id: str, subject_id: str) -> Figure:
             ax.axvline(end, color="tab:red", ls=":", lw=1.2, gid="case_ended",
                        label="involvement ended" if i == 0 else None)
     ax.axhline(0, color="0.6", lw=0.5)
+    # Dates on the force's clock, not matplotlib's default UTC.
+    zone = ZoneInfo(_zone(r))
+    locator = mdates.AutoDateLocator(tz=zone)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    formatter = mdates.ConciseDateFormatter(locator, tz=zone)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(formatter)
+    ax.set_xlabel(f"local time ({_zone(r)})")
     ax.set_yticks([1.6, 1.0, 0.6, -0.6, -1.0, -1.6],
                   ["access", "call out", "message out", "message in", "call in", "stop"])
     ax.set_ylim(-2.1, 2.1)
@@ -107,14 +116,14 @@ def timeline(r: Result, officer_id: str, subject_id: str) -> Figure:
 
 
 def _zone(r: Result) -> str:
-    """The time zone the dataset's times were read in (the force's clock)."""
-    zone: str = r.manifest["settings"]["timezone"]
-    return zone
+    """The zone the result shows times in: the force's clock unless
+    ``display_timezone`` said otherwise."""
+    return r.display_timezone
 
 
 def hour_heatmap(r: Result, officer_id: str, subject_id: str) -> Figure:
-    """Calls and messages of one pair by local hour of day × weekday, in the time zone
-    the dataset was read in (``timezone``, default Europe/London)."""
+    """Calls and messages of one pair by local hour of day × weekday, on the result's
+    clock (:attr:`apsp.Result.display_timezone`: the dataset's zone by default)."""
     ev = r.events(officer_id, subject_id).filter(pl.col("kind").is_in(["call", "message"]))
     local = ev.select(pl.col("at").dt.convert_time_zone(_zone(r)).alias("t")).select(
         hour=pl.col("t").dt.hour(), day=pl.col("t").dt.weekday() - 1
@@ -134,12 +143,19 @@ def hour_heatmap(r: Result, officer_id: str, subject_id: str) -> Figure:
 
 def stops_near_home(r: Result, officer_id: str, subject_id: str) -> Figure:
     """The officer's stops within the radius of the subject's home, on plain lat/lon
-    axes (no map tiles), with the radius drawn; stops inside the analysis window are
-    filled, older ones hollow."""
+    axes (no map tiles), with the radius drawn. The stops the ``stop_near_home`` sign
+    counts (its evidence) are filled; the others — while he was involved with her,
+    before the analysis window, or not eligible — hollow and grey, so the figure and
+    the count agree."""
     home = r.home(subject_id)
     if home is None:
         raise ValueError(f"subject {subject_id} has no recorded home")
     stops = r.events(officer_id, subject_id).filter(pl.col("kind") == "stop")
+    counted_ids = r.evidence.filter(
+        (pl.col("officer_id") == officer_id)
+        & (pl.col("subject_id") == subject_id)
+        & (pl.col("signal") == "stop_near_home")
+    )["row_id"]
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     lat0, lon0 = home
     radius = r.radius_m
@@ -148,14 +164,14 @@ def stops_near_home(r: Result, officer_id: str, subject_id: str) -> Figure:
     ax.add_patch(Ellipse((lon0, lat0), 2 * dlon, 2 * dlat, fill=False, ls="--",
                          color="tab:red", gid="radius", label=f"{radius:.0f} m"))
     ax.scatter([lon0], [lat0], marker="*", s=220, c="tab:red", gid="home", label="home")
-    inside = stops.filter(pl.col("in_window"))
-    before = stops.filter(~pl.col("in_window"))
-    ax.scatter(inside["lon"].to_list(), inside["lat"].to_list(), c="tab:purple", s=40,
-               gid="stops", label=f"stops in the window ({inside.height})")
-    if before.height:
-        ax.scatter(before["lon"].to_list(), before["lat"].to_list(), facecolors="none",
-                   edgecolors="tab:purple", s=40, gid="stops_before",
-                   label=f"earlier stops ({before.height})")
+    counted = stops.filter(pl.col("row_id").is_in(counted_ids.implode()))
+    other = stops.filter(~pl.col("row_id").is_in(counted_ids.implode()))
+    ax.scatter(counted["lon"].to_list(), counted["lat"].to_list(), c="tab:purple", s=40,
+               gid="stops", label=f"stops counted by the sign ({counted.height})")
+    if other.height:
+        ax.scatter(other["lon"].to_list(), other["lat"].to_list(), facecolors="none",
+                   edgecolors="0.5", s=40, gid="stops_not_counted",
+                   label=f"not counted: involved, earlier or ineligible ({other.height})")
     ax.set_xlim(lon0 - 1.6 * dlon, lon0 + 1.6 * dlon)
     ax.set_ylim(lat0 - 1.6 * dlat, lat0 + 1.6 * dlat)
     ax.set_aspect(1 / math.cos(math.radians(lat0)))
@@ -183,8 +199,9 @@ def score_distribution(r: Result, officer_id: str | None = None) -> Figure:
         ax.scatter([i], [row["score"][0]], s=160, marker="*", c="tab:red", gid="officer",
                    label=f"{officer_id} (rank {row['rank'][0]})", zorder=3)
         ax.legend(fontsize=8)
-    ax.set_xticks(range(len(roles)), roles)
+    ax.set_xticks(range(len(roles)), roles, rotation=30, ha="right")
     ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(bottom=0)  # scores are never negative: no mirrored log axis
     ax.set_ylabel("officer score")
     ax.set_title("Officer scores by role (warning signs for review)", fontsize=10)
     return _done(fig)

@@ -33,6 +33,10 @@ class Explanation(str):
     def _repr_html_(self) -> str:
         return f"<pre style='white-space: pre-wrap'>{html.escape(str(self))}</pre>"
 
+    def __repr__(self) -> str:
+        # At a REPL the account reads as text, not as a quoted string of "\n".
+        return str(self)
+
 
 class Result:
     """A scored dataset: the frames of ``apsp score`` and an account of each officer.
@@ -62,15 +66,37 @@ class Result:
         window.
 
     The frames are built on first use. Pairs without any warning sign keep their
-    score (0) in ``pairs`` but no rows in ``signals``.
+    score (0) in ``pairs`` but no rows in ``signals``. Their datetimes are shown on the
+    force's clock (:attr:`display_timezone`, the dataset's zone by default: a stop at
+    22:33 BST reads 22:33, not 21:33); the Parquet files :meth:`write` makes keep UTC,
+    the CSV files the local time with its offset.
     """
 
-    def __init__(self, handle: _apsp.Scoring) -> None:
+    def __init__(self, handle: _apsp.Scoring, display_timezone: str | None = None) -> None:
         self._h = handle
+        zone = display_timezone or self.manifest["settings"]["timezone"]
+        self.display_timezone: str = zone
+        """The zone the frames' datetimes are shown in (the same instants): the
+        dataset's (``timezone``) unless :func:`score` was given ``display_timezone``."""
+
+    def _local(self, df: pl.DataFrame) -> pl.DataFrame:
+        """``df`` with its datetime columns in :attr:`display_timezone`."""
+        zone = self.display_timezone
+        return df.with_columns(
+            pl.col(name).dt.convert_time_zone(zone)
+            for name, dtype in df.schema.items()
+            if isinstance(dtype, pl.Datetime)
+        )
 
     @cached_property
     def _frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        return self._h.frames()
+        officers, pairs, signals, evidence = self._h.frames()
+        return (
+            self._local(officers),
+            self._local(pairs),
+            self._local(signals),
+            self._local(evidence),
+        )
 
     @property
     def officers(self) -> pl.DataFrame:
@@ -100,8 +126,9 @@ class Result:
     @property
     def evidence(self) -> pl.DataFrame:
         """The source rows behind every fired sign: ``officer_id``, ``subject_id``,
-        ``signal``, ``table`` and ``row_id`` of the input row, ``at`` (UTC),
-        ``local_time`` (on the force's clock, with its offset) and ``detail`` (what the
+        ``signal``, ``table`` and ``row_id`` of the input row, ``at`` (shown in
+        :attr:`display_timezone`), ``local_time`` (on the force's clock, with its offset,
+        as text) and ``detail`` (what the
         row shows: duty, involvement, distance from the home, ...)."""
         return self._frames[3]
 
@@ -155,7 +182,8 @@ class Result:
     def events(self, officer_id: str, subject_id: str) -> pl.DataFrame:
         """Every event of one officer × subject pair, in time order.
 
-        Columns: ``at`` (UTC), ``kind`` (``call``, ``message``, ``stop``, ``access``),
+        Columns: ``at`` (in :attr:`display_timezone`), ``kind`` (``call``,
+        ``message``, ``stop``, ``access``),
         ``direction`` (``in`` / ``out``, null for stops and accesses), ``duration_s``,
         ``on_duty`` (null when the officer has no roster: unknown, not off duty),
         ``involved``, ``lat``, ``lon`` and ``metres`` from the subject's
@@ -163,16 +191,16 @@ class Result:
         source row) and ``in_window`` (inside the analysis window). Needs
         ``keep_events=True`` (the default of :func:`score`).
         """
-        return self._h.pair_events(officer_id, subject_id)
+        return self._local(self._h.pair_events(officer_id, subject_id))
 
     def involvements(self, officer_id: str, subject_id: str) -> pl.DataFrame:
         """The officer's case involvements with the subject: ``case_id``, ``opened``,
         ``closed``, ``officer_until``, ``end`` (the earlier; null = still open)."""
-        return self._h.pair_involvements(officer_id, subject_id)
+        return self._local(self._h.pair_involvements(officer_id, subject_id))
 
     def shifts(self, officer_id: str) -> pl.DataFrame:
         """The officer's rostered shifts in the analysis window: ``start``, ``end``."""
-        return self._h.officer_shifts(officer_id)
+        return self._local(self._h.officer_shifts(officer_id))
 
     def home(self, subject_id: str) -> tuple[float, float] | None:
         """The subject's home (lat, lon), if recorded."""
@@ -240,12 +268,13 @@ class Result:
     def _repr_html_(self) -> str:
         """In a notebook: the summary line and the ten officers ranked first."""
         top = self.officers.head(10).select(
-            "rank", "officer_id", "role", "score", "tier", "style", "top_reasons"
+            "rank", "officer_id", "role", pl.col("score").round(2), "tier", "style",
+            "top_reasons",
         )
-        return (
-            f"<p>{html.escape(repr(self))}</p>"
-            + top._repr_html_()
-        )
+        # The reasons whole: they are the point of the table.
+        with pl.Config(fmt_str_lengths=300, tbl_width_chars=400):
+            table = top._repr_html_()
+        return f"<p>{html.escape(repr(self))}</p>{table}"
 
     def __repr__(self) -> str:
         counts = self.officers.group_by("tier").len()
@@ -277,6 +306,7 @@ def score(
     key_env: str | None = ReadSettings.key_env,
     ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
     encoding: str = ReadSettings.encoding,
+    display_timezone: str | None = None,
 ) -> Result:
     """Score every officer and officer × subject pair against the warning signs.
 
@@ -316,6 +346,9 @@ def score(
     encoding
         As for :func:`apsp.read_dataset`: pseudonymisation and its key, extra columns,
         CSV encoding. These nine are the fields of :class:`apsp.ReadSettings`.
+    display_timezone : str, optional
+        IANA zone the result's frames show their datetimes in (the same instants);
+        default: ``timezone``, the force's clock. ``"UTC"`` shows UTC.
 
     Returns
     -------
@@ -380,7 +413,7 @@ def score(
             keep_events=keep_events,
             **settings._native(),
         )
-    result = Result(handle)
+    result = Result(handle, display_timezone)
     warn_coverage(result.manifest, stacklevel=2)
     if reference_time is None:
         _warn_set_aside(result.manifest.get("scoring", {}))

@@ -210,7 +210,11 @@ pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, opts: WriteOption
         .map(|(name, n, part)| {
             let p = out.join(format!("{name}.parquet"));
             let c = csv.then(|| out.join(format!("{name}.csv")));
-            let rows = write_parts(*n, part, &p, c.as_deref())?;
+            let local = c.as_deref().map(|path| parquet::Csv {
+                path,
+                timezone: s.linked.timezone,
+            });
+            let rows = write_parts(*n, part, &p, local.as_ref())?;
             Ok((name.to_string(), p, c, rows))
         })
         .collect::<Result<Vec<_>>>()?;

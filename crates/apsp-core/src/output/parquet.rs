@@ -44,6 +44,31 @@ fn page_options() -> pq::WriteOptions {
 /// Rows per Parquet row group.
 pub const ROW_GROUP: usize = 512 * 1024;
 
+/// Where a CSV copy of an output goes, and the zone its times are written in.
+pub struct Csv<'a> {
+    pub path: &'a Path,
+    /// The dataset's zone: a CSV is read by people, in spreadsheets; each time carries
+    /// its offset, so it stays one instant (`2026-07-01T22:30:00+01:00`).
+    pub timezone: chrono_tz::Tz,
+}
+
+/// Times in CSV outputs: local, to the second, with the offset.
+pub const CSV_DATETIME: &str = "%Y-%m-%dT%H:%M:%S%:z";
+
+/// `df` with its datetime columns in `tz` (the same instants).
+pub fn in_local_time(df: &DataFrame, tz: chrono_tz::Tz) -> Result<DataFrame> {
+    let zone = TimeZone::from_chrono(&tz);
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::Datetime(tu, _) => c.cast(&DataType::Datetime(*tu, Some(zone.clone()))),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    Ok(DataFrame::new(df.height(), columns)?)
+}
+
 /// Builds the frame of a range of an output's rows.
 pub type PartFn<'a> = Box<dyn Fn(Range<usize>) -> Result<DataFrame> + Sync + 'a>;
 
@@ -53,7 +78,12 @@ pub type PartFn<'a> = Box<dyn Fn(Range<usize>) -> Result<DataFrame> + Sync + 'a>
 /// takes `n = 1`). Returns the rows written. Deterministic like [`write_parquet`], and
 /// byte for byte the file polars' own writer makes: each row group is encoded by
 /// [`encode_row_group`], columns side by side.
-pub fn write_parts(n: usize, part: &PartFn<'_>, parquet: &Path, csv: Option<&Path>) -> Result<u64> {
+pub fn write_parts(
+    n: usize,
+    part: &PartFn<'_>,
+    parquet: &Path,
+    csv: Option<&Csv<'_>>,
+) -> Result<u64> {
     let mut start = 0;
     let mut df = part(0..n.min(ROW_GROUP))?;
     let f = File::create(parquet).map_err(|e| ApspError::io(parquet, e))?;
@@ -65,9 +95,11 @@ pub fn write_parts(n: usize, part: &PartFn<'_>, parquet: &Path, csv: Option<&Pat
     let encodings = polars::io::parquet::write::get_encodings(&arrow_schema);
     let options = page_options();
     let mut c = match csv {
-        Some(p) => Some((
-            std::io::BufWriter::new(File::create(p).map_err(|e| ApspError::io(p, e))?),
-            p,
+        Some(csv) => Some((
+            std::io::BufWriter::new(
+                File::create(csv.path).map_err(|e| ApspError::io(csv.path, e))?,
+            ),
+            csv.path,
         )),
         None => None,
     };
@@ -84,10 +116,12 @@ pub fn write_parts(n: usize, part: &PartFn<'_>, parquet: &Path, csv: Option<&Pat
             w.write_row_group(batch.len() as u64, &pages)?;
         }
         drop(chunked);
-        if let Some((f, _)) = c.as_mut() {
+        if let (Some((f, _)), Some(csv)) = (c.as_mut(), csv) {
+            let mut local = in_local_time(&df, csv.timezone)?;
             CsvWriter::new(f)
                 .include_header(start == 0)
-                .finish(&mut df)?;
+                .with_datetime_format(Some(CSV_DATETIME.into()))
+                .finish(&mut local)?;
         }
         start += ROW_GROUP;
         if start >= n {
