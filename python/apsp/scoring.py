@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 
 from . import _apsp
-from .coverage import coverage_summary, warn_coverage
-from .dataset import DatasetLike, _as_folder
+from .coverage import CoverageWarning, coverage_summary, warn_coverage
+from .dataset import DatasetLike, _as_folder, _dataset_error, _read
 from .matrix import RiskMatrix
 from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
 
@@ -72,8 +72,14 @@ class Result:
     the CSV files the local time with its offset.
     """
 
-    def __init__(self, handle: _apsp.Scoring, display_timezone: str | None = None) -> None:
+    def __init__(
+        self,
+        handle: _apsp.Scoring,
+        display_timezone: str | None = None,
+        source: tuple[DatasetLike, ReadSettings] | None = None,
+    ) -> None:
         self._h = handle
+        self._source = source
         zone = display_timezone or self.manifest["settings"]["timezone"]
         self.display_timezone: str = zone
         """The zone the frames' datetimes are shown in (the same instants): the
@@ -192,6 +198,66 @@ class Result:
         ``keep_events=True`` (the default of :func:`score`).
         """
         return self._local(self._h.pair_events(officer_id, subject_id))
+
+    def evidence_rows(
+        self, officer_id: str, subject_id: str | None = None
+    ) -> dict[str, pl.DataFrame]:
+        """The input rows behind an officer's fired warning signs, as they were read.
+
+        Every row of :attr:`evidence` names its input file and line (``source_file``,
+        ``source_line``: the line in a CSV, header = 1, or the 1-based row of a Parquet
+        file or frame). This joins them back to the dataset's tables: one frame per
+        table (``billing``, ``stops``, ``access_log``, ``complaints``), each row the
+        table's canonical columns with the ``signal`` it supports and the evidence's
+        ``detail``, in file order. A row behind several signs appears once per sign.
+        Evidence that is no input row (``vulnerable_subject``'s person,
+        ``multiple_subjects``' other pairs) is in :attr:`evidence` only.
+
+        The dataset is read again (once per result) with the settings it was scored
+        with; a file changed since raises :class:`apsp.DatasetError`.
+
+        Raises
+        ------
+        KeyError
+            No officer has that id; the message names the closest ids.
+        """
+        self._check_officer(officer_id)
+        ev = self.evidence.filter(
+            (pl.col("officer_id") == officer_id) & pl.col("source_file").is_not_null()
+        )
+        if subject_id is not None:
+            ev = ev.filter(pl.col("subject_id") == subject_id)
+        keys = ["source_file", "source_line"]
+        out: dict[str, pl.DataFrame] = {}
+        for table in ev["table"].unique(maintain_order=True).to_list():
+            support = ev.filter(pl.col("table") == table).select(*keys, "signal", "detail")
+            rows = self._source_tables[table].join(support, on=keys, how="inner")
+            first = ["signal", "detail", *keys]
+            out[table] = self._local(
+                rows.select(*first, *(c for c in rows.columns if c not in first)).sort(
+                    *keys, "signal"
+                )
+            )
+        return out
+
+    @cached_property
+    def _source_tables(self) -> dict[str, pl.DataFrame]:
+        """The scored dataset's tables, read again as they were scored."""
+        if self._source is None:
+            raise _dataset_error("this result does not know the dataset it was scored from")
+        data, settings = self._source
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CoverageWarning)  # said when it was scored
+            ds = _read(data, settings, out=None, write_tables=False)
+        then = {f["file"]: f["sha256"] for f in self.manifest["inputs"]}
+        now = {f["file"]: f["sha256"] for f in ds.manifest["inputs"]}
+        if then != now:
+            changed = sorted(f for f in then.keys() | now.keys() if then.get(f) != now.get(f))
+            raise _dataset_error(
+                f"the dataset changed since it was scored ({', '.join(changed)}): score "
+                "it again to see its rows"
+            )
+        return dict(ds.tables)
 
     def involvements(self, officer_id: str, subject_id: str) -> pl.DataFrame:
         """The officer's case involvements with the subject: ``case_id``, ``opened``,
@@ -413,7 +479,7 @@ def score(
             keep_events=keep_events,
             **settings._native(),
         )
-    result = Result(handle, display_timezone)
+    result = Result(handle, display_timezone, source=(dataset, settings))
     warn_coverage(result.manifest, stacklevel=2)
     if reference_time is None:
         _warn_set_aside(result.manifest.get("scoring", {}))

@@ -4,7 +4,7 @@
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
-use super::columns::{texts, times};
+use super::columns::{texts, times, Sources};
 use super::model::{Access, Misses, RowId};
 use super::officers::OfficerBook;
 use super::subjects::SubjectBook;
@@ -17,7 +17,9 @@ pub(super) fn link_access_log(
     officers: &OfficerBook,
     book: &mut SubjectBook,
     misses: &mut Misses,
+    sources: &Sources,
 ) -> Result<Vec<Access>> {
+    let source = sources.rows(access_log)?;
     let (eid, oid, system) = (
         texts(access_log, "event_id")?,
         texts(access_log, "officer_id")?,
@@ -30,7 +32,7 @@ pub(super) fn link_access_log(
     );
     let at = times(access_log, "at")?;
     let mut accesses = Vec::new();
-    for i in 0..access_log.height() {
+    for (i, &source) in source.iter().enumerate() {
         let Some(&officer) = oid.get(i).and_then(|o| officers.index.get(o)) else {
             misses.add("access_log: officer not in officers");
             continue;
@@ -50,6 +52,7 @@ pub(super) fn link_access_log(
             system: system.get(i).map(RowId::from),
             purpose: purpose.get(i).map(RowId::from),
             event_id: eid.get(i).unwrap_or_default().into(),
+            source,
         });
     }
     sort_accesses(&mut accesses);

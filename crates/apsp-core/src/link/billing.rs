@@ -11,7 +11,7 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::columns::{ints, texts, times};
+use super::columns::{ints, texts, times, Sources};
 use super::model::{Contact, Misses, OfficerIx, SubjectIx, Ts, UnknownContact};
 use super::officers::OfficerBook;
 use super::subjects::SubjectBook;
@@ -116,7 +116,9 @@ pub(super) fn link_billing(
     devices: &Devices,
     book: &mut SubjectBook,
     misses: &mut Misses,
+    sources: &Sources,
 ) -> Result<Vec<Contact>> {
+    let source = sources.rows(billing)?;
     let (rid, dev, other, other_kind) = (
         texts(billing, "record_id")?,
         texts(billing, "device_number")?,
@@ -175,6 +177,7 @@ pub(super) fn link_billing(
             call: kind.get(r.row) == Some("call"),
             duration: duration.get(r.row),
             record_id: rid.get(r.row).unwrap_or_default().into(),
+            source: source[r.row],
         })
         .collect();
     sort_contacts(&mut contacts);

@@ -62,6 +62,48 @@ pub(super) fn ints(df: &DataFrame, name: &str) -> Result<Numbers<i64>> {
     )))
 }
 
+/// The dataset's input files, by name: the index of each in the manifest's inputs.
+pub(super) struct Sources {
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl Sources {
+    pub(super) fn new(files: &[String]) -> Sources {
+        Sources {
+            index: files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.clone(), i as u32))
+                .collect(),
+        }
+    }
+
+    /// Each row's [`SourceRow`] (file index and line), from the frame's `source_file`
+    /// and `source_line` columns.
+    pub(super) fn rows(&self, df: &DataFrame) -> Result<Vec<super::SourceRow>> {
+        let files = col(df, "source_file")?.str()?;
+        let lines = col(df, "source_line")?.i64()?;
+        let mut last: Option<(&str, u32)> = None;
+        let mut out = Vec::with_capacity(df.height());
+        for (f, l) in files.iter().zip(lines.iter()) {
+            let f = f.unwrap_or("");
+            let file = match last {
+                Some((name, i)) if name == f => i,
+                _ => {
+                    let i = self.index.get(f).copied().unwrap_or(u32::MAX);
+                    last = Some((f, i));
+                    i
+                }
+            };
+            out.push(super::SourceRow {
+                file,
+                line: l.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// `file:line` of row `i` (for tables whose rows have no id).
 pub(super) fn row_ref(df: &DataFrame, i: usize) -> Result<String> {
     let f = col(df, "source_file")?.str()?.get(i).unwrap_or("");

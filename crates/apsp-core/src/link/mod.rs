@@ -34,6 +34,7 @@ use chrono::TimeZone as _;
 use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap as HashMap;
 
+use columns::Sources;
 pub use geo::haversine_m;
 pub use model::*;
 
@@ -96,6 +97,8 @@ pub struct Linked {
     pub timezone: chrono_tz::Tz,
     /// The dataset's folder (for messages).
     pub dataset: String,
+    /// The input files, in the manifest's order: what a [`SourceRow`]'s `file` indexes.
+    pub source_files: Vec<String>,
 }
 
 /// What the subject side links.
@@ -217,6 +220,7 @@ fn link_subject_side(
     tables: &mut Tables,
     officers: &OfficerBook,
     quarantined: &[QuarantineRow],
+    sources: &Sources,
 ) -> Result<SubjectSide> {
     let mut misses = Misses::default();
     let mut book = SubjectBook::default();
@@ -236,12 +240,12 @@ fn link_subject_side(
     };
     let aliases = aliases::share_involvements(&book, &mut involvements);
     let contacts = match tables.take(Table::Billing) {
-        Some(b) => billing::link_billing(&b, &devices, &mut book, &mut misses)?,
+        Some(b) => billing::link_billing(&b, &devices, &mut book, &mut misses, sources)?,
         None => Vec::new(),
     };
     let contacts_unknown = billing::contacts_unknown(quarantined, &devices, &book);
     let accesses = match tables.take(Table::AccessLog) {
-        Some(a) => accesses::link_access_log(&a, officers, &mut book, &mut misses)?,
+        Some(a) => accesses::link_access_log(&a, officers, &mut book, &mut misses, sources)?,
         None => Vec::new(),
     };
     Ok(SubjectSide {
@@ -260,6 +264,7 @@ fn link_officer_side(
     mut tables: Tables,
     officers: &OfficerBook,
     quarantined: &[QuarantineRow],
+    sources: &Sources,
 ) -> Result<OfficerSide> {
     let mut misses = Misses::default();
     let shifts = tables.take(Table::Shifts);
@@ -271,7 +276,8 @@ fn link_officer_side(
     let assignments = tables.take(Table::VehicleAssignments);
     let assignments = stops::Assignments::link(assignments.as_ref(), quarantined, officers)?;
     let complaints = tables.take(Table::Complaints);
-    let complaints = officers::link_complaints(complaints.as_ref(), officers, &mut misses)?;
+    let complaints =
+        officers::link_complaints(complaints.as_ref(), officers, &mut misses, sources)?;
     Ok(OfficerSide {
         roster,
         deployments,
@@ -304,6 +310,8 @@ impl Linked {
         quarantined: &[QuarantineRow],
     ) -> Result<Linked> {
         let timezone = dataset_timezone(manifest)?;
+        let source_files: Vec<String> = manifest.inputs.iter().map(|f| f.file.clone()).collect();
+        let sources = Sources::new(&source_files);
         let officers_table = tables
             .take(Table::Officers)
             .ok_or_else(|| ApspError::Dataset {
@@ -315,15 +323,21 @@ impl Linked {
         let present = tables.present();
         let officer_tables = tables.split_officer_side();
         let (subject_side, officer_side) = rayon::join(
-            || link_subject_side(&mut tables, &officers, quarantined),
-            || link_officer_side(officer_tables, &officers, quarantined),
+            || link_subject_side(&mut tables, &officers, quarantined, &sources),
+            || link_officer_side(officer_tables, &officers, quarantined, &sources),
         );
         let (subject_side, officer_side) = (subject_side?, officer_side?);
         let mut misses = subject_side.misses;
         misses.merge(officer_side.misses);
         // Stops after the two sides (their memory peaks do not add up).
         let stops = match tables.take(Table::Stops) {
-            Some(s) => stops::link_stops(&s, &officers, &officer_side.assignments, &mut misses)?,
+            Some(s) => stops::link_stops(
+                &s,
+                &officers,
+                &officer_side.assignments,
+                &mut misses,
+                &sources,
+            )?,
             None => Vec::new(),
         };
         let book = subject_side.book;
@@ -354,6 +368,7 @@ impl Linked {
             aliases: subject_side.aliases,
             timezone,
             dataset: manifest.dataset.clone(),
+            source_files,
         })
     }
 

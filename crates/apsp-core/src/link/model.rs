@@ -151,6 +151,15 @@ impl Person {
     }
 }
 
+/// Where an input row is: the index of its file in [`super::Linked::source_files`]
+/// (the manifest's inputs, in order) and its line (CSV; header = 1) or 1-based row
+/// number (Parquet): what a reader opens to check a warning sign against its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SourceRow {
+    pub file: u32,
+    pub line: u32,
+}
+
 /// A call or message between an officer's device and a subject.
 #[derive(Debug, Clone)]
 pub struct Contact {
@@ -163,6 +172,7 @@ pub struct Contact {
     pub call: bool,
     pub duration: Option<i64>,
     pub record_id: RowId,
+    pub source: SourceRow,
 }
 
 impl Contact {
@@ -206,6 +216,7 @@ pub struct Stop {
     pub lat: f64,
     pub lon: f64,
     pub stop_id: RowId,
+    pub source: SourceRow,
     /// Attributed through the vehicle's assignment (no MDT log-on).
     pub by_assignment: bool,
 }
@@ -219,6 +230,7 @@ pub struct Access {
     pub system: Option<RowId>,
     pub purpose: Option<RowId>,
     pub event_id: RowId,
+    pub source: SourceRow,
 }
 
 /// One officer's involvement with one person on one case.
@@ -277,6 +289,7 @@ pub struct Complaint {
     pub category: Option<String>,
     /// `file:line` of the source row (complaints have no id).
     pub row: String,
+    pub source: SourceRow,
 }
 
 /// A quarantined billing row that may record a contact of a pair.

@@ -3,7 +3,7 @@
 use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::columns::{row_ref, texts, times};
+use super::columns::{row_ref, texts, times, Sources};
 use super::model::{Complaint, Misses, Officer, OfficerIx, PerOfficer};
 use crate::error::Result;
 
@@ -52,20 +52,23 @@ pub(super) fn link_complaints(
     complaints: Option<&DataFrame>,
     officers: &OfficerBook,
     misses: &mut Misses,
+    sources: &Sources,
 ) -> Result<PerOfficer<Vec<Complaint>>> {
     let mut out: PerOfficer<Vec<Complaint>> = PerOfficer::new(officers.len());
     if let Some(c) = complaints {
+        let source = sources.rows(c)?;
         let (oid, category, at) = (
             texts(c, "officer_id")?,
             texts(c, "category")?,
             times(c, "received_at")?,
         );
-        for i in 0..c.height() {
+        for (i, &source) in source.iter().enumerate() {
             match officers.find(oid.get(i)) {
                 Some(o) => out[o].push(Complaint {
                     at: at.get(i).unwrap_or(0),
                     category: category.get(i).map(String::from),
                     row: row_ref(c, i)?,
+                    source,
                 }),
                 None => misses.add("complaints: officer not in officers"),
             }

@@ -7,7 +7,7 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::columns::{floats, texts, times};
+use super::columns::{floats, texts, times, Sources};
 use super::model::{Misses, OfficerIx, Stop, Ts, DAY, HOUR};
 use super::officers::OfficerBook;
 use super::quarantined::{longest_span, salvaged, salvaged_span};
@@ -137,7 +137,9 @@ pub(super) fn link_stops(
     officers: &OfficerBook,
     assignments: &Assignments,
     misses: &mut Misses,
+    sources: &Sources,
 ) -> Result<Vec<Stop>> {
+    let source = sources.rows(stops)?;
     let (sid, vid, oid) = (
         texts(stops, "stop_id")?,
         texts(stops, "vehicle_id")?,
@@ -163,6 +165,7 @@ pub(super) fn link_stops(
                 lat: lat.get(i).unwrap_or(0.0),
                 lon: lon.get(i).unwrap_or(0.0),
                 stop_id: sid.get(i).unwrap_or_default().into(),
+                source: source[i],
                 by_assignment,
             })
         })

@@ -436,6 +436,23 @@ pub(super) fn evidence_part(s: &Scored, rows: &[EvidenceRow<'_>]) -> Result<Data
                     .collect::<Vec<_>>(),
             )
         }),
+        Box::new(|| {
+            repeated_text(
+                "source_file",
+                rows.iter().map(|x| {
+                    let src = x.evidence.source?;
+                    l.source_files.get(src.file as usize).map(String::as_str)
+                }),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "source_line".into(),
+                rows.iter()
+                    .map(|x| x.evidence.source.map(|src| src.line as i64))
+                    .collect::<Vec<_>>(),
+            )
+        }),
     ]))?)
 }
 

@@ -67,6 +67,8 @@ pub struct Evidence {
     pub row_id: crate::link::RowId,
     pub at: Ts,
     pub detail: String,
+    /// Where the input row is (file and line), when the evidence is an input row.
+    pub source: Option<crate::link::SourceRow>,
 }
 
 /// The result of one sign for one pair (or officer).
@@ -259,6 +261,7 @@ impl ContactFact<'_> {
             row_id: c.record_id.clone(),
             at: c.at,
             detail,
+            source: Some(c.source),
         }
     }
 }
@@ -316,6 +319,7 @@ impl NearStop<'_> {
             table: "stops",
             row_id: self.stop.stop_id.clone(),
             at: self.stop.at,
+            source: Some(self.stop.source),
             detail: format!(
                 "stop {:.0} m from the subject's home, {mins} min; not deployed; {}; not involved; {}{}{}",
                 self.metres,
@@ -363,6 +367,7 @@ impl AccessFact<'_> {
             table: "access_log",
             row_id: a.event_id.clone(),
             at: a.at,
+            source: Some(a.source),
             detail: format!(
                 "{} access; purpose {}; {}{}",
                 a.system.as_deref().unwrap_or("system"),

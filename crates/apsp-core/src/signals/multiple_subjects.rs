@@ -20,6 +20,8 @@ pub fn evaluate(m: &RiskMatrix, window: (Ts, Ts), flagged: &[(String, f64, Ts)])
             row_id: s.as_str().into(),
             at: *at,
             detail: format!("pair score {score:.2}"),
+            // An output pair (see `pairs`), not an input row.
+            source: None,
         })
         .collect();
     let note = format!(

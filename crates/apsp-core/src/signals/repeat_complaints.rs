@@ -40,6 +40,7 @@ pub fn evaluate(
                 table: "complaints",
                 row_id: x.row.as_str().into(),
                 at: x.at,
+                source: Some(x.source),
                 detail: format!(
                     "{} (category weight {w:.1})",
                     x.category.as_deref().unwrap_or("no category")

@@ -72,6 +72,7 @@ pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
                 row_id: s.id.as_str().into(),
                 at: first,
                 detail: what,
+                source: None,
             }]
         } else {
             Vec::new()
