@@ -36,7 +36,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 # pyo3-polars); let the loader find the one pyo3 was built against.
 PY_LIBDIR = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")' 2>/dev/null)
 
-.PHONY: help venv build demo test test-rust test-python test-polars-min test-wheel lint lint-python fmt wheel bench bench-score clean
+.PHONY: help venv build demo test test-rust test-python chromium test-polars-min test-wheel lint lint-python fmt wheel bench bench-score clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -79,7 +79,10 @@ test: lint build test-rust test-python test-polars-min test-wheel ## Lint, then 
 test-rust: build ## Rust unit and integration tests
 	LD_LIBRARY_PATH="$(PY_LIBDIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" $(CARGO) test $(CARGO_FLAGS)
 
-test-python: build ## pytest on the supported polars upper end
+chromium: ## Headless Chromium from Debian's packages, for the case-report test (installed if missing)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
+
+test-python: build chromium ## pytest on the supported polars upper end
 	bash scripts/pytest.sh $(PY) tests
 	bash scripts/pytest.sh $(PY) --doctest-modules python/apsp
 	$(PY) -m mypy.stubtest apsp._apsp

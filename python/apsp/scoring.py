@@ -176,6 +176,43 @@ class Result:
         self._check_officer(officer_id)
         return Explanation(self._h.explain(officer_id, max_pairs))
 
+    def case_report(self, officer_id: str, path: PathLike | None = None) -> Path:
+        """Write the case report of one officer: one self-contained HTML file.
+
+        The score and what it rests on (a bar per subject, split by warning sign), a
+        timeline of the evidence rows, the evidence rows themselves (time on the force's
+        clock, table, id, ``file:line``, what the row shows) and the full account. No
+        script, font or image is fetched: it opens offline and prints as shown. The same
+        as ``apsp score --report OFFICER``.
+
+        Parameters
+        ----------
+        officer_id : str
+            The officer.
+        path : str or PathLike, optional
+            The file to write; a folder gets ``case_report_<officer_id>.html`` inside
+            it. Default: that name in the current folder.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        KeyError
+            No officer has that id; the message names the closest ids.
+        """
+        self._check_officer(officer_id)
+        safe = "".join(c if c.isascii() and (c.isalnum() or c in "-.") else "_"
+                       for c in officer_id)
+        name = f"case_report_{safe}.html"
+        target = Path(name) if path is None else Path(path)
+        if target.is_dir():
+            target = target / name
+        target.write_text(self._h.case_report(officer_id), encoding="utf-8")
+        return target
+
     def _check_officer(self, officer_id: str) -> None:
         """Raises ``KeyError`` naming the closest ids when no officer has this id."""
         ids = self.officers["officer_id"].to_list()

@@ -250,6 +250,12 @@ impl Scoring {
         apsp_core::explain::explain(&self.scored, officer_id, max_pairs).map_err(|e| to_py(py, e))
     }
 
+    /// The case report of one officer: a self-contained HTML document.
+    fn case_report(&self, py: Python<'_>, officer_id: &str) -> PyResult<String> {
+        py.detach(|| apsp_core::report::case_report(&self.scored, officer_id))
+            .map_err(|e| to_py(py, e))
+    }
+
     /// (officers, pairs, signals, evidence) frames.
     fn frames(
         &self,

@@ -81,6 +81,12 @@ enum Command {
         /// ranked first).
         #[arg(long, value_name = "OFFICER_ID")]
         explain: Option<String>,
+        /// Also write the case report of this officer (`top`: the officer ranked first)
+        /// as case_report_<OFFICER_ID>.html into --out: one self-contained HTML file
+        /// (opens offline) with the score, what it rests on, a timeline and the
+        /// evidence rows with their file and line.
+        #[arg(long, value_name = "OFFICER_ID")]
+        report: Option<String>,
         /// Print seconds per stage (read, link, stops near homes, score pairs, score
         /// officers, write) to stderr.
         #[arg(long)]
@@ -265,6 +271,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             csv,
             overwrite,
             explain,
+            report,
             timings,
         } => {
             let opts = ingest.options()?;
@@ -357,16 +364,15 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             warn_coverage(&ds.manifest);
             warn_signs_not_evaluated(&scored);
             warn_set_aside(&scored);
+            if let Some(id) = report {
+                let id = officer_or_top(&scored, id);
+                let path = out.join(apsp_core::report::file_name(&id));
+                let html = apsp_core::report::case_report(&scored, &id)?;
+                std::fs::write(&path, html).map_err(|e| apsp_core::ApspError::io(&path, e))?;
+                println!("wrote the case report of {id} to {}", path.display());
+            }
             if let Some(id) = explain {
-                let id = match id.as_str() {
-                    "top" => scored
-                        .officers
-                        .iter()
-                        .find(|o| o.rank == 1)
-                        .map(|o| scored.linked.officers[o.officer].id.clone())
-                        .unwrap_or_default(),
-                    _ => id,
-                };
+                let id = officer_or_top(&scored, id);
                 println!();
                 print!("{}", apsp_core::explain::explain(&scored, &id, 3)?);
             }
@@ -481,6 +487,19 @@ fn warn_coverage(m: &apsp_core::ingest::manifest::Manifest) {
     }
     if let Some(w) = apsp_core::validate::absent_tables_warning(m) {
         eprintln!("{w}");
+    }
+}
+
+/// An officer id as given, or `top`: the officer ranked first.
+fn officer_or_top(scored: &apsp_core::score::Scored, id: String) -> String {
+    match id.as_str() {
+        "top" => scored
+            .officers
+            .iter()
+            .find(|o| o.rank == 1)
+            .map(|o| scored.linked.officers[o.officer].id.clone())
+            .unwrap_or_default(),
+        _ => id,
     }
 }
 

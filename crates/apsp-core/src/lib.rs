@@ -13,6 +13,7 @@ pub mod matrix;
 pub mod output;
 pub mod place;
 pub mod pseudo;
+pub mod report;
 pub mod score;
 pub mod sign;
 pub mod signals;

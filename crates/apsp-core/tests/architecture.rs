@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// ones before it.
 const LAYERS: &[&str] = &[
     "error", "pseudo", "ingest", "link", "sign", "matrix", "place", "signals", "score", "output",
-    "explain", "validate",
+    "explain", "report", "validate",
 ];
 
 const LONGEST_FUNCTION: usize = 150;
