@@ -35,3 +35,26 @@ def test_withheld_and_service_numbers_survive_profile():
     assert set(kinds["other_number_kind"]) <= {"e164", "service", "withheld"}
     e164 = raw["billing"].filter(pl.col("other_number_kind") == "e164")["other_number"]
     assert e164.str.starts_with("+44").all()
+
+
+def test_a_profile_can_be_a_dict():
+    """Issue 17, point 7: `profiles` could not be given as dicts (and one path was
+    iterated as its characters, fixed earlier)."""
+    import tomllib
+
+    import pytest
+
+    as_dicts = [tomllib.loads(p.read_text()) for p in PROFILES]
+    from_dicts = apsp.read_dataset(EXAMPLES / "raw", profiles=as_dicts)
+    from_files = apsp.read_dataset(EXAMPLES / "raw", profiles=PROFILES)
+    for table in ("billing", "stops"):
+        assert_frame_equal(from_dicts[table], from_files[table])
+    assert [p["path"] for p in from_dicts.manifest["settings"]["profiles"]] == [
+        "<profile dict 1>", "<profile dict 2>"
+    ]
+    # One dict is one profile; a misspelt key is refused as in a file.
+    one = apsp.read_dataset(EXAMPLES / "raw", profiles=[as_dicts[0], PROFILES[1]])
+    assert one["billing"].height == from_files["billing"].height
+    with pytest.raises(apsp.ProfileError, match="delimeter"):
+        apsp.read_dataset(EXAMPLES / "raw", profiles={**as_dicts[0], "delimeter": ";"})
+    assert apsp.ReadSettings(profiles=as_dicts[0]) == apsp.ReadSettings(profiles=[as_dicts[0]])

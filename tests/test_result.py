@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 import apsp
-from conftest import REPO
+from conftest import EXAMPLES, REPO
 
 SNAPSHOTS = REPO / "tests" / "snapshots"
 OUTPUTS = ["officers", "pairs", "signals", "evidence", "quarantine"]
@@ -167,3 +167,44 @@ def test_to_parquet_into_a_file_is_an_error(scored, tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(OSError):
         scored.to_parquet(blocker)
+
+
+def test_a_long_run_says_its_stages_when_asked(capfd):
+    """Issue 17, point 7: a long run was silent in Python (the CLI has a spinner)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", apsp.CoverageWarning)
+        apsp.score(EXAMPLES / "demo", progress=True)
+        err = capfd.readouterr().err
+        stages = [line.split(" (")[0] for line in err.splitlines() if line.startswith("apsp: ")]
+        assert stages[0] == "apsp: reading" and stages[-1] == "apsp: scored"
+        assert "apsp: linking" in stages and len(stages) >= 5
+        # Not at a terminal or in a notebook (as here, under pytest): silent.
+        apsp.score(EXAMPLES / "demo")
+        assert "apsp: " not in capfd.readouterr().err
+
+
+def test_displays_read_as_a_person_expects():
+    """Issue 17, point 6: `explain()` at a REPL showed a quoted string of "\\n"; the
+    matrix had no table view; the HTML cut `top_reasons` at 30 characters and showed
+    scores as 41.583333."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", apsp.CoverageWarning)
+        r = apsp.score(EXAMPLES / "demo")
+    account = r.explain("PCSO2002")
+    assert repr(account).startswith("Officer PCSO2002 (PCSO)") and "\\n" not in repr(account)
+    assert repr(account).count("\n") > 10
+    html = r._repr_html_()
+    reasons = r.officers["top_reasons"][0]
+    assert len(reasons) > 30 and reasons in html
+    score = r.officers["score"][0]
+    assert f"{score:.2f}" in html and f"{score:.6f}" not in html
+    m = apsp.RiskMatrix.default()
+    table = m.to_frame()
+    row = table.filter(table["key"] == "signals.contact_volume.weight").row(0, named=True)
+    assert row["value"] == str(m["signals.contact_volume.weight"])
+    assert row["source"]  # the comment citing where the number comes from
+    assert "<table" in m._repr_html_() and "signals.contact_volume.weight" in m._repr_html_()

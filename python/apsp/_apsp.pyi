@@ -58,6 +58,7 @@ def validate(
     path: Path,
     *,
     profiles: list[Path] = ...,
+    profile_dicts: list[str] = ...,
     timezone: str = "Europe/London",
     ambiguous: Ambiguous = "earliest",
     nonexistent: Nonexistent = "quarantine",
@@ -108,6 +109,7 @@ def score(
     keep_all_findings: bool = False,
     keep_events: bool = True,
     profiles: list[Path] = ...,
+    profile_dicts: list[str] = ...,
     timezone: str = "Europe/London",
     ambiguous: Ambiguous = "earliest",
     nonexistent: Nonexistent = "quarantine",
@@ -116,6 +118,7 @@ def score(
     key_env: str | None = None,
     ignore_extra_columns: bool = False,
     encoding: str = "utf-8",
+    progress: bool = False,
 ) -> Scoring: ...
 
 @final

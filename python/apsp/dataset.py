@@ -6,7 +6,7 @@ import html
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ import polars as pl
 
 from . import _apsp
 from .coverage import coverage_summary, warn_coverage
-from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
+from .settings import Ambiguous, Nonexistent, PathLike, ProfilesLike, ReadSettings
 
 __all__ = ["TABLES", "Dataset", "DatasetLike", "Frames", "read_dataset", "validate"]
 
@@ -239,7 +239,7 @@ def _read(
 def read_dataset(
     path: DatasetLike,
     *,
-    profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
+    profiles: ProfilesLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
     nonexistent: Nonexistent = ReadSettings.nonexistent,
@@ -346,7 +346,7 @@ def validate(
     *,
     write_tables: bool = False,
     overwrite: bool = False,
-    profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
+    profiles: ProfilesLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
     nonexistent: Nonexistent = ReadSettings.nonexistent,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import sys
 import warnings
-from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +22,7 @@ from . import _apsp
 from .coverage import CoverageWarning, coverage_summary, warn_coverage
 from .dataset import DatasetLike, _as_folder, _dataset_error, _read
 from .matrix import RiskMatrix
-from .settings import Ambiguous, Nonexistent, PathLike, ReadSettings
+from .settings import Ambiguous, Nonexistent, PathLike, ProfilesLike, ReadSettings
 
 __all__ = ["Explanation", "Result", "score"]
 
@@ -51,7 +51,8 @@ class Result:
         event, and one contribution column per warning sign (they sum to ``score``).
     signals : polars.DataFrame
         Every sign of every pair with a score (and the officer-level signs of every
-        officer): ``value``, ``threshold``, window, ``status`` (``fired``,
+        officer): ``value``, ``threshold``, ``measure`` (the two in words: ``32 vs
+        10``, ``0.8 days, within 14``), window, ``status`` (``fired``,
         ``not_fired``, ``not_evaluated``), ``contribution``, ``note``.
     evidence : polars.DataFrame
         The source rows behind every fired sign: ``table``, ``row_id``, ``at`` (a UTC
@@ -124,7 +125,9 @@ class Result:
     @property
     def signals(self) -> pl.DataFrame:
         """One row per warning sign evaluated for a pair (and the officer-level signs,
-        ``subject_id`` null): ``signal``, ``value`` against ``threshold``, the window,
+        ``subject_id`` null): ``signal``, ``value`` against ``threshold`` and the two in
+        words (``measure``: most signs fire at or above their threshold,
+        ``access_then_contact`` at or below it: ``0.8 days, within 14``), the window,
         ``status`` (``fired``, ``not_fired`` or ``not_evaluated``: the data cannot
         say), ``contribution`` to the score and a ``note`` on how it was measured."""
         return self._frames[2]
@@ -400,7 +403,7 @@ def score(
     window_days: int | None = None,
     keep_all_findings: bool = False,
     keep_events: bool = True,
-    profiles: Iterable[PathLike] | PathLike = ReadSettings.profiles,
+    profiles: ProfilesLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
     nonexistent: Nonexistent = ReadSettings.nonexistent,
@@ -410,6 +413,7 @@ def score(
     ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
     encoding: str = ReadSettings.encoding,
     display_timezone: str | None = None,
+    progress: bool | None = None,
 ) -> Result:
     """Score every officer and officer × subject pair against the warning signs.
 
@@ -452,6 +456,10 @@ def score(
     display_timezone : str, optional
         IANA zone the result's frames show their datetimes in (the same instants);
         default: ``timezone``, the force's clock. ``"UTC"`` shows UTC.
+    progress : bool, optional
+        Print a line per stage (reading, linking, stops near homes, pairs, officers)
+        with the seconds so far to stderr. Default: on in a notebook or at a terminal,
+        off in a batch job.
 
     Returns
     -------
@@ -514,6 +522,7 @@ def score(
             window_days=window_days,
             keep_all_findings=keep_all_findings,
             keep_events=keep_events,
+            progress=_progress_wanted() if progress is None else progress,
             **settings._native(),
         )
     result = Result(handle, display_timezone, source=(dataset, settings))
@@ -521,6 +530,11 @@ def score(
     if reference_time is None:
         _warn_set_aside(result.manifest.get("scoring", {}))
     return result
+
+
+def _progress_wanted() -> bool:
+    """Stage lines by default where someone watches: a Jupyter kernel or a terminal."""
+    return "ipykernel" in sys.modules or sys.stderr.isatty()
 
 
 def _reference_text(at: str | datetime | date | None) -> str | None:

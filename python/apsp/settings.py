@@ -8,16 +8,22 @@ profiles, pseudonymisation, ...): :func:`apsp.read_dataset`, :func:`apsp.validat
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
 
-__all__ = ["Ambiguous", "Nonexistent", "PathLike", "ReadSettings", "SynthFormat"]
+__all__ = [
+    "Ambiguous", "Nonexistent", "PathLike", "ProfilesLike", "ReadSettings", "SynthFormat",
+]
 
 PathLike = str | os.PathLike[str]
 """A file or folder: a ``str`` or a ``pathlib.Path`` (any ``os.PathLike[str]``)."""
+
+ProfilesLike = Iterable[PathLike | Mapping[str, Any]] | PathLike | Mapping[str, Any]
+"""Import profiles: a TOML file, a dict with the same keys, or an iterable of them."""
 
 Ambiguous = Literal["earliest", "latest", "quarantine"]
 """A local time that occurs twice when the clocks go back: the first instant (BST), the
@@ -32,10 +38,15 @@ SynthFormat = Literal["csv", "parquet"]
 phone writings, or typed Parquet."""
 
 
+class _ProfileDict(str):
+    """An import profile given as a dict, kept as its canonical JSON text."""
+
+
 class _NativeRead(TypedDict):
     """The reading settings as ``_apsp.validate`` and ``_apsp.score`` take them."""
 
     profiles: list[Path]
+    profile_dicts: list[str]
     timezone: str
     ambiguous: Ambiguous
     nonexistent: Nonexistent
@@ -56,9 +67,10 @@ class ReadSettings:
 
     Attributes
     ----------
-    profiles : path or iterable of paths
-        Import profiles (TOML) mapping raw exports onto canonical tables (one path is
-        one profile).
+    profiles : path, dict, or iterable of them
+        Import profiles mapping raw exports onto canonical tables: TOML files, or dicts
+        with the same keys (``{"table": "billing", "delimiter": ";", "columns": {...}}``),
+        checked the same way. One path or one dict is one profile.
     timezone : str
         IANA zone of timestamps written without an offset.
     ambiguous : {"earliest", "latest", "quarantine"}
@@ -97,7 +109,7 @@ class ReadSettings:
     True
     """
 
-    profiles: Iterable[PathLike] | PathLike = ()
+    profiles: ProfilesLike = ()
     timezone: str = "Europe/London"
     ambiguous: Ambiguous = "earliest"
     nonexistent: Nonexistent = "quarantine"
@@ -111,17 +123,32 @@ class ReadSettings:
         # Frozen: the normalised values are set once, here.
         # One path is one profile, not the characters of its name.
         profiles = self.profiles
-        if isinstance(profiles, str | os.PathLike):
+        if isinstance(profiles, str | os.PathLike | Mapping):
             profiles = (profiles,)
-        object.__setattr__(self, "profiles", tuple(Path(p) for p in profiles))
+        # A dict is kept as its canonical JSON text: settings stay hashable, and two
+        # equal dicts compare equal.
+        object.__setattr__(
+            self,
+            "profiles",
+            tuple(
+                _ProfileDict(json.dumps(p, sort_keys=True)) if isinstance(p, Mapping)
+                else Path(p)
+                for p in profiles
+            ),
+        )
         if self.key_file is not None:
             object.__setattr__(self, "key_file", Path(self.key_file))
+
+    def _profiles(self) -> tuple[Path | _ProfileDict, ...]:
+        """The profiles as normalised by ``__post_init__``."""
+        return cast("tuple[Path | _ProfileDict, ...]", self.profiles)
 
     def _native(self) -> _NativeRead:
         """The keyword arguments of the native readers."""
         return _NativeRead(
-            # A tuple of paths since __post_init__.
-            profiles=list(cast("tuple[Path, ...]", self.profiles)),
+            # Paths and dicts (as JSON) since __post_init__.
+            profiles=[p for p in self._profiles() if isinstance(p, Path)],
+            profile_dicts=[str(p) for p in self._profiles() if isinstance(p, _ProfileDict)],
             timezone=self.timezone,
             ambiguous=self.ambiguous,
             nonexistent=self.nonexistent,

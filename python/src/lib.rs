@@ -144,6 +144,7 @@ fn to_py(py: Python<'_>, e: CoreError) -> PyErr {
 #[allow(clippy::too_many_arguments)]
 fn options(
     profiles: Vec<PathBuf>,
+    profile_dicts: Vec<String>,
     timezone: &str,
     ambiguous: &str,
     nonexistent: &str,
@@ -167,6 +168,11 @@ fn options(
         profiles: profiles
             .iter()
             .map(|p| Profile::load(p))
+            .chain(
+                profile_dicts.iter().enumerate().map(|(i, json)| {
+                    Profile::from_json(json, &format!("<profile dict {}>", i + 1))
+                }),
+            )
             .collect::<apsp_core::Result<Vec<_>>>()?,
         pseudonymise: pseudonymise.then(|| key_source(key_file.as_deref(), key_env.as_deref())),
         ignore_extra_columns,
@@ -180,7 +186,7 @@ type Tables = BTreeMap<String, PyDataFrame>;
 ///
 /// Returns (tables, quarantine, manifest JSON, summary text, exit code).
 #[pyfunction]
-#[pyo3(signature = (path, *, profiles=Vec::new(), timezone="Europe/London", ambiguous="earliest",
+#[pyo3(signature = (path, *, profiles=Vec::new(), profile_dicts=Vec::new(), timezone="Europe/London", ambiguous="earliest",
                     nonexistent="quarantine", pseudonymise=false, key_file=None, key_env=None,
                     out=None, write_tables=false, ignore_extra_columns=false, encoding="utf-8", overwrite=false))]
 #[allow(clippy::too_many_arguments)]
@@ -188,6 +194,7 @@ fn validate(
     py: Python<'_>,
     path: PathBuf,
     profiles: Vec<PathBuf>,
+    profile_dicts: Vec<String>,
     timezone: &str,
     ambiguous: &str,
     nonexistent: &str,
@@ -203,6 +210,7 @@ fn validate(
     let res = py.detach(|| {
         let opts = options(
             profiles,
+            profile_dicts,
             timezone,
             ambiguous,
             nonexistent,
@@ -405,10 +413,11 @@ fn matrix_set(
 /// Reads, links and scores a dataset.
 #[pyfunction]
 #[pyo3(signature = (path, *, matrix=None, matrix_text=None, reference_time=None, window_days=None,
-                    keep_all_findings=false, keep_events=true, profiles=Vec::new(),
+                    keep_all_findings=false, keep_events=true, profiles=Vec::new(), profile_dicts=Vec::new(),
                     timezone="Europe/London",
                     ambiguous="earliest", nonexistent="quarantine", pseudonymise=false,
-                    key_file=None, key_env=None, ignore_extra_columns=false, encoding="utf-8"))]
+                    key_file=None, key_env=None, ignore_extra_columns=false, encoding="utf-8",
+                    progress=false))]
 #[allow(clippy::too_many_arguments)]
 fn score(
     py: Python<'_>,
@@ -420,6 +429,7 @@ fn score(
     keep_all_findings: bool,
     keep_events: bool,
     profiles: Vec<PathBuf>,
+    profile_dicts: Vec<String>,
     timezone: &str,
     ambiguous: &str,
     nonexistent: &str,
@@ -428,10 +438,12 @@ fn score(
     key_env: Option<String>,
     ignore_extra_columns: bool,
     encoding: &str,
+    progress: bool,
 ) -> PyResult<Scoring> {
     py.detach(|| {
         let opts = options(
             profiles,
+            profile_dicts,
             timezone,
             ambiguous,
             nonexistent,
@@ -454,8 +466,17 @@ fn score(
             keep_all_findings,
             keep_events,
         };
+        let started = std::time::Instant::now();
+        // A line per stage on stderr (a notebook shows it): a long run is not silent.
+        let say = |stage: &str| {
+            if progress {
+                eprintln!("apsp: {stage} ({:.1} s)", started.elapsed().as_secs_f64());
+            }
+        };
+        say("reading");
         let mut ds = apsp_core::read_dataset(&path, &opts)?;
-        let scored = apsp_core::score::score_releasing(&mut ds, &matrix, &score_opts, &|_| {})?;
+        let scored = apsp_core::score::score_releasing(&mut ds, &matrix, &score_opts, &say)?;
+        say("scored");
         Ok(Scoring {
             scored,
             dataset: std::sync::Mutex::new(ds),

@@ -126,6 +126,20 @@ impl Profile {
         Ok(p)
     }
 
+    /// A profile given as JSON (a Python dict): the same keys as the TOML file, checked
+    /// the same way; `name` stands for its path in messages and the manifest, and its
+    /// hash is that of the TOML it is written as.
+    pub fn from_json(json: &str, name: &str) -> Result<Profile> {
+        let path = Path::new(name);
+        let value: toml::Value = serde_json::from_str(json)
+            .map_err(|e| ApspError::profile(path, format!("not a profile: {e}")))?;
+        let text = toml::to_string(&value)
+            .map_err(|e| ApspError::profile(path, format!("not a profile: {e}")))?;
+        let mut p = Profile::parse(&text, path)?;
+        p.sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+        Ok(p)
+    }
+
     /// Parses profile text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Profile> {
         let mut p: Profile =

@@ -336,6 +336,17 @@ pub(super) fn signals_part(s: &Scored, f: &[FindingRow<'_>]) -> Result<DataFrame
                 f.iter().map(|x| x.finding.threshold).collect::<Vec<_>>(),
             )
         }),
+        // The value against the threshold in words, as the account says it: "32 vs
+        // 10", "0.8 days, within 14" (a sign that fires below its threshold), "growth
+        // 1.5x vs 1.3x" (escalation on its second rule).
+        Box::new(|| {
+            Column::new(
+                "measure".into(),
+                f.iter()
+                    .map(|x| crate::score::fmt_value(x.finding))
+                    .collect::<Vec<_>>(),
+            )
+        }),
         Box::new(|| {
             utc(
                 "window_start",

@@ -77,8 +77,8 @@ pub fn refuse_out_beside_input(input: &Path, out: &Path) -> Result<()> {
         Some(why) => Err(ApspError::Output {
             dir: out,
             message: format!(
-                "the output folder {why} ({}): outputs written there would be read as \
-                 input, or overwrite it; choose a folder outside it",
+                "it {why} ({}): outputs written there would be read as input, or \
+                 overwrite it; choose a folder outside it",
                 input.display()
             ),
         }),
