@@ -91,3 +91,26 @@ def test_notebook_runs(path: Path, force: Path, tmp_path: Path, monkeypatch):
         if draws:
             pngs = [o for o in cell.outputs if "image/png" in o.get("data", {})]
             assert len(pngs) == 1, cell.source
+
+
+def test_a_notebook_pointed_at_real_data_reads_it_and_writes_nothing(tmp_path, monkeypatch):
+    """Issue 17, point 2: notebook 1 checked for `officers.csv`, so a Parquet dataset
+    looked absent and 300 generated officers were written beside the real ones. Here
+    the "real" force is the hand-made demo as Parquet, without ground truth."""
+    import apsp
+    from apsp.dataset import _frames  # the tables without the columns the reader adds
+
+    force = tmp_path / "force"
+    force.mkdir()
+    for name, frame in _frames(apsp.read_dataset(REPO / "examples" / "demo")).items():
+        frame.write_parquet(force / f"{name}.parquet")
+    before = sorted(p.name for p in force.iterdir())
+    monkeypatch.setenv("APSP_NOTEBOOK_DATA", str(tmp_path))
+    nb = nbformat.read(REPO / "notebooks" / "01_triage.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "assert labels is None and r.officers.height == 9, (labels, r.officers.height)"
+    ))
+    nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    assert sorted(p.name for p in force.iterdir()) == before
