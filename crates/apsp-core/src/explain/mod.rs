@@ -277,7 +277,7 @@ fn write_finding(t: &mut String, l: &Linked, f: &Finding, contribution: f64, ind
 }
 
 /// An officer's index by id.
-fn officer_ix(s: &Scored, officer_id: &str) -> Result<OfficerIx> {
+pub(crate) fn officer_ix(s: &Scored, officer_id: &str) -> Result<OfficerIx> {
     s.linked
         .officer_index
         .get(officer_id)

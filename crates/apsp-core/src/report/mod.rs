@@ -8,7 +8,7 @@ mod svg;
 
 use std::fmt::Write as _;
 
-use crate::error::{ApspError, Result};
+use crate::error::Result;
 use crate::link::{OfficerIx, Ts};
 use crate::score::{OfficerResult, Scored};
 use crate::sign::Sign;
@@ -42,7 +42,7 @@ pub fn file_name(officer_id: &str) -> String {
 
 /// The case report of `officer_id` as one HTML document.
 pub fn case_report(s: &Scored, officer_id: &str) -> Result<String> {
-    let ix = officer(s, officer_id)?;
+    let ix = crate::explain::officer_ix(s, officer_id)?;
     let o = &s.officers[ix.index()];
     let shown: Vec<usize> = o
         .pairs
@@ -71,18 +71,6 @@ pub fn case_report(s: &Scored, officer_id: &str) -> Result<String> {
         crate::VERSION
     );
     Ok(h)
-}
-
-fn officer(s: &Scored, officer_id: &str) -> Result<OfficerIx> {
-    s.linked
-        .officer_index
-        .get(officer_id)
-        .copied()
-        .ok_or_else(|| ApspError::Setting {
-            name: "officer_id",
-            value: officer_id.to_string(),
-            message: "no such officer in the dataset".into(),
-        })
 }
 
 /// Every fired sign's evidence for the shown pairs and the officer, in time order.
