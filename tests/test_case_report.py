@@ -54,6 +54,7 @@ def test_the_report_holds_the_score_its_parts_and_its_rows(demo, tmp_path):
     _, r, top = demo
     path = r.case_report(top, tmp_path)
     assert path.name == f"case_report_{top}.html"
+    assert r.case_report(top, f"{tmp_path}/reports/") == tmp_path / "reports" / path.name
     text = path.read_text()
     assert "warning signs for review" in text.lower() and "verdict" in text
     row = r.officers.filter(pl.col("officer_id") == top).row(0, named=True)

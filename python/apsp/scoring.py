@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import os
 import sys
 import warnings
 from datetime import date, datetime
@@ -193,8 +194,9 @@ class Result:
         officer_id : str
             The officer.
         path : str or PathLike, optional
-            The file to write; a folder gets ``case_report_<officer_id>.html`` inside
-            it. Default: that name in the current folder.
+            The file to write; a folder (one that exists, or a path ending in ``/``,
+            created) gets ``case_report_<officer_id>.html`` inside it. Default: that
+            name in the current folder.
 
         Returns
         -------
@@ -211,6 +213,8 @@ class Result:
                        for c in officer_id)
         name = f"case_report_{safe}.html"
         target = Path(name) if path is None else Path(path)
+        if path is not None and str(path).endswith(("/", os.sep)):
+            target.mkdir(parents=True, exist_ok=True)
         if target.is_dir():
             target = target / name
         target.write_text(self._h.case_report(officer_id), encoding="utf-8")
