@@ -69,3 +69,14 @@ def test_dataset_frames_are_polars():
 def test_version():
     assert apsp.__version__ == _apsp.version()
     assert apsp.__version__.count(".") == 2
+
+
+def test_to_pandas_has_its_dependencies_declared():
+    """Issue 17, point 7: `to_pandas()` needs pyarrow, which was not declared."""
+    import tomllib
+
+    from conftest import REPO
+
+    meta = tomllib.loads((REPO / "python" / "pyproject.toml").read_text())["project"]
+    extra = {d.split(">")[0].split("=")[0].strip() for d in meta["optional-dependencies"]["pandas"]}
+    assert {"pandas", "pyarrow"} <= extra
