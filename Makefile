@@ -71,7 +71,7 @@ demo: build ## Set up and run the main job on built-in demo data (a generated fo
 	@$(TARGET_DIR)/apsp score $(DEMO_DATA) --out $(DEMO_OUT) --overwrite --explain top | cut -c1-200; rc=$${PIPESTATUS[0]}; \
 	  if [ $$rc -gt 1 ]; then exit $$rc; fi
 	@echo "== from Python: the ranking next to the ground truth the generator planted"
-	$(PY) -c "import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(40); o = pl.read_parquet('$(DEMO_OUT)/officers.parquet'); l = pl.read_parquet('$(DEMO_DATA)/labels.parquet'); print(o.head(12).select('rank', 'officer_id', 'role', 'score', 'tier', 'style').join(l.select('officer_id', 'scenario', 'kind'), on='officer_id', how='left').sort('rank'))"
+	$(PY) -c "import polars as pl; pl.Config.set_tbl_rows(20); pl.Config.set_fmt_str_lengths(40); o = pl.read_parquet('$(DEMO_OUT)/officers.parquet'); l = pl.read_parquet('$(DEMO_DATA)/labels.parquet'); print(o.head(12).select('rank', 'officer_id', 'role', pl.col('score').round(2), 'tier', 'style').join(l.select('officer_id', 'scenario', 'kind'), on='officer_id', how='left').sort('rank'))"
 
 test: lint build test-rust test-python test-polars-min test-wheel ## Lint, then run every test (Rust, Python, both ends of the polars range, the built wheel)
 	@echo "make test: lint clean and all test suites passed"

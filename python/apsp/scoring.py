@@ -537,8 +537,12 @@ def score(
 
 
 def _progress_wanted() -> bool:
-    """Stage lines by default where someone watches: a Jupyter kernel or a terminal."""
-    return "ipykernel" in sys.modules or sys.stderr.isatty()
+    """Stage lines by default where someone watches: a running Jupyter kernel (not
+    merely ipykernel imported) or a terminal."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    in_kernel = getattr(shell, "kernel", None) is not None
+    return in_kernel or sys.stderr.isatty()
 
 
 def _reference_text(at: str | datetime | date | None) -> str | None:
