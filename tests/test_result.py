@@ -208,3 +208,27 @@ def test_displays_read_as_a_person_expects():
     assert row["value"] == str(m["signals.contact_volume.weight"])
     assert row["source"]  # the comment citing where the number comes from
     assert "<table" in m._repr_html_() and "signals.contact_volume.weight" in m._repr_html_()
+
+
+def test_status_agrees_with_value_threshold_and_fires_when():
+    """Issue 17, point 6: `value` against `threshold` read as contradicting `status`
+    (access_then_contact fires *below* its threshold: 0.8 days, within 14)."""
+    import warnings
+
+    import polars as pl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", apsp.CoverageWarning)
+        s = apsp.score(EXAMPLES / "demo").signals
+    assert set(s["fires_when"]) == {"value >= threshold", "value <= threshold"}
+    assert set(s.filter(pl.col("fires_when") == "value <= threshold")["signal"]) == {
+        "access_then_contact"
+    }
+    met = pl.when(pl.col("fires_when") == "value >= threshold").then(
+        pl.col("value") >= pl.col("threshold")
+    ).otherwise(pl.col("value") <= pl.col("threshold"))
+    judged = s.filter(pl.col("status") != "not_evaluated").with_columns(met=met)
+    fired = judged.filter(pl.col("status") == "fired")
+    assert fired.height > 5 and fired["met"].all()
+    # access_then_contact fired here, at or below its threshold.
+    assert fired.filter(pl.col("signal") == "access_then_contact").height > 0

@@ -52,8 +52,8 @@ class Result:
         event, and one contribution column per warning sign (they sum to ``score``).
     signals : polars.DataFrame
         Every sign of every pair with a score (and the officer-level signs of every
-        officer): ``value``, ``threshold``, ``measure`` (the two in words: ``32 vs
-        10``, ``0.8 days, within 14``), window, ``status`` (``fired``,
+        officer): ``value``, ``threshold``, ``fires_when`` (``value >= threshold``, or
+        ``value <= threshold`` for ``access_then_contact``), window, ``status`` (``fired``,
         ``not_fired``, ``not_evaluated``), ``contribution``, ``note``.
     evidence : polars.DataFrame
         The source rows behind every fired sign: ``table``, ``row_id``, ``at`` (a UTC
@@ -126,9 +126,10 @@ class Result:
     @property
     def signals(self) -> pl.DataFrame:
         """One row per warning sign evaluated for a pair (and the officer-level signs,
-        ``subject_id`` null): ``signal``, ``value`` against ``threshold`` and the two in
-        words (``measure``: most signs fire at or above their threshold,
-        ``access_then_contact`` at or below it: ``0.8 days, within 14``), the window,
+        ``subject_id`` null): ``signal``, ``value`` against ``threshold`` and which way
+        (``fires_when``: most signs fire at or above their threshold,
+        ``access_then_contact``, days from a look-up to contact, at or below it), the
+        window,
         ``status`` (``fired``, ``not_fired`` or ``not_evaluated``: the data cannot
         say), ``contribution`` to the score and a ``note`` on how it was measured."""
         return self._frames[2]

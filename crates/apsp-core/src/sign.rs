@@ -57,6 +57,16 @@ impl Sign {
     };
 
     /// The sign's id, as in the matrix, the outputs and `docs/signals.md`.
+    /// How the sign's value meets its threshold when it fires (the `fires_when` column
+    /// of `signals`): `access_then_contact` measures days from a look-up to contact,
+    /// and fires at or below its threshold; every other sign at or above it.
+    pub const fn fires_when(self) -> &'static str {
+        match self {
+            Sign::AccessThenContact => "value <= threshold",
+            _ => "value >= threshold",
+        }
+    }
+
     pub const fn id(self) -> &'static str {
         match self {
             Sign::ContactVolume => "contact_volume",

@@ -336,15 +336,13 @@ pub(super) fn signals_part(s: &Scored, f: &[FindingRow<'_>]) -> Result<DataFrame
                 f.iter().map(|x| x.finding.threshold).collect::<Vec<_>>(),
             )
         }),
-        // The value against the threshold in words, as the account says it: "32 vs
-        // 10", "0.8 days, within 14" (a sign that fires below its threshold), "growth
-        // 1.5x vs 1.3x" (escalation on its second rule).
+        // Which way the value is compared: most signs fire at or above their threshold,
+        // `access_then_contact` (days from a look-up to contact) at or below it. A
+        // static text per row: millions of rows cost no formatting.
         Box::new(|| {
-            Column::new(
-                "measure".into(),
-                f.iter()
-                    .map(|x| crate::score::fmt_value(x.finding))
-                    .collect::<Vec<_>>(),
+            repeated_text(
+                "fires_when",
+                f.iter().map(|x| Some(x.finding.signal.fires_when())),
             )
         }),
         Box::new(|| {
