@@ -18,7 +18,9 @@ import pytest
 import apsp
 from conftest import EXAMPLES
 
-ID_COLUMN = {"billing": "record_id", "stops": "stop_id", "access_log": "event_id"}
+ID_COLUMN = {
+    "billing": "record_id", "stops": "stop_id", "access_log": "event_id", "persons": "person_id",
+}
 
 
 def lines_of(path: Path) -> dict[int, dict[str, str]]:
@@ -47,14 +49,18 @@ def test_every_input_evidence_row_names_its_file_and_line(result):
     ).iter_rows():
         assert file == f"{table}.csv"
         assert files[file][line][ID_COLUMN[table]] == row_id, (file, line)
-    # A person behind vulnerable_subject is no input row of an event table: no line.
+    # The person behind vulnerable_subject is her row of persons.
     person = result.evidence.filter(pl.col("signal") == "vulnerable_subject")
-    assert person.height and person["source_line"].null_count() == person.height
+    assert person.height and set(person["source_file"]) == {"persons.csv"}
+    # The officer's other flagged pairs (multiple_subjects) are no input rows: no line.
+    others = result.evidence.filter(pl.col("table") == "pairs")
+    assert others["source_line"].null_count() == others.height
 
 
 def test_evidence_rows_are_the_source_rows_with_the_signs_they_support(result):
     rows = result.evidence_rows("PCSO2002", "P003")
-    assert set(rows) == {"billing", "stops", "access_log"}
+    assert set(rows) == {"billing", "stops", "access_log", "persons"}
+    assert rows["persons"]["person_id"].to_list() == ["P003"]
     billing = rows["billing"]
     assert billing.columns[:4] == ["signal", "detail", "source_file", "source_line"]
     raw = lines_of(EXAMPLES / "demo" / "billing.csv")

@@ -252,11 +252,11 @@ class Result:
         Every row of :attr:`evidence` names its input file and line (``source_file``,
         ``source_line``: the line in a CSV, header = 1, or the 1-based row of a Parquet
         file or frame). This joins them back to the dataset's tables: one frame per
-        table (``billing``, ``stops``, ``access_log``, ``complaints``), each row the
-        table's canonical columns with the ``signal`` it supports and the evidence's
-        ``detail``, in file order. A row behind several signs appears once per sign.
-        Evidence that is no input row (``vulnerable_subject``'s person,
-        ``multiple_subjects``' other pairs) is in :attr:`evidence` only.
+        table (``billing``, ``stops``, ``access_log``, ``complaints``, and ``persons``
+        for ``vulnerable_subject``), each row the table's canonical columns with the
+        ``signal`` it supports and the evidence's ``detail``, in file order. A row behind
+        several signs appears once per sign. ``multiple_subjects``' evidence (the
+        officer's other flagged pairs) is no input row: it is in :attr:`evidence` only.
 
         The dataset is read again (once per result) with the settings it was scored
         with; a file changed since raises :class:`apsp.DatasetError`.

@@ -225,7 +225,7 @@ fn link_subject_side(
     let mut misses = Misses::default();
     let mut book = SubjectBook::default();
     if let Some(p) = tables.take(Table::Persons) {
-        book.add_persons(&p)?;
+        book.add_persons(&p, sources)?;
     }
     if let Some(pn) = tables.take(Table::PersonNumbers) {
         book.add_person_numbers(&pn)?;

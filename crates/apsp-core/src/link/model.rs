@@ -138,6 +138,8 @@ pub struct Person {
     pub dob: Option<i32>,
     pub flags: Vec<String>,
     pub home: Option<(f64, f64)>,
+    /// The person's row in `persons` (the evidence of `vulnerable_subject`).
+    pub source: Option<SourceRow>,
 }
 
 impl Person {

@@ -5,7 +5,7 @@
 use polars::prelude::DataFrame;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::columns::{floats, ints, texts};
+use super::columns::{floats, ints, texts, Sources};
 use super::model::{Person, Subject, SubjectIx, SubjectKind};
 use crate::error::Result;
 
@@ -30,7 +30,8 @@ impl SubjectBook {
     }
 
     /// Every row of `persons`, in file order.
-    pub fn add_persons(&mut self, persons: &DataFrame) -> Result<()> {
+    pub fn add_persons(&mut self, persons: &DataFrame, sources: &Sources) -> Result<()> {
+        let source = sources.rows(persons)?;
         let (ids, flags) = (
             texts(persons, "person_id")?,
             texts(persons, "vulnerabilities")?,
@@ -40,7 +41,7 @@ impl SubjectBook {
             floats(persons, "address_lat")?,
             floats(persons, "address_lon")?,
         );
-        for i in 0..persons.height() {
+        for (i, &source) in source.iter().enumerate() {
             self.push(Subject {
                 id: ids.get(i).unwrap_or_default().to_string(),
                 kind: SubjectKind::Person,
@@ -51,6 +52,7 @@ impl SubjectBook {
                         .map(|f| f.split(';').map(String::from).collect())
                         .unwrap_or_default(),
                     home: lat.get(i).zip(lon.get(i)),
+                    source: Some(source),
                 }),
             });
         }

@@ -72,7 +72,7 @@ pub fn evaluate(p: &PairView<'_>, others: &[Finding]) -> Finding {
                 row_id: s.id.as_str().into(),
                 at: first,
                 detail: what,
-                source: None,
+                source: s.person.as_ref().and_then(|p| p.source),
             }]
         } else {
             Vec::new()
