@@ -11,6 +11,8 @@ use apsp_core::pseudo::key_source;
 use apsp_core::validate::{summary, validate, ValidateOutput};
 use clap::{Args, Parser, Subcommand};
 
+mod store_cmd;
+
 /// mimalloc: threads reuse memory other threads freed (glibc's per-thread arenas kept
 /// the freed input tables out of reach of the scoring threads: 1.5 GiB more at peak).
 #[global_allocator]
@@ -91,6 +93,37 @@ enum Command {
         /// officers, write) to stderr.
         #[arg(long)]
         timings: bool,
+    },
+    /// One night of a batch job: take the new export files of --incoming into the
+    /// store (each file once, by content), score the rolling window from the store,
+    /// write the run's outputs under STORE/runs/ and move the alerts. Exit 0 ok, 1 ok
+    /// with rows quarantined tonight, 2 failed.
+    Nightly {
+        /// The store (an empty or absent folder makes a new one).
+        #[arg(long)]
+        store: PathBuf,
+        /// Tonight's delivery, laid out as a dataset folder.
+        #[arg(long)]
+        incoming: PathBuf,
+        #[command(flatten)]
+        ingest: IngestArgs,
+        /// Risk matrix (TOML); default: the shipped matrix.
+        #[arg(long, value_name = "FILE")]
+        matrix: Option<PathBuf>,
+        /// Also write the run's outputs as CSV.
+        #[arg(long)]
+        csv: bool,
+        /// Print a machine-readable summary (JSON) on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The store's alerts: list, show, review, history.
+    Alerts {
+        /// The store.
+        #[arg(long, global = true)]
+        store: Option<PathBuf>,
+        #[command(subcommand)]
+        command: store_cmd::AlertsCommand,
     },
     /// Generate a synthetic force for demos, tests and benchmarks: every canonical
     /// table, planted case-study scenarios and decoys (ground truth in labels.parquet).
@@ -199,7 +232,7 @@ impl RealismArgs {
 }
 
 #[derive(Args)]
-struct IngestArgs {
+pub(crate) struct IngestArgs {
     /// Import profile (TOML) for a raw export; repeat for several tables.
     #[arg(long = "profile", value_name = "FILE")]
     profiles: Vec<PathBuf>,
@@ -232,7 +265,7 @@ struct IngestArgs {
 }
 
 impl IngestArgs {
-    fn options(&self) -> apsp_core::Result<IngestOptions> {
+    pub(crate) fn options(&self) -> apsp_core::Result<IngestOptions> {
         let profiles = self
             .profiles
             .iter()
@@ -469,6 +502,9 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             }
             Ok(outcome.exit_code())
         }
+        Command::Nightly { .. } | Command::Alerts { .. } => {
+            unreachable!("the store's commands are run by store_cmd")
+        }
     }
 }
 
@@ -527,7 +563,25 @@ fn warn_set_aside(scored: &apsp_core::score::Scored) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = match cli.command {
+        Command::Nightly {
+            store,
+            incoming,
+            ingest,
+            matrix,
+            csv,
+            json,
+        } => store_cmd::nightly(store, incoming, &ingest, matrix, csv, json),
+        Command::Alerts { store, command } => match store {
+            Some(store) => store_cmd::alerts(store, command),
+            None => {
+                eprintln!("apsp: error: give the store: apsp alerts --store STORE ...");
+                return ExitCode::from(2);
+            }
+        },
+        command => run(Cli { command }).map_err(apsp_store::StoreError::from),
+    };
+    match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             eprintln!("apsp: error: {e}");

@@ -26,6 +26,9 @@ pub struct RiskMatrix {
     pub officer: OfficerAggregation,
     pub tiers: Tiers,
     pub style: Style,
+    /// The nightly store's alerts (a matrix without the section takes the defaults).
+    #[serde(default)]
+    pub alerts: Alerts,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -247,6 +250,26 @@ pub struct Tiers {
     pub high: f64,
     pub medium: f64,
     pub low: f64,
+}
+
+/// When the nightly store raises and escalates an alert. Changes no score.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// The lowest tier that raises an alert: `low`, `medium` or `high`.
+    pub tier: String,
+    /// A reviewed alert escalates when its score rises this many points over its
+    /// score at the review (or crosses a tier above it).
+    pub escalation_margin: f64,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            tier: "medium".to_string(),
+            escalation_margin: 4.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -508,6 +531,15 @@ impl RiskMatrix {
             return Err("analysis.intensity_cap must be at least 1".into());
         }
         self.check_counts()?;
+        if !["low", "medium", "high"].contains(&self.alerts.tier.as_str()) {
+            return Err(format!(
+                "alerts.tier must be low, medium or high, not {:?}",
+                self.alerts.tier
+            ));
+        }
+        if !(self.alerts.escalation_margin.is_finite() && self.alerts.escalation_margin >= 0.0) {
+            return Err("alerts.escalation_margin must be a number of points, 0 or more".into());
+        }
         if !(self.tiers.high >= self.tiers.medium && self.tiers.medium >= self.tiers.low) {
             return Err("tiers must satisfy high >= medium >= low".into());
         }
@@ -606,6 +638,16 @@ impl RiskMatrix {
             }
         }
         Ok(())
+    }
+
+    /// The lowest score of a tier (`none`: 0).
+    pub fn tier_floor(&self, tier: &str) -> f64 {
+        match tier {
+            "high" => self.tiers.high,
+            "medium" => self.tiers.medium,
+            "low" => self.tiers.low,
+            _ => 0.0,
+        }
     }
 
     /// The tier of a score.

@@ -290,10 +290,10 @@ pub fn shifts(
             Rota::Neighbourhood => {
                 let week = (d + offset) / 7;
                 let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
-                if weekend && week % 2 == 0 || !weekend && (d + offset) % 7 == 3 {
+                if weekend && week.is_multiple_of(2) || !weekend && (d + offset) % 7 == 3 {
                     continue;
                 }
-                if week % 2 == 0 {
+                if week.is_multiple_of(2) {
                     out.push((at(8), at(16)));
                 } else {
                     out.push((at(14), at(22)));
@@ -309,7 +309,7 @@ pub fn shifts(
                 // specials (offset), plus every fourth Wednesday.
                 let week = (d + offset) / 7;
                 let evening = match day.weekday() {
-                    Weekday::Fri | Weekday::Sat => week % 2 == 0,
+                    Weekday::Fri | Weekday::Sat => week.is_multiple_of(2),
                     Weekday::Wed => week % 4 == 1,
                     _ => false,
                 };

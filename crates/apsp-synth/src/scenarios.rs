@@ -1411,7 +1411,7 @@ fn decoy_da_specialist(c: &mut Ctx<'_, '_>, subjects: &[usize]) -> Result<()> {
                 // Both ways: calls returned, messages answered.
                 turn += 1;
                 let secs = (!c.chance(0.3)).then(|| 120 + c.below(1200) as i64);
-                c.exchange(&n, turn % 2 == 0, at, secs)?;
+                c.exchange(&n, turn.is_multiple_of(2), at, secs)?;
             }
             if j % 5 == k % 5 {
                 c.deployed_visit(

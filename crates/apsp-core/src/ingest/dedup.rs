@@ -74,6 +74,22 @@ impl Seen {
         }
     }
 
+    /// Records a row kept by an earlier read (`origin` packed by [`pack_origin`]), so
+    /// that a row read now is told a duplicate of it, or a conflict with it, exactly
+    /// as if both had been read together.
+    pub(super) fn prime(&mut self, hash: u128, key: Option<u128>, origin: u64) {
+        match key {
+            Some(k) => {
+                self.keys[shard(k)]
+                    .entry(k)
+                    .or_insert((origin, hash as u64));
+            }
+            None => {
+                self.rows[shard(hash)].insert(hash);
+            }
+        }
+    }
+
     /// Decides the fate of each row of a batch, in input order: `parsed` gives every
     /// row's content and key hashes (`None` for a row not parsed, whose fate is
     /// unused), `origin(i)` the packed origin of row `i`, recorded when its key is

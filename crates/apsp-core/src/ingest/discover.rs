@@ -17,7 +17,7 @@ use super::table;
 use crate::error::{ApspError, Result};
 
 /// The files of each table in a dataset folder.
-pub(super) struct Discovered {
+pub struct Discovered {
     pub files: BTreeMap<Table, Vec<PathBuf>>,
     /// Files no table claims, relative to the folder.
     pub ignored: Vec<String>,
@@ -30,7 +30,7 @@ pub(super) struct Discovered {
 pub const GROUND_TRUTH_FILES: [&str; 2] = ["labels.parquet", "injected_errors.parquet"];
 
 /// Finds each table's files, then refuses a folder that is ambiguous.
-pub(super) fn discover(dir: &Path, profiles: &[Profile]) -> Result<Discovered> {
+pub fn discover(dir: &Path, profiles: &[Profile]) -> Result<Discovered> {
     let mut files: BTreeMap<Table, Vec<PathBuf>> = BTreeMap::new();
     let mut claimed: HashSet<PathBuf> = HashSet::new();
     let entries = top_level_entries(dir)?;

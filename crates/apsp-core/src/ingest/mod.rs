@@ -27,11 +27,12 @@ mod values;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use discover::Discovered;
 pub use profile::Profile;
 pub use schema::Table;
 pub use table::{QuarantineRow, RowCounts};
@@ -45,7 +46,7 @@ use source::{CsvSettings, Format};
 use table::{FileSettings, Shared, TableBuilder};
 
 /// Why a row was quarantined. The codes are stable: tests and analysts rely on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// A required value is blank.
@@ -196,26 +197,9 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
             message: "is a file; expected a folder with one file (or folder) per table".into(),
         });
     }
-    let tz = time::parse_tz(&opts.timezone)?;
-    let mut base_time = time::TimeRules::new(tz);
-    base_time.ambiguous = opts.ambiguous;
-    base_time.nonexistent = opts.nonexistent;
-    let mut by_table: BTreeMap<Table, &Profile> = BTreeMap::new();
-    for p in &opts.profiles {
-        if by_table.insert(p.table(), p).is_some() {
-            return Err(ApspError::profile(
-                &p.path,
-                format!(
-                    "a second profile for table {}; give one per table",
-                    p.table()
-                ),
-            ));
-        }
-    }
-    let pseudo = match &opts.pseudonymise {
-        Some(src) => Some(Pseudonymiser::load(src)?),
-        None => None,
-    };
+    // Settings are checked before the folder is looked at.
+    time_rules(opts)?;
+    profiles_by_table(&opts.profiles)?;
     let found = discover::discover(dir, &opts.profiles)?;
     if !found.files.contains_key(&Table::Officers) {
         return Err(ApspError::Dataset {
@@ -232,15 +216,87 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
                 .into(),
         });
     }
+    let read = read_files(dir, &found.files, opts, &Prior::default())?;
+    let mut ds = read.dataset;
+    ds.manifest.ignored_files = found.ignored;
+    ds.manifest.ground_truth_files = found.ground_truth;
+    Ok(ds)
+}
+
+/// The files of each table in a dataset folder (import profiles naming files first),
+/// after refusing a folder too ambiguous to read (see [`discover::discover`]).
+pub fn discover_files(dir: &Path, profiles: &[Profile]) -> Result<Discovered> {
+    discover::discover(dir, profiles)
+}
+
+/// The de-duplication hashes of a kept row: its content, and its key value's when the
+/// table has a key. A store keeps them so that a later delivery de-duplicates against
+/// the rows it already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowHash {
+    pub content: u128,
+    pub key: Option<u128>,
+}
+
+/// A row an earlier read kept: its hashes, and where it was read (an index into
+/// [`EarlierRows::files`] and a line), for the message of a conflicting key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EarlierRow {
+    pub hash: RowHash,
+    pub file: u32,
+    pub line: u64,
+}
+
+/// The rows of one table an earlier read kept.
+#[derive(Debug, Clone, Default)]
+pub struct EarlierRows {
+    pub files: Vec<String>,
+    pub rows: Vec<EarlierRow>,
+}
+
+/// What earlier reads of the same data left for this one (a store's earlier nights):
+/// the rows already kept, per table, and the officers' own numbers when the `devices`
+/// table is not read this time (they are never pseudonymised).
+#[derive(Debug, Clone, Default)]
+pub struct Prior {
+    pub tables: BTreeMap<Table, EarlierRows>,
+    pub officer_numbers: Option<HashSet<String>>,
+}
+
+/// Files read with [`read_files`]: the dataset they make, and for each table the
+/// hashes of its kept rows (in row order) and every quarantined row with its hint.
+pub struct Delivery {
+    pub dataset: Dataset,
+    pub hashes: BTreeMap<Table, Vec<RowHash>>,
+    pub quarantine_rows: Vec<QuarantineRow>,
+}
+
+/// Reads the given files of each table (paths under `dir`, named relative to it),
+/// de-duplicating against the rows `prior` says were kept before. No table is
+/// required: a night's delivery may hold a few tables only.
+pub fn read_files(
+    dir: &Path,
+    files: &BTreeMap<Table, Vec<PathBuf>>,
+    opts: &IngestOptions,
+    prior: &Prior,
+) -> Result<Delivery> {
+    let base_time = time_rules(opts)?;
+    let by_table = profiles_by_table(&opts.profiles)?;
+    let pseudo = match &opts.pseudonymise {
+        Some(src) => Some(Pseudonymiser::load(src)?),
+        None => None,
+    };
     let reader = TableReader {
         dir,
         opts,
-        found: &found,
+        files,
         by_table: &by_table,
         base_time: &base_time,
         pseudo: pseudo.as_ref(),
+        prior,
     };
     let mut tables = BTreeMap::new();
+    let mut hashes = BTreeMap::new();
     let mut quarantine: Vec<QuarantineRow> = Vec::new();
     let mut inputs: Vec<InputFile> = Vec::new();
     let mut summaries: BTreeMap<String, TableSummary> = BTreeMap::new();
@@ -248,6 +304,7 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         quarantine.extend(r.quarantine);
         inputs.extend(r.inputs);
         summaries.insert(r.table.name().to_string(), r.summary);
+        hashes.insert(r.table, r.hashes);
         tables.insert(r.table, r.df);
     }
     let quarantine_df = quarantine_frame(&quarantine)?;
@@ -258,27 +315,58 @@ pub fn read_dataset(dir: &Path, opts: &IngestOptions) -> Result<Dataset> {
         settings: read_settings(opts, pseudo.as_ref()),
         inputs,
         tables: summaries,
-        ignored_files: found.ignored,
-        ground_truth_files: found.ground_truth,
+        ignored_files: Vec::new(),
+        ground_truth_files: Vec::new(),
         quarantined: quarantine.len() as u64,
         outputs: BTreeMap::new(),
         scoring: None,
     };
     let mut hinted: Vec<QuarantineRow> = quarantine
-        .into_iter()
+        .iter()
         .filter(|q| q.hint.is_some())
+        .cloned()
         .collect();
     hinted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    Ok(Dataset {
-        tables,
-        quarantine: quarantine_df,
-        manifest,
-        hinted,
+    Ok(Delivery {
+        dataset: Dataset {
+            tables,
+            quarantine: quarantine_df,
+            manifest,
+            hinted,
+        },
+        hashes,
+        quarantine_rows: quarantine,
     })
 }
 
+/// How naive times are read.
+fn time_rules(opts: &IngestOptions) -> Result<time::TimeRules> {
+    let tz = time::parse_tz(&opts.timezone)?;
+    let mut rules = time::TimeRules::new(tz);
+    rules.ambiguous = opts.ambiguous;
+    rules.nonexistent = opts.nonexistent;
+    Ok(rules)
+}
+
+/// The import profiles by table; a second profile for a table is an error.
+fn profiles_by_table(profiles: &[Profile]) -> Result<BTreeMap<Table, &Profile>> {
+    let mut by_table: BTreeMap<Table, &Profile> = BTreeMap::new();
+    for p in profiles {
+        if by_table.insert(p.table(), p).is_some() {
+            return Err(ApspError::profile(
+                &p.path,
+                format!(
+                    "a second profile for table {}; give one per table",
+                    p.table()
+                ),
+            ));
+        }
+    }
+    Ok(by_table)
+}
+
 /// The settings a dataset was read with, for its manifest.
-fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settings {
+pub fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settings {
     Settings {
         timezone: opts.timezone.clone(),
         ambiguous: opts.ambiguous,
@@ -303,10 +391,11 @@ fn read_settings(opts: &IngestOptions, pseudo: Option<&Pseudonymiser>) -> Settin
 struct TableReader<'a> {
     dir: &'a Path,
     opts: &'a IngestOptions,
-    found: &'a discover::Discovered,
+    files: &'a BTreeMap<Table, Vec<PathBuf>>,
     by_table: &'a BTreeMap<Table, &'a Profile>,
     base_time: &'a time::TimeRules,
     pseudo: Option<&'a Pseudonymiser>,
+    prior: &'a Prior,
 }
 
 impl TableReader<'_> {
@@ -315,12 +404,14 @@ impl TableReader<'_> {
     /// side; results are taken in table order, so the outputs do not depend on which
     /// finished first.
     fn read_tables(&self) -> Result<Vec<ReadTable>> {
-        let mut officer_numbers: HashSet<String> = HashSet::new();
+        let mut officer_numbers: HashSet<String> =
+            self.prior.officer_numbers.clone().unwrap_or_default();
         let mut read = Vec::new();
         for t in &Table::ALL[..2] {
             let r = self.read_table(*t, &officer_numbers)?;
             if let Some(r) = &r {
                 if r.table == Table::Devices {
+                    officer_numbers.clear();
                     if let Ok(ca) = r.df.column("device_number").and_then(|c| c.str().cloned()) {
                         officer_numbers.extend(ca.iter().flatten().map(str::to_string));
                     }
@@ -332,7 +423,7 @@ impl TableReader<'_> {
         // most, so the peak memory stays that of the two largest. Tables go largest
         // first to the lane with fewer bytes so far, so both lanes finish near together.
         let bytes = |t: &Table| -> u64 {
-            self.found.files.get(t).map_or(0, |ps| {
+            self.files.get(t).map_or(0, |ps| {
                 ps.iter()
                     .filter_map(|p| std::fs::metadata(p).ok())
                     .map(|m| m.len())
@@ -367,7 +458,7 @@ impl TableReader<'_> {
 
     /// Reads the files of one table, if it has any.
     fn read_table(&self, t: Table, officer_numbers: &HashSet<String>) -> Result<Option<ReadTable>> {
-        let Some(paths) = self.found.files.get(&t) else {
+        let Some(paths) = self.files.get(&t) else {
             return Ok(None);
         };
         let profile = self.by_table.get(&t).copied();
@@ -379,6 +470,10 @@ impl TableReader<'_> {
             row_path_only: self.opts.row_path_only,
         };
         let mut builder = TableBuilder::new(t);
+        builder.record_hashes();
+        if let Some(earlier) = self.prior.tables.get(&t) {
+            builder.prime(earlier);
+        }
         let mut summary = TableSummary::default();
         let mut inputs = Vec::new();
         for path in paths {
@@ -410,6 +505,7 @@ impl TableReader<'_> {
                 first_not_utf8: ctx.first_not_utf8.clone(),
             });
         }
+        let hashes = builder.take_hashes();
         let (df, q) = builder.finish()?;
         summary.time_range = time_range(&df, t);
         summary.rows = df.height() as u64;
@@ -419,6 +515,7 @@ impl TableReader<'_> {
             quarantine: q,
             summary,
             inputs,
+            hashes,
         }))
     }
 }
@@ -430,6 +527,7 @@ struct ReadTable {
     quarantine: Vec<QuarantineRow>,
     summary: TableSummary,
     inputs: Vec<InputFile>,
+    hashes: Vec<RowHash>,
 }
 
 fn read_file(
@@ -480,7 +578,7 @@ fn read_file(
 }
 
 /// (min, max) of the table's time column, as ISO strings.
-fn time_range(df: &DataFrame, t: Table) -> Option<(String, String)> {
+pub fn time_range(df: &DataFrame, t: Table) -> Option<(String, String)> {
     let col = t.time_column()?;
     let s = df.column(col).ok()?;
     let phys = s.as_materialized_series().to_physical_repr();

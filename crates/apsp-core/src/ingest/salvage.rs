@@ -16,7 +16,7 @@ use super::table::FileContext;
 use super::values::{CellParser, Value, ValueRef};
 
 /// What a quarantined row can still tell, by table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Hint {
     /// `case_links`: an involvement of these officers and persons is unknown.
     Link(LinkHint),
@@ -30,7 +30,7 @@ pub enum Hint {
 /// field layout, the row's officer_id and person_id; with an unknown one (wrong field
 /// count, broken quoting), every field, to be matched against the force's officers and
 /// persons when linking (a shifted or extra field must not hide who the row names).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LinkHint {
     pub officers: Vec<String>,
     /// Pseudonymised like a used row's person_id when pseudonymisation is on.
@@ -41,7 +41,7 @@ pub struct LinkHint {
 /// its device_number, other_number and started_at where each parses on its own; with
 /// an unknown one, every field that reads as a phone number (as a device and as the
 /// other party) and no time. No numbers: the other party is unreadable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContactHint {
     /// Normalised like a used row's device_number.
     pub devices: Vec<String>,
@@ -55,7 +55,7 @@ pub struct ContactHint {
 /// `vehicle_assignments`) can still tell, each field parsed on its own. Scoring uses
 /// it only to withhold a warning sign (a time possibly on duty, a stop possibly
 /// deployed, a vehicle possibly crewed by someone else), never to raise one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Salvage {
     pub officer_id: Option<String>,
     pub vehicle_id: Option<String>,

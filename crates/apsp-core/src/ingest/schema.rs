@@ -1,10 +1,10 @@
 //! The canonical tables of the data contract (`docs/data-contract.md`): names, columns, types, keys and the
 //! row rules each table obeys. This file is the contract in code; change them together.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A canonical input table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Table {
     Officers,

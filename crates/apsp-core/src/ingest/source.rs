@@ -239,7 +239,7 @@ impl RowBatch for ParquetBatch<'_> {
 }
 
 /// Input file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,

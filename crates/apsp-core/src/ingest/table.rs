@@ -28,6 +28,7 @@ use super::source::{Cell, RawRow, RowBatch, RowProblem};
 use super::time::TimeRules;
 use super::values::{with_phone_cache, CellFormats, ValueRef};
 use super::Reason;
+use super::{EarlierRows, RowHash};
 use crate::error::{ApspError, Result};
 use crate::pseudo::Domain;
 
@@ -35,7 +36,7 @@ pub use super::rows::Shared;
 pub use super::salvage::{ContactHint, Hint, LinkHint, Salvage};
 
 /// Row counts for one file or table. Invariant: read = used + quarantined + duplicates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RowCounts {
     pub read: u64,
     pub used: u64,
@@ -57,7 +58,7 @@ impl RowCounts {
 }
 
 /// One quarantined row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct QuarantineRow {
     pub table: Table,
     pub file: String,
@@ -125,6 +126,9 @@ pub struct TableBuilder {
     pub quarantine: Vec<QuarantineRow>,
     /// Parsed-chunk buffers kept for the next batch.
     pool: Vec<ChunkOut<'static>>,
+    /// The de-duplication hashes of the kept rows, in row order, when asked for
+    /// ([`TableBuilder::record_hashes`]).
+    kept_hashes: Option<Vec<RowHash>>,
 }
 
 /// How the files of one table are read.
@@ -160,6 +164,32 @@ impl TableBuilder {
             seen: Seen::new(),
             quarantine: Vec::new(),
             pool: Vec::new(),
+            kept_hashes: None,
+        }
+    }
+
+    /// Keeps the de-duplication hashes of every row kept from now on, so that a later
+    /// read can be told them ([`TableBuilder::prime`]).
+    pub fn record_hashes(&mut self) {
+        self.kept_hashes = Some(Vec::new());
+    }
+
+    /// The hashes recorded by [`TableBuilder::record_hashes`], in row order.
+    pub fn take_hashes(&mut self) -> Vec<RowHash> {
+        self.kept_hashes.take().unwrap_or_default()
+    }
+
+    /// Tells the builder the rows an earlier read kept (a store's earlier nights): a
+    /// row read now that repeats one is a duplicate, and one with its key and other
+    /// values a conflict naming the earlier file and line, as if read together.
+    pub fn prime(&mut self, earlier: &EarlierRows) {
+        let base = self.files.len() as u64;
+        self.files.extend(earlier.files.iter().cloned());
+        self.seen
+            .reserve(earlier.rows.len(), self.table.key().is_some());
+        for r in &earlier.rows {
+            let origin = pack_origin(base + u64::from(r.file), r.line);
+            self.seen.prime(r.hash.content, r.hash.key, origin);
         }
     }
 
@@ -402,6 +432,10 @@ impl TableBuilder {
         match fate {
             Fate::Keep => {
                 ctx.counts.used += 1;
+                if let Some(h) = &mut self.kept_hashes {
+                    let (content, key) = row.hashes().expect("a kept row was parsed");
+                    h.push(RowHash { content, key });
+                }
                 ctx.fall_back_resolved += u64::from(row.fall_back_resolved());
                 self.source_file.push((self.files.len() - 1) as u32);
                 self.source_line.push(batch.line(i) as i64);

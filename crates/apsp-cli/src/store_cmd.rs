@@ -1,0 +1,273 @@
+//! `apsp nightly` and `apsp alerts`: the nightly store and its alert history.
+
+use std::path::PathBuf;
+
+use apsp_store::alerts::{Alert, AlertEvent};
+use apsp_store::{AlertState, NightlyOptions, Outcome, Review, Store, StoreError};
+use clap::Subcommand;
+
+use crate::IngestArgs;
+
+/// `apsp alerts ...`.
+#[derive(Subcommand)]
+pub enum AlertsCommand {
+    /// List the alerts: open ones first (escalated, new, persisting), then reviewed
+    /// and resolved.
+    List {
+        /// Only alerts in this state (new, persisting, escalated, resolved_by_system,
+        /// reviewed).
+        #[arg(long)]
+        state: Option<String>,
+        /// Print JSON (one array) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one alert: its standing, its score in every run and its history.
+    Show {
+        /// The alert's number (from `list`).
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a review: who, the outcome and a note. Appended, never edited.
+    Review {
+        /// The alert's number (from `list`).
+        id: i64,
+        /// Who reviewed it.
+        #[arg(long)]
+        reviewer: String,
+        /// no_concern, explained, referred or duplicate.
+        #[arg(long)]
+        outcome: String,
+        /// What was looked at and why the outcome.
+        #[arg(long)]
+        note: String,
+    },
+    /// Every state change and review, oldest first (of one alert with --id).
+    History {
+        #[arg(long)]
+        id: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `apsp nightly`.
+pub fn nightly(
+    store: PathBuf,
+    incoming: PathBuf,
+    ingest: &IngestArgs,
+    matrix: Option<PathBuf>,
+    csv: bool,
+    json: bool,
+) -> apsp_store::Result<i32> {
+    let opts = NightlyOptions {
+        store,
+        incoming,
+        ingest: ingest.options()?,
+        matrix,
+        csv,
+    };
+    let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |stage: &str| {
+        if on_terminal {
+            eprintln!("apsp nightly: {stage}");
+        }
+    };
+    let s = apsp_store::nightly(&opts, &progress)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s).map_err(apsp_core::ApspError::from)?
+        );
+        return Ok(s.exit_code);
+    }
+    let taken = s.files.iter().filter(|f| f.not_taken.is_none()).count();
+    println!(
+        "run {} into {}: {} file(s) taken, {} not taken again; {} row(s) added; {} quarantined",
+        s.run,
+        s.folder,
+        taken,
+        s.files.len() - taken,
+        s.rows_added.values().sum::<u64>(),
+        s.quarantined
+    );
+    for f in s.files.iter().filter(|f| f.not_taken.is_some()) {
+        println!(
+            "  not taken: {} ({})",
+            f.file,
+            f.not_taken.as_deref().unwrap_or_default()
+        );
+    }
+    for f in &s.ignored_files {
+        eprintln!("apsp: warning: {f} belongs to no table: not read");
+    }
+    for r in &s.finished_earlier {
+        println!("  finished run {r} first (it was interrupted after its data committed)");
+    }
+    println!(
+        "scored {} officers and {} pairs; alerts for review: {}",
+        s.officers,
+        s.pairs,
+        counts(&s.alerts.by_state)
+    );
+    if !s.alerts.changes.is_empty() {
+        println!("  changes tonight: {}", counts(&s.alerts.changes));
+    }
+    Ok(s.exit_code)
+}
+
+fn counts(m: &std::collections::BTreeMap<String, u64>) -> String {
+    if m.is_empty() {
+        return "none".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `apsp alerts ...`.
+pub fn alerts(store: PathBuf, cmd: AlertsCommand) -> apsp_store::Result<i32> {
+    let store = Store::open(&store)?;
+    match cmd {
+        AlertsCommand::List { state, json } => {
+            let state = state.map(|s| parse_state(&store, &s)).transpose()?;
+            let alerts = store.alerts(state)?;
+            if json {
+                print_json(&alerts)?;
+            } else {
+                print_alerts(&alerts);
+            }
+        }
+        AlertsCommand::Show { id, json } => {
+            let alert = store.alert(id)?;
+            let scores = store.scores(id)?;
+            let history = store.history(Some(id))?;
+            if json {
+                print_json(&serde_json::json!({
+                    "alert": alert, "scores": scores, "history": history
+                }))?;
+            } else {
+                print_alerts(std::slice::from_ref(&alert));
+                println!("\nscore by run:");
+                for s in &scores {
+                    println!(
+                        "  run {:>4}  {:>7.2}  {:<6}  {}",
+                        s.run_id, s.score, s.tier, s.state
+                    );
+                }
+                println!("\nhistory:");
+                print_history(&history);
+            }
+        }
+        AlertsCommand::Review {
+            id,
+            reviewer,
+            outcome,
+            note,
+        } => {
+            let outcome = Outcome::parse(&outcome).ok_or_else(|| StoreError::Store {
+                store: store.path().to_path_buf(),
+                message: format!(
+                    "unknown outcome {outcome:?}: use no_concern, explained, referred or duplicate"
+                ),
+            })?;
+            let a = store.review(
+                id,
+                &Review {
+                    reviewer,
+                    outcome,
+                    note,
+                },
+            )?;
+            println!(
+                "alert {} ({}{}) is {}: quiet until its score passes {:.2} or its tier rises above {}",
+                a.id,
+                a.officer_id,
+                if a.subject_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(" x {}", a.subject_id)
+                },
+                a.state,
+                a.review_score.unwrap_or(a.score),
+                a.review_tier.as_deref().unwrap_or(&a.tier)
+            );
+        }
+        AlertsCommand::History { id, json } => {
+            let history = store.history(id)?;
+            if json {
+                print_json(&history)?;
+            } else {
+                print_history(&history);
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn parse_state(store: &Store, s: &str) -> apsp_store::Result<AlertState> {
+    AlertState::parse(s).ok_or_else(|| StoreError::Store {
+        store: store.path().to_path_buf(),
+        message: format!(
+            "unknown state {s:?}: use new, persisting, escalated, resolved_by_system or reviewed"
+        ),
+    })
+}
+
+fn print_json(v: &impl serde::Serialize) -> apsp_store::Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).map_err(apsp_core::ApspError::from)?
+    );
+    Ok(())
+}
+
+fn print_alerts(alerts: &[Alert]) {
+    println!(
+        "{:>5}  {:<18}  {:<12}  {:<18}  {:>7}  {:<6}  reasons",
+        "id", "state", "officer", "subject", "score", "tier"
+    );
+    for a in alerts {
+        println!(
+            "{:>5}  {:<18}  {:<12}  {:<18}  {:>7.2}  {:<6}  {}",
+            a.id,
+            a.state,
+            a.officer_id,
+            if a.subject_id.is_empty() {
+                "(officer)"
+            } else {
+                &a.subject_id
+            },
+            a.score,
+            a.tier,
+            a.reasons
+        );
+    }
+    if alerts.is_empty() {
+        println!("(no alerts)");
+    }
+}
+
+fn print_history(events: &[AlertEvent]) {
+    for e in events {
+        println!(
+            "  {}  alert {:>4}  {:<12}  {} -> {}{}  score {:.2}: {}",
+            e.at,
+            e.alert_id,
+            e.actor,
+            e.from_state.as_deref().unwrap_or("-"),
+            e.to_state,
+            e.outcome
+                .as_deref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default(),
+            e.score,
+            e.note
+        );
+    }
+    if events.is_empty() {
+        println!("  (nothing yet)");
+    }
+}

@@ -1,0 +1,200 @@
+//! Thirty nights of a generated force through the store (see `nights/mod.rs`). After
+//! the last night the outputs are those of one `apsp score` over every file
+//! delivered, byte for byte; along the way a planted pattern goes new -> persisting ->
+//! reviewed -> escalated when it grows past its score at the review, while a decoy
+//! reviewed as explained stays quiet.
+
+mod nights;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use apsp_core::ingest::IngestOptions;
+use apsp_core::score::{score_releasing, RiskMatrix, ScoreOptions};
+use apsp_store::{nightly, NightlyOptions, NightlySummary, Outcome, Review, Store};
+use nights::{bytes, deliver, force, read, HISTORY_DAYS, NIGHTS};
+
+/// The officer of a scenario, from the generator's ground truth.
+fn officer_of(generated: &Path, scenario: &str) -> String {
+    let labels = read(&generated.join("labels.parquet"));
+    let scenarios = labels.column("scenario").unwrap().str().unwrap();
+    let ids = labels.column("officer_id").unwrap().str().unwrap();
+    (0..labels.height())
+        .find(|i| scenarios.get(*i) == Some(scenario))
+        .and_then(|i| ids.get(i))
+        .unwrap_or_else(|| panic!("no {scenario} in the labels"))
+        .to_string()
+}
+
+fn night(store: &Path, incoming: &Path) -> NightlySummary {
+    nightly(
+        &NightlyOptions {
+            store: store.to_path_buf(),
+            incoming: incoming.to_path_buf(),
+            ingest: IngestOptions::default(),
+            matrix: None,
+            csv: false,
+        },
+        &|_| {},
+    )
+    .unwrap()
+}
+
+/// The state of an officer's own alert after each night (None before it is raised),
+/// and its score.
+type Trail = Vec<Option<(String, f64)>>;
+
+#[test]
+fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
+    let f = force();
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let all = work.path().join("all");
+    let drop = work.path().join("incoming");
+    std::fs::create_dir_all(&all).unwrap();
+    let fisherman = officer_of(&f.generated, "fisherman");
+    let decoy = officer_of(&f.generated, "decoy_beside_hospital");
+    let margin = RiskMatrix::default_matrix().matrix.alerts.escalation_margin;
+    let mut trails: BTreeMap<String, Trail> = BTreeMap::new();
+    let mut reviewed_at: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    let mut summaries = Vec::new();
+    for n in 0..=NIGHTS {
+        deliver(&f, n, &drop, &all);
+        let s = night(&store, &drop);
+        let st = Store::open(&store).unwrap();
+        for who in [&fisherman, &decoy] {
+            let a = st.find_alert(who, None).ok();
+            trails
+                .entry(who.clone())
+                .or_default()
+                .push(a.as_ref().map(|a| (a.state.clone(), a.score)));
+            // The fisherman is reviewed after night 5; the decoy the night after it is
+            // first raised, as explained.
+            let due = match a {
+                Some(ref a) if who == &fisherman && n == 5 => Some((a, Outcome::NoConcern)),
+                Some(ref a) if who == &decoy && a.state == "new" => Some((a, Outcome::Explained)),
+                _ => None,
+            };
+            if let Some((a, outcome)) = due {
+                let r = st
+                    .review(
+                        a.id,
+                        &Review {
+                            reviewer: "DS Reviewer".into(),
+                            outcome,
+                            note: "contact checked against the case file".into(),
+                        },
+                    )
+                    .unwrap();
+                assert_eq!(r.state, "reviewed");
+                reviewed_at.insert(who.clone(), (n as usize, a.score));
+            }
+        }
+        summaries.push(s);
+    }
+
+    // The deliveries: the file sent twice is taken once, the bad rows quarantined
+    // (exit code 1 that night), the overlap counted as duplicates.
+    let resent = &summaries[10].files;
+    let again = resent
+        .iter()
+        .find(|f| f.file.ends_with("~resent.parquet"))
+        .unwrap();
+    assert_eq!(
+        again.not_taken.as_deref(),
+        Some(
+            format!(
+                "taken before as billing/day-{:03}.parquet in run 10",
+                HISTORY_DAYS + 9
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(summaries[25].quarantined, 2);
+    assert_eq!(
+        summaries[25].quarantined_by_reason.get("bad_phone"),
+        Some(&2)
+    );
+    assert_eq!(summaries[25].exit_code, 1);
+    assert_eq!(summaries[24].exit_code, 0);
+    let last = summaries.last().unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&bytes(&store.join(&last.folder).join("manifest.json"))).unwrap();
+    let overlap = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["file"] == format!("billing/day-{:03}.parquet", HISTORY_DAYS + 20))
+        .unwrap();
+    assert_eq!(overlap["rows"]["duplicates"], 30);
+    let late = format!("stops/day-{:03}.parquet", HISTORY_DAYS + 15);
+    assert!(summaries[17]
+        .files
+        .iter()
+        .any(|f| f.file == late && f.not_taken.is_none()));
+
+    // One score over every file delivered gives the same bytes.
+    let mut ds = apsp_core::read_dataset(&all, &IngestOptions::default()).unwrap();
+    let matrix = RiskMatrix::default_matrix();
+    let scored = score_releasing(&mut ds, &matrix, &ScoreOptions::default(), &|_| {}).unwrap();
+    let once = work.path().join("once");
+    apsp_core::output::write_outputs(&scored, &mut ds, &once, Default::default()).unwrap();
+    let run_dir = store.join(&last.folder);
+    for name in ["officers", "pairs", "signals", "evidence"] {
+        let file = format!("{name}.parquet");
+        assert!(
+            bytes(&run_dir.join(&file)) == bytes(&once.join(&file)),
+            "{file} differs from one score over every file"
+        );
+    }
+
+    // The fisherman: new, persisting, reviewed after night 5, then escalated on the
+    // first night his score passes his score at the review by the margin.
+    let trail = &trails[&fisherman];
+    assert_eq!(trail[0].as_ref().unwrap().0, "new");
+    assert_eq!(trail[1].as_ref().unwrap().0, "persisting");
+    let (at, score_then) = reviewed_at[&fisherman];
+    let grew = (at + 1..trail.len())
+        .find(|n| trail[*n].as_ref().unwrap().1 >= score_then + margin)
+        .expect("the planted pattern grows after its review");
+    for (n, t) in trail.iter().enumerate().take(grew).skip(at + 1) {
+        assert_eq!(t.as_ref().unwrap().0, "reviewed", "night {n}");
+    }
+    assert_eq!(trail[grew].as_ref().unwrap().0, "escalated");
+    let st = Store::open(&store).unwrap();
+    let alert = st.find_alert(&fisherman, None).unwrap();
+    let kinds: Vec<(String, String)> = st
+        .history(Some(alert.id))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.to_state))
+        .collect();
+    let expect = |k: &str, s: &str| (k.to_string(), s.to_string());
+    assert_eq!(
+        kinds[..4],
+        [
+            expect("state", "new"),
+            expect("state", "persisting"),
+            expect("review", "reviewed"),
+            expect("state", "escalated"),
+        ]
+    );
+    assert_eq!(st.scores(alert.id).unwrap().len(), trail.len());
+
+    // The decoy, reviewed as explained, stays quiet: its score never passes its score
+    // at the review by the margin, and its history ends with the review.
+    let trail = &trails[&decoy];
+    let (at, score_then) = reviewed_at[&decoy];
+    for (n, t) in trail.iter().enumerate().skip(at + 1) {
+        let (state, score) = t.as_ref().unwrap();
+        assert_eq!(state, "reviewed", "night {n}");
+        assert!(*score < score_then + margin);
+    }
+    let alert = st.find_alert(&decoy, None).unwrap();
+    let history = st.history(Some(alert.id)).unwrap();
+    assert_eq!(history.last().unwrap().kind, "review");
+    assert_eq!(
+        history.last().unwrap().outcome.as_deref(),
+        Some("explained")
+    );
+}

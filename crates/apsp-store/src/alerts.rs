@@ -1,0 +1,757 @@
+//! Alerts: an officer (and each of their flagged pairs) at or above the matrix's alert
+//! tier, keyed by (officer, subject) so that a night run again updates and never
+//! duplicates. Each night moves an alert by [`transition`]; a review is appended with
+//! who, when, the outcome and a note, and is never edited or deleted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use apsp_core::matrix::RiskMatrix;
+use polars::prelude::*;
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::{Result, Store, StoreError};
+
+/// Where an alert stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    /// Raised tonight for the first time (or again after it was resolved).
+    New,
+    /// Still at or above the alert tier, not yet reviewed.
+    Persisting,
+    /// Crossed a tier upwards; or, reviewed, rose past its score at the review by the
+    /// matrix's margin, or past its tier at the review.
+    Escalated,
+    /// Fell below the alert tier, or its evidence aged out of the window.
+    ResolvedBySystem,
+    /// Reviewed: quiet until it escalates past its score at the review.
+    Reviewed,
+}
+
+impl AlertState {
+    pub const ALL: [AlertState; 5] = [
+        AlertState::New,
+        AlertState::Persisting,
+        AlertState::Escalated,
+        AlertState::ResolvedBySystem,
+        AlertState::Reviewed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AlertState::New => "new",
+            AlertState::Persisting => "persisting",
+            AlertState::Escalated => "escalated",
+            AlertState::ResolvedBySystem => "resolved_by_system",
+            AlertState::Reviewed => "reviewed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertState> {
+        AlertState::ALL.into_iter().find(|a| a.code() == s)
+    }
+
+    /// Waiting for a reviewer (new, persisting, escalated).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            AlertState::New | AlertState::Persisting | AlertState::Escalated
+        )
+    }
+}
+
+/// What a reviewer concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Looked at: no concern.
+    NoConcern,
+    /// The contact has a legitimate explanation (a case, a duty, a relative).
+    Explained,
+    /// Referred for assessment or investigation.
+    Referred,
+    /// The same matter as another alert.
+    Duplicate,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::NoConcern,
+        Outcome::Explained,
+        Outcome::Referred,
+        Outcome::Duplicate,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::NoConcern => "no_concern",
+            Outcome::Explained => "explained",
+            Outcome::Referred => "referred",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == s)
+    }
+}
+
+/// A review of an alert.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub reviewer: String,
+    pub outcome: Outcome,
+    pub note: String,
+}
+
+/// How the matrix says alerts are raised and escalated.
+#[derive(Debug, Clone)]
+pub(crate) struct AlertRules {
+    /// The lowest tier raising an alert.
+    pub tier: String,
+    pub margin: f64,
+    /// The lowest score of that tier.
+    pub floor: f64,
+}
+
+impl AlertRules {
+    pub(crate) fn of(m: &RiskMatrix) -> AlertRules {
+        AlertRules {
+            tier: m.alerts.tier.clone(),
+            margin: m.alerts.escalation_margin,
+            floor: m.tier_floor(&m.alerts.tier),
+        }
+    }
+}
+
+/// The rank of a tier: none < low < medium < high.
+fn tier_rank(tier: &str) -> u8 {
+    match tier {
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    }
+}
+
+/// An alert's standing after its last night.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Standing {
+    pub state: AlertState,
+    pub score: f64,
+    pub tier: String,
+    /// Score and tier at the last review.
+    pub review: Option<(f64, String)>,
+}
+
+/// An alert key's score tonight (0 and `none` when it has none).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tonight {
+    pub score: f64,
+    pub tier: String,
+    /// At or above the alert tier (a pair: its officer is, and the pair is flagged).
+    pub raised: bool,
+}
+
+/// A change of state and why.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Transition {
+    pub to: AlertState,
+    pub why: String,
+}
+
+/// The state an alert moves to tonight, if it changes (None: it stays as it was).
+pub(crate) fn transition(
+    prev: Option<&Standing>,
+    now: &Tonight,
+    rules: &AlertRules,
+) -> Option<Transition> {
+    let go = |to, why: String| Some(Transition { to, why });
+    let Some(prev) = prev else {
+        return now.raised.then(|| Transition {
+            to: AlertState::New,
+            why: format!(
+                "score {:.2} ({}) is at or above the alert tier ({}, {:.2})",
+                now.score, now.tier, rules.tier, rules.floor
+            ),
+        });
+    };
+    if !now.raised {
+        if prev.state == AlertState::ResolvedBySystem {
+            return None;
+        }
+        let why = if now.score == 0.0 {
+            "its evidence has aged out of the analysis window (score 0)".to_string()
+        } else {
+            format!(
+                "score {:.2} fell below the alert tier ({}, {:.2})",
+                now.score, rules.tier, rules.floor
+            )
+        };
+        return go(AlertState::ResolvedBySystem, why);
+    }
+    match prev.state {
+        AlertState::ResolvedBySystem => go(
+            AlertState::New,
+            format!(
+                "back at or above the alert tier: score {:.2} ({})",
+                now.score, now.tier
+            ),
+        ),
+        AlertState::Reviewed => {
+            let (at_review, tier_at_review) = prev
+                .review
+                .clone()
+                .unwrap_or((prev.score, prev.tier.clone()));
+            if tier_rank(&now.tier) > tier_rank(&tier_at_review) {
+                go(
+                    AlertState::Escalated,
+                    format!(
+                        "tier rose from {tier_at_review} at the review to {} (score {at_review:.2} -> {:.2})",
+                        now.tier, now.score
+                    ),
+                )
+            } else if now.score >= at_review + rules.margin {
+                go(
+                    AlertState::Escalated,
+                    format!(
+                        "score rose from {at_review:.2} at the review to {:.2} (the margin is {:.2})",
+                        now.score, rules.margin
+                    ),
+                )
+            } else {
+                None
+            }
+        }
+        _ if tier_rank(&now.tier) > tier_rank(&prev.tier) => go(
+            AlertState::Escalated,
+            format!(
+                "tier rose from {} to {} (score {:.2} -> {:.2})",
+                prev.tier, now.tier, prev.score, now.score
+            ),
+        ),
+        AlertState::Persisting => None,
+        _ => go(
+            AlertState::Persisting,
+            format!(
+                "still at or above the alert tier: score {:.2} ({})",
+                now.score, now.tier
+            ),
+        ),
+    }
+}
+
+/// Tonight's scores by alert key (officer, subject; subject "" for the officer), read
+/// from the run's outputs.
+pub(crate) fn tonight_from_outputs(
+    run_dir: &Path,
+    rules: &AlertRules,
+) -> Result<BTreeMap<(String, String), (Tonight, String)>> {
+    let read = |name: &str| -> Result<DataFrame> {
+        crate::take::read_parquet(&run_dir.join(format!("{name}.parquet")), None)
+    };
+    let officers = read("officers")?;
+    let pairs = read("pairs")?;
+    let mut out = BTreeMap::new();
+    let mut raised_officers = BTreeSet::new();
+    let ids = officers.column("officer_id")?.str()?;
+    let scores = officers.column("score")?.f64()?;
+    let tiers = officers.column("tier")?.str()?;
+    let reasons = officers.column("top_reasons")?.str()?;
+    for i in 0..officers.height() {
+        let (Some(id), Some(score), Some(tier)) = (ids.get(i), scores.get(i), tiers.get(i)) else {
+            continue;
+        };
+        let raised = tier_rank(tier) >= tier_rank(&rules.tier) && score > 0.0;
+        if raised {
+            raised_officers.insert(id.to_string());
+        }
+        out.insert(
+            (id.to_string(), String::new()),
+            (
+                Tonight {
+                    score,
+                    tier: tier.to_string(),
+                    raised,
+                },
+                reasons.get(i).unwrap_or_default().to_string(),
+            ),
+        );
+    }
+    let ids = pairs.column("officer_id")?.str()?;
+    let subjects = pairs.column("subject_id")?.str()?;
+    let scores = pairs.column("score")?.f64()?;
+    let tiers = pairs.column("tier")?.str()?;
+    let signs: Vec<(&str, &Float64Chunked)> = apsp_core::sign::Sign::PAIR
+        .iter()
+        .filter_map(|s| {
+            let name = s.id();
+            pairs
+                .column(name)
+                .ok()
+                .and_then(|c| c.f64().ok())
+                .map(|c| (name, c))
+        })
+        .collect();
+    for i in 0..pairs.height() {
+        let (Some(id), Some(subject), Some(score), Some(tier)) =
+            (ids.get(i), subjects.get(i), scores.get(i), tiers.get(i))
+        else {
+            continue;
+        };
+        let raised = raised_officers.contains(id) && tier_rank(tier) >= 1;
+        let why: Vec<String> = signs
+            .iter()
+            .filter_map(|(name, c)| {
+                c.get(i)
+                    .filter(|v| *v > 0.0)
+                    .map(|v| format!("{name} {v:.2}"))
+            })
+            .collect();
+        out.insert(
+            (id.to_string(), subject.to_string()),
+            (
+                Tonight {
+                    score,
+                    tier: tier.to_string(),
+                    raised,
+                },
+                why.join("; "),
+            ),
+        );
+    }
+    Ok(out)
+}
+
+/// What the night did to the alerts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AlertCounts {
+    /// Alerts by state after the night.
+    pub by_state: BTreeMap<String, u64>,
+    /// State changes made tonight, by the state moved to.
+    pub changes: BTreeMap<String, u64>,
+}
+
+/// Moves every alert by tonight's scores (inside the caller's transaction).
+pub(crate) fn update(
+    tx: &rusqlite::Transaction<'_>,
+    store: &Store,
+    run: i64,
+    tonight: &BTreeMap<(String, String), (Tonight, String)>,
+    rules: &AlertRules,
+) -> Result<AlertCounts> {
+    let sql = |e| store.sql(e);
+    let known = standings(tx, store)?;
+    let mut keys: BTreeSet<(String, String)> = known.keys().cloned().collect();
+    keys.extend(
+        tonight
+            .iter()
+            .filter(|(_, (t, _))| t.raised)
+            .map(|(k, _)| k.clone()),
+    );
+    let absent = (
+        Tonight {
+            score: 0.0,
+            tier: "none".to_string(),
+            raised: false,
+        },
+        String::new(),
+    );
+    let at = crate::db::now();
+    let mut counts = AlertCounts::default();
+    for key in keys {
+        let (now, reasons) = tonight.get(&key).unwrap_or(&absent);
+        let prev = known.get(&key);
+        let change = transition(prev.map(|(_, s)| s), now, rules);
+        let state = change
+            .as_ref()
+            .map(|c| c.to)
+            .or(prev.map(|(_, s)| s.state))
+            .expect("a key is known or raised");
+        let id: i64 = match prev {
+            Some((id, _)) => {
+                tx.execute(
+                    "UPDATE alerts SET state = ?1, score = ?2, tier = ?3, reasons = ?4, last_run = ?5 WHERE id = ?6",
+                    params![state.code(), now.score, now.tier, reasons, run, id],
+                )
+                .map_err(sql)?;
+                *id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO alerts(officer_id, subject_id, state, score, tier, reasons, first_run, last_run)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                    params![key.0, key.1, state.code(), now.score, now.tier, reasons, run],
+                )
+                .map_err(sql)?;
+                tx.last_insert_rowid()
+            }
+        };
+        tx.execute(
+            "INSERT INTO alert_scores(alert_id, run_id, score, tier, state) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, run, now.score, now.tier, state.code()],
+        )
+        .map_err(sql)?;
+        if let Some(c) = change {
+            tx.execute(
+                "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, note, score)
+                 VALUES (?1, ?2, ?3, 'apsp nightly', 'state', ?4, ?5, ?6, ?7)",
+                params![id, run, at, prev.map(|(_, s)| s.state.code()), c.to.code(), c.why, now.score],
+            )
+            .map_err(sql)?;
+            *counts.changes.entry(c.to.code().to_string()).or_default() += 1;
+        }
+        *counts.by_state.entry(state.code().to_string()).or_default() += 1;
+    }
+    Ok(counts)
+}
+
+/// Every alert's id and standing, by key.
+fn standings(
+    tx: &rusqlite::Transaction<'_>,
+    store: &Store,
+) -> Result<BTreeMap<(String, String), (i64, Standing)>> {
+    let mut stmt = tx
+        .prepare("SELECT id, officer_id, subject_id, state, score, tier, review_score, review_tier FROM alerts")
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            let state: String = r.get(3)?;
+            let review_score: Option<f64> = r.get(6)?;
+            let review_tier: Option<String> = r.get(7)?;
+            Ok((
+                (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                (
+                    r.get::<_, i64>(0)?,
+                    Standing {
+                        state: AlertState::parse(&state).unwrap_or(AlertState::New),
+                        score: r.get(4)?,
+                        tier: r.get(5)?,
+                        review: review_score.zip(review_tier),
+                    },
+                ),
+            ))
+        })
+        .map_err(|e| store.sql(e))?;
+    rows.collect::<std::result::Result<BTreeMap<_, _>, _>>()
+        .map_err(|e| store.sql(e))
+}
+
+/// An alert as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub id: i64,
+    pub officer_id: String,
+    /// Empty for the officer's own alert.
+    pub subject_id: String,
+    pub state: String,
+    pub score: f64,
+    pub tier: String,
+    pub reasons: String,
+    pub first_run: i64,
+    pub last_run: i64,
+    pub review_score: Option<f64>,
+    pub review_tier: Option<String>,
+}
+
+impl Alert {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
+        Ok(Alert {
+            id: r.get(0)?,
+            officer_id: r.get(1)?,
+            subject_id: r.get(2)?,
+            state: r.get(3)?,
+            score: r.get(4)?,
+            tier: r.get(5)?,
+            reasons: r.get(6)?,
+            first_run: r.get(7)?,
+            last_run: r.get(8)?,
+            review_score: r.get(9)?,
+            review_tier: r.get(10)?,
+        })
+    }
+}
+
+const ALERT_COLUMNS: &str = "id, officer_id, subject_id, state, score, tier, reasons, first_run, last_run, review_score, review_tier";
+
+/// A state change or a review.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertEvent {
+    pub alert_id: i64,
+    pub run_id: Option<i64>,
+    pub at: String,
+    pub actor: String,
+    /// `state` or `review`.
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub outcome: Option<String>,
+    pub note: String,
+    pub score: f64,
+}
+
+/// One alert's score in one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertScore {
+    pub alert_id: i64,
+    pub run_id: i64,
+    pub score: f64,
+    pub tier: String,
+    pub state: String,
+}
+
+impl Store {
+    /// The alerts, open ones first (escalated, new, persisting), then by score.
+    /// `state`: only alerts in that state.
+    pub fn alerts(&self, state: Option<AlertState>) -> Result<Vec<Alert>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE (?1 IS NULL OR state = ?1)
+                 ORDER BY CASE state WHEN 'escalated' THEN 0 WHEN 'new' THEN 1 WHEN 'persisting' THEN 2
+                 WHEN 'reviewed' THEN 3 ELSE 4 END, score DESC, officer_id, subject_id"
+            ))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([state.map(AlertState::code)], Alert::from_row)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// One alert.
+    pub fn alert(&self, id: i64) -> Result<Alert> {
+        self.conn
+            .query_row(
+                &format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"),
+                [id],
+                Alert::from_row,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| StoreError::store(&self.path, format!("no alert {id}")))
+    }
+
+    /// The alert of an officer (`subject` "" or None) or of a pair.
+    pub fn find_alert(&self, officer: &str, subject: Option<&str>) -> Result<Alert> {
+        let subject = subject.unwrap_or("");
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {ALERT_COLUMNS} FROM alerts WHERE officer_id = ?1 AND subject_id = ?2"
+                ),
+                params![officer, subject],
+                Alert::from_row,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| {
+                StoreError::store(
+                    &self.path,
+                    if subject.is_empty() {
+                        format!("no alert for officer {officer}")
+                    } else {
+                        format!("no alert for officer {officer} and subject {subject}")
+                    },
+                )
+            })
+    }
+
+    /// State changes and reviews, oldest first (one alert's, or every alert's).
+    pub fn history(&self, alert: Option<i64>) -> Result<Vec<AlertEvent>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT alert_id, run_id, at, actor, kind, from_state, to_state, outcome, note, score
+                 FROM alert_events WHERE (?1 IS NULL OR alert_id = ?1) ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([alert], |r| {
+                Ok(AlertEvent {
+                    alert_id: r.get(0)?,
+                    run_id: r.get(1)?,
+                    at: r.get(2)?,
+                    actor: r.get(3)?,
+                    kind: r.get(4)?,
+                    from_state: r.get(5)?,
+                    to_state: r.get(6)?,
+                    outcome: r.get(7)?,
+                    note: r.get(8)?,
+                    score: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// An alert's score in every run, oldest first.
+    pub fn scores(&self, alert: i64) -> Result<Vec<AlertScore>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT alert_id, run_id, score, tier, state FROM alert_scores WHERE alert_id = ?1 ORDER BY run_id")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([alert], |r| {
+                Ok(AlertScore {
+                    alert_id: r.get(0)?,
+                    run_id: r.get(1)?,
+                    score: r.get(2)?,
+                    tier: r.get(3)?,
+                    state: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Records a review. An open alert becomes `reviewed` and stays quiet until it
+    /// escalates past its score (or tier) now; a resolved alert keeps its state, with
+    /// the review in its history.
+    pub fn review(&self, alert: i64, review: &Review) -> Result<Alert> {
+        let reviewer = review.reviewer.trim();
+        let note = review.note.trim();
+        if reviewer.is_empty() {
+            return Err(StoreError::store(
+                &self.path,
+                "a review needs the reviewer's name",
+            ));
+        }
+        if note.is_empty() {
+            return Err(StoreError::store(
+                &self.path,
+                "a review needs a note saying what was looked at and why the outcome",
+            ));
+        }
+        let a = self.alert(alert)?;
+        let from = AlertState::parse(&a.state).unwrap_or(AlertState::New);
+        let to = if from == AlertState::ResolvedBySystem {
+            from
+        } else {
+            AlertState::Reviewed
+        };
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
+        tx.execute(
+            "UPDATE alerts SET state = ?1, review_score = ?2, review_tier = ?3 WHERE id = ?4",
+            params![to.code(), a.score, a.tier, alert],
+        )
+        .map_err(|e| self.sql(e))?;
+        tx.execute(
+            "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, outcome, note, score)
+             VALUES (?1, NULL, ?2, ?3, 'review', ?4, ?5, ?6, ?7, ?8)",
+            params![alert, crate::db::now(), reviewer, from.code(), to.code(), review.outcome.code(), note, a.score],
+        )
+        .map_err(|e| self.sql(e))?;
+        tx.commit().map_err(|e| self.sql(e))?;
+        self.alert(alert)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> AlertRules {
+        AlertRules {
+            tier: "medium".into(),
+            margin: 4.0,
+            floor: 8.0,
+        }
+    }
+
+    fn now(score: f64, tier: &str) -> Tonight {
+        Tonight {
+            score,
+            tier: tier.into(),
+            raised: tier_rank(tier) >= 2,
+        }
+    }
+
+    fn standing(
+        state: AlertState,
+        score: f64,
+        tier: &str,
+        review: Option<(f64, &str)>,
+    ) -> Standing {
+        Standing {
+            state,
+            score,
+            tier: tier.into(),
+            review: review.map(|(s, t)| (s, t.to_string())),
+        }
+    }
+
+    fn to(prev: Option<&Standing>, n: &Tonight) -> Option<AlertState> {
+        transition(prev, n, &rules()).map(|t| t.to)
+    }
+
+    #[test]
+    fn an_alert_is_raised_once_then_persists() {
+        assert_eq!(to(None, &now(9.0, "medium")), Some(AlertState::New));
+        assert_eq!(to(None, &now(5.0, "low")), None);
+        let new = standing(AlertState::New, 9.0, "medium", None);
+        assert_eq!(
+            to(Some(&new), &now(9.5, "medium")),
+            Some(AlertState::Persisting)
+        );
+        let persisting = standing(AlertState::Persisting, 9.5, "medium", None);
+        // No change of state: no event, only the score is recorded.
+        assert_eq!(to(Some(&persisting), &now(10.0, "medium")), None);
+    }
+
+    #[test]
+    fn crossing_a_tier_escalates() {
+        let persisting = standing(AlertState::Persisting, 9.5, "medium", None);
+        let t = transition(Some(&persisting), &now(14.0, "high"), &rules()).unwrap();
+        assert_eq!(t.to, AlertState::Escalated);
+        assert_eq!(t.why, "tier rose from medium to high (score 9.50 -> 14.00)");
+        let escalated = standing(AlertState::Escalated, 14.0, "high", None);
+        assert_eq!(
+            to(Some(&escalated), &now(14.5, "high")),
+            Some(AlertState::Persisting)
+        );
+    }
+
+    #[test]
+    fn a_reviewed_alert_stays_quiet_until_it_grows_by_the_margin() {
+        let reviewed = standing(AlertState::Reviewed, 9.0, "medium", Some((9.0, "medium")));
+        // 9 + 4 = 13: 12.99 stays quiet, 13 escalates.
+        assert_eq!(to(Some(&reviewed), &now(12.99, "medium")), None);
+        let t = transition(Some(&reviewed), &now(13.0, "medium"), &rules()).unwrap();
+        assert_eq!(t.to, AlertState::Escalated);
+        assert_eq!(
+            t.why,
+            "score rose from 9.00 at the review to 13.00 (the margin is 4.00)"
+        );
+        // A tier above the one at the review escalates whatever the margin.
+        let reviewed_high_margin = AlertRules {
+            margin: 100.0,
+            ..rules()
+        };
+        let t = transition(Some(&reviewed), &now(14.0, "high"), &reviewed_high_margin).unwrap();
+        assert_eq!(t.to, AlertState::Escalated);
+    }
+
+    #[test]
+    fn falling_below_or_ageing_out_resolves_with_the_reason() {
+        let persisting = standing(AlertState::Persisting, 9.5, "medium", None);
+        let t = transition(Some(&persisting), &now(5.0, "low"), &rules()).unwrap();
+        assert_eq!(t.to, AlertState::ResolvedBySystem);
+        assert_eq!(t.why, "score 5.00 fell below the alert tier (medium, 8.00)");
+        let t = transition(Some(&persisting), &now(0.0, "none"), &rules()).unwrap();
+        assert_eq!(
+            t.why,
+            "its evidence has aged out of the analysis window (score 0)"
+        );
+        let resolved = standing(AlertState::ResolvedBySystem, 0.0, "none", None);
+        assert_eq!(to(Some(&resolved), &now(0.0, "none")), None);
+        assert_eq!(
+            to(Some(&resolved), &now(8.0, "medium")),
+            Some(AlertState::New)
+        );
+    }
+}

@@ -1,0 +1,333 @@
+//! One night: take the new export files into the store, score the rolling window
+//! from the store, write the run's outputs and move the alerts.
+//!
+//! A night commits in two steps, each one SQLite transaction: the data (its files and
+//! parts, written and synced before), then the outputs and alerts (the run folder is
+//! complete and renamed into place before). A night killed before the first leaves
+//! the store as it was (its files are swept away when the store is next opened); one
+//! killed between them is finished by the next night before its own work, so the
+//! store always ends as if no night had been interrupted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use apsp_core::ingest::manifest::Settings;
+use apsp_core::ingest::{read_settings, IngestOptions};
+use apsp_core::matrix::{LoadedMatrix, RiskMatrix};
+use apsp_core::pseudo::Pseudonymiser;
+use apsp_core::score::{score_releasing, ScoreOptions};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::alerts::{self, AlertCounts, AlertRules};
+use crate::lock::StoreLock;
+use crate::take::{self, DeliveredFile};
+use crate::{layout, scope, Result, Store, StoreError};
+
+/// The environment variable naming a point where a night aborts the process, as a
+/// `kill -9` would there (tests of crash safety; see [`fault_point`]).
+pub const FAULT_ENV: &str = "APSP_FAULT_AT";
+
+/// The points a night passes, in order; [`FAULT_ENV`] names one (`part-renamed` is
+/// passed once per data file, `part-renamed:N` aborts at the N-th).
+pub const FAULT_POINTS: [&str; 6] = [
+    "part-renamed",
+    "parts-written",
+    "data-committed",
+    "outputs-written",
+    "run-folder-renamed",
+    "alerts-committed",
+];
+
+/// Aborts the process at `point` when [`FAULT_ENV`] names it: no destructor runs, no
+/// buffer is flushed, as when the process is killed.
+pub fn fault_point(point: &str) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PASSED: AtomicU64 = AtomicU64::new(0);
+    let Ok(want) = std::env::var(FAULT_ENV) else {
+        return;
+    };
+    let (name, nth) = match want.split_once(':') {
+        Some((n, k)) => (n.to_string(), k.parse::<u64>().unwrap_or(1)),
+        None => (want.clone(), 1),
+    };
+    if name == point && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == nth {
+        std::process::abort();
+    }
+}
+
+/// How to run a night.
+#[derive(Debug, Clone)]
+pub struct NightlyOptions {
+    pub store: PathBuf,
+    /// The night's delivery: a folder laid out as a dataset (one file or folder per
+    /// table); files the store took before are not read again.
+    pub incoming: PathBuf,
+    pub ingest: IngestOptions,
+    pub matrix: Option<PathBuf>,
+    /// Also write the outputs as CSV.
+    pub csv: bool,
+}
+
+/// What a night did, for logs and `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NightlySummary {
+    pub store: String,
+    pub run: i64,
+    /// The run's output folder, relative to the store.
+    pub folder: String,
+    /// Earlier nights killed after their data committed, finished first.
+    pub finished_earlier: Vec<i64>,
+    /// Files a killed night left behind, removed.
+    pub swept: Vec<String>,
+    pub files: Vec<DeliveredFile>,
+    /// Files in the incoming folder that belong to no table (not read).
+    pub ignored_files: Vec<String>,
+    /// Rows added to the store tonight, by table.
+    pub rows_added: BTreeMap<String, u64>,
+    pub quarantined: u64,
+    pub quarantined_by_reason: BTreeMap<String, u64>,
+    pub officers: u64,
+    pub pairs: u64,
+    pub alerts: AlertCounts,
+    /// 0: done; 1: done, with rows quarantined tonight.
+    pub exit_code: i32,
+}
+
+/// Runs one night (see the module docs).
+pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<NightlySummary> {
+    let matrix = RiskMatrix::load_or_default(opts.matrix.as_deref())?;
+    let pseudo = match &opts.ingest.pseudonymise {
+        Some(src) => Some(Pseudonymiser::load(src)?),
+        None => None,
+    };
+    let settings = read_settings(&opts.ingest, pseudo.as_ref());
+    if !opts.incoming.is_dir() {
+        return Err(StoreError::Apsp(apsp_core::ApspError::NotFound {
+            what: "incoming folder",
+            path: opts.incoming.clone(),
+        }));
+    }
+    apsp_core::output::refuse_out_beside_input(&opts.incoming, &opts.store)?;
+    Store::prepare_folder(&opts.store)?;
+    let _lock = StoreLock::take(&opts.store)?;
+    let store = Store::connect(&opts.store)?;
+    let swept = store.sweep()?;
+    check_settings(&store, &settings)?;
+    let incoming = opts.incoming.display().to_string();
+    let mut finished_earlier = Vec::new();
+    for run in unfinished_runs(&store)? {
+        progress(&format!("finishing run {run}, interrupted after its data"));
+        finish(&store, run, &incoming, &settings, &matrix, opts.csv)?;
+        finished_earlier.push(run);
+    }
+    let run = store.next_run()?;
+    progress("taking the new files");
+    let taken = take::take(&store, &opts.incoming, &opts.ingest, run)?;
+    fault_point("parts-written");
+    let folder = layout::run_folder(run, &chrono::Local::now().format("%Y-%m-%d").to_string());
+    commit_data(&store, &taken, run, &incoming, &folder)?;
+    fault_point("data-committed");
+    progress("scoring the window from the store");
+    let scored = finish(&store, run, &incoming, &settings, &matrix, opts.csv)?;
+    let mut rows_added = BTreeMap::new();
+    let mut quarantined_by_reason = BTreeMap::new();
+    let mut quarantined = 0;
+    if let Some(d) = &taken.delivery {
+        for (t, df) in &d.dataset.tables {
+            rows_added.insert(t.name().to_string(), df.height() as u64);
+        }
+        for q in &d.quarantine_rows {
+            *quarantined_by_reason
+                .entry(q.reason.code().to_string())
+                .or_insert(0) += 1;
+        }
+        quarantined = d.quarantine_rows.len() as u64;
+    }
+    Ok(NightlySummary {
+        store: opts.store.display().to_string(),
+        run,
+        folder,
+        finished_earlier,
+        swept,
+        files: taken.files,
+        ignored_files: taken.ignored,
+        rows_added,
+        quarantined,
+        quarantined_by_reason,
+        officers: scored.officers,
+        pairs: scored.pairs,
+        alerts: scored.alerts,
+        exit_code: i32::from(quarantined > 0),
+    })
+}
+
+/// The settings that decide what the stored rows mean: the first night records them,
+/// and a night with other settings is refused (its rows would not mix).
+fn check_settings(store: &Store, s: &Settings) -> Result<()> {
+    let mut profiles: BTreeMap<String, String> = BTreeMap::new();
+    for p in &s.profiles {
+        profiles.insert(p.table.clone(), p.sha256.clone());
+    }
+    let wanted: BTreeMap<&str, String> = BTreeMap::from([
+        ("timezone", s.timezone.clone()),
+        (
+            "ambiguous",
+            serde_json::to_string(&s.ambiguous).unwrap_or_default(),
+        ),
+        (
+            "nonexistent",
+            serde_json::to_string(&s.nonexistent).unwrap_or_default(),
+        ),
+        (
+            "encoding",
+            serde_json::to_string(&s.encoding).unwrap_or_default(),
+        ),
+        ("ignore_extra_columns", s.ignore_extra_columns.to_string()),
+        (
+            "pseudonymisation key",
+            s.key_id
+                .clone()
+                .unwrap_or_else(|| "none (numbers in clear)".into()),
+        ),
+        (
+            "import profiles (table: SHA-256)",
+            serde_json::to_string(&profiles).unwrap_or_default(),
+        ),
+    ]);
+    let Some(recorded) = store.meta("settings")? else {
+        let json = serde_json::to_string_pretty(&wanted).map_err(apsp_core::ApspError::from)?;
+        return store.set_meta("settings", &json);
+    };
+    let recorded: BTreeMap<String, String> = serde_json::from_str(&recorded).map_err(|e| {
+        StoreError::store(
+            &store.path,
+            format!("its recorded settings are unreadable: {e}"),
+        )
+    })?;
+    let differences: Vec<String> = wanted
+        .iter()
+        .filter(|(k, v)| recorded.get(**k) != Some(*v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: the store's is {}, this run's {v}",
+                recorded.get(*k).map(String::as_str).unwrap_or("unset")
+            )
+        })
+        .collect();
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::store(
+        &store.path,
+        format!(
+            "this run's settings differ from the store's, and rows read with both would not mix ({}); \
+             run with the store's settings, or start a new store",
+            differences.join("; ")
+        ),
+    ))
+}
+
+/// Nights whose data committed but whose outputs and alerts did not.
+fn unfinished_runs(store: &Store) -> Result<Vec<i64>> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT id FROM runs WHERE status = 'ingested' ORDER BY id")
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, i64>(0))
+        .map_err(|e| store.sql(e))?;
+    rows.collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| store.sql(e))
+}
+
+/// Records the night's data: its run, files and parts, in one transaction.
+fn commit_data(
+    store: &Store,
+    taken: &take::Taken,
+    run: i64,
+    incoming: &str,
+    folder: &str,
+) -> Result<()> {
+    let tx = store
+        .conn
+        .unchecked_transaction()
+        .map_err(|e| store.sql(e))?;
+    tx.execute(
+        "INSERT INTO runs(id, started_at, status, incoming, folder) VALUES (?1, ?2, 'ingested', ?3, ?4)",
+        params![run, crate::db::now(), incoming, folder],
+    )
+    .map_err(|e| store.sql(e))?;
+    take::record(&tx, store, taken, run)?;
+    tx.commit().map_err(|e| store.sql(e))
+}
+
+/// What scoring a run gave.
+struct Finished {
+    officers: u64,
+    pairs: u64,
+    alerts: AlertCounts,
+}
+
+/// Scores run `run`'s window from the store, writes its folder and moves the alerts.
+fn finish(
+    store: &Store,
+    run: i64,
+    incoming: &str,
+    settings: &Settings,
+    matrix: &LoadedMatrix,
+    csv: bool,
+) -> Result<Finished> {
+    let folder: String = store
+        .conn
+        .query_row("SELECT folder FROM runs WHERE id = ?1", [run], |r| r.get(0))
+        .map_err(|e| store.sql(e))?;
+    let mut ds = scope::dataset_as_of(store, run, incoming, settings.clone())?;
+    let scored = score_releasing(&mut ds, matrix, &ScoreOptions::default(), &|_| {})?;
+    let done = store.path.join(&folder);
+    let tmp = layout::tmp_path(&done);
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+    }
+    apsp_core::output::write_outputs(
+        &scored,
+        &mut ds,
+        &tmp,
+        apsp_core::output::WriteOptions {
+            csv,
+            overwrite: false,
+        },
+    )?;
+    fault_point("outputs-written");
+    if done.exists() {
+        std::fs::remove_dir_all(&done).map_err(|e| StoreError::io(&done, e))?;
+    }
+    std::fs::rename(&tmp, &done).map_err(|e| StoreError::io(&done, e))?;
+    layout::sync_dir(done.parent().unwrap_or(Path::new(".")))?;
+    fault_point("run-folder-renamed");
+    let rules = AlertRules::of(&matrix.matrix);
+    let tonight = alerts::tonight_from_outputs(&done, &rules)?;
+    let tx = store
+        .conn
+        .unchecked_transaction()
+        .map_err(|e| store.sql(e))?;
+    let counts = alerts::update(&tx, store, run, &tonight, &rules)?;
+    tx.execute(
+        "UPDATE runs SET status = 'done', finished_at = ?1, reference_time = ?2, matrix_sha256 = ?3, summary = ?4 WHERE id = ?5",
+        params![
+            crate::db::now(),
+            apsp_core::ingest::time::fmt_utc(scored.reference),
+            matrix.sha256,
+            serde_json::to_string(&counts).map_err(apsp_core::ApspError::from)?,
+            run
+        ],
+    )
+    .map_err(|e| store.sql(e))?;
+    tx.commit().map_err(|e| store.sql(e))?;
+    fault_point("alerts-committed");
+    Ok(Finished {
+        officers: scored.officers.len() as u64,
+        pairs: scored.pairs.len() as u64,
+        alerts: counts,
+    })
+}

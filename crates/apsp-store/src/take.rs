@@ -1,0 +1,427 @@
+//! Taking a night's delivery: which files are new (by content hash), reading them
+//! once against what the store already holds, and writing their rows as parts.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use apsp_core::ingest::{
+    discover_files, read_files, Delivery, EarlierRow, EarlierRows, IngestOptions, Prior,
+    QuarantineRow, RowHash,
+};
+use apsp_core::Table;
+use polars::prelude::*;
+use rusqlite::params;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::layout;
+use crate::{Result, Store, StoreError};
+
+/// The hash columns kept beside an event row (content, then key: high and low 64 bits).
+pub(crate) const HASH_COLUMNS: [&str; 4] = ["_hash_hi", "_hash_lo", "_key_hi", "_key_lo"];
+
+/// Whether a table arrives as a full snapshot each time (officers, devices, persons,
+/// person numbers, case links, vehicle assignments: the latest delivery replaces the
+/// one before) or as new rows to append (billing, stops, access log, deployments,
+/// shifts, complaints).
+pub(crate) fn is_snapshot_table(t: Table) -> bool {
+    matches!(
+        t,
+        Table::Officers
+            | Table::Devices
+            | Table::Persons
+            | Table::PersonNumbers
+            | Table::CaseLinks
+            | Table::VehicleAssignments
+    )
+}
+
+/// A file of the delivery, with what the store made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveredFile {
+    pub table: String,
+    /// Relative to the incoming folder.
+    pub file: String,
+    pub sha256: String,
+    /// For a file not taken: why (taken before under a name, in a run; or the same
+    /// bytes as another file tonight).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_taken: Option<String>,
+}
+
+/// A data file written for the night, to record when it commits.
+pub(crate) struct Part {
+    pub path: String,
+    pub table: Table,
+    pub kind: &'static str,
+    pub rows: u64,
+}
+
+/// What taking a delivery produced.
+pub(crate) struct Taken {
+    pub files: Vec<DeliveredFile>,
+    /// The files read (None when nothing was new).
+    pub delivery: Option<Delivery>,
+    pub parts: Vec<Part>,
+    /// Files in the incoming folder that belong to no table.
+    pub ignored: Vec<String>,
+}
+
+/// Reads the new files of `incoming` and writes their rows as parts of run `run`
+/// (not yet recorded: see [`crate::nightly`]).
+pub(crate) fn take(
+    store: &Store,
+    incoming: &Path,
+    opts: &IngestOptions,
+    run: i64,
+) -> Result<Taken> {
+    let found = discover_files(incoming, &opts.profiles)?;
+    let mut files = Vec::new();
+    let mut to_read: BTreeMap<Table, Vec<PathBuf>> = BTreeMap::new();
+    for (table, paths) in &found.files {
+        let (new, notes) = new_files(store, incoming, *table, paths)?;
+        files.extend(notes);
+        if !new.is_empty() {
+            to_read.insert(*table, new);
+        }
+    }
+    if to_read.is_empty() {
+        return Ok(Taken {
+            files,
+            delivery: None,
+            parts: Vec::new(),
+            ignored: found.ignored,
+        });
+    }
+    let prior = prior_for(store, &to_read)?;
+    let delivery = read_files(incoming, &to_read, opts, &prior)?;
+    let parts = write_parts(store, &delivery, run)?;
+    Ok(Taken {
+        files,
+        delivery: Some(delivery),
+        parts,
+        ignored: found.ignored,
+    })
+}
+
+/// The files of a table to read tonight, and a note for every file delivered.
+/// An appended table's file is new unless the store took the same bytes before; a
+/// snapshot table's delivery is new unless it is exactly the current snapshot's files.
+fn new_files(
+    store: &Store,
+    incoming: &Path,
+    table: Table,
+    paths: &[PathBuf],
+) -> Result<(Vec<PathBuf>, Vec<DeliveredFile>)> {
+    let mut notes = Vec::new();
+    let mut new = Vec::new();
+    let mut tonight: BTreeMap<String, String> = BTreeMap::new();
+    let current = if is_snapshot_table(table) {
+        current_snapshot_hashes(store, table)?
+    } else {
+        BTreeMap::new()
+    };
+    for p in paths {
+        let sha = sha256_file(p)?;
+        let name = apsp_core::ingest::table::rel_path(incoming, p);
+        let not_taken = if let Some(first) = tonight.get(&sha) {
+            Some(format!("the same bytes as {first}, delivered tonight too"))
+        } else if is_snapshot_table(table) {
+            None
+        } else {
+            taken_before(store, table, &sha)?
+        };
+        tonight.entry(sha.clone()).or_insert_with(|| name.clone());
+        if not_taken.is_none() {
+            new.push(p.clone());
+        }
+        notes.push(DeliveredFile {
+            table: table.name().to_string(),
+            file: name,
+            sha256: sha,
+            not_taken,
+        });
+    }
+    if is_snapshot_table(table) {
+        let delivered: HashSet<&String> = tonight.keys().collect();
+        let unchanged = !current.is_empty()
+            && delivered.len() == current.len()
+            && delivered.iter().all(|s| current.contains_key(*s));
+        if unchanged {
+            for n in notes.iter_mut().filter(|n| n.not_taken.is_none()) {
+                let (run, name) = &current[&n.sha256];
+                n.not_taken = Some(format!(
+                    "the current snapshot already (taken as {name} in run {run})"
+                ));
+            }
+            new.clear();
+        }
+    }
+    Ok((new, notes))
+}
+
+/// Where the store took these bytes for this table before, if it did.
+fn taken_before(store: &Store, table: Table, sha: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    let earlier: Option<(String, i64)> = store
+        .conn
+        .query_row(
+            "SELECT name, run_id FROM files WHERE sha256 = ?1 AND tbl = ?2 ORDER BY run_id LIMIT 1",
+            params![sha, table.name()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| store.sql(e))?;
+    Ok(earlier.map(|(name, run)| format!("taken before as {name} in run {run}")))
+}
+
+/// The current snapshot's files of a table: hash -> (run, name).
+fn current_snapshot_hashes(store: &Store, table: Table) -> Result<BTreeMap<String, (i64, String)>> {
+    let Some(run) = crate::scope::snapshot_run(store, table, i64::MAX)? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut stmt = store
+        .conn
+        .prepare("SELECT sha256, name FROM files WHERE tbl = ?1 AND run_id = ?2")
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map(params![table.name(), run], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(|e| store.sql(e))?;
+    let mut out = BTreeMap::new();
+    for r in rows {
+        let (sha, name) = r.map_err(|e| store.sql(e))?;
+        out.insert(sha, (run, name));
+    }
+    Ok(out)
+}
+
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| StoreError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// What the store already holds, for reading tonight's files as if with it: the
+/// kept rows of each appended table read tonight, and the officers' own numbers from
+/// the current devices snapshot when no devices are delivered.
+fn prior_for(store: &Store, to_read: &BTreeMap<Table, Vec<PathBuf>>) -> Result<Prior> {
+    let mut prior = Prior::default();
+    for t in to_read.keys().filter(|t| !is_snapshot_table(**t)) {
+        prior.tables.insert(*t, earlier_rows(store, *t)?);
+    }
+    if !to_read.contains_key(&Table::Devices) {
+        if let Some(run) = crate::scope::snapshot_run(store, Table::Devices, i64::MAX)? {
+            let path = store.path.join(layout::snapshot_part(Table::Devices, run));
+            let df = read_parquet(&path, Some(&["device_number"]))?;
+            let numbers: HashSet<String> = df
+                .column("device_number")?
+                .str()?
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            prior.officer_numbers = Some(numbers);
+        }
+    }
+    Ok(prior)
+}
+
+/// The de-duplication hashes and origins of every row the store holds of a table.
+fn earlier_rows(store: &Store, table: Table) -> Result<EarlierRows> {
+    let mut out = EarlierRows::default();
+    let mut file_ix: BTreeMap<String, u32> = BTreeMap::new();
+    for path in crate::scope::event_parts(store, table, i64::MAX)? {
+        let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
+        cols.extend(["source_file", "source_line"]);
+        let df = read_parquet(&store.path.join(&path), Some(&cols))?;
+        let hi = df.column("_hash_hi")?.u64()?;
+        let lo = df.column("_hash_lo")?.u64()?;
+        let khi = df.column("_key_hi")?.u64()?;
+        let klo = df.column("_key_lo")?.u64()?;
+        let files = df.column("source_file")?.str()?;
+        let lines = df.column("source_line")?.i64()?;
+        out.rows.reserve(df.height());
+        for i in 0..df.height() {
+            let content = join(hi.get(i), lo.get(i)).unwrap_or_default();
+            let key = join(khi.get(i), klo.get(i));
+            let name = files.get(i).unwrap_or_default();
+            let next = out.files.len() as u32;
+            let file = *file_ix.entry(name.to_string()).or_insert_with(|| {
+                out.files.push(name.to_string());
+                next
+            });
+            out.rows.push(EarlierRow {
+                hash: RowHash { content, key },
+                file,
+                line: lines.get(i).unwrap_or_default() as u64,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn join(hi: Option<u64>, lo: Option<u64>) -> Option<u128> {
+    Some((u128::from(hi?) << 64) | u128::from(lo?))
+}
+
+/// Reads a store's Parquet file (some columns, or all).
+pub(crate) fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame> {
+    let f = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let reader = ParquetReader::new(f)
+        .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()));
+    Ok(reader.finish()?)
+}
+
+/// Writes the night's rows: each appended table split by month (UTC) of its time
+/// column, each snapshot table whole, and the quarantined rows as JSON lines.
+fn write_parts(store: &Store, delivery: &Delivery, run: i64) -> Result<Vec<Part>> {
+    let mut parts = Vec::new();
+    for (table, df) in &delivery.dataset.tables {
+        let hashes = delivery.hashes.get(table).map(Vec::as_slice).unwrap_or(&[]);
+        let mut df = with_hash_columns(df, hashes)?;
+        if is_snapshot_table(*table) {
+            let path = layout::snapshot_part(*table, run);
+            write_parquet(&store.path.join(&path), &mut df)?;
+            parts.push(Part {
+                path,
+                table: *table,
+                kind: "snapshot",
+                rows: df.height() as u64,
+            });
+            continue;
+        }
+        for (month, rows) in rows_by_month(&df, *table)? {
+            let idx = IdxCa::from_vec("idx".into(), rows);
+            let mut part = df.take(&idx)?;
+            let path = layout::event_part(*table, &month, run);
+            write_parquet(&store.path.join(&path), &mut part)?;
+            parts.push(Part {
+                path,
+                table: *table,
+                kind: "event",
+                rows: part.height() as u64,
+            });
+        }
+    }
+    let path = layout::quarantine_part(run);
+    write_quarantine(&store.path.join(&path), &delivery.quarantine_rows)?;
+    parts.push(Part {
+        path,
+        table: Table::Officers,
+        kind: "quarantine",
+        rows: delivery.quarantine_rows.len() as u64,
+    });
+    Ok(parts)
+}
+
+/// The frame with its rows' hashes as four UInt64 columns.
+fn with_hash_columns(df: &DataFrame, hashes: &[RowHash]) -> Result<DataFrame> {
+    if hashes.len() != df.height() {
+        return Err(StoreError::Apsp(apsp_core::ApspError::Dataset {
+            dir: PathBuf::new(),
+            message: format!(
+                "internal: {} row hashes for {} rows",
+                hashes.len(),
+                df.height()
+            ),
+        }));
+    }
+    let hi: UInt64Chunked = hashes
+        .iter()
+        .map(|h| Some((h.content >> 64) as u64))
+        .collect();
+    let lo: UInt64Chunked = hashes.iter().map(|h| Some(h.content as u64)).collect();
+    let khi: UInt64Chunked = hashes
+        .iter()
+        .map(|h| h.key.map(|k| (k >> 64) as u64))
+        .collect();
+    let klo: UInt64Chunked = hashes.iter().map(|h| h.key.map(|k| k as u64)).collect();
+    let mut out = df.clone();
+    for (name, ca) in HASH_COLUMNS.iter().zip([hi, lo, khi, klo]) {
+        out.with_column(ca.with_name((*name).into()).into_column())?;
+    }
+    Ok(out)
+}
+
+/// Row indices by month (`YYYY-MM`, UTC) of the table's time column, in row order.
+fn rows_by_month(df: &DataFrame, table: Table) -> Result<BTreeMap<String, Vec<IdxSize>>> {
+    let mut out: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
+    let Some(col) = table.time_column() else {
+        out.insert("none".into(), (0..df.height() as IdxSize).collect());
+        return Ok(out);
+    };
+    let phys = df.column(col)?.as_materialized_series().to_physical_repr();
+    let ca = phys.i64()?;
+    for (i, v) in ca.iter().enumerate() {
+        let month = v
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .map(|t| t.format("%Y-%m").to_string())
+            .unwrap_or_else(|| "none".to_string());
+        out.entry(month).or_default().push(i as IdxSize);
+    }
+    Ok(out)
+}
+
+fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
+    layout::write_whole(path, |f| {
+        ParquetWriter::new(f).finish(df)?;
+        Ok(())
+    })
+}
+
+fn write_quarantine(path: &Path, rows: &[QuarantineRow]) -> Result<()> {
+    layout::write_whole(path, |f| {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(f);
+        for r in rows {
+            serde_json::to_writer(&mut w, r).map_err(apsp_core::ApspError::from)?;
+            w.write_all(b"\n").map_err(|e| StoreError::io(path, e))?;
+        }
+        w.flush().map_err(|e| StoreError::io(path, e))?;
+        Ok(())
+    })
+}
+
+/// Records the night's files and parts (inside the caller's transaction).
+pub(crate) fn record(
+    tx: &rusqlite::Transaction<'_>,
+    store: &Store,
+    taken: &Taken,
+    run: i64,
+) -> Result<()> {
+    if let Some(d) = &taken.delivery {
+        for input in &d.dataset.manifest.inputs {
+            tx.execute(
+                "INSERT INTO files(sha256, tbl, name, run_id, input) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    input.sha256,
+                    input.table,
+                    input.file,
+                    run,
+                    serde_json::to_string(input).map_err(apsp_core::ApspError::from)?
+                ],
+            )
+            .map_err(|e| store.sql(e))?;
+        }
+    }
+    for p in &taken.parts {
+        tx.execute(
+            "INSERT INTO parts(path, run_id, tbl, kind, rows) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![p.path, run, p.table.name(), p.kind, p.rows as i64],
+        )
+        .map_err(|e| store.sql(e))?;
+    }
+    Ok(())
+}
