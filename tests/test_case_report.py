@@ -101,9 +101,13 @@ def _devtools(user_data: Path, proc: subprocess.Popen[bytes]) -> str:
     raise RuntimeError("chromium did not start")
 
 
-def open_in_chromium(page: Path, screenshot: Path) -> dict[str, list[str]]:
+def open_in_chromium(
+    page: Path, screenshot: Path, *, offline: bool = False, script: str | None = None
+) -> dict[str, list[str]]:
     """Loads `page` in headless Chromium; returns the requests it made (other than the
-    page itself), its console errors and exceptions, and saves a screenshot."""
+    page itself), its console errors and exceptions, and saves a screenshot. With
+    `offline`, the browser's network is switched off first; `script` is evaluated in
+    the loaded page and its JSON value returned as `seen["script"]`."""
     from websockets.sync.client import connect
 
     seen: dict[str, list[str]] = {"requests": [], "errors": []}
@@ -156,11 +160,18 @@ def open_in_chromium(page: Path, screenshot: Path) -> dict[str, list[str]]:
                 ]
                 for domain in ("Page", "Network", "Runtime", "Log"):
                     call(f"{domain}.enable", session)
+                if offline:
+                    call("Network.emulateNetworkConditions", session, offline=True,
+                         latency=0, downloadThroughput=-1, uploadThroughput=-1)
                 call("Page.navigate", session, url=page.as_uri())
                 deadline = time.time() + 60
                 while "loaded" not in seen and time.time() < deadline:
                     note(json.loads(ws.recv(timeout=60)))
                 time.sleep(0.5)  # late requests and messages, if any
+                if script is not None:
+                    value = call("Runtime.evaluate", session, expression=script,
+                                 returnByValue=True)["result"]["value"]
+                    seen["script"] = [json.dumps(value)]
                 shot = call("Page.captureScreenshot", session, format="png",
                             captureBeyondViewport=False)
                 screenshot.write_bytes(base64.b64decode(shot["data"]))

@@ -74,3 +74,14 @@ def test_every_python_block_of_the_readme_runs_as_written(tmp_path: Path, monkey
     # The reading example.
     ds = ns["ds"]
     assert isinstance(ds, apsp.Dataset) and ds["billing"].height > 0
+    # The nightly store: "'runs/000001-<date>': outputs and morning_report.html".
+    night = ns["night"]
+    assert isinstance(night, dict) and night["folder"].startswith("runs/000001-")
+    assert (Path("store") / night["folder"] / "morning_report.html").exists()
+    # "one row per officer, and per flagged pair"; the review is in the history.
+    alerts = ns["alerts"]
+    assert isinstance(alerts, pl.DataFrame) and alerts.height > 0
+    assert set(alerts["state"]) == {"new"} and "" in set(alerts["subject_id"])
+    history = ns["store"].history(ns["first"])  # type: ignore[attr-defined]
+    assert history["kind"].to_list()[-1] == "review"
+    assert history["actor"].to_list()[-1] == "DS Smith"

@@ -20,6 +20,7 @@ from ._apsp import (
     PseudonymisationError,
     SchemaError,
     SettingError,
+    StoreError,
 )
 from ._apsp import version as _version
 from .coverage import CoverageWarning
@@ -27,6 +28,7 @@ from .dataset import TABLES, Dataset, read_dataset, validate
 from .matrix import RiskMatrix
 from .scoring import Explanation, Result, score
 from .settings import ReadSettings
+from .store import Store, nightly
 
 __version__: str = _version()
 
@@ -47,7 +49,10 @@ __all__ = [
     "RiskMatrix",
     "SchemaError",
     "SettingError",
+    "Store",
+    "StoreError",
     "__version__",
+    "nightly",
     "read_dataset",
     "score",
     "scoring",

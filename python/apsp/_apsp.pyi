@@ -21,13 +21,20 @@ __all__ = [
     "SchemaError",
     "Scoring",
     "SettingError",
+    "StoreError",
     "_echo_frame",
     "_selftest_equals",
     "_selftest_frame",
     "matrix_check",
     "matrix_default",
     "matrix_set",
+    "nightly",
     "score",
+    "store_alert",
+    "store_alerts",
+    "store_history",
+    "store_review",
+    "store_runs",
     "synth",
     "validate",
     "version",
@@ -52,6 +59,7 @@ class PseudonymisationError(ApspError): ...
 class DatasetError(ApspError): ...
 class SettingError(ApspError): ...
 class InternalError(ApspError): ...
+class StoreError(ApspError): ...
 
 def version() -> str: ...
 def validate(
@@ -95,6 +103,30 @@ def synth(
     latitude: float | None = None,
 ) -> pl.DataFrame: ...
 def matrix_default() -> str: ...
+def nightly(
+    store: Path,
+    incoming: Path,
+    *,
+    matrix: Path | None = None,
+    csv: bool = False,
+    profiles: list[Path] = ...,
+    profile_dicts: list[str] = ...,
+    timezone: str = "Europe/London",
+    ambiguous: str = "earliest",
+    nonexistent: str = "quarantine",
+    pseudonymise: bool = False,
+    key_file: Path | None = None,
+    key_env: str | None = None,
+    ignore_extra_columns: bool = False,
+    encoding: str = "utf-8",
+) -> str: ...
+def store_alerts(store: Path, state: str | None = None) -> str: ...
+def store_alert(
+    store: Path, alert: int | None = None, officer: str | None = None, subject: str | None = None
+) -> str: ...
+def store_history(store: Path, alert: int | None = None) -> str: ...
+def store_runs(store: Path) -> str: ...
+def store_review(store: Path, alert: int, reviewer: str, outcome: str, note: str) -> str: ...
 def matrix_check(text: str, source: str = "edited") -> tuple[str, str, str]: ...
 def matrix_set(
     text: str, key: str, value: bool | int | float | str | list[str], source: str = "edited"

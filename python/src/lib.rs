@@ -68,6 +68,13 @@ create_exception!(
 );
 create_exception!(
     apsp,
+    StoreError,
+    ApspError,
+    "The nightly store refused or failed: another run holds its lock, settings that \
+     differ from the store's, a folder that is not a store, an unknown alert or outcome."
+);
+create_exception!(
+    apsp,
     InternalError,
     ApspError,
     "A bug in apsp (e.g. broken row accounting); please report it."
@@ -361,6 +368,165 @@ impl Scoring {
 }
 
 /// The shipped default risk matrix (TOML text).
+/// Maps a store error to its Python exception.
+fn store_to_py(py: Python<'_>, e: apsp_store::StoreError) -> PyErr {
+    match e {
+        apsp_store::StoreError::Apsp(e) => to_py(py, e),
+        apsp_store::StoreError::Io { path, source } => {
+            PyOSError::new_err(format!("{}: {source}", path.display()))
+        }
+        other => StoreError::new_err(other.to_string()),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, apsp_store::StoreError> {
+    serde_json::to_string(v).map_err(|e| apsp_store::StoreError::Apsp(e.into()))
+}
+
+/// One night of the store (`apsp nightly`); returns its summary as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, incoming, *, matrix=None, csv=false, profiles=Vec::new(), profile_dicts=Vec::new(),
+                    timezone="Europe/London", ambiguous="earliest", nonexistent="quarantine",
+                    pseudonymise=false, key_file=None, key_env=None, ignore_extra_columns=false,
+                    encoding="utf-8"))]
+#[allow(clippy::too_many_arguments)]
+fn nightly(
+    py: Python<'_>,
+    store: PathBuf,
+    incoming: PathBuf,
+    matrix: Option<PathBuf>,
+    csv: bool,
+    profiles: Vec<PathBuf>,
+    profile_dicts: Vec<String>,
+    timezone: &str,
+    ambiguous: &str,
+    nonexistent: &str,
+    pseudonymise: bool,
+    key_file: Option<PathBuf>,
+    key_env: Option<String>,
+    ignore_extra_columns: bool,
+    encoding: &str,
+) -> PyResult<String> {
+    let ingest = options(
+        profiles,
+        profile_dicts,
+        timezone,
+        ambiguous,
+        nonexistent,
+        pseudonymise,
+        key_file,
+        key_env,
+        ignore_extra_columns,
+        encoding,
+    )
+    .map_err(|e| to_py(py, e))?;
+    let opts = apsp_store::NightlyOptions {
+        store,
+        incoming,
+        ingest,
+        matrix,
+        csv,
+    };
+    py.detach(|| apsp_store::nightly(&opts, &|_| {}).and_then(|s| json(&s)))
+        .map_err(|e| store_to_py(py, e))
+}
+
+/// A store's alerts (all, or in one state) as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, state=None))]
+fn store_alerts(py: Python<'_>, store: PathBuf, state: Option<String>) -> PyResult<String> {
+    let run = || {
+        let st = apsp_store::Store::open(&store)?;
+        let state = match state.as_deref() {
+            None => None,
+            Some(s) => Some(apsp_store::AlertState::parse(s).ok_or_else(|| {
+                apsp_store::StoreError::Store {
+                    store: store.clone(),
+                    message: format!("unknown alert state {s:?}: use new, persisting, escalated, resolved_by_system or reviewed"),
+                }
+            })?),
+        };
+        json(&st.alerts(state)?)
+    };
+    run().map_err(|e| store_to_py(py, e))
+}
+
+/// One alert (by number, or by officer and subject) with its score per run and its
+/// history, as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, alert=None, officer=None, subject=None))]
+fn store_alert(
+    py: Python<'_>,
+    store: PathBuf,
+    alert: Option<i64>,
+    officer: Option<String>,
+    subject: Option<String>,
+) -> PyResult<String> {
+    let run = || {
+        let st = apsp_store::Store::open(&store)?;
+        let a = match (alert, officer) {
+            (Some(id), _) => st.alert(id)?,
+            (None, Some(o)) => st.find_alert(&o, subject.as_deref())?,
+            (None, None) => {
+                return Err(apsp_store::StoreError::Store {
+                    store: store.clone(),
+                    message: "give an alert number or an officer id".into(),
+                })
+            }
+        };
+        let scores = st.scores(a.id)?;
+        let history = st.history(Some(a.id))?;
+        json(&serde_json::json!({"alert": a, "scores": scores, "history": history}))
+    };
+    run().map_err(|e| store_to_py(py, e))
+}
+
+/// State changes and reviews (of one alert, or all), oldest first, as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, alert=None))]
+fn store_history(py: Python<'_>, store: PathBuf, alert: Option<i64>) -> PyResult<String> {
+    let run = || json(&apsp_store::Store::open(&store)?.history(alert)?);
+    run().map_err(|e| store_to_py(py, e))
+}
+
+/// The store's runs, oldest first, as JSON.
+#[pyfunction]
+fn store_runs(py: Python<'_>, store: PathBuf) -> PyResult<String> {
+    let run = || json(&apsp_store::Store::open(&store)?.runs()?);
+    run().map_err(|e| store_to_py(py, e))
+}
+
+/// Records a review; returns the alert after it, as JSON.
+#[pyfunction]
+fn store_review(
+    py: Python<'_>,
+    store: PathBuf,
+    alert: i64,
+    reviewer: String,
+    outcome: &str,
+    note: String,
+) -> PyResult<String> {
+    let run = || {
+        let st = apsp_store::Store::open(&store)?;
+        let outcome =
+            apsp_store::Outcome::parse(outcome).ok_or_else(|| apsp_store::StoreError::Store {
+                store: store.clone(),
+                message: format!(
+                    "unknown outcome {outcome:?}: use no_concern, explained, referred or duplicate"
+                ),
+            })?;
+        json(&st.review(
+            alert,
+            &apsp_store::Review {
+                reviewer,
+                outcome,
+                note,
+            },
+        )?)
+    };
+    run().map_err(|e| store_to_py(py, e))
+}
+
 #[pyfunction]
 fn matrix_default() -> &'static str {
     apsp_core::matrix::DEFAULT_TOML
@@ -608,6 +774,12 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(score, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_default, m)?)?;
+    m.add_function(wrap_pyfunction!(nightly, m)?)?;
+    m.add_function(wrap_pyfunction!(store_alerts, m)?)?;
+    m.add_function(wrap_pyfunction!(store_alert, m)?)?;
+    m.add_function(wrap_pyfunction!(store_history, m)?)?;
+    m.add_function(wrap_pyfunction!(store_runs, m)?)?;
+    m.add_function(wrap_pyfunction!(store_review, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_check, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_set, m)?)?;
     m.add_class::<Scoring>()?;
@@ -626,5 +798,6 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DatasetError", py.get_type::<DatasetError>())?;
     m.add("SettingError", py.get_type::<SettingError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
+    m.add("StoreError", py.get_type::<StoreError>())?;
     Ok(())
 }

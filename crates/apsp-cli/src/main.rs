@@ -116,6 +116,9 @@ enum Command {
         /// Print a machine-readable summary (JSON) on stdout.
         #[arg(long)]
         json: bool,
+        /// Print seconds per stage to stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// The store's alerts: list, show, review, history.
     Alerts {
@@ -571,7 +574,8 @@ fn main() -> ExitCode {
             matrix,
             csv,
             json,
-        } => store_cmd::nightly(store, incoming, &ingest, matrix, csv, json),
+            timings,
+        } => store_cmd::nightly(store, incoming, &ingest, matrix, csv, json, timings),
         Command::Alerts { store, command } => match store {
             Some(store) => store_cmd::alerts(store, command),
             None => {

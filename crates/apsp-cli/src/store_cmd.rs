@@ -60,6 +60,7 @@ pub fn nightly(
     matrix: Option<PathBuf>,
     csv: bool,
     json: bool,
+    timings: bool,
 ) -> apsp_store::Result<i32> {
     let opts = NightlyOptions {
         store,
@@ -113,6 +114,12 @@ pub fn nightly(
     );
     if !s.alerts.changes.is_empty() {
         println!("  changes tonight: {}", counts(&s.alerts.changes));
+    }
+    if timings {
+        eprintln!("stage seconds:");
+        for (stage, secs) in &s.timings.stages {
+            eprintln!("  {stage:<32} {secs:>8.2}");
+        }
     }
     Ok(s.exit_code)
 }

@@ -37,6 +37,16 @@ CREATE TABLE files (
     input   TEXT NOT NULL,
     PRIMARY KEY (sha256, tbl, run_id)
 );
+-- Every file each night's delivery held, taken or not (and why not), with the time
+-- of its latest event (a file whose events all precede the night before is late).
+CREATE TABLE deliveries (
+    run_id       INTEGER NOT NULL REFERENCES runs(id),
+    tbl          TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    not_taken    TEXT,
+    latest_event TEXT
+);
 -- Every data file of the store, relative to it. A file under tables/, snapshots/ or
 -- quarantine/ not listed here was left by a night that did not commit.
 CREATE TABLE parts (

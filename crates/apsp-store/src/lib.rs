@@ -27,6 +27,7 @@ pub mod alerts;
 mod db;
 mod layout;
 mod lock;
+pub mod morning;
 pub mod nightly;
 mod scope;
 mod take;

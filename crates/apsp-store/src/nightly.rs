@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::alerts::{self, AlertCounts, AlertRules};
 use crate::lock::StoreLock;
 use crate::take::{self, DeliveredFile};
-use crate::{layout, scope, Result, Store, StoreError};
+use crate::{layout, morning, scope, Result, Store, StoreError};
 
 /// The environment variable naming a point where a night aborts the process, as a
 /// `kill -9` would there (tests of crash safety; see [`fault_point`]).
@@ -92,10 +92,39 @@ pub struct NightlySummary {
     pub alerts: AlertCounts,
     /// 0: done; 1: done, with rows quarantined tonight.
     pub exit_code: i32,
+    /// Seconds per stage.
+    pub timings: Timings,
+}
+
+/// Seconds per stage of a night, for logs and benchmarks (never in the outputs).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub stages: Vec<(String, f64)>,
+    #[serde(skip)]
+    last: Option<std::time::Instant>,
+}
+
+impl Timings {
+    /// Records the time since the last lap (or since the start) as `stage`.
+    pub(crate) fn lap(&mut self, stage: &str) {
+        let now = std::time::Instant::now();
+        let since = self.last.unwrap_or(now);
+        self.stages
+            .push((stage.to_string(), (now - since).as_secs_f64()));
+        self.last = Some(now);
+    }
+
+    fn start() -> Self {
+        Timings {
+            stages: Vec::new(),
+            last: Some(std::time::Instant::now()),
+        }
+    }
 }
 
 /// Runs one night (see the module docs).
 pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<NightlySummary> {
+    let mut timings = Timings::start();
     let matrix = RiskMatrix::load_or_default(opts.matrix.as_deref())?;
     let pseudo = match &opts.ingest.pseudonymise {
         Some(src) => Some(Pseudonymiser::load(src)?),
@@ -118,18 +147,37 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     let mut finished_earlier = Vec::new();
     for run in unfinished_runs(&store)? {
         progress(&format!("finishing run {run}, interrupted after its data"));
-        finish(&store, run, &incoming, &settings, &matrix, opts.csv)?;
+        finish(
+            &store,
+            run,
+            &incoming,
+            &settings,
+            &matrix,
+            opts.csv,
+            &mut timings,
+        )?;
         finished_earlier.push(run);
     }
     let run = store.next_run()?;
     progress("taking the new files");
-    let taken = take::take(&store, &opts.incoming, &opts.ingest, run)?;
+    timings.lap("open the store");
+    let taken = take::take(&store, &opts.incoming, &opts.ingest, run, &mut timings)?;
+    refuse_a_store_without_officers_or_events(&store, &taken)?;
     fault_point("parts-written");
     let folder = layout::run_folder(run, &chrono::Local::now().format("%Y-%m-%d").to_string());
     commit_data(&store, &taken, run, &incoming, &folder)?;
     fault_point("data-committed");
     progress("scoring the window from the store");
-    let scored = finish(&store, run, &incoming, &settings, &matrix, opts.csv)?;
+    timings.lap("commit the data");
+    let scored = finish(
+        &store,
+        run,
+        &incoming,
+        &settings,
+        &matrix,
+        opts.csv,
+        &mut timings,
+    )?;
     let mut rows_added = BTreeMap::new();
     let mut quarantined_by_reason = BTreeMap::new();
     let mut quarantined = 0;
@@ -159,6 +207,7 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
         pairs: scored.pairs,
         alerts: scored.alerts,
         exit_code: i32::from(quarantined > 0),
+        timings,
     })
 }
 
@@ -228,6 +277,43 @@ fn check_settings(store: &Store, s: &Settings) -> Result<()> {
     ))
 }
 
+/// A night is refused before it commits when the store would still hold no officers
+/// or no event table: nothing could be scored, and a committed night that cannot be
+/// scored would stop every later one.
+fn refuse_a_store_without_officers_or_events(store: &Store, taken: &take::Taken) -> Result<()> {
+    use apsp_core::Table;
+    let delivered = |t: Table| {
+        taken
+            .delivery
+            .as_ref()
+            .is_some_and(|d| d.dataset.tables.contains_key(&t))
+    };
+    let held = |t: Table| -> Result<bool> {
+        Ok(delivered(t)
+            || scope::snapshot_run(store, t, i64::MAX)?.is_some()
+            || !scope::event_parts(store, t, i64::MAX)?.is_empty())
+    };
+    let missing = if !held(Table::Officers)? {
+        Some("no officers table has been delivered (officers.csv, officers.parquet or officers/)")
+    } else if !(held(Table::Billing)? || held(Table::Stops)? || held(Table::AccessLog)?) {
+        Some("no event table has been delivered: at least one of billing, stops or access_log")
+    } else {
+        None
+    };
+    match missing {
+        Some(m) => {
+            for p in &taken.parts {
+                let _ = std::fs::remove_file(store.path.join(&p.path));
+            }
+            Err(StoreError::store(
+                &store.path,
+                format!("{m}; nothing was taken"),
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Nights whose data committed but whose outputs and alerts did not.
 fn unfinished_runs(store: &Store) -> Result<Vec<i64>> {
     let mut stmt = store
@@ -277,13 +363,17 @@ fn finish(
     settings: &Settings,
     matrix: &LoadedMatrix,
     csv: bool,
+    timings: &mut Timings,
 ) -> Result<Finished> {
     let folder: String = store
         .conn
         .query_row("SELECT folder FROM runs WHERE id = ?1", [run], |r| r.get(0))
         .map_err(|e| store.sql(e))?;
     let mut ds = scope::dataset_as_of(store, run, incoming, settings.clone())?;
+    timings.lap("read the store");
+    let coverage = morning::coverage(&ds)?;
     let scored = score_releasing(&mut ds, matrix, &ScoreOptions::default(), &|_| {})?;
+    timings.lap("score");
     let done = store.path.join(&folder);
     let tmp = layout::tmp_path(&done);
     if tmp.exists() {
@@ -299,6 +389,7 @@ fn finish(
         },
     )?;
     fault_point("outputs-written");
+    timings.lap("write the outputs");
     if done.exists() {
         std::fs::remove_dir_all(&done).map_err(|e| StoreError::io(&done, e))?;
     }
@@ -312,6 +403,31 @@ fn finish(
         .unchecked_transaction()
         .map_err(|e| store.sql(e))?;
     let counts = alerts::update(&tx, store, run, &tonight, &rules)?;
+    let mut quarantined: BTreeMap<String, u64> = BTreeMap::new();
+    if let Ok(reasons) = ds
+        .quarantine
+        .column("reason")
+        .and_then(|c| c.str().cloned())
+    {
+        for r in reasons.iter().flatten() {
+            *quarantined.entry(r.to_string()).or_default() += 1;
+        }
+    }
+    let html = morning::report(
+        store,
+        &morning::Night {
+            run,
+            folder: &folder,
+            scored: &scored,
+            coverage: &coverage,
+            quarantined,
+        },
+    )?;
+    layout::write_whole(&done.join(morning::FILE_NAME), |f| {
+        use std::io::Write;
+        f.write_all(html.as_bytes())
+            .map_err(|e| StoreError::io(&done, e))
+    })?;
     tx.execute(
         "UPDATE runs SET status = 'done', finished_at = ?1, reference_time = ?2, matrix_sha256 = ?3, summary = ?4 WHERE id = ?5",
         params![
@@ -324,6 +440,7 @@ fn finish(
     )
     .map_err(|e| store.sql(e))?;
     tx.commit().map_err(|e| store.sql(e))?;
+    timings.lap("alerts and the morning report");
     fault_point("alerts-committed");
     Ok(Finished {
         officers: scored.officers.len() as u64,

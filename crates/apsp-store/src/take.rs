@@ -49,6 +49,9 @@ pub struct DeliveredFile {
     /// bytes as another file tonight).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_taken: Option<String>,
+    /// The latest event among its rows kept (UTC), for a file taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_event: Option<String>,
 }
 
 /// A data file written for the night, to record when it commits.
@@ -76,6 +79,7 @@ pub(crate) fn take(
     incoming: &Path,
     opts: &IngestOptions,
     run: i64,
+    timings: &mut crate::nightly::Timings,
 ) -> Result<Taken> {
     let found = discover_files(incoming, &opts.profiles)?;
     let mut files = Vec::new();
@@ -95,9 +99,20 @@ pub(crate) fn take(
             ignored: found.ignored,
         });
     }
+    timings.lap("hash the delivery");
     let prior = prior_for(store, &to_read)?;
+    timings.lap("load the stored rows' hashes");
     let delivery = read_files(incoming, &to_read, opts, &prior)?;
+    drop(prior);
+    timings.lap("read the new files");
     let parts = write_parts(store, &delivery, run)?;
+    timings.lap("write the parts");
+    let latest = latest_event_by_file(&delivery)?;
+    for f in files.iter_mut().filter(|f| f.not_taken.is_none()) {
+        f.latest_event = latest
+            .get(&(f.table.clone(), f.file.clone()))
+            .map(|t| apsp_core::ingest::time::fmt_utc(*t));
+    }
     Ok(Taken {
         files,
         delivery: Some(delivery),
@@ -142,6 +157,7 @@ fn new_files(
             file: name,
             sha256: sha,
             not_taken,
+            latest_event: None,
         });
     }
     if is_snapshot_table(table) {
@@ -160,6 +176,28 @@ fn new_files(
         }
     }
     Ok((new, notes))
+}
+
+/// The latest event of each file read (table, file), by its table's time column.
+fn latest_event_by_file(d: &Delivery) -> Result<BTreeMap<(String, String), i64>> {
+    let mut out: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (t, df) in &d.dataset.tables {
+        let Some(col) = t.time_column() else {
+            continue;
+        };
+        let phys = df.column(col)?.as_materialized_series().to_physical_repr();
+        let times = phys.i64()?;
+        let files = df.column("source_file")?.str()?;
+        for (f, at) in files.iter().zip(times.iter()) {
+            if let (Some(f), Some(at)) = (f, at) {
+                let e = out
+                    .entry((t.name().to_string(), f.to_string()))
+                    .or_insert(at);
+                *e = (*e).max(at);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Where the store took these bytes for this table before, if it did.
@@ -415,6 +453,13 @@ pub(crate) fn record(
             )
             .map_err(|e| store.sql(e))?;
         }
+    }
+    for f in &taken.files {
+        tx.execute(
+            "INSERT INTO deliveries(run_id, tbl, name, sha256, not_taken, latest_event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![run, f.table, f.file, f.sha256, f.not_taken, f.latest_event],
+        )
+        .map_err(|e| store.sql(e))?;
     }
     for p in &taken.parts {
         tx.execute(

@@ -43,22 +43,9 @@ pub fn file_name(officer_id: &str) -> String {
 /// The case report of `officer_id` as one HTML document.
 pub fn case_report(s: &Scored, officer_id: &str) -> Result<String> {
     let ix = crate::explain::officer_ix(s, officer_id)?;
-    let o = &s.officers[ix.index()];
-    let shown: Vec<usize> = o
-        .pairs
-        .iter()
-        .copied()
-        .filter(|p| s.pairs[*p].score > 0.0)
-        .take(PAIRS_SHOWN)
-        .collect();
-    let rows = evidence_rows(s, o, &shown);
     let mut h = String::with_capacity(64 * 1024);
     head(&mut h, s, ix);
-    summary(&mut h, s, o);
-    contributions(&mut h, s, o, &shown);
-    let _ = writeln!(h, "<h2>Timeline of the evidence</h2>");
-    h.push_str(&svg::timeline(s, &shown, &rows));
-    evidence_table(&mut h, s, &rows);
+    h.push_str(&officer_section(s, officer_id)?);
     let account = crate::explain::explain(s, officer_id, PAIRS_SHOWN)?;
     let _ = writeln!(
         h,
@@ -70,6 +57,29 @@ pub fn case_report(s: &Scored, officer_id: &str) -> Result<String> {
         "<footer>apsp {} — warning signs for review by a professional, never a verdict.</footer>\n</body>\n</html>",
         crate::VERSION
     );
+    Ok(h)
+}
+
+/// What a case report shows of an officer, without its page head and account: the
+/// summary, the contribution bars, the timeline and the evidence rows. A page about
+/// many officers (the nightly store's morning report) shows this for each.
+pub fn officer_section(s: &Scored, officer_id: &str) -> Result<String> {
+    let ix = crate::explain::officer_ix(s, officer_id)?;
+    let o = &s.officers[ix.index()];
+    let shown: Vec<usize> = o
+        .pairs
+        .iter()
+        .copied()
+        .filter(|p| s.pairs[*p].score > 0.0)
+        .take(PAIRS_SHOWN)
+        .collect();
+    let rows = evidence_rows(s, o, &shown);
+    let mut h = String::with_capacity(64 * 1024);
+    summary(&mut h, s, o);
+    contributions(&mut h, s, o, &shown);
+    let _ = writeln!(h, "<h2>Timeline of the evidence</h2>");
+    h.push_str(&svg::timeline(s, &shown, &rows));
+    evidence_table(&mut h, s, &rows);
     Ok(h)
 }
 
@@ -272,7 +282,7 @@ fn evidence_table(h: &mut String, s: &Scored, rows: &[Row<'_>]) {
 }
 
 /// Text made safe inside HTML elements and attributes.
-pub(crate) fn esc(text: &str) -> String {
+pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -309,7 +319,8 @@ fn fraction(t: Ts, window: (Ts, Ts)) -> f64 {
     ((t - window.0) as f64 / span).clamp(0.0, 1.0)
 }
 
-const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;\
+/// The reports' style sheet (inline: nothing is fetched).
+pub const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;\
 max-width:70em;padding:0 1em;color:#222}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;\
 border-bottom:1px solid #ccc}.verdict{background:#fff6db;border-left:4px solid #e0b000;padding:.5em \
 .8em}table{border-collapse:collapse;font-size:.9em}th,td{text-align:left;padding:.2em .6em;\

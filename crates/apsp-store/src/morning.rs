@@ -1,0 +1,509 @@
+//! The morning report: one self-contained HTML file per run for the reviewers who
+//! start the day with it. New and escalated alerts first, each with why it moved, its
+//! score over past runs, and the case report's summary, contribution bars, timeline
+//! and evidence rows; then the other alerts; then what the night's data was like
+//! (files taken or not, late files, rows quarantined, days with no rows, officers
+//! with no billing). Inline CSS and SVG only: no script, font, image or fetch.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use apsp_core::report::{esc, officer_section, CSS};
+use apsp_core::score::Scored;
+use apsp_core::{Dataset, Table};
+use rusqlite::params;
+
+use crate::alerts::Alert;
+use crate::{Result, Store};
+
+/// The file name of a run's morning report.
+pub const FILE_NAME: &str = "morning_report.html";
+
+/// The most alerts shown in full (the others are listed): keeps the file small
+/// enough to open and mail on a first night, when every alert is new.
+const FULL_SECTIONS: usize = 40;
+
+/// The days before the latest event checked for days with no rows.
+const COVERAGE_DAYS: i64 = 14;
+
+const MORNING_CSS: &str = ".alert{border-top:3px solid #555;margin-top:2.5em}.state{font-weight:bold}\
+.state-escalated{color:#a00}.state-new{color:#05a}.late{color:#a00}.trend polyline{fill:none;\
+stroke:#05a;stroke-width:2}.trend line{stroke:#a00;stroke-dasharray:4 3}.toc td,.toc th{padding:.2em .6em}";
+
+/// What the night's data was like, measured before scoring.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Coverage {
+    /// Days (UTC) with no rows among the last [`COVERAGE_DAYS`], by event table.
+    pub missing_days: BTreeMap<String, Vec<String>>,
+    /// The last day checked.
+    pub last_day: Option<String>,
+    /// Officers none of whose devices has a billing row in the data.
+    pub officers_without_billing: Vec<String>,
+}
+
+/// Measures the coverage of the data a run scores.
+pub(crate) fn coverage(ds: &Dataset) -> Result<Coverage> {
+    const DAY: i64 = 86_400_000_000;
+    let mut days: BTreeMap<Table, BTreeSet<i64>> = BTreeMap::new();
+    for t in [Table::Billing, Table::Stops, Table::AccessLog] {
+        let (Some(df), Some(col)) = (ds.table(t), t.time_column()) else {
+            continue;
+        };
+        let phys = df.column(col)?.as_materialized_series().to_physical_repr();
+        let set = phys
+            .i64()?
+            .iter()
+            .flatten()
+            .map(|v| v.div_euclid(DAY))
+            .collect();
+        days.insert(t, set);
+    }
+    let mut out = Coverage::default();
+    if let Some(last) = days.values().filter_map(|d| d.last()).max().copied() {
+        let name = |d: i64| {
+            chrono::DateTime::from_timestamp_micros(d * DAY)
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        };
+        out.last_day = Some(name(last));
+        for (t, set) in &days {
+            let missing: Vec<String> = (last - COVERAGE_DAYS + 1..=last)
+                .filter(|d| !set.contains(d))
+                .map(name)
+                .collect();
+            out.missing_days.insert(t.name().to_string(), missing);
+        }
+    }
+    if let (Some(devices), Some(billing), Some(officers)) = (
+        ds.table(Table::Devices),
+        ds.table(Table::Billing),
+        ds.table(Table::Officers),
+    ) {
+        let billed: BTreeSet<&str> = billing
+            .column("device_number")?
+            .str()?
+            .iter()
+            .flatten()
+            .collect();
+        let owners = devices.column("officer_id")?.str()?;
+        let numbers = devices.column("device_number")?.str()?;
+        let with_billing: BTreeSet<&str> = owners
+            .iter()
+            .zip(numbers.iter())
+            .filter_map(|(o, n)| (o.is_some() && billed.contains(n?)).then_some(o?))
+            .collect();
+        out.officers_without_billing = officers
+            .column("officer_id")?
+            .str()?
+            .iter()
+            .flatten()
+            .filter(|o| !with_billing.contains(o))
+            .map(str::to_string)
+            .collect();
+        out.officers_without_billing.sort();
+    }
+    Ok(out)
+}
+
+/// What the report needs besides the store.
+pub(crate) struct Night<'a> {
+    pub run: i64,
+    pub folder: &'a str,
+    pub scored: &'a Scored,
+    pub coverage: &'a Coverage,
+    /// Tonight's quarantined rows by reason.
+    pub quarantined: BTreeMap<String, u64>,
+}
+
+/// Writes the run's morning report (reading the alerts as the caller's transaction
+/// left them).
+pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
+    let alerts = store.alerts(None)?;
+    let moved: BTreeMap<i64, (String, String)> = moves_tonight(store, night.run)?;
+    let mut h = String::with_capacity(256 * 1024);
+    head(&mut h, night);
+    let for_review = officers_for_review(&alerts);
+    review_list(&mut h, &for_review, &alerts, &moved);
+    for (i, a) in for_review.iter().enumerate() {
+        if i == FULL_SECTIONS {
+            let _ = writeln!(
+                h,
+                "<p>The {} further alerts above are listed only: see each officer's case report \
+                 (<code>apsp score --report OFFICER_ID</code>) or the run's outputs.</p>",
+                for_review.len() - FULL_SECTIONS
+            );
+            break;
+        }
+        alert_section(&mut h, store, night, a, &alerts, &moved)?;
+    }
+    other_alerts(&mut h, &alerts, &moved);
+    data_quality(&mut h, store, night)?;
+    let _ = writeln!(
+        h,
+        "<footer>apsp {} — warning signs for review by a professional, never a verdict.</footer>\n</body>\n</html>",
+        apsp_core::VERSION
+    );
+    Ok(h)
+}
+
+/// The state changes made tonight: alert id -> (state, why).
+fn moves_tonight(store: &Store, run: i64) -> Result<BTreeMap<i64, (String, String)>> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT alert_id, to_state, note FROM alert_events WHERE run_id = ?1 AND kind = 'state' ORDER BY id")
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map(params![run], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+            ))
+        })
+        .map_err(|e| store.sql(e))?;
+    rows.collect::<std::result::Result<BTreeMap<_, _>, _>>()
+        .map_err(|e| store.sql(e))
+}
+
+fn is_for_review(a: &Alert) -> bool {
+    a.state == "new" || a.state == "escalated"
+}
+
+/// The officers' own alerts that are new or escalated, or whose pair's is; highest
+/// score first.
+fn officers_for_review(alerts: &[Alert]) -> Vec<Alert> {
+    let officers: BTreeSet<&str> = alerts
+        .iter()
+        .filter(|a| is_for_review(a))
+        .map(|a| a.officer_id.as_str())
+        .collect();
+    let mut out: Vec<Alert> = alerts
+        .iter()
+        .filter(|a| a.subject_id.is_empty() && officers.contains(a.officer_id.as_str()))
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.officer_id.cmp(&b.officer_id))
+    });
+    out
+}
+
+fn head(h: &mut String, night: &Night<'_>) {
+    let s = night.scored;
+    let l = &s.linked;
+    let _ = writeln!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Morning report, run {} — warning signs for review</title>\n<style>{CSS}{MORNING_CSS}</style>\n\
+         </head>\n<body>\n<h1>Morning report: run {} ({})</h1>\n<p class=\"verdict\">Warning signs \
+         for review by a professional, never a verdict: each rests on the source rows listed \
+         with it.</p>",
+        night.run,
+        night.run,
+        esc(night.folder)
+    );
+    let facts = [
+        (
+            "window",
+            format!(
+                "{} to {}",
+                l.local_time(s.window.0),
+                l.local_time(s.window.1)
+            ),
+        ),
+        (
+            "risk matrix",
+            format!(
+                "{} {} (sha256 {})",
+                s.matrix.matrix.name,
+                s.matrix.matrix.version,
+                &s.matrix.sha256[..12.min(s.matrix.sha256.len())]
+            ),
+        ),
+        ("officers scored", s.officers.len().to_string()),
+    ];
+    h.push_str("<table class=\"facts\">\n");
+    for (k, v) in facts {
+        let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+    }
+    h.push_str("</table>\n<p><a href=\"#for-review\">New and escalated</a> · <a href=\"#other-alerts\">Other alerts</a> · <a href=\"#data-quality\">Data quality</a></p>\n");
+}
+
+fn anchor(a: &Alert) -> String {
+    let safe: String = a
+        .officer_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("alert-{}-{safe}", a.id)
+}
+
+fn review_list(
+    h: &mut String,
+    for_review: &[Alert],
+    alerts: &[Alert],
+    moved: &BTreeMap<i64, (String, String)>,
+) {
+    let _ = writeln!(
+        h,
+        "<h2 id=\"for-review\">New and escalated alerts ({})</h2>",
+        for_review.len()
+    );
+    if for_review.is_empty() {
+        h.push_str("<p>None tonight.</p>\n");
+        return;
+    }
+    h.push_str("<table class=\"toc\">\n<tr><th>officer</th><th>state</th><th>score</th><th>tier</th><th>why tonight</th></tr>\n");
+    for a in for_review {
+        let pairs: Vec<&str> = alerts
+            .iter()
+            .filter(|p| {
+                p.officer_id == a.officer_id && !p.subject_id.is_empty() && is_for_review(p)
+            })
+            .map(|p| p.subject_id.as_str())
+            .collect();
+        let why = match moved.get(&a.id) {
+            Some(m) if is_for_review(a) => m.1.clone(),
+            _ => format!("new or escalated pair(s) with {}", pairs.join(", ")),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"#{}\">{}</a></td><td class=\"state state-{}\">{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+            anchor(a),
+            esc(&a.officer_id),
+            esc(&a.state),
+            esc(&a.state),
+            a.score,
+            esc(&a.tier),
+            esc(&why)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+fn alert_section(
+    h: &mut String,
+    store: &Store,
+    night: &Night<'_>,
+    a: &Alert,
+    alerts: &[Alert],
+    moved: &BTreeMap<i64, (String, String)>,
+) -> Result<()> {
+    let _ = writeln!(
+        h,
+        "<section class=\"alert\" id=\"{}\">\n<h2>{} — <span class=\"state state-{}\">{}</span></h2>",
+        anchor(a),
+        esc(&a.officer_id),
+        esc(&a.state),
+        esc(&a.state)
+    );
+    if let Some((_, why)) = moved.get(&a.id).filter(|_| is_for_review(a)) {
+        let _ = writeln!(h, "<p>Why tonight: {}.</p>", esc(why));
+    }
+    trend(h, store, a)?;
+    let pairs: Vec<&Alert> = alerts
+        .iter()
+        .filter(|p| p.officer_id == a.officer_id && !p.subject_id.is_empty())
+        .collect();
+    if !pairs.is_empty() {
+        h.push_str("<table class=\"toc\">\n<tr><th>subject</th><th>state</th><th>score</th><th>signs</th></tr>\n");
+        for p in pairs {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"state state-{}\">{}</td><td>{:.2}</td><td>{}</td></tr>",
+                esc(&p.subject_id),
+                esc(&p.state),
+                esc(&p.state),
+                p.score,
+                esc(&p.reasons)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    if night.scored.officer(&a.officer_id).is_some() {
+        h.push_str(&officer_section(night.scored, &a.officer_id)?);
+    }
+    h.push_str("<p><a href=\"#for-review\">Back to the list</a></p>\n</section>\n");
+    Ok(())
+}
+
+/// The alert's score over the runs it was scored in, as a line (the dashed line: its
+/// score at the last review).
+fn trend(h: &mut String, store: &Store, a: &Alert) -> Result<()> {
+    let scores = store.scores(a.id)?;
+    if scores.len() < 2 {
+        return Ok(());
+    }
+    let (w, ht, pad) = (320.0, 60.0, 4.0);
+    let max = scores
+        .iter()
+        .map(|s| s.score)
+        .chain(a.review_score)
+        .fold(1.0_f64, f64::max);
+    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (scores.len() - 1) as f64;
+    let y = |v: f64| ht - pad - (ht - 2.0 * pad) * v / max;
+    let points: Vec<String> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{:.1},{:.1}", x(i), y(s.score)))
+        .collect();
+    let _ = write!(
+        h,
+        "<p>Score over the last {} runs (from {:.2} to {:.2}):</p>\n<svg class=\"trend\" width=\"{w}\" height=\"{ht}\" \
+         viewBox=\"0 0 {w} {ht}\" role=\"img\" aria-label=\"score by run\"><polyline points=\"{}\"/>",
+        scores.len(),
+        scores[0].score,
+        scores[scores.len() - 1].score,
+        points.join(" ")
+    );
+    if let Some(r) = a.review_score {
+        let _ = write!(
+            h,
+            "<line x1=\"{pad}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            w - pad,
+            y(r),
+            y(r)
+        );
+    }
+    h.push_str("</svg>\n");
+    Ok(())
+}
+
+fn other_alerts(h: &mut String, alerts: &[Alert], moved: &BTreeMap<i64, (String, String)>) {
+    let count = |state: &str| alerts.iter().filter(|a| a.state == state).count();
+    let _ = writeln!(
+        h,
+        "<h2 id=\"other-alerts\">Other alerts</h2>\n<p>{} persisting (not yet reviewed), {} reviewed \
+         (quiet until they escalate), {} resolved by the system.</p>",
+        count("persisting"),
+        count("reviewed"),
+        count("resolved_by_system")
+    );
+    let resolved: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| {
+            moved
+                .get(&a.id)
+                .is_some_and(|m| m.0 == "resolved_by_system")
+        })
+        .collect();
+    if !resolved.is_empty() {
+        h.push_str("<p>Resolved tonight:</p>\n<table class=\"toc\">\n<tr><th>officer</th><th>subject</th><th>why</th></tr>\n");
+        for a in resolved {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&a.officer_id),
+                esc(&a.subject_id),
+                esc(&moved[&a.id].1)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+fn data_quality(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> {
+    h.push_str("<h2 id=\"data-quality\">Data quality</h2>\n");
+    let previous_reference: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT reference_time FROM runs WHERE id < ?1 AND status = 'done' ORDER BY id DESC LIMIT 1",
+            [night.run],
+            |r| r.get(0),
+        )
+        .ok()
+        .flatten();
+    let mut stmt = store
+        .conn
+        .prepare("SELECT tbl, name, not_taken, latest_event FROM deliveries WHERE run_id = ?1 ORDER BY tbl, name")
+        .map_err(|e| store.sql(e))?;
+    let files = stmt
+        .query_map([night.run], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .map_err(|e| store.sql(e))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| store.sql(e))?;
+    let taken = files.iter().filter(|f| f.2.is_none()).count();
+    let _ = writeln!(
+        h,
+        "<h3>Files</h3>\n<p>{} file(s) delivered: {taken} taken, {} not taken again.</p>",
+        files.len(),
+        files.len() - taken
+    );
+    if !files.is_empty() {
+        h.push_str("<table class=\"toc\">\n<tr><th>table</th><th>file</th><th>taken</th><th>latest event (UTC)</th></tr>\n");
+        for (t, name, not_taken, latest) in &files {
+            let late = match (latest, &previous_reference) {
+                (Some(l), Some(p)) => l < p,
+                _ => false,
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}{}</td></tr>",
+                esc(t),
+                esc(name),
+                esc(not_taken.as_deref().unwrap_or("yes")),
+                if late { " class=\"late\"" } else { "" },
+                esc(latest.as_deref().unwrap_or("")),
+                if late {
+                    " — late: every event precedes the last run's reference time"
+                } else {
+                    ""
+                }
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<h3>Rows quarantined tonight</h3>\n");
+    if night.quarantined.is_empty() {
+        h.push_str("<p>None.</p>\n");
+    } else {
+        h.push_str("<table class=\"toc\">\n<tr><th>reason</th><th>rows</th></tr>\n");
+        for (r, n) in &night.quarantined {
+            let _ = writeln!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(r));
+        }
+        h.push_str("</table>\n<p>Each row, with its file, line and reason: <code>quarantine.parquet</code> in the run's folder.</p>\n");
+    }
+    let c = night.coverage;
+    let _ = writeln!(
+        h,
+        "<h3>Coverage</h3>\n<p>Days with no rows among the {COVERAGE_DAYS} days to {}:</p>\n<ul>",
+        esc(c.last_day.as_deref().unwrap_or("the latest event"))
+    );
+    for (t, days) in &c.missing_days {
+        let _ = writeln!(
+            h,
+            "<li>{}: {}</li>",
+            esc(t),
+            if days.is_empty() {
+                "none".to_string()
+            } else {
+                esc(&days.join(", "))
+            }
+        );
+    }
+    h.push_str("</ul>\n");
+    let n = c.officers_without_billing.len();
+    let shown: Vec<&str> = c
+        .officers_without_billing
+        .iter()
+        .take(50)
+        .map(String::as_str)
+        .collect();
+    let _ = writeln!(
+        h,
+        "<p>{n} officer(s) with no billing row for any of their devices (their phone contact is not \
+         looked at){}{}</p>",
+        if n > 0 { ": " } else { "." },
+        esc(&shown.join(", ")) + if n > 50 { ", …" } else { "" }
+    );
+    Ok(())
+}

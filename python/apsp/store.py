@@ -1,0 +1,145 @@
+"""The nightly store: a folder that grows night by night, keeping every export file
+once, each night's outputs and morning report, and the alerts with their history.
+
+>>> import apsp
+>>> summary = apsp.nightly("store", "incoming/2026-12-05")  # doctest: +SKIP
+>>> store = apsp.Store("store")  # doctest: +SKIP
+>>> store.alerts(state="new")  # doctest: +SKIP
+>>> store.review(12, reviewer="DS Smith", outcome="explained", note="...")  # doctest: +SKIP
+
+An alert is an officer (``subject_id`` empty) or one of their flagged pairs at or
+above the matrix's alert tier (``[alerts]``): ``new``, ``persisting``, ``escalated``,
+``resolved_by_system`` or ``reviewed``. Reviews and state changes are appended, never
+edited. A score is a warning sign for review, never a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from . import _apsp
+from .settings import Ambiguous, Nonexistent, PathLike, ProfilesLike, ReadSettings
+
+AlertState = Literal["new", "persisting", "escalated", "resolved_by_system", "reviewed"]
+Outcome = Literal["no_concern", "explained", "referred", "duplicate"]
+
+_ALERT_SCHEMA = {
+    "id": pl.Int64, "officer_id": pl.String, "subject_id": pl.String, "state": pl.String,
+    "score": pl.Float64, "tier": pl.String, "reasons": pl.String, "first_run": pl.Int64,
+    "last_run": pl.Int64, "review_score": pl.Float64, "review_tier": pl.String,
+}
+_EVENT_SCHEMA = {
+    "alert_id": pl.Int64, "run_id": pl.Int64, "at": pl.String, "actor": pl.String,
+    "kind": pl.String, "from_state": pl.String, "to_state": pl.String,
+    "outcome": pl.String, "note": pl.String, "score": pl.Float64,
+}
+_SCORE_SCHEMA = {
+    "alert_id": pl.Int64, "run_id": pl.Int64, "score": pl.Float64, "tier": pl.String,
+    "state": pl.String,
+}
+_RUN_SCHEMA = {
+    "id": pl.Int64, "status": pl.String, "folder": pl.String, "incoming": pl.String,
+    "started_at": pl.String, "finished_at": pl.String, "reference_time": pl.String,
+    "matrix_sha256": pl.String,
+}
+
+
+def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def nightly(
+    store: PathLike,
+    incoming: PathLike,
+    *,
+    matrix: PathLike | None = None,
+    csv: bool = False,
+    profiles: ProfilesLike = ReadSettings.profiles,
+    timezone: str = ReadSettings.timezone,
+    ambiguous: Ambiguous = ReadSettings.ambiguous,
+    nonexistent: Nonexistent = ReadSettings.nonexistent,
+    pseudonymise: bool = ReadSettings.pseudonymise,
+    key_file: PathLike | None = ReadSettings.key_file,
+    key_env: str | None = ReadSettings.key_env,
+    ignore_extra_columns: bool = ReadSettings.ignore_extra_columns,
+    encoding: str = ReadSettings.encoding,
+) -> dict[str, Any]:
+    """Runs one night, as ``apsp nightly``: takes the new files of ``incoming`` into
+    ``store`` (each file once, by content; an empty or absent folder makes a new
+    store), scores the rolling window from the store, writes the run's outputs and
+    morning report under ``store/runs/`` and moves the alerts.
+
+    The read settings are those of :class:`apsp.ReadSettings`; the store records them
+    on its first night and refuses a night with others (:class:`apsp.StoreError`).
+    Returns the night's summary: ``run``, ``folder`` (relative to the store),
+    ``files`` (each with ``not_taken`` when it was not read again), ``rows_added``,
+    ``quarantined``, ``alerts`` and ``exit_code`` (1 when rows were quarantined).
+    """
+    settings = ReadSettings(
+        profiles=profiles, timezone=timezone, ambiguous=ambiguous, nonexistent=nonexistent,
+        pseudonymise=pseudonymise, key_file=key_file, key_env=key_env,
+        ignore_extra_columns=ignore_extra_columns, encoding=encoding,
+    )
+    text = _apsp.nightly(
+        Path(store), Path(incoming), matrix=None if matrix is None else Path(matrix),
+        csv=csv, **settings._native(),
+    )
+    summary: dict[str, Any] = json.loads(text)
+    return summary
+
+
+class Store:
+    """An existing store (made by :func:`apsp.nightly` or ``apsp nightly``).
+
+    Raises :class:`apsp.StoreError` when ``path`` is not a store.
+    """
+
+    def __init__(self, path: PathLike) -> None:
+        self.path = Path(path)
+        self.runs()  # a folder that is not a store is refused now, not later
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def alerts(self, state: AlertState | None = None) -> pl.DataFrame:
+        """The alerts, open ones first (escalated, new, persisting), then reviewed and
+        resolved, each by score: one row per alert; ``subject_id`` is empty for the
+        officer's own alert."""
+        return _frame(json.loads(_apsp.store_alerts(self.path, state)), _ALERT_SCHEMA)
+
+    def alert(
+        self, alert: int | None = None, *, officer: str | None = None, subject: str | None = None
+    ) -> dict[str, Any]:
+        """One alert, by number or by officer (and subject): its row, its score in every
+        run (``scores``, a DataFrame) and its history (``history``, a DataFrame)."""
+        got = json.loads(_apsp.store_alert(self.path, alert, officer, subject))
+        return {
+            "alert": got["alert"],
+            "scores": _frame(got["scores"], _SCORE_SCHEMA),
+            "history": _frame(got["history"], _EVENT_SCHEMA),
+        }
+
+    def history(self, alert: int | None = None) -> pl.DataFrame:
+        """Every state change and review (of one alert), oldest first: who, when, from
+        what to what, the outcome and the note."""
+        return _frame(json.loads(_apsp.store_history(self.path, alert)), _EVENT_SCHEMA)
+
+    def runs(self) -> pl.DataFrame:
+        """The runs, oldest first, with their output folders (relative to the store)."""
+        return _frame(json.loads(_apsp.store_runs(self.path)), _RUN_SCHEMA)
+
+    def review(
+        self, alert: int, *, reviewer: str, outcome: Outcome, note: str
+    ) -> dict[str, Any]:
+        """Records a review of an alert: who, the outcome and a note (appended, never
+        edited). An open alert becomes ``reviewed`` and stays quiet until its score
+        passes its score now by the matrix's ``escalation_margin``, or its tier rises.
+        Returns the alert after the review."""
+        got: dict[str, Any] = json.loads(
+            _apsp.store_review(self.path, alert, reviewer, outcome, note)
+        )
+        return got

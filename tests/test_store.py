@@ -1,0 +1,89 @@
+"""The nightly store from Python (issue 18): `apsp.nightly` and `apsp.Store`."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+import apsp
+
+
+@pytest.fixture(scope="module")
+def force(tmp_path_factory):
+    d = tmp_path_factory.mktemp("store") / "force"
+    apsp.synth.generate(d, officers=120, days=90, seed=11, format="parquet")
+    return d
+
+
+def test_a_night_again_takes_nothing_and_alerts_persist(force, tmp_path):
+    store = tmp_path / "store"
+    first = apsp.nightly(store, force)
+    assert first["run"] == 1 and first["exit_code"] == 0
+    assert all("not_taken" not in f for f in first["files"])
+    second = apsp.nightly(store, force)
+    # The same files again: none read twice, every alert still there, none new.
+    assert second["run"] == 2
+    assert all(f["not_taken"].startswith(("taken before as", "the current snapshot already"))
+               for f in second["files"])
+    assert second["rows_added"] == {}
+    alerts = apsp.Store(store).alerts()
+    assert alerts.height == sum(first["alerts"]["by_state"].values())
+    assert set(alerts["state"]) == {"persisting"}
+    assert (store / second["folder"] / "morning_report.html").exists()
+    runs = apsp.Store(store).runs()
+    assert runs["status"].to_list() == ["done", "done"]
+
+
+def test_a_review_is_kept_with_who_and_why(force, tmp_path):
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    s = apsp.Store(store)
+    top = s.alerts().row(0, named=True)
+    after = s.review(top["id"], reviewer="DS Reviewer", outcome="explained",
+                     note="a relative: checked with the officer's line manager")
+    assert after["state"] == "reviewed" and after["review_score"] == top["score"]
+    history = s.history(top["id"])
+    assert history["kind"].to_list() == ["state", "review"]
+    review = history.row(1, named=True)
+    assert (review["actor"], review["outcome"], review["from_state"], review["to_state"]) == (
+        "DS Reviewer", "explained", "new", "reviewed")
+    detail = s.alert(officer=top["officer_id"], subject=top["subject_id"] or None)
+    assert detail["alert"]["id"] == top["id"]
+    assert isinstance(detail["scores"], pl.DataFrame) and detail["scores"].height == 1
+    with pytest.raises(apsp.StoreError, match="a review needs a note"):
+        s.review(top["id"], reviewer="DS Reviewer", outcome="explained", note=" ")
+    with pytest.raises(apsp.StoreError, match="unknown outcome"):
+        s.review(top["id"], reviewer="DS Reviewer", outcome="fine", note="x")  # type: ignore[arg-type]
+
+
+def test_a_night_with_other_settings_is_refused(force, tmp_path):
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    refused = "timezone: the store's is Europe/London, this run's UTC"
+    with pytest.raises(apsp.StoreError, match=refused):
+        apsp.nightly(store, force, timezone="UTC")
+
+
+def test_a_folder_that_is_not_a_store_is_refused(force, tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(apsp.StoreError, match="not a store"):
+        apsp.Store(tmp_path)
+    with pytest.raises(apsp.StoreError, match=r"holds files but no store\.sqlite"):
+        apsp.nightly(tmp_path, force)
+    with pytest.raises(apsp.DatasetError, match="it is the dataset folder"):
+        apsp.nightly(force, force)
+
+
+def test_a_first_night_without_officers_is_refused_and_takes_nothing(force, tmp_path):
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "billing.parquet").write_bytes((force / "billing.parquet").read_bytes())
+    store = tmp_path / "store"
+    with pytest.raises(apsp.StoreError, match="no officers table has been delivered"):
+        apsp.nightly(store, incoming)
+    assert apsp.Store(store).runs().height == 0
+    # The next night, with the officers, takes the billing file it refused.
+    for t in ("officers", "devices"):
+        (incoming / f"{t}.parquet").write_bytes((force / f"{t}.parquet").read_bytes())
+    night = apsp.nightly(store, incoming)
+    assert night["run"] == 1 and night["rows_added"]["billing"] > 0
