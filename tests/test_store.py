@@ -87,3 +87,23 @@ def test_a_first_night_without_officers_is_refused_and_takes_nothing(force, tmp_
         (incoming / f"{t}.parquet").write_bytes((force / f"{t}.parquet").read_bytes())
     night = apsp.nightly(store, incoming)
     assert night["run"] == 1 and night["rows_added"]["billing"] > 0
+
+
+def test_the_watchlist_shows_an_officer_whatever_the_score(force, tmp_path):
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    s = apsp.Store(store)
+    scored = pl.read_parquet(store / s.runs()["folder"][0] / "officers.parquet")
+    # An officer with a score, but under the alert tier: no alert of theirs.
+    quiet = scored.filter((pl.col("score") > 0) & (pl.col("tier") == "low"))["officer_id"][0]
+    assert quiet not in set(s.alerts()["officer_id"])
+    s.watch(quiet, by="DI Jones", reason="referred on 2026-12-01")
+    assert s.watchlist()["officer_id"].to_list() == [quiet]
+    night = apsp.nightly(store, force)
+    text = (store / night["folder"] / "morning_report.html").read_text()
+    assert f'id="watch-{quiet}"' in text and "referred on 2026-12-01" in text
+    s.unwatch(quiet, by="DI Jones", reason="investigation closed")
+    history = s.watchlist(history=True)
+    assert history["kind"].to_list() == ["added", "removed"]
+    with pytest.raises(apsp.StoreError, match="not on the watchlist"):
+        s.unwatch(quiet, by="DI Jones", reason="again")

@@ -41,6 +41,13 @@ _SCORE_SCHEMA = {
     "alert_id": pl.Int64, "run_id": pl.Int64, "score": pl.Float64, "tier": pl.String,
     "state": pl.String,
 }
+_WATCH_SCHEMA = {
+    "officer_id": pl.String, "added_at": pl.String, "added_by": pl.String, "reason": pl.String,
+}
+_WATCH_EVENT_SCHEMA = {
+    "officer_id": pl.String, "at": pl.String, "actor": pl.String, "kind": pl.String,
+    "reason": pl.String,
+}
 _RUN_SCHEMA = {
     "id": pl.Int64, "status": pl.String, "folder": pl.String, "incoming": pl.String,
     "started_at": pl.String, "finished_at": pl.String, "reference_time": pl.String,
@@ -143,3 +150,17 @@ class Store:
             _apsp.store_review(self.path, alert, reviewer, outcome, note)
         )
         return got
+
+    def watchlist(self, *, history: bool = False) -> pl.DataFrame:
+        """The officers under review, whose pairs every morning report shows whatever
+        their score; with ``history``, every change to the list (who, when, why)."""
+        rows = json.loads(_apsp.store_watchlist(self.path, history))
+        return _frame(rows, _WATCH_EVENT_SCHEMA if history else _WATCH_SCHEMA)
+
+    def watch(self, officer: str, *, by: str, reason: str) -> None:
+        """Puts an officer on the watchlist (who and why are kept)."""
+        _apsp.store_watch(self.path, officer, by, reason, True)
+
+    def unwatch(self, officer: str, *, by: str, reason: str) -> None:
+        """Takes an officer off the watchlist (who and why are kept)."""
+        _apsp.store_watch(self.path, officer, by, reason, False)

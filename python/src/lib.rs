@@ -527,6 +527,42 @@ fn store_review(
     run().map_err(|e| store_to_py(py, e))
 }
 
+/// The watchlist (or, with `history`, every change to it) as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, history=false))]
+fn store_watchlist(py: Python<'_>, store: PathBuf, history: bool) -> PyResult<String> {
+    let run = || {
+        let st = apsp_store::Store::open(&store)?;
+        if history {
+            json(&st.watchlist_history()?)
+        } else {
+            json(&st.watchlist()?)
+        }
+    };
+    run().map_err(|e| store_to_py(py, e))
+}
+
+/// Puts an officer on the watchlist (`add`) or takes them off.
+#[pyfunction]
+fn store_watch(
+    py: Python<'_>,
+    store: PathBuf,
+    officer: &str,
+    by: &str,
+    reason: &str,
+    add: bool,
+) -> PyResult<()> {
+    let run = || {
+        let st = apsp_store::Store::open(&store)?;
+        if add {
+            st.watch(officer, by, reason)
+        } else {
+            st.unwatch(officer, by, reason)
+        }
+    };
+    run().map_err(|e| store_to_py(py, e))
+}
+
 #[pyfunction]
 fn matrix_default() -> &'static str {
     apsp_core::matrix::DEFAULT_TOML
@@ -780,6 +816,8 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store_history, m)?)?;
     m.add_function(wrap_pyfunction!(store_runs, m)?)?;
     m.add_function(wrap_pyfunction!(store_review, m)?)?;
+    m.add_function(wrap_pyfunction!(store_watchlist, m)?)?;
+    m.add_function(wrap_pyfunction!(store_watch, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_check, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_set, m)?)?;
     m.add_class::<Scoring>()?;

@@ -128,6 +128,14 @@ enum Command {
         #[command(subcommand)]
         command: store_cmd::AlertsCommand,
     },
+    /// The store's watchlist of officers under review: list, add, remove.
+    Watchlist {
+        /// The store.
+        #[arg(long, global = true)]
+        store: Option<PathBuf>,
+        #[command(subcommand)]
+        command: store_cmd::WatchlistCommand,
+    },
     /// Generate a synthetic force for demos, tests and benchmarks: every canonical
     /// table, planted case-study scenarios and decoys (ground truth in labels.parquet).
     Synth {
@@ -505,7 +513,7 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             }
             Ok(outcome.exit_code())
         }
-        Command::Nightly { .. } | Command::Alerts { .. } => {
+        Command::Nightly { .. } | Command::Alerts { .. } | Command::Watchlist { .. } => {
             unreachable!("the store's commands are run by store_cmd")
         }
     }
@@ -580,6 +588,13 @@ fn main() -> ExitCode {
             Some(store) => store_cmd::alerts(store, command),
             None => {
                 eprintln!("apsp: error: give the store: apsp alerts --store STORE ...");
+                return ExitCode::from(2);
+            }
+        },
+        Command::Watchlist { store, command } => match store {
+            Some(store) => store_cmd::watchlist(store, command),
+            None => {
+                eprintln!("apsp: error: give the store: apsp watchlist --store STORE ...");
                 return ExitCode::from(2);
             }
         },

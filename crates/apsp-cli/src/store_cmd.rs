@@ -52,6 +52,93 @@ pub enum AlertsCommand {
     },
 }
 
+/// `apsp watchlist ...`.
+#[derive(Subcommand)]
+pub enum WatchlistCommand {
+    /// The officers on the watchlist, and (with --history) every change to it.
+    List {
+        #[arg(long)]
+        history: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an officer on the watchlist: each morning report shows all their pairs with
+    /// a score, whatever the score.
+    Add {
+        officer_id: String,
+        /// Who makes the change.
+        #[arg(long)]
+        by: String,
+        /// Why (a referral, an investigation).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take an officer off the watchlist.
+    Remove {
+        officer_id: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `apsp watchlist ...`.
+pub fn watchlist(store: PathBuf, cmd: WatchlistCommand) -> apsp_store::Result<i32> {
+    let store = Store::open(&store)?;
+    match cmd {
+        WatchlistCommand::List { history, json } => {
+            if history {
+                let h = store.watchlist_history()?;
+                if json {
+                    print_json(&h)?;
+                } else {
+                    for e in &h {
+                        println!(
+                            "  {}  {:<12} {:<8} {}: {}",
+                            e.at, e.officer_id, e.kind, e.actor, e.reason
+                        );
+                    }
+                }
+            } else {
+                let w = store.watchlist()?;
+                if json {
+                    print_json(&w)?;
+                } else {
+                    for e in &w {
+                        println!(
+                            "  {:<12} added {} by {}: {}",
+                            e.officer_id, e.added_at, e.added_by, e.reason
+                        );
+                    }
+                    if w.is_empty() {
+                        println!("(nobody on the watchlist)");
+                    }
+                }
+            }
+        }
+        WatchlistCommand::Add {
+            officer_id,
+            by,
+            reason,
+        } => {
+            store.watch(&officer_id, &by, &reason)?;
+            println!(
+                "{officer_id} is on the watchlist: the next morning reports show all their pairs"
+            );
+        }
+        WatchlistCommand::Remove {
+            officer_id,
+            by,
+            reason,
+        } => {
+            store.unwatch(&officer_id, &by, &reason)?;
+            println!("{officer_id} is off the watchlist");
+        }
+    }
+    Ok(0)
+}
+
 /// `apsp nightly`.
 pub fn nightly(
     store: PathBuf,

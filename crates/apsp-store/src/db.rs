@@ -70,7 +70,6 @@ CREATE TABLE alerts (
     score        REAL NOT NULL,
     tier         TEXT NOT NULL,
     reasons      TEXT NOT NULL,
-    watchlisted  INTEGER NOT NULL DEFAULT 0,
     first_run    INTEGER NOT NULL REFERENCES runs(id),
     last_run     INTEGER NOT NULL REFERENCES runs(id),
     review_score REAL,
@@ -105,13 +104,26 @@ CREATE TRIGGER alert_events_append_only_update BEFORE UPDATE ON alert_events
 BEGIN SELECT RAISE(ABORT, 'alert history is append-only: a review is never edited'); END;
 CREATE TRIGGER alert_events_append_only_delete BEFORE DELETE ON alert_events
 BEGIN SELECT RAISE(ABORT, 'alert history is append-only: a review is never deleted'); END;
--- Officers under review: their pairs are reported every night whatever their score.
+-- Officers under review: each night's morning report shows all their flagged pairs
+-- whatever their score. Changes are appended to watchlist_events.
 CREATE TABLE watchlist (
     officer_id TEXT PRIMARY KEY,
     added_at   TEXT NOT NULL,
     added_by   TEXT NOT NULL,
     reason     TEXT NOT NULL
 );
+CREATE TABLE watchlist_events (
+    id         INTEGER PRIMARY KEY,
+    officer_id TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('added', 'removed')),
+    reason     TEXT NOT NULL
+);
+CREATE TRIGGER watchlist_events_append_only_update BEFORE UPDATE ON watchlist_events
+BEGIN SELECT RAISE(ABORT, 'the watchlist history is append-only'); END;
+CREATE TRIGGER watchlist_events_append_only_delete BEFORE DELETE ON watchlist_events
+BEGIN SELECT RAISE(ABORT, 'the watchlist history is append-only'); END;
 "#];
 
 /// An open store.

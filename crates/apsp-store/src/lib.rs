@@ -31,6 +31,7 @@ pub mod morning;
 pub mod nightly;
 mod scope;
 mod take;
+pub mod watchlist;
 
 use std::path::PathBuf;
 

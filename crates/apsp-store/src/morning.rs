@@ -136,6 +136,7 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
         }
         alert_section(&mut h, store, night, a, &alerts, &moved)?;
     }
+    watchlist_sections(&mut h, store, night)?;
     other_alerts(&mut h, &alerts, &moved);
     data_quality(&mut h, store, night)?;
     let _ = writeln!(
@@ -228,7 +229,7 @@ fn head(h: &mut String, night: &Night<'_>) {
     for (k, v) in facts {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }
-    h.push_str("</table>\n<p><a href=\"#for-review\">New and escalated</a> · <a href=\"#other-alerts\">Other alerts</a> · <a href=\"#data-quality\">Data quality</a></p>\n");
+    h.push_str("</table>\n<p><a href=\"#for-review\">New and escalated</a> · <a href=\"#watchlist\">Watchlist</a> · <a href=\"#other-alerts\">Other alerts</a> · <a href=\"#data-quality\">Data quality</a></p>\n");
 }
 
 fn anchor(a: &Alert) -> String {
@@ -368,6 +369,75 @@ fn trend(h: &mut String, store: &Store, a: &Alert) -> Result<()> {
         );
     }
     h.push_str("</svg>\n");
+    Ok(())
+}
+
+/// Every officer on the watchlist, whatever their score: all their pairs with a score,
+/// then the case report's parts.
+fn watchlist_sections(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> {
+    let watched = store.watchlist()?;
+    let _ = writeln!(
+        h,
+        "<h2 id=\"watchlist\">On the watchlist ({})</h2>\n<p>Officers under review: all their \
+         pairs with a score are shown every night, whatever the score.</p>",
+        watched.len()
+    );
+    let s = night.scored;
+    for w in &watched {
+        let _ = writeln!(
+            h,
+            "<section class=\"watch\" id=\"watch-{}\">\n<h3>{} — on the watchlist</h3>\n<p>Added by {} on {}: {}.</p>",
+            esc(&w.officer_id),
+            esc(&w.officer_id),
+            esc(&w.added_by),
+            esc(&w.added_at),
+            esc(&w.reason)
+        );
+        let Some(o) = s.officer(&w.officer_id) else {
+            h.push_str(
+                "<p>Not among tonight's officers (not in the officers table).</p>\n</section>\n",
+            );
+            continue;
+        };
+        let scored: Vec<usize> = o
+            .pairs
+            .iter()
+            .copied()
+            .filter(|p| s.pairs[*p].score > 0.0)
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p>Score {:.2} ({}), rank {} of {}; {} pair(s) with a score.</p>",
+            o.score,
+            o.tier,
+            o.rank,
+            s.officers.len(),
+            scored.len()
+        );
+        if !scored.is_empty() {
+            h.push_str("<table class=\"toc\">\n<tr><th>subject</th><th>score</th><th>tier</th><th>signs</th></tr>\n");
+            for p in scored {
+                let pair = &s.pairs[p];
+                let signs: Vec<String> = apsp_core::sign::Sign::PAIR
+                    .iter()
+                    .zip(pair.contributions.iter())
+                    .filter(|(_, c)| **c > 0.0)
+                    .map(|(sign, c)| format!("{} {c:.2}", sign.id()))
+                    .collect();
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&s.linked.subjects[pair.subject].id),
+                    pair.score,
+                    s.matrix.matrix.tier(pair.score),
+                    esc(&signs.join("; "))
+                );
+            }
+            h.push_str("</table>\n");
+            h.push_str(&officer_section(s, &w.officer_id)?);
+        }
+        h.push_str("</section>\n");
+    }
     Ok(())
 }
 
