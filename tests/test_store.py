@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import polars as pl
 import pytest
 
@@ -107,3 +109,27 @@ def test_the_watchlist_shows_an_officer_whatever_the_score(force, tmp_path):
     assert history["kind"].to_list() == ["added", "removed"]
     with pytest.raises(apsp.StoreError, match="not on the watchlist"):
         s.unwatch(quiet, by="DI Jones", reason="again")
+
+
+def test_a_snapshot_delivered_tonight_replaces_the_last_one(force, tmp_path):
+    """A reference table arrives whole each night: tonight's case links (half the
+    cases gone: closed and purged, say) are what tonight scores with, as one score of
+    a folder holding them would."""
+    store = tmp_path / "store"
+    first = apsp.nightly(store, force)
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    for f in force.glob("*.parquet"):
+        (changed / f.name).write_bytes(f.read_bytes())
+    links = pl.read_parquet(force / "case_links.parquet")
+    links.head(links.height // 2).write_parquet(changed / "case_links.parquet")
+    second = apsp.nightly(store, changed)
+    taken = {f["file"] for f in second["files"] if "not_taken" not in f}
+    assert taken == {"case_links.parquet"}
+    tonight = pl.read_parquet(store / second["folder"] / "officers.parquet")
+    before = pl.read_parquet(store / first["folder"] / "officers.parquet")
+    assert not tonight.equals(before)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", apsp.CoverageWarning)
+        once = apsp.score(changed, progress=False)
+    assert tonight.equals(once.officers.select(tonight.columns))

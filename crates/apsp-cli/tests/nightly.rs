@@ -127,6 +127,25 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
         .find(|i| i["file"] == format!("billing/day-{:03}.parquet", HISTORY_DAYS + 20))
         .unwrap();
     assert_eq!(overlap["rows"]["duplicates"], 30);
+    // The store's state the run saw: every event part of every month, and the
+    // snapshots taken on the first night (delivered unchanged since).
+    let state = &manifest["store"];
+    assert_eq!(state["run"], NIGHTS + 1);
+    assert_eq!(state["settings"]["timezone"], "Europe/London");
+    let parts = state["parts"].as_array().unwrap();
+    let stored: i64 = parts
+        .iter()
+        .filter(|p| p["table"] == "billing")
+        .map(|p| p["rows"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        stored as u64,
+        manifest["tables"]["billing"]["rows"].as_u64().unwrap()
+    );
+    assert!(parts
+        .iter()
+        .filter(|p| p["kind"] == "snapshot")
+        .all(|p| p["path"].as_str().unwrap().ends_with("run-000001.parquet")));
     let late = format!("stops/day-{:03}.parquet", HISTORY_DAYS + 15);
     assert!(summaries[17]
         .files

@@ -627,6 +627,8 @@ impl Store {
                 "a review needs a note saying what was looked at and why the outcome",
             ));
         }
+        // The alert is read under the write lock: a night cannot move it in between.
+        let tx = crate::db::write_transaction(&self.conn).map_err(|e| self.sql(e))?;
         let a = self.alert(alert)?;
         let from = AlertState::parse(&a.state).unwrap_or(AlertState::New);
         let to = if from == AlertState::ResolvedBySystem {
@@ -634,7 +636,6 @@ impl Store {
         } else {
             AlertState::Reviewed
         };
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
         tx.execute(
             "UPDATE alerts SET state = ?1, review_score = ?2, review_tier = ?3 WHERE id = ?4",
             params![to.code(), a.score, a.tier, alert],

@@ -218,7 +218,7 @@ impl Store {
             ));
         }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
+            let tx = crate::db::write_transaction(&self.conn).map_err(|e| self.sql(e))?;
             tx.execute_batch(m).map_err(|e| self.sql(e))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(|e| self.sql(e))?;
@@ -377,6 +377,14 @@ pub(crate) fn sqlite(store: &Path, e: rusqlite::Error) -> StoreError {
         store: store.to_path_buf(),
         source: e,
     }
+}
+
+/// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`): a night
+/// reading the alerts and then writing them must not find, at its first write, that a
+/// review committed in between (SQLite would refuse the write; taking the lock first
+/// makes the other writer wait, up to the busy timeout).
+pub(crate) fn write_transaction(conn: &Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
 }
 
 /// Now, UTC, whole seconds (RFC 3339).

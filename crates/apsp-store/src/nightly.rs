@@ -335,10 +335,7 @@ fn commit_data(
     incoming: &str,
     folder: &str,
 ) -> Result<()> {
-    let tx = store
-        .conn
-        .unchecked_transaction()
-        .map_err(|e| store.sql(e))?;
+    let tx = crate::db::write_transaction(&store.conn).map_err(|e| store.sql(e))?;
     tx.execute(
         "INSERT INTO runs(id, started_at, status, incoming, folder) VALUES (?1, ?2, 'ingested', ?3, ?4)",
         params![run, crate::db::now(), incoming, folder],
@@ -398,10 +395,7 @@ fn finish(
     fault_point("run-folder-renamed");
     let rules = AlertRules::of(&matrix.matrix);
     let tonight = alerts::tonight_from_outputs(&done, &rules)?;
-    let tx = store
-        .conn
-        .unchecked_transaction()
-        .map_err(|e| store.sql(e))?;
+    let tx = crate::db::write_transaction(&store.conn).map_err(|e| store.sql(e))?;
     let counts = alerts::update(&tx, store, run, &tonight, &rules)?;
     let mut quarantined: BTreeMap<String, u64> = BTreeMap::new();
     if let Ok(reasons) = ds

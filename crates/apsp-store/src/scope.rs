@@ -130,6 +130,7 @@ pub(crate) fn dataset_as_of(
         quarantined: tonight.len() as u64,
         outputs: BTreeMap::new(),
         scoring: None,
+        store: Some(store_state(store, &scope, run)?),
     };
     Ok(Dataset {
         tables,
@@ -137,6 +138,50 @@ pub(crate) fn dataset_as_of(
         manifest,
         hinted,
     })
+}
+
+/// What the run saw of the store, for its manifest: the run, the store's recorded
+/// settings and every data part in scope with its rows.
+fn store_state(
+    store: &Store,
+    scope: &BTreeMap<Table, Option<i64>>,
+    run: i64,
+) -> Result<serde_json::Value> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT path, tbl, kind, run_id, rows FROM parts WHERE run_id <= ?1 AND kind != 'quarantine' ORDER BY path")
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map([run], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .map_err(|e| store.sql(e))?;
+    let mut parts = Vec::new();
+    for r in rows {
+        let (path, tbl, kind, part_run, n) = r.map_err(|e| store.sql(e))?;
+        let Some(table) = Table::from_name(&tbl) else {
+            continue;
+        };
+        if in_scope(scope, table, part_run, run) {
+            parts.push(serde_json::json!({"path": path, "table": tbl, "kind": kind, "rows": n}));
+        }
+    }
+    let settings: serde_json::Value = store
+        .meta("settings")?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(serde_json::Value::Null);
+    Ok(serde_json::json!({
+        "path": store.path.display().to_string(),
+        "run": run,
+        "settings": settings,
+        "parts": parts,
+    }))
 }
 
 /// The input files in scope, in table order then path order (the order one read of a

@@ -89,8 +89,8 @@ impl Store {
                 "a watchlist change needs the officer, who makes it and why",
             ));
         }
-        let on: Option<String> = self
-            .conn
+        let tx = crate::db::write_transaction(&self.conn).map_err(|e| self.sql(e))?;
+        let on: Option<String> = tx
             .query_row(
                 "SELECT officer_id FROM watchlist WHERE officer_id = ?1",
                 [officer],
@@ -98,7 +98,6 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.sql(e))?;
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
         let now = crate::db::now();
         match (kind, on.is_some()) {
             ("added", true) => {

@@ -37,6 +37,10 @@ pub struct Manifest {
     /// source and SHA-256, reference time, window, unlinked event rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scoring: Option<serde_json::Value>,
+    /// The nightly store's state the run saw (`apsp nightly` only): the store, the
+    /// run, its settings and every data part scored, with its rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<serde_json::Value>,
 }
 
 /// Settings that change what is read.

@@ -320,6 +320,7 @@ pub fn read_files(
         quarantined: quarantine.len() as u64,
         outputs: BTreeMap::new(),
         scoring: None,
+        store: None,
     };
     let mut hinted: Vec<QuarantineRow> = quarantine
         .iter()
