@@ -133,3 +133,19 @@ def test_a_snapshot_delivered_tonight_replaces_the_last_one(force, tmp_path):
         warnings.simplefilter("ignore", apsp.CoverageWarning)
         once = apsp.score(changed, progress=False)
     assert tonight.equals(once.officers.select(tonight.columns))
+
+
+def test_a_snapshot_losing_most_of_its_rows_is_refused(force, tmp_path):
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for f in force.glob("*.parquet"):
+        (partial / f.name).write_bytes(f.read_bytes())
+    persons = pl.read_parquet(force / "persons.parquet")
+    persons.head(10).write_parquet(partial / "persons.parquet")
+    with pytest.raises(apsp.StoreError, match="tonight's persons keeps 10 row"):
+        apsp.nightly(store, partial)
+    assert apsp.Store(store).runs().height == 1  # nothing was taken
+    night = apsp.nightly(store, partial, replace_snapshots=["persons"])
+    assert {f["file"] for f in night["files"] if "not_taken" not in f} == {"persons.parquet"}

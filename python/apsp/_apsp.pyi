@@ -111,6 +111,7 @@ def nightly(
     *,
     matrix: Path | None = None,
     csv: bool = False,
+    replace_snapshots: list[str] = ...,
     profiles: list[Path] = ...,
     profile_dicts: list[str] = ...,
     timezone: str = "Europe/London",

@@ -16,6 +16,7 @@ edited. A score is a warning sign for review, never a verdict.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,6 +66,7 @@ def nightly(
     *,
     matrix: PathLike | None = None,
     csv: bool = False,
+    replace_snapshots: Sequence[str] = (),
     profiles: ProfilesLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
@@ -82,6 +84,9 @@ def nightly(
 
     The read settings are those of :class:`apsp.ReadSettings`; the store records them
     on its first night and refuses a night with others (:class:`apsp.StoreError`).
+    A snapshot table (officers, devices, persons, person numbers, case links, vehicle
+    assignments) delivered with fewer than half the rows of the current one is refused
+    unless named in ``replace_snapshots``: a partial export would drop the rest.
     Returns the night's summary: ``run``, ``folder`` (relative to the store),
     ``files`` (each with ``not_taken`` when it was not read again), ``rows_added``,
     ``quarantined``, ``alerts`` and ``exit_code`` (1 when rows were quarantined).
@@ -93,7 +98,7 @@ def nightly(
     )
     text = _apsp.nightly(
         Path(store), Path(incoming), matrix=None if matrix is None else Path(matrix),
-        csv=csv, **settings._native(),
+        csv=csv, replace_snapshots=list(replace_snapshots), **settings._native(),
     )
     summary: dict[str, Any] = json.loads(text)
     return summary

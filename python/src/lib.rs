@@ -385,7 +385,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, apsp_store::StoreError> {
 
 /// One night of the store (`apsp nightly`); returns its summary as JSON.
 #[pyfunction]
-#[pyo3(signature = (store, incoming, *, matrix=None, csv=false, profiles=Vec::new(), profile_dicts=Vec::new(),
+#[pyo3(signature = (store, incoming, *, matrix=None, csv=false, replace_snapshots=Vec::new(), profiles=Vec::new(), profile_dicts=Vec::new(),
                     timezone="Europe/London", ambiguous="earliest", nonexistent="quarantine",
                     pseudonymise=false, key_file=None, key_env=None, ignore_extra_columns=false,
                     encoding="utf-8"))]
@@ -396,6 +396,7 @@ fn nightly(
     incoming: PathBuf,
     matrix: Option<PathBuf>,
     csv: bool,
+    replace_snapshots: Vec<String>,
     profiles: Vec<PathBuf>,
     profile_dicts: Vec<String>,
     timezone: &str,
@@ -426,6 +427,7 @@ fn nightly(
         ingest,
         matrix,
         csv,
+        replace_snapshots,
     };
     py.detach(|| apsp_store::nightly(&opts, &|_| {}).and_then(|s| json(&s)))
         .map_err(|e| store_to_py(py, e))

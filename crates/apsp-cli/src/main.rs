@@ -119,6 +119,10 @@ enum Command {
         /// Print seconds per stage to stderr.
         #[arg(long)]
         timings: bool,
+        /// Replace this snapshot table tonight even if the delivery keeps fewer than
+        /// half its rows (refused by default: a partial export would drop the rest).
+        #[arg(long, value_name = "TABLE")]
+        replace_snapshot: Vec<String>,
     },
     /// The store's alerts: list, show, review, history.
     Alerts {
@@ -583,7 +587,19 @@ fn main() -> ExitCode {
             csv,
             json,
             timings,
-        } => store_cmd::nightly(store, incoming, &ingest, matrix, csv, json, timings),
+            replace_snapshot,
+        } => store_cmd::nightly(
+            store_cmd::NightlyArgs {
+                store,
+                incoming,
+                matrix,
+                csv,
+                json,
+                timings,
+                replace_snapshots: replace_snapshot,
+            },
+            &ingest,
+        ),
         Command::Alerts { store, command } => match store {
             Some(store) => store_cmd::alerts(store, command),
             None => {

@@ -139,22 +139,35 @@ pub fn watchlist(store: PathBuf, cmd: WatchlistCommand) -> apsp_store::Result<i3
     Ok(0)
 }
 
+/// The arguments of `apsp nightly` besides the read settings.
+pub struct NightlyArgs {
+    pub store: PathBuf,
+    pub incoming: PathBuf,
+    pub matrix: Option<PathBuf>,
+    pub csv: bool,
+    pub json: bool,
+    pub timings: bool,
+    pub replace_snapshots: Vec<String>,
+}
+
 /// `apsp nightly`.
-pub fn nightly(
-    store: PathBuf,
-    incoming: PathBuf,
-    ingest: &IngestArgs,
-    matrix: Option<PathBuf>,
-    csv: bool,
-    json: bool,
-    timings: bool,
-) -> apsp_store::Result<i32> {
+pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32> {
+    let NightlyArgs {
+        store,
+        incoming,
+        matrix,
+        csv,
+        json,
+        timings,
+        replace_snapshots,
+    } = args;
     let opts = NightlyOptions {
         store,
         incoming,
         ingest: ingest.options()?,
         matrix,
         csv,
+        replace_snapshots,
     };
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |stage: &str| {

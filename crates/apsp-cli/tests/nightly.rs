@@ -34,6 +34,7 @@ fn night(store: &Path, incoming: &Path) -> NightlySummary {
             ingest: IngestOptions::default(),
             matrix: None,
             csv: false,
+            replace_snapshots: Vec::new(),
         },
         &|_| {},
     )

@@ -183,7 +183,9 @@ pub(crate) fn transition(
             return None;
         }
         let why = if now.score == 0.0 {
-            "its evidence has aged out of the analysis window (score 0)".to_string()
+            "score 0: its evidence has aged out of the analysis window, or the officer or \
+             pair is no longer in the data"
+                .to_string()
         } else {
             format!(
                 "score {:.2} fell below the alert tier ({}, {:.2})",
@@ -193,6 +195,19 @@ pub(crate) fn transition(
         return go(AlertState::ResolvedBySystem, why);
     }
     match prev.state {
+        // Back after a review: judged against the review, as if it had stayed
+        // reviewed (a score hovering at the tier's floor must not be raised again and
+        // again after its review).
+        AlertState::ResolvedBySystem if prev.review.is_some() => past_review(prev, now, rules)
+            .or_else(|| {
+                go(
+                    AlertState::Reviewed,
+                    format!(
+                        "back at or above the alert tier (score {:.2}), quiet since its review",
+                        now.score
+                    ),
+                )
+            }),
         AlertState::ResolvedBySystem => go(
             AlertState::New,
             format!(
@@ -200,31 +215,7 @@ pub(crate) fn transition(
                 now.score, now.tier
             ),
         ),
-        AlertState::Reviewed => {
-            let (at_review, tier_at_review) = prev
-                .review
-                .clone()
-                .unwrap_or((prev.score, prev.tier.clone()));
-            if tier_rank(&now.tier) > tier_rank(&tier_at_review) {
-                go(
-                    AlertState::Escalated,
-                    format!(
-                        "tier rose from {tier_at_review} at the review to {} (score {at_review:.2} -> {:.2})",
-                        now.tier, now.score
-                    ),
-                )
-            } else if now.score >= at_review + rules.margin {
-                go(
-                    AlertState::Escalated,
-                    format!(
-                        "score rose from {at_review:.2} at the review to {:.2} (the margin is {:.2})",
-                        now.score, rules.margin
-                    ),
-                )
-            } else {
-                None
-            }
-        }
+        AlertState::Reviewed => past_review(prev, now, rules),
         _ if tier_rank(&now.tier) > tier_rank(&prev.tier) => go(
             AlertState::Escalated,
             format!(
@@ -241,6 +232,32 @@ pub(crate) fn transition(
             ),
         ),
     }
+}
+
+/// A reviewed alert escalates when its tier rises above its tier at the review, or
+/// its score passes its score at the review by the margin; else it stays quiet.
+fn past_review(prev: &Standing, now: &Tonight, rules: &AlertRules) -> Option<Transition> {
+    let (at_review, tier_at_review) = prev
+        .review
+        .clone()
+        .unwrap_or((prev.score, prev.tier.clone()));
+    let why = if tier_rank(&now.tier) > tier_rank(&tier_at_review) {
+        format!(
+            "tier rose from {tier_at_review} at the review to {} (score {at_review:.2} -> {:.2})",
+            now.tier, now.score
+        )
+    } else if now.score >= at_review + rules.margin {
+        format!(
+            "score rose from {at_review:.2} at the review to {:.2} (the margin is {:.2})",
+            now.score, rules.margin
+        )
+    } else {
+        return None;
+    };
+    Some(Transition {
+        to: AlertState::Escalated,
+        why,
+    })
 }
 
 /// Tonight's scores by alert key (officer, subject; subject "" for the officer), read
@@ -636,11 +653,13 @@ impl Store {
         } else {
             AlertState::Reviewed
         };
-        tx.execute(
-            "UPDATE alerts SET state = ?1, review_score = ?2, review_tier = ?3 WHERE id = ?4",
-            params![to.code(), a.score, a.tier, alert],
-        )
-        .map_err(|e| self.sql(e))?;
+        if to == AlertState::Reviewed {
+            tx.execute(
+                "UPDATE alerts SET state = ?1, review_score = ?2, review_tier = ?3 WHERE id = ?4",
+                params![to.code(), a.score, a.tier, alert],
+            )
+            .map_err(|e| self.sql(e))?;
+        }
         tx.execute(
             "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, outcome, note, score)
              VALUES (?1, NULL, ?2, ?3, 'review', ?4, ?5, ?6, ?7, ?8)",
@@ -744,15 +763,40 @@ mod tests {
         assert_eq!(t.to, AlertState::ResolvedBySystem);
         assert_eq!(t.why, "score 5.00 fell below the alert tier (medium, 8.00)");
         let t = transition(Some(&persisting), &now(0.0, "none"), &rules()).unwrap();
-        assert_eq!(
-            t.why,
-            "its evidence has aged out of the analysis window (score 0)"
+        assert!(
+            t.why.starts_with("score 0: its evidence has aged out"),
+            "{}",
+            t.why
         );
         let resolved = standing(AlertState::ResolvedBySystem, 0.0, "none", None);
         assert_eq!(to(Some(&resolved), &now(0.0, "none")), None);
         assert_eq!(
             to(Some(&resolved), &now(8.0, "medium")),
             Some(AlertState::New)
+        );
+    }
+
+    #[test]
+    fn a_reviewed_alert_back_above_the_tier_is_judged_against_its_review() {
+        // Reviewed at 8.1, dipped to 7.9 (resolved), back at 8.1: quiet (reviewed),
+        // not new; back at 12.1 (8.1 + 4): escalated; at high: escalated.
+        let dipped = standing(
+            AlertState::ResolvedBySystem,
+            7.9,
+            "low",
+            Some((8.1, "medium")),
+        );
+        assert_eq!(
+            to(Some(&dipped), &now(8.1, "medium")),
+            Some(AlertState::Reviewed)
+        );
+        assert_eq!(
+            to(Some(&dipped), &now(12.1, "medium")),
+            Some(AlertState::Escalated)
+        );
+        assert_eq!(
+            to(Some(&dipped), &now(14.0, "high")),
+            Some(AlertState::Escalated)
         );
     }
 }

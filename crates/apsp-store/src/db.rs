@@ -26,7 +26,12 @@ CREATE TABLE runs (
     folder         TEXT NOT NULL,
     reference_time TEXT,
     matrix_sha256  TEXT,
-    summary        TEXT
+    summary        TEXT,
+    -- What the run is scored with, so that a run finished by the next night is
+    -- scored as it would have been: the matrix (its TOML and source) and --csv.
+    matrix_toml    TEXT NOT NULL,
+    matrix_source  TEXT NOT NULL,
+    csv            INTEGER NOT NULL
 );
 -- Every export file taken, by content hash; `input` is its manifest entry (JSON).
 CREATE TABLE files (
@@ -240,6 +245,8 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    /// Sets a setting (in the caller's transaction when one is open on the
+    /// connection).
     pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         self.conn
             .execute(
@@ -402,7 +409,8 @@ mod tests {
         let store = Store::open_or_create(&dir.path().join("s")).unwrap();
         let c = &store.conn;
         c.execute_batch(
-            "INSERT INTO runs(id, started_at, status, incoming, folder) VALUES (1, 't', 'done', 'in', 'runs/1');
+            "INSERT INTO runs(id, started_at, status, incoming, folder, matrix_toml, matrix_source, csv)
+                 VALUES (1, 't', 'done', 'in', 'runs/1', '', 'default', 0);
              INSERT INTO alerts(officer_id, subject_id, state, score, tier, reasons, first_run, last_run)
                  VALUES ('PC1', '', 'reviewed', 9.0, 'medium', '', 1, 1);
              INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, outcome, note, score)

@@ -17,6 +17,13 @@ pub(crate) fn run_tag(run: i64) -> String {
     format!("run-{run:06}")
 }
 
+/// The run that wrote a part (its file name: `run-NNNNNN.<ext>`).
+pub(crate) fn run_of_part(path: &str) -> Option<i64> {
+    let name = path.rsplit('/').next()?;
+    let digits = name.strip_prefix("run-")?.split('.').next()?;
+    digits.parse().ok()
+}
+
 /// An event table's part of one run and one month (`YYYY-MM`, UTC).
 pub(crate) fn event_part(table: Table, month: &str, run: i64) -> String {
     format!(
@@ -45,7 +52,14 @@ pub(crate) fn run_folder(run: i64, date: &str) -> String {
 /// a reader (or a crash) sees the old file or the new one, never half of one.
 pub(crate) fn write_whole(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+            // New folders (tables/<t>/month=YYYY-MM/) must survive a power cut with
+            // the file: each is synced into its parent.
+            for d in dir.ancestors().skip(1).take(3) {
+                sync_dir(d)?;
+            }
+        }
     }
     let tmp = tmp_path(path);
     let mut f = File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
@@ -70,6 +84,20 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io(dir, e))
+}
+
+/// Syncs every file of a folder, then the folder (a run's outputs before the folder is
+/// renamed into place and recorded).
+pub(crate) fn sync_tree(dir: &Path) -> Result<()> {
+    for e in std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))? {
+        let p = e.map_err(|e| StoreError::io(dir, e))?.path();
+        if p.is_file() {
+            File::open(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| StoreError::io(&p, e))?;
+        }
+    }
+    sync_dir(dir)
 }
 
 /// Every file under `dir` (recursively), relative to `root`, `/`-separated.

@@ -67,6 +67,9 @@ pub struct NightlyOptions {
     pub matrix: Option<PathBuf>,
     /// Also write the outputs as CSV.
     pub csv: bool,
+    /// Snapshot tables to replace tonight even if the delivery keeps fewer than half
+    /// their rows (a force that really shrank).
+    pub replace_snapshots: Vec<String>,
 }
 
 /// What a night did, for logs and `--json`.
@@ -126,6 +129,10 @@ impl Timings {
 pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<NightlySummary> {
     let mut timings = Timings::start();
     let matrix = RiskMatrix::load_or_default(opts.matrix.as_deref())?;
+    let matrix_toml = match &opts.matrix {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| StoreError::io(p, e))?,
+        None => apsp_core::matrix::DEFAULT_TOML.to_string(),
+    };
     let pseudo = match &opts.ingest.pseudonymise {
         Some(src) => Some(Pseudonymiser::load(src)?),
         None => None,
@@ -142,42 +149,42 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     let _lock = StoreLock::take(&opts.store)?;
     let store = Store::connect(&opts.store)?;
     let swept = store.sweep()?;
-    check_settings(&store, &settings)?;
+    let new_settings = check_settings(&store, &settings)?;
     let incoming = opts.incoming.display().to_string();
     let mut finished_earlier = Vec::new();
     for run in unfinished_runs(&store)? {
         progress(&format!("finishing run {run}, interrupted after its data"));
-        finish(
-            &store,
-            run,
-            &incoming,
-            &settings,
-            &matrix,
-            opts.csv,
-            &mut timings,
-        )?;
+        finish(&store, run, &settings, None, &mut timings)?;
         finished_earlier.push(run);
     }
     let run = store.next_run()?;
     progress("taking the new files");
     timings.lap("open the store");
-    let taken = take::take(&store, &opts.incoming, &opts.ingest, run, &mut timings)?;
+    let taken = take::take(
+        &store,
+        &opts.incoming,
+        &opts.ingest,
+        run,
+        &opts.replace_snapshots,
+        &mut timings,
+    )?;
     refuse_a_store_without_officers_or_events(&store, &taken)?;
     fault_point("parts-written");
     let folder = layout::run_folder(run, &chrono::Local::now().format("%Y-%m-%d").to_string());
-    commit_data(&store, &taken, run, &incoming, &folder)?;
+    let this_run = RunRecord {
+        run,
+        incoming: &incoming,
+        folder: &folder,
+        matrix_toml: &matrix_toml,
+        matrix_source: &matrix.source,
+        csv: opts.csv,
+        new_settings: new_settings.as_deref(),
+    };
+    commit_data(&store, &taken, &this_run)?;
     fault_point("data-committed");
     progress("scoring the window from the store");
     timings.lap("commit the data");
-    let scored = finish(
-        &store,
-        run,
-        &incoming,
-        &settings,
-        &matrix,
-        opts.csv,
-        &mut timings,
-    )?;
+    let scored = finish(&store, run, &settings, Some(&matrix), &mut timings)?;
     let mut rows_added = BTreeMap::new();
     let mut quarantined_by_reason = BTreeMap::new();
     let mut quarantined = 0;
@@ -211,9 +218,10 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     })
 }
 
-/// The settings that decide what the stored rows mean: the first night records them,
-/// and a night with other settings is refused (its rows would not mix).
-fn check_settings(store: &Store, s: &Settings) -> Result<()> {
+/// The settings that decide what the stored rows mean: the first night to commit
+/// records them (returned here as JSON, recorded with its data), and a night with
+/// other settings is refused (its rows would not mix).
+fn check_settings(store: &Store, s: &Settings) -> Result<Option<String>> {
     let mut profiles: BTreeMap<String, String> = BTreeMap::new();
     for p in &s.profiles {
         profiles.insert(p.table.clone(), p.sha256.clone());
@@ -246,7 +254,7 @@ fn check_settings(store: &Store, s: &Settings) -> Result<()> {
     ]);
     let Some(recorded) = store.meta("settings")? else {
         let json = serde_json::to_string_pretty(&wanted).map_err(apsp_core::ApspError::from)?;
-        return store.set_meta("settings", &json);
+        return Ok(Some(json));
     };
     let recorded: BTreeMap<String, String> = serde_json::from_str(&recorded).map_err(|e| {
         StoreError::store(
@@ -265,7 +273,7 @@ fn check_settings(store: &Store, s: &Settings) -> Result<()> {
         })
         .collect();
     if differences.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     Err(StoreError::store(
         &store.path,
@@ -327,21 +335,41 @@ fn unfinished_runs(store: &Store) -> Result<Vec<i64>> {
         .map_err(|e| store.sql(e))
 }
 
-/// Records the night's data: its run, files and parts, in one transaction.
-fn commit_data(
-    store: &Store,
-    taken: &take::Taken,
+/// A run as its data commits: what it is scored with, also when the next night
+/// finishes it.
+struct RunRecord<'a> {
     run: i64,
-    incoming: &str,
-    folder: &str,
-) -> Result<()> {
+    incoming: &'a str,
+    folder: &'a str,
+    matrix_toml: &'a str,
+    matrix_source: &'a str,
+    csv: bool,
+    /// The store's settings, on the first night to commit.
+    new_settings: Option<&'a str>,
+}
+
+/// Records the night's data: its run, files and parts (and, on the first night, the
+/// store's settings), in one transaction.
+fn commit_data(store: &Store, taken: &take::Taken, r: &RunRecord<'_>) -> Result<()> {
     let tx = crate::db::write_transaction(&store.conn).map_err(|e| store.sql(e))?;
     tx.execute(
-        "INSERT INTO runs(id, started_at, status, incoming, folder) VALUES (?1, ?2, 'ingested', ?3, ?4)",
-        params![run, crate::db::now(), incoming, folder],
+        "INSERT INTO runs(id, started_at, status, incoming, folder, matrix_toml, matrix_source, csv)
+         VALUES (?1, ?2, 'ingested', ?3, ?4, ?5, ?6, ?7)",
+        params![
+            r.run,
+            crate::db::now(),
+            r.incoming,
+            r.folder,
+            r.matrix_toml,
+            r.matrix_source,
+            r.csv
+        ],
     )
     .map_err(|e| store.sql(e))?;
-    take::record(&tx, store, taken, run)?;
+    if let Some(settings) = r.new_settings {
+        store.set_meta("settings", settings)?;
+    }
+    take::record(&tx, store, taken, r.run)?;
     tx.commit().map_err(|e| store.sql(e))
 }
 
@@ -353,20 +381,32 @@ struct Finished {
 }
 
 /// Scores run `run`'s window from the store, writes its folder and moves the alerts.
+/// `matrix`: tonight's, already read; a run finished late is scored with the matrix
+/// recorded when its data committed.
 fn finish(
     store: &Store,
     run: i64,
-    incoming: &str,
     settings: &Settings,
-    matrix: &LoadedMatrix,
-    csv: bool,
+    matrix: Option<&LoadedMatrix>,
     timings: &mut Timings,
 ) -> Result<Finished> {
-    let folder: String = store
+    let (folder, incoming, toml, source, csv): (String, String, String, String, bool) = store
         .conn
-        .query_row("SELECT folder FROM runs WHERE id = ?1", [run], |r| r.get(0))
+        .query_row(
+            "SELECT folder, incoming, matrix_toml, matrix_source, csv FROM runs WHERE id = ?1",
+            [run],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
         .map_err(|e| store.sql(e))?;
-    let mut ds = scope::dataset_as_of(store, run, incoming, settings.clone())?;
+    let recorded;
+    let matrix = match matrix {
+        Some(m) => m,
+        None => {
+            recorded = RiskMatrix::parse(&toml, &source)?;
+            &recorded
+        }
+    };
+    let mut ds = scope::dataset_as_of(store, run, &incoming, settings.clone())?;
     timings.lap("read the store");
     let coverage = morning::coverage(&ds)?;
     let scored = score_releasing(&mut ds, matrix, &ScoreOptions::default(), &|_| {})?;
@@ -385,6 +425,7 @@ fn finish(
             overwrite: false,
         },
     )?;
+    layout::sync_tree(&tmp)?;
     fault_point("outputs-written");
     timings.lap("write the outputs");
     if done.exists() {
@@ -392,6 +433,7 @@ fn finish(
     }
     std::fs::rename(&tmp, &done).map_err(|e| StoreError::io(&done, e))?;
     layout::sync_dir(done.parent().unwrap_or(Path::new(".")))?;
+    layout::sync_dir(&store.path)?;
     fault_point("run-folder-renamed");
     let rules = AlertRules::of(&matrix.matrix);
     let tonight = alerts::tonight_from_outputs(&done, &rules)?;

@@ -80,6 +80,7 @@ pub(crate) fn dataset_as_of(
     let scope = runs_in_scope(store, run)?;
     let inputs = inputs_in_scope(store, &scope, run)?;
     let ranks = file_ranks(&inputs);
+    let inputs: Vec<InputFile> = inputs.into_iter().map(|(_, f)| f).collect();
     // The parts to read, asked of the database first (a connection is not shared
     // between threads), then read side by side.
     let mut to_read: Vec<(Table, Option<String>, Vec<String>)> = Vec::new();
@@ -190,7 +191,7 @@ fn inputs_in_scope(
     store: &Store,
     scope: &BTreeMap<Table, Option<i64>>,
     run: i64,
-) -> Result<Vec<InputFile>> {
+) -> Result<Vec<(i64, InputFile)>> {
     let mut stmt = store
         .conn
         .prepare("SELECT tbl, run_id, input FROM files WHERE run_id <= ?1")
@@ -216,15 +217,18 @@ fn inputs_in_scope(
         }
     }
     out.sort_by(|a, b| (a.0, &a.2.file, a.1).cmp(&(b.0, &b.2.file, b.1)));
-    Ok(out.into_iter().map(|(_, _, f)| f).collect())
+    Ok(out.into_iter().map(|(_, r, f)| (r, f)).collect())
 }
 
-/// Each input file's place in read order, by name.
-fn file_ranks(inputs: &[InputFile]) -> BTreeMap<(String, String), u64> {
+/// Each input file's place in read order, by (table, name, run): a file named as one
+/// taken on an earlier night (`billing.csv` every night) keeps its own place.
+type Ranks = BTreeMap<(String, String, i64), u64>;
+
+fn file_ranks(inputs: &[(i64, InputFile)]) -> Ranks {
     inputs
         .iter()
         .enumerate()
-        .map(|(i, f)| ((f.table.clone(), f.file.clone()), i as u64))
+        .map(|(i, (run, f))| ((f.table.clone(), f.file.clone(), *run), i as u64))
         .collect()
 }
 
@@ -240,30 +244,34 @@ fn read_event_table(
     root: &Path,
     table: Table,
     parts: &[String],
-    ranks: &BTreeMap<(String, String), u64>,
+    ranks: &Ranks,
 ) -> Result<DataFrame> {
-    let mut frames = Vec::new();
-    for path in parts {
-        frames.push(read_part(root, path)?);
+    let frames = parts
+        .par_iter()
+        .map(|path| read_part(root, path))
+        .collect::<Result<Vec<DataFrame>>>()?;
+    // Each row's place: its file's rank (the file's name and the run that took it,
+    // the run named by the part's file), then its line.
+    let mut order: Vec<(u64, i64, IdxSize)> = Vec::new();
+    for (path, f) in parts.iter().zip(&frames) {
+        let run = layout::run_of_part(path).unwrap_or_default();
+        let files = f.column("source_file")?.str()?;
+        let lines = f.column("source_line")?.i64()?;
+        for (name, line) in files.iter().zip(lines.iter()) {
+            let key = (
+                table.name().to_string(),
+                name.unwrap_or_default().to_string(),
+                run,
+            );
+            let rank = ranks.get(&key).copied().unwrap_or(u64::MAX);
+            order.push((rank, line.unwrap_or_default(), order.len() as IdxSize));
+        }
     }
-    let mut df = frames.remove(0);
-    for f in &frames {
-        df.vstack_mut(f)?;
+    let mut frames = frames.into_iter();
+    let mut df = frames.next().expect("an event table in scope has a part");
+    for f in frames {
+        df.vstack_mut(&f)?;
     }
-    let files = df.column("source_file")?.str()?;
-    let lines = df.column("source_line")?.i64()?;
-    let mut order: Vec<(u64, i64, IdxSize)> = files
-        .iter()
-        .zip(lines.iter())
-        .enumerate()
-        .map(|(i, (f, l))| {
-            let rank = ranks
-                .get(&(table.name().to_string(), f.unwrap_or_default().to_string()))
-                .copied()
-                .unwrap_or(u64::MAX);
-            (rank, l.unwrap_or_default(), i as IdxSize)
-        })
-        .collect();
     order.par_sort_unstable();
     let idx = IdxCa::from_vec("idx".into(), order.into_iter().map(|o| o.2).collect());
     let mut df = df.take(&idx)?;

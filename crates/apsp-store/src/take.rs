@@ -12,6 +12,7 @@ use apsp_core::ingest::{
 };
 use apsp_core::Table;
 use polars::prelude::*;
+use rayon::prelude::*;
 use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -79,6 +80,7 @@ pub(crate) fn take(
     incoming: &Path,
     opts: &IngestOptions,
     run: i64,
+    replace_snapshots: &[String],
     timings: &mut crate::nightly::Timings,
 ) -> Result<Taken> {
     let found = discover_files(incoming, &opts.profiles)?;
@@ -105,6 +107,7 @@ pub(crate) fn take(
     let delivery = read_files(incoming, &to_read, opts, &prior)?;
     drop(prior);
     timings.lap("read the new files");
+    refuse_a_shrunken_snapshot(store, &delivery, replace_snapshots)?;
     let parts = write_parts(store, &delivery, run)?;
     timings.lap("write the parts");
     let latest = latest_event_by_file(&delivery)?;
@@ -200,6 +203,40 @@ fn latest_event_by_file(d: &Delivery) -> Result<BTreeMap<(String, String), i64>>
     Ok(out)
 }
 
+/// A snapshot that keeps fewer than half the rows of the current one is refused (a
+/// partial export, or one whose rows were all quarantined, would drop every officer or
+/// person missing from it), unless the night is told to replace it anyway.
+fn refuse_a_shrunken_snapshot(store: &Store, d: &Delivery, replace: &[String]) -> Result<()> {
+    for (t, df) in &d.dataset.tables {
+        if !is_snapshot_table(*t) || replace.iter().any(|r| r == t.name()) {
+            continue;
+        }
+        let Some(run) = crate::scope::snapshot_run(store, *t, i64::MAX)? else {
+            continue;
+        };
+        let current: i64 = store
+            .conn
+            .query_row(
+                "SELECT rows FROM parts WHERE kind = 'snapshot' AND tbl = ?1 AND run_id = ?2",
+                params![t.name(), run],
+                |r| r.get(0),
+            )
+            .map_err(|e| store.sql(e))?;
+        let tonight = df.height() as i64;
+        if tonight * 2 < current {
+            return Err(StoreError::store(
+                &store.path,
+                format!(
+                    "tonight's {t} keeps {tonight} row(s), the current snapshot (run {run}) {current}: \
+                     a partial export, or one whose rows were quarantined, would drop the rest; \
+                     deliver the whole table, or replace it anyway with --replace-snapshot {t}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where the store took these bytes for this table before, if it did.
 fn taken_before(store: &Store, table: Table, sha: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
@@ -280,10 +317,14 @@ fn prior_for(store: &Store, to_read: &BTreeMap<Table, Vec<PathBuf>>) -> Result<P
 fn earlier_rows(store: &Store, table: Table) -> Result<EarlierRows> {
     let mut out = EarlierRows::default();
     let mut file_ix: BTreeMap<String, u32> = BTreeMap::new();
-    for path in crate::scope::event_parts(store, table, i64::MAX)? {
-        let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
-        cols.extend(["source_file", "source_line"]);
-        let df = read_parquet(&store.path.join(&path), Some(&cols))?;
+    let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
+    cols.extend(["source_file", "source_line"]);
+    let root = store.path.as_path();
+    let frames = crate::scope::event_parts(store, table, i64::MAX)?
+        .par_iter()
+        .map(|path| read_parquet(&root.join(path), Some(&cols)))
+        .collect::<Result<Vec<DataFrame>>>()?;
+    for df in frames {
         let hi = df.column("_hash_hi")?.u64()?;
         let lo = df.column("_hash_lo")?.u64()?;
         let khi = df.column("_key_hi")?.u64()?;
@@ -322,37 +363,64 @@ pub(crate) fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<Data
     Ok(reader.finish()?)
 }
 
+/// A part to write: its table, frame, rows (None: all), path and kind.
+type PartJob<'a> = (
+    Table,
+    &'a DataFrame,
+    Option<Vec<IdxSize>>,
+    String,
+    &'static str,
+);
+
 /// Writes the night's rows: each appended table split by month (UTC) of its time
-/// column, each snapshot table whole, and the quarantined rows as JSON lines.
+/// column, each snapshot table whole, and the quarantined rows as JSON lines. The
+/// parts are written side by side (compressing one leaves a core idle).
 fn write_parts(store: &Store, delivery: &Delivery, run: i64) -> Result<Vec<Part>> {
-    let mut parts = Vec::new();
+    let mut frames = Vec::new();
     for (table, df) in &delivery.dataset.tables {
         let hashes = delivery.hashes.get(table).map(Vec::as_slice).unwrap_or(&[]);
-        let mut df = with_hash_columns(df, hashes)?;
+        frames.push((*table, with_hash_columns(df, hashes)?));
+    }
+    // One job per part: its frame, its rows (None: all) and its path.
+    let mut jobs: Vec<PartJob<'_>> = Vec::new();
+    for (table, df) in &frames {
         if is_snapshot_table(*table) {
-            let path = layout::snapshot_part(*table, run);
-            write_parquet(&store.path.join(&path), &mut df)?;
-            parts.push(Part {
-                path,
-                table: *table,
-                kind: "snapshot",
-                rows: df.height() as u64,
-            });
+            jobs.push((
+                *table,
+                df,
+                None,
+                layout::snapshot_part(*table, run),
+                "snapshot",
+            ));
             continue;
         }
-        for (month, rows) in rows_by_month(&df, *table)? {
-            let idx = IdxCa::from_vec("idx".into(), rows);
-            let mut part = df.take(&idx)?;
-            let path = layout::event_part(*table, &month, run);
-            write_parquet(&store.path.join(&path), &mut part)?;
-            parts.push(Part {
-                path,
-                table: *table,
-                kind: "event",
-                rows: part.height() as u64,
-            });
+        for (month, rows) in rows_by_month(df, *table)? {
+            jobs.push((
+                *table,
+                df,
+                Some(rows),
+                layout::event_part(*table, &month, run),
+                "event",
+            ));
         }
     }
+    let root = store.path.as_path();
+    let mut parts = jobs
+        .into_par_iter()
+        .map(|(table, df, rows, path, kind)| {
+            let mut part = match rows {
+                Some(rows) => df.take(&IdxCa::from_vec("idx".into(), rows))?,
+                None => df.clone(),
+            };
+            write_parquet(&root.join(&path), &mut part)?;
+            Ok(Part {
+                path,
+                table,
+                kind,
+                rows: part.height() as u64,
+            })
+        })
+        .collect::<Result<Vec<Part>>>()?;
     let path = layout::quarantine_part(run);
     write_quarantine(&store.path.join(&path), &delivery.quarantine_rows)?;
     parts.push(Part {
