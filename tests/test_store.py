@@ -149,3 +149,38 @@ def test_a_snapshot_losing_most_of_its_rows_is_refused(force, tmp_path):
     assert apsp.Store(store).runs().height == 1  # nothing was taken
     night = apsp.nightly(store, partial, replace_snapshots=["persons"])
     assert {f["file"] for f in night["files"] if "not_taken" not in f} == {"persons.parquet"}
+
+
+def test_a_pseudonymised_store_holds_no_number_in_clear(force, tmp_path, monkeypatch):
+    """With pseudonymisation on, members of the public's numbers never reach the
+    store's parts, its quarantine, its alerts or the morning report in clear."""
+    monkeypatch.setenv("APSP_TEST_KEY", "a test key of at least sixteen bytes")
+    store = tmp_path / "store"
+    night = apsp.nightly(store, force, pseudonymise=True, key_env="APSP_TEST_KEY")
+    def national(n: str) -> str:  # the last ten digits, whatever the writing
+        return "".join(c for c in n if c.isdigit())[-10:]
+
+    officers = {national(n) for n in pl.read_parquet(force / "devices.parquet")["device_number"]}
+    public = {national(n) for n in pl.read_parquet(force / "person_numbers.parquet")["number"]}
+    public -= officers
+    clear_persons = set(pl.read_parquet(force / "persons.parquet")["person_id"])
+    assert len(public) > 100
+    stored = set()
+    for part in (store / "tables" / "billing").rglob("*.parquet"):
+        stored |= set(pl.read_parquet(part)["other_number"].to_list())
+    # Every other party is a pseudonym, an officer's own number or a service number
+    # such as 101 (neither is a member of the public's, and neither is pseudonymised).
+    stored.discard(None)
+    assert stored and all(
+        n.startswith("n_") or national(n) in officers or len(national(n)) <= 5 for n in stored
+    )
+    texts = [p.read_text(errors="replace") for p in store.rglob("*.jsonl")]
+    texts.append((store / night["folder"] / "morning_report.html").read_text())
+    for text in texts:
+        assert not any(n in text for n in public)
+    subjects = set(apsp.Store(store).alerts()["subject_id"]) - {""}
+    assert subjects and not subjects & clear_persons
+    assert all(s.startswith(("n_", "p_")) for s in subjects), subjects
+    # The store recorded the key's fingerprint: a night without the key is refused.
+    with pytest.raises(apsp.StoreError, match="pseudonymisation key"):
+        apsp.nightly(store, force)

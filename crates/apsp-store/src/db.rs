@@ -196,7 +196,7 @@ impl Store {
             .map_err(|e| sqlite(path, e))?;
         store
             .conn
-            .busy_timeout(std::time::Duration::from_secs(10))
+            .busy_timeout(std::time::Duration::from_secs(60))
             .map_err(|e| sqlite(path, e))?;
         store.migrate()?;
         Ok(store)
