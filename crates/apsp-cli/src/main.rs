@@ -600,20 +600,12 @@ fn main() -> ExitCode {
             },
             &ingest,
         ),
-        Command::Alerts { store, command } => match store {
-            Some(store) => store_cmd::alerts(store, command),
-            None => {
-                eprintln!("apsp: error: give the store: apsp alerts --store STORE ...");
-                return ExitCode::from(2);
-            }
-        },
-        Command::Watchlist { store, command } => match store {
-            Some(store) => store_cmd::watchlist(store, command),
-            None => {
-                eprintln!("apsp: error: give the store: apsp watchlist --store STORE ...");
-                return ExitCode::from(2);
-            }
-        },
+        Command::Alerts { store, command } => {
+            with_store(store, "alerts", |s| store_cmd::alerts(s, command))
+        }
+        Command::Watchlist { store, command } => {
+            with_store(store, "watchlist", |s| store_cmd::watchlist(s, command))
+        }
         command => run(Cli { command }).map_err(apsp_store::StoreError::from),
     };
     match result {
@@ -621,6 +613,21 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("apsp: error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a store command, or says the store is missing.
+fn with_store(
+    store: Option<PathBuf>,
+    command: &str,
+    f: impl FnOnce(PathBuf) -> apsp_store::Result<i32>,
+) -> apsp_store::Result<i32> {
+    match store {
+        Some(store) => f(store),
+        None => {
+            eprintln!("apsp: error: give the store: apsp {command} --store STORE ...");
+            Ok(2)
         }
     }
 }

@@ -192,7 +192,6 @@ fn officers_for_review(alerts: &[Alert]) -> Vec<Alert> {
 
 fn head(h: &mut String, night: &Night<'_>) {
     let s = night.scored;
-    let l = &s.linked;
     let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -206,23 +205,8 @@ fn head(h: &mut String, night: &Night<'_>) {
         esc(night.folder)
     );
     let facts = [
-        (
-            "window",
-            format!(
-                "{} to {}",
-                l.local_time(s.window.0),
-                l.local_time(s.window.1)
-            ),
-        ),
-        (
-            "risk matrix",
-            format!(
-                "{} {} (sha256 {})",
-                s.matrix.matrix.name,
-                s.matrix.matrix.version,
-                &s.matrix.sha256[..12.min(s.matrix.sha256.len())]
-            ),
-        ),
+        ("window", apsp_core::report::window_text(s)),
+        ("risk matrix", apsp_core::report::matrix_text(s)),
         ("officers scored", s.officers.len().to_string()),
     ];
     h.push_str("<table class=\"facts\">\n");

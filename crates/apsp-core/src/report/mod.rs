@@ -135,8 +135,6 @@ fn head(h: &mut String, s: &Scored, ix: OfficerIx) {
 }
 
 fn summary(h: &mut String, s: &Scored, o: &OfficerResult) {
-    let l = &s.linked;
-    let m = &s.matrix;
     let facts: [(&str, String); 7] = [
         ("score", format!("{:.2}", o.score)),
         ("tier", o.tier.to_string()),
@@ -148,30 +146,35 @@ fn summary(h: &mut String, s: &Scored, o: &OfficerResult) {
                 None => o.style_reason.clone(),
             },
         ),
-        (
-            "window",
-            format!(
-                "{} to {}",
-                l.local_time(s.window.0),
-                l.local_time(s.window.1)
-            ),
-        ),
-        (
-            "risk matrix",
-            format!(
-                "{} {} (sha256 {})",
-                m.matrix.name,
-                m.matrix.version,
-                &m.sha256[..12.min(m.sha256.len())]
-            ),
-        ),
-        ("dataset", l.dataset.clone()),
+        ("window", window_text(s)),
+        ("risk matrix", matrix_text(s)),
+        ("dataset", s.linked.dataset.clone()),
     ];
     h.push_str("<table class=\"facts\">\n");
     for (k, v) in facts {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }
     h.push_str("</table>\n");
+}
+
+/// The analysis window, in local time: "START to END".
+pub fn window_text(s: &Scored) -> String {
+    format!(
+        "{} to {}",
+        s.linked.local_time(s.window.0),
+        s.linked.local_time(s.window.1)
+    )
+}
+
+/// The risk matrix: "NAME VERSION (sha256 PREFIX)".
+pub fn matrix_text(s: &Scored) -> String {
+    let m = &s.matrix;
+    format!(
+        "{} {} (sha256 {})",
+        m.matrix.name,
+        m.matrix.version,
+        &m.sha256[..12.min(m.sha256.len())]
+    )
 }
 
 /// One stacked bar per shown pair: each sign's contribution to the pair's score.
