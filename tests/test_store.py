@@ -184,3 +184,17 @@ def test_a_pseudonymised_store_holds_no_number_in_clear(force, tmp_path, monkeyp
     # The store recorded the key's fingerprint: a night without the key is refused.
     with pytest.raises(apsp.StoreError, match="pseudonymisation key"):
         apsp.nightly(store, force)
+
+
+def test_a_review_of_an_alert_that_moved_since_the_run_seen_is_refused(force, tmp_path):
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    s = apsp.Store(store)
+    top = s.alerts().row(0, named=True)
+    apsp.nightly(store, force)  # run 2: every alert moves new -> persisting
+    refused = f"alert {top['id']} moved after run 1: persisting in run 2"
+    with pytest.raises(apsp.StoreError, match=refused):
+        s.review(top["id"], reviewer="DS Reviewer", outcome="no_concern", note="seen", seen_run=1)
+    after = s.review(top["id"], reviewer="DS Reviewer", outcome="no_concern", note="seen",
+                     seen_run=2)
+    assert after["state"] == "reviewed"

@@ -145,14 +145,22 @@ class Store:
         return _frame(json.loads(_apsp.store_runs(self.path)), _RUN_SCHEMA)
 
     def review(
-        self, alert: int, *, reviewer: str, outcome: Outcome, note: str
+        self,
+        alert: int,
+        *,
+        reviewer: str,
+        outcome: Outcome,
+        note: str,
+        seen_run: int | None = None,
     ) -> dict[str, Any]:
         """Records a review of an alert: who, the outcome and a note (appended, never
         edited). An open alert becomes ``reviewed`` and stays quiet until its score
         passes its score now by the matrix's ``escalation_margin``, or its tier rises.
-        Returns the alert after the review."""
+        ``seen_run``: the run whose report was looked at; the review is refused if the
+        alert moved after it (an escalation is never reviewed away unseen). Returns the
+        alert after the review."""
         got: dict[str, Any] = json.loads(
-            _apsp.store_review(self.path, alert, reviewer, outcome, note)
+            _apsp.store_review(self.path, alert, reviewer, outcome, note, seen_run)
         )
         return got
 

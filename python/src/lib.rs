@@ -500,6 +500,7 @@ fn store_runs(py: Python<'_>, store: PathBuf) -> PyResult<String> {
 
 /// Records a review; returns the alert after it, as JSON.
 #[pyfunction]
+#[pyo3(signature = (store, alert, reviewer, outcome, note, seen_run=None))]
 fn store_review(
     py: Python<'_>,
     store: PathBuf,
@@ -507,6 +508,7 @@ fn store_review(
     reviewer: String,
     outcome: &str,
     note: String,
+    seen_run: Option<i64>,
 ) -> PyResult<String> {
     let run = || {
         let st = apsp_store::Store::open(&store)?;
@@ -523,6 +525,7 @@ fn store_review(
                 reviewer,
                 outcome,
                 note,
+                seen_run,
             },
         )?)
     };

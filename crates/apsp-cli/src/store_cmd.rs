@@ -42,6 +42,10 @@ pub enum AlertsCommand {
         /// What was looked at and why the outcome.
         #[arg(long)]
         note: String,
+        /// The run whose report or outputs were looked at: the review is refused if
+        /// the alert moved after it (an escalation is never reviewed away unseen).
+        #[arg(long, value_name = "RUN")]
+        seen_run: Option<i64>,
     },
     /// Every state change and review, oldest first (of one alert with --id).
     History {
@@ -273,6 +277,7 @@ pub fn alerts(store: PathBuf, cmd: AlertsCommand) -> apsp_store::Result<i32> {
             reviewer,
             outcome,
             note,
+            seen_run,
         } => {
             let outcome = Outcome::parse(&outcome).ok_or_else(|| StoreError::Store {
                 store: store.path().to_path_buf(),
@@ -286,6 +291,7 @@ pub fn alerts(store: PathBuf, cmd: AlertsCommand) -> apsp_store::Result<i32> {
                     reviewer,
                     outcome,
                     note,
+                    seen_run,
                 },
             )?;
             println!(

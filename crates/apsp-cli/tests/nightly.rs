@@ -84,6 +84,7 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
                             reviewer: "DS Reviewer".into(),
                             outcome,
                             note: "contact checked against the case file".into(),
+                            seen_run: Some(n + 1),
                         },
                     )
                     .unwrap();

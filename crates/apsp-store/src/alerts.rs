@@ -104,6 +104,10 @@ pub struct Review {
     pub reviewer: String,
     pub outcome: Outcome,
     pub note: String,
+    /// The last run the reviewer looked at (its morning report or outputs): a review
+    /// of an alert that moved after it is refused, so an escalation is never
+    /// reviewed away unseen. None: the alert as it stands now.
+    pub seen_run: Option<i64>,
 }
 
 /// How the matrix says alerts are raised and escalated.
@@ -626,6 +630,29 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    /// Refuses a review based on run `seen` of an alert that moved in a later run.
+    fn refuse_a_move_after(&self, alert: i64, seen: i64) -> Result<()> {
+        let moved: Option<(i64, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT run_id, to_state, note FROM alert_events
+                 WHERE alert_id = ?1 AND kind = 'state' AND run_id > ?2 ORDER BY id DESC LIMIT 1",
+                params![alert, seen],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        match moved {
+            Some((run, state, why)) => Err(StoreError::store(
+                &self.path,
+                format!(
+                    "alert {alert} moved after run {seen}: {state} in run {run} ({why}); look at run {run} and review again"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Records a review. An open alert becomes `reviewed` and stays quiet until it
     /// escalates past its score (or tier) now; a resolved alert keeps its state, with
     /// the review in its history.
@@ -647,6 +674,9 @@ impl Store {
         // The alert is read under the write lock: a night cannot move it in between.
         let tx = crate::db::write_transaction(&self.conn).map_err(|e| self.sql(e))?;
         let a = self.alert(alert)?;
+        if let Some(seen) = review.seen_run {
+            self.refuse_a_move_after(alert, seen)?;
+        }
         let from = AlertState::parse(&a.state).unwrap_or(AlertState::New);
         let to = if from == AlertState::ResolvedBySystem {
             from
