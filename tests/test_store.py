@@ -198,3 +198,11 @@ def test_a_review_of_an_alert_that_moved_since_the_run_seen_is_refused(force, tm
     after = s.review(top["id"], reviewer="DS Reviewer", outcome="no_concern", note="seen",
                      seen_run=2)
     assert after["state"] == "reviewed"
+
+
+def test_a_store_given_as_a_relative_path_works(force, tmp_path, monkeypatch):
+    # Its top folders' parent is the working folder (the empty path once split).
+    monkeypatch.chdir(tmp_path)
+    night = apsp.nightly("store", force)
+    assert (tmp_path / "store" / night["folder"] / "morning_report.html").exists()
+    assert apsp.Store("store/").runs().height == 1

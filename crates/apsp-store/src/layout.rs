@@ -81,6 +81,13 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
 
 /// Syncs a folder, so that a rename in it survives a power cut.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    // The parent of a relative path's first component is the empty path: the
+    // working folder.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io(dir, e))
