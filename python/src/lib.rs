@@ -361,6 +361,13 @@ impl Scoring {
         self.scored.matrix.matrix.signals.stop_near_home.radius_m
     }
 
+    /// The matrix's officer aggregation: `[officer]` `top_pairs` and `decay` (the
+    /// research features' officer-level contributions follow it).
+    fn officer_aggregation(&self) -> (u32, f64) {
+        let o = &self.scored.matrix.matrix.officer;
+        (o.top_pairs, o.decay)
+    }
+
     /// Seconds per stage.
     fn timings(&self) -> Vec<(&'static str, f64)> {
         self.scored.timings.clone()

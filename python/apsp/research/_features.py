@@ -1,0 +1,247 @@
+"""Research exports: every warning sign of every officer (or pair), always pseudonymised."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Literal
+
+import polars as pl
+
+from ..scoring import Result
+from ._labels import ResearchError
+
+KEY_ENV = "APSP_RESEARCH_KEY"
+MIN_KEY_BYTES = 16
+
+PAIR_SIGNS = (
+    "contact_volume",
+    "escalation",
+    "off_duty_contact",
+    "night_contact",
+    "after_closure",
+    "unanswered_persistence",
+    "stop_near_home",
+    "access_without_purpose",
+    "access_then_contact",
+    "vulnerable_subject",
+)
+OFFICER_SIGNS = ("multiple_subjects", "repeat_complaints")
+SIGNS = PAIR_SIGNS + OFFICER_SIGNS
+
+Level = Literal["officer", "pair"]
+
+
+class Pseudonymiser:
+    """Keyed pseudonyms (HMAC-SHA-256) for officer and subject ids: the same id and key
+    give the same pseudonym, so a researcher holding the key can join exports (and
+    labels) without anyone reading an id in clear."""
+
+    def __init__(self, key: bytes | str | None, key_env: str = KEY_ENV) -> None:
+        raw = key if key is not None else os.environ.get(key_env)
+        if raw is None:
+            raise ResearchError(
+                "research exports are always pseudonymised: give key= (at least "
+                f"{MIN_KEY_BYTES} bytes, held by the researcher) or set {key_env}"
+            )
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        if len(data) < MIN_KEY_BYTES:
+            raise ResearchError(
+                f"the pseudonymisation key has {len(data)} bytes; it needs at least "
+                f"{MIN_KEY_BYTES}"
+            )
+        self._key = data
+
+    def officers(self, column: str = "officer_id") -> pl.Expr:
+        """The column's officer ids replaced by their pseudonyms."""
+        return self._column(column, b"officer", "o-")
+
+    def subjects(self, column: str = "subject_id") -> pl.Expr:
+        """The column's subject ids (person ids, or numbers) replaced by pseudonyms."""
+        return self._column(column, b"subject", "s-")
+
+    def _column(self, column: str, kind: bytes, prefix: str) -> pl.Expr:
+        def batch(s: pl.Series) -> pl.Series:
+            return pl.Series(
+                s.name, [self.one(kind, prefix, v) for v in s.to_list()], dtype=pl.String
+            )
+
+        return pl.col(column).cast(pl.String).map_batches(batch, return_dtype=pl.String)
+
+    def one(self, kind: bytes, prefix: str, value: str | None) -> str | None:
+        """The pseudonym of one id (``kind`` b"officer" or b"subject")."""
+        if value is None:
+            return None
+        digest = hmac.new(self._key, kind + b"\0" + value.encode("utf-8"), hashlib.sha256)
+        return prefix + digest.hexdigest()[:20]
+
+
+def pseudonymise(
+    frame: pl.DataFrame,
+    key: bytes | str | None = None,
+    *,
+    officer_columns: tuple[str, ...] = ("officer_id",),
+    subject_columns: tuple[str, ...] = (),
+    key_env: str = KEY_ENV,
+) -> pl.DataFrame:
+    """``frame`` with its officer (and subject) id columns replaced by the keyed
+    pseudonyms :func:`features` uses: pseudonymise labels with the same key to join
+    them to an export."""
+    p = Pseudonymiser(key, key_env)
+    return frame.with_columns(
+        *(p.officers(c).alias(c) for c in officer_columns if c in frame.columns),
+        *(p.subjects(c).alias(c) for c in subject_columns if c in frame.columns),
+    )
+
+
+def _status_rank() -> pl.Expr:
+    """fired > not_fired > not_evaluated, to take an officer's strongest status."""
+    return (
+        pl.when(pl.col("status") == "fired")
+        .then(2)
+        .when(pl.col("status") == "not_fired")
+        .then(1)
+        .otherwise(0)
+    )
+
+
+def _sign_columns(signals: pl.DataFrame, keys: list[str], signs: tuple[str, ...]) -> pl.DataFrame:
+    """One row per ``keys``: per sign, the value, threshold and status of the row with
+    the strongest status (then the highest value) of the rows of that key, and the
+    contribution (summed by the caller where it must be)."""
+    picked = (
+        signals.filter(pl.col("signal").is_in(signs))
+        .with_columns(_status_rank().alias("_rank"))
+        .sort(
+            [*keys, "signal", "_rank", "value"],
+            descending=[False] * len(keys) + [False, True, True],
+        )
+        .group_by([*keys, "signal"], maintain_order=True)
+        .first()
+    )
+    wide = picked.pivot(
+        on="signal",
+        index=keys,
+        values=["value", "threshold", "status"],
+        aggregate_function=None,
+    )
+    rename = {}
+    for sign in signs:
+        for part in ("value", "threshold", "status"):
+            name = f"{part}_{sign}"
+            if name in wide.columns:
+                rename[name] = f"{sign}_{part}"
+    wide = wide.rename(rename)
+    for sign in signs:
+        parts = (("value", pl.Float64), ("threshold", pl.Float64), ("status", pl.String))
+        for part, dtype in parts:
+            col = f"{sign}_{part}"
+            if col not in wide.columns:
+                wide = wide.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    return wide
+
+
+def officer_terms(pairs: pl.DataFrame, top_pairs: int, decay: float) -> pl.DataFrame:
+    """The pairs that count in each officer's score, with their factor: his pairs
+    highest score first (ties by subject id), those resting on stops a higher pair
+    counts left out, the first ``top_pairs`` with a score, × 1, ``decay``, ``decay``²…"""
+    return (
+        pairs.filter(pl.col("same_stops_as").is_null() & (pl.col("score") > 0))
+        .sort(["officer_id", "score", "subject_id"], descending=[False, True, False])
+        .with_columns(pl.int_range(pl.len()).over("officer_id").alias("_k"))
+        .filter(pl.col("_k") < top_pairs)
+        .with_columns((pl.lit(decay) ** pl.col("_k")).alias("factor"))
+    )
+
+
+def _officer_features(result: Result, top_pairs: int, decay: float) -> pl.DataFrame:
+    officers = result.officers
+    pairs = result.pairs
+    signals = result.signals
+    terms = officer_terms(pairs, top_pairs, decay)
+    contributions = terms.group_by("officer_id").agg(
+        (pl.col(s) * pl.col("factor")).sum().alias(f"{s}_contribution") for s in PAIR_SIGNS
+    )
+    pair_rows = signals.filter(pl.col("subject_id").is_not_null())
+    officer_rows = signals.filter(pl.col("subject_id").is_null())
+    coverage = pair_rows.group_by("officer_id").agg(
+        pl.col("subject_id").n_unique().alias("pairs_scored"),
+        (pl.col("status") == "not_evaluated").sum().cast(pl.Int64).alias("signs_not_evaluated"),
+    )
+    own = officer_rows.group_by("officer_id").agg(
+        pl.col(c).filter(pl.col("signal") == s).first().alias(f"{s}_{c}")
+        for s in OFFICER_SIGNS
+        for c in ("value", "threshold", "status", "contribution")
+    )
+    frame = (
+        officers.select("officer_id", "role", "score", "tier", "rank")
+        .join(_sign_columns(pair_rows, ["officer_id"], PAIR_SIGNS), on="officer_id", how="left")
+        .join(contributions, on="officer_id", how="left")
+        .join(own, on="officer_id", how="left")
+        .join(coverage, on="officer_id", how="left")
+        .with_columns(
+            *(pl.col(f"{s}_contribution").fill_null(0.0) for s in SIGNS),
+            pl.col("pairs_scored").fill_null(0).cast(pl.Int64),
+            pl.col("signs_not_evaluated").fill_null(0),
+        )
+    )
+    return frame.select(
+        "officer_id", "role", "score", "tier", "rank", "pairs_scored", "signs_not_evaluated",
+        *(f"{s}_{c}" for s in SIGNS for c in ("value", "threshold", "status", "contribution")),
+    ).sort("rank")
+
+
+def _pair_features(result: Result) -> pl.DataFrame:
+    pairs = result.pairs
+    pair_rows = result.signals.filter(pl.col("subject_id").is_not_null())
+    wide = _sign_columns(pair_rows, ["officer_id", "subject_id"], PAIR_SIGNS)
+    roles = result.officers.select("officer_id", "role")
+    frame = (
+        pairs.filter(pl.col("score") > 0)
+        .select("officer_id", "subject_id", "subject_kind", "score", "tier",
+                *(pl.col(s).alias(f"{s}_contribution") for s in PAIR_SIGNS))
+        .join(roles, on="officer_id", how="left")
+        .join(wide, on=["officer_id", "subject_id"], how="left")
+    )
+    return frame.select(
+        "officer_id", "subject_id", "role", "subject_kind", "score", "tier",
+        *(f"{s}_{c}" for s in PAIR_SIGNS for c in ("value", "threshold", "status", "contribution")),
+    ).sort(["officer_id", "score", "subject_id"], descending=[False, True, False])
+
+
+def features(
+    result: Result,
+    level: Level = "officer",
+    *,
+    key: bytes | str | None = None,
+    key_env: str = KEY_ENV,
+) -> pl.DataFrame:
+    """Every warning sign of every officer (or pair) of a scored result, pseudonymised.
+
+    One row per officer (``level="officer"``), or per officer × subject pair with a
+    score (``level="pair"``), with ``role``, ``score``, ``tier`` and, per sign,
+    ``<sign>_value``, ``<sign>_threshold``, ``<sign>_status`` (``fired``,
+    ``not_fired``, ``not_evaluated``, or null where no row of his says: never
+    imputed) and ``<sign>_contribution``. At the officer level a pair sign's value,
+    threshold and status are those of his pair with the strongest status (then the
+    highest value), and its contribution is its part of his score: summed over the
+    pairs that count, each × its factor (``[officer]`` ``top_pairs`` and ``decay``), so
+    the contributions add up to ``score``. ``pairs_scored`` and
+    ``signs_not_evaluated`` say how much his data could say.
+
+    Officer and subject ids are replaced by keyed pseudonyms (HMAC-SHA-256 with
+    ``key``, or the key in the environment variable ``key_env``): the export refuses to
+    run without a key. Labels join after :func:`pseudonymise` with the same key.
+    """
+    p = Pseudonymiser(key, key_env)
+    if level == "officer":
+        top_pairs, decay = result._h.officer_aggregation()
+        frame = _officer_features(result, top_pairs, decay)
+        return frame.with_columns(p.officers().alias("officer_id"))
+    if level == "pair":
+        frame = _pair_features(result)
+        return frame.with_columns(
+            p.officers().alias("officer_id"), p.subjects().alias("subject_id")
+        )
+    raise ResearchError(f"level must be 'officer' or 'pair', not {level!r}")
