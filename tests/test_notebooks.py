@@ -16,12 +16,13 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_the_three_analyst_notebooks():
+def test_there_are_the_analyst_and_research_notebooks():
     names = [p.name for p in NOTEBOOKS]
     assert names == [
         "01_triage.ipynb",
         "02_one_officer_one_subject.ipynb",
         "03_tune_the_risk_matrix.ipynb",
+        "04_build_a_risk_matrix.ipynb",
     ]
 
 
@@ -68,6 +69,15 @@ for moved, before, after in ranks.select("moved", "rank_default", "rank_tuned").
     assert moved == int(before) - int(after) and abs(moved) < n
 assert sorted(ranks["rank_tuned"].to_list()) == list(range(1, n + 1))
 """,
+    "04_build_a_risk_matrix": """
+assert (fitted.weights["fitted_weight"] >= 0).all()
+assert apsp.RiskMatrix(fitted.matrix.to_toml()).sha256 == fitted.matrix.sha256
+assert features["officer_id"].str.starts_with("o-").all()
+assert summary["force"].n_unique() == 4 and summary.height == 12
+assert (summary["ci_low"] <= summary["difference"]).all()
+assert (summary["difference"] <= summary["ci_high"]).all()
+assert "synthetic labels are not real outcomes" in nb_text.lower()
+""",
 }
 
 
@@ -76,7 +86,8 @@ def test_notebook_runs(path: Path, force: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("APSP_NOTEBOOK_DATA", str(force))
     nb = nbformat.read(path, as_version=4)
     shown = len(nb.cells)
-    nb.cells.append(nbformat.v4.new_code_cell(CLAIMS[path.stem]))
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    nb.cells.append(nbformat.v4.new_code_cell(f"nb_text = {text!r}\n" + CLAIMS[path.stem]))
     client = nbclient.NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )

@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 rows quarantined (the run finished; review the quarantine),
 //! 2 fatal (nothing trustworthy was produced; the message names file, line and column).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +12,7 @@ use apsp_core::pseudo::key_source;
 use apsp_core::validate::{summary, validate, ValidateOutput};
 use clap::{Args, Parser, Subcommand};
 
+mod research_cmd;
 mod store_cmd;
 
 /// mimalloc: threads reuse memory other threads freed (glibc's per-thread arenas kept
@@ -131,6 +133,30 @@ enum Command {
         store: Option<PathBuf>,
         #[command(subcommand)]
         command: store_cmd::AlertsCommand,
+    },
+    /// Metrics of a scored run against labelled outcomes (ROC AUC, average precision,
+    /// recall at fixed false-positive rates and at k, calibration), with bootstrap
+    /// intervals: `apsp evaluate SCORED_DIR --labels FILE [--out DIR]`. Runs the Python
+    /// research toolkit (`python -m apsp.research`; APSP_PYTHON picks the Python).
+    #[command(disable_help_flag = true)]
+    Evaluate {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+    /// Fit the warning signs' weights on labelled outcomes and write a risk matrix:
+    /// `apsp fit DATASET... --labels FILE... --out M.toml` (the Python research toolkit).
+    #[command(disable_help_flag = true)]
+    Fit {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+    /// Two risk matrices side by side on one force, with paired intervals and the
+    /// officers whose tier changes: `apsp compare A.toml B.toml DATASET --labels FILE`
+    /// (the Python research toolkit).
+    #[command(disable_help_flag = true)]
+    Compare {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
     },
     /// The store's watchlist of officers under review: list, add, remove.
     Watchlist {
@@ -520,6 +546,9 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
         Command::Nightly { .. } | Command::Alerts { .. } | Command::Watchlist { .. } => {
             unreachable!("the store's commands are run by store_cmd")
         }
+        Command::Evaluate { .. } | Command::Fit { .. } | Command::Compare { .. } => {
+            unreachable!("the research commands are run by research_cmd")
+        }
     }
 }
 
@@ -606,6 +635,9 @@ fn main() -> ExitCode {
         Command::Watchlist { store, command } => {
             with_store(store, "watchlist", |s| store_cmd::watchlist(s, command))
         }
+        Command::Evaluate { args } => Ok(research_cmd::run("evaluate", &args)),
+        Command::Fit { args } => Ok(research_cmd::run("fit", &args)),
+        Command::Compare { args } => Ok(research_cmd::run("compare", &args)),
         command => run(Cli { command }).map_err(apsp_store::StoreError::from),
     };
     match result {
