@@ -39,6 +39,8 @@ from pathlib import Path
 
 import polars as pl
 
+from apsp.research import _metrics as metrics
+
 REPO = Path(__file__).resolve().parent.parent
 APSP = Path(os.environ.get("APSP_BIN", REPO / "target" / "release" / "apsp"))
 
@@ -49,23 +51,20 @@ def run(cmd: list[str]) -> None:
         sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
 
 
+def _ranked(scores: list[float], labels: list[bool]) -> metrics.Ranked:
+    """Pooled officers from the highest score (ties in pooled order, as ids)."""
+    ids = [f"{i:09d}" for i in range(len(scores))]
+    return metrics.ranked(labels, scores, metrics.order_by_score(scores, ids))
+
+
 def roc_auc(scores: list[float], labels: list[bool]) -> float:
-    pos = [s for s, is_pos in zip(scores, labels, strict=True) if is_pos]
-    neg = [s for s, is_pos in zip(scores, labels, strict=True) if not is_pos]
-    if not pos or not neg:
-        return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+    """As `apsp.research.evaluate` (equal to scikit-learn's roc_auc_score)."""
+    return metrics.roc_auc(_ranked(scores, labels))
 
 
 def average_precision(scores: list[float], labels: list[bool]) -> float:
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    hits, total, ap = 0, sum(labels), 0.0
-    for k, i in enumerate(order, 1):
-        if labels[i]:
-            hits += 1
-            ap += hits / k
-    return ap / total if total else float("nan")
+    """As `apsp.research.evaluate` (equal to scikit-learn's average_precision_score)."""
+    return metrics.average_precision(_ranked(scores, labels))
 
 
 # The realism grid: (name, extra `apsp synth` arguments). The first is the historical

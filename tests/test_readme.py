@@ -85,3 +85,11 @@ def test_every_python_block_of_the_readme_runs_as_written(tmp_path: Path, monkey
     history = ns["store"].history(ns["first"])  # type: ignore[attr-defined]
     assert history["kind"].to_list()[-1] == "review"
     assert history["actor"].to_list()[-1] == "DS Smith"
+    # The research block: "metric, value, ci_low, ci_high: roc_auc, ...", "ids as o-…",
+    # and the fitted matrix that `apsp score` loads.
+    ev = ns["ev"]
+    assert ev.metrics.columns[:4] == ["metric", "value", "ci_low", "ci_high"]  # type: ignore[attr-defined]
+    assert ev.metrics["metric"][0] == "roc_auc"  # type: ignore[attr-defined]
+    assert ns["features"]["officer_id"].str.starts_with("o-").all()  # type: ignore[index]
+    fitted = apsp.RiskMatrix.load("fitted.toml")
+    assert fitted.name == "apsp-default-fitted"

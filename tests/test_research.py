@@ -360,6 +360,8 @@ def test_a_fitted_matrix_reproduces_the_fitted_scores_in_apsp_score(
     fitted = research.fit(demo_result, labels, key=KEY, folds=3)
     weights = dict(zip(fitted.weights["sign"], fitted.weights["fitted_weight"], strict=True))
     assert all(w >= 0 for w in weights.values())
+    # Scaled to the base weights' sum: the thresholds in score units keep their meaning.
+    assert sum(weights.values()) == pytest.approx(fitted.weights["base_weight"].sum(), rel=1e-12)
     assert weights != dict(zip(fitted.weights["sign"], fitted.weights["base_weight"],
                                strict=True))
     path = fitted.save(tmp_path / "fitted.toml")
@@ -420,6 +422,7 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
     labels = research.synthetic_labels(pl.read_parquet(DEMO / "labels.parquet"))
     labels.write_csv(tmp_path / "labels.csv")
     scored = tmp_path / "scored"
+    printed: list[str] = []
     subprocess.run([str(apsp_bin), "score", str(DEMO), "--out", str(scored)], check=True,
                    capture_output=True)
     run = subprocess.run(
@@ -427,6 +430,7 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
          "--n-boot", "50", "--out", str(tmp_path / "ev")],
         env=env, capture_output=True, text=True,
     )
+    printed.append(run.stdout + run.stderr)
     assert run.returncode == 0, run.stderr
     assert "roc_auc" in run.stdout
     metrics = pl.read_parquet(tmp_path / "ev" / "metrics.parquet")
@@ -440,6 +444,7 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
          "--folds", "3", "--out", str(tmp_path / "fitted.toml")],
         env=env, capture_output=True, text=True,
     )
+    printed.append(run.stdout + run.stderr)
     assert run.returncode == 0, run.stderr
     assert apsp.RiskMatrix.load(tmp_path / "fitted.toml").name == "apsp-default-fitted"
     run = subprocess.run(
@@ -447,9 +452,16 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
          "--labels", str(tmp_path / "labels.csv"), "--n-boot", "20"],
         env={**env, research.KEY_ENV: ""}, capture_output=True, text=True,
     )
+    printed.append(run.stdout + run.stderr)
     assert run.returncode == 2 and "APSP_RESEARCH_KEY" in run.stderr
     bad = subprocess.run(
         [str(apsp_bin), "evaluate", str(scored), "--labels", str(tmp_path / "nope.csv")],
         env=env, capture_output=True, text=True,
     )
+    printed.append(bad.stdout + bad.stderr)
     assert bad.returncode == 2 and "labels file not found" in bad.stderr
+    # Nothing printed or written by the commands names an officer, person or number.
+    texts = list(printed)
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in (tmp_path / "ev").iterdir()]
+    texts.append((tmp_path / "fitted.toml").read_text(encoding="utf-8"))
+    assert not _found_in(_clear_ids(), texts)

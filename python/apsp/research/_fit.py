@@ -216,27 +216,17 @@ def _cross_validate(d: Design, folds: int, seed: int) -> CrossValidation:
 
 
 def _scaled(
-    beta: npt.NDArray[np.float64], d: Design, tier_score: float, at_tier: int,
-    points: bool,
+    beta: npt.NDArray[np.float64], base: npt.NDArray[np.float64], points: bool
 ) -> npt.NDArray[np.float64]:
-    """Matrix weights from coefficients, scaled so the fitted matrix puts ``at_tier`` of
-    the training officers at or above the alert tier (``tier_score``) — as many as the
-    base matrix does: the review capacity the tiers were set for — and rounded to whole
-    points if asked. Without an officer at the tier, the mean score is kept instead."""
-    moved = d.x @ beta
-    ranked = np.sort(moved)[::-1]
-    scale = 1.0
-    if 0 < at_tier <= len(ranked) and ranked[at_tier - 1] > 0:
-        scale = tier_score / float(ranked[at_tier - 1])
-    elif moved.mean() > 0:
-        scale = float((d.engine_score - d.fixed).mean()) / float(moved.mean())
+    """Matrix weights from coefficients, scaled so they add up to the base weights: the
+    matrix's thresholds in score units (the tiers, `multiple_subjects.min_pair_score`,
+    `repeat_complaints.min_base`) keep their meaning — scaled freely, a fit's weights
+    come out tens of times the base's and every pair passes those thresholds. Rounded to
+    whole points if asked."""
+    total = float(beta.sum())
+    scale = float(base.sum()) / total if total > 0 else 1.0
     w: npt.NDArray[np.float64] = beta * scale
     return np.round(w).astype(np.float64) if points else w
-
-
-def _alert_score(matrix: RiskMatrix) -> float:
-    """The lowest score of the tier that raises an alert (``[alerts] tier``)."""
-    return float(matrix[f"tiers.{matrix['alerts.tier']}"])
 
 
 def _data_hash(results: Sequence[Result], labels: Sequence[pl.DataFrame]) -> str:
@@ -396,20 +386,17 @@ def fit(
     version = version or datetime.now(UTC).strftime("%Y.%m.%d-fitted")
     current, scored = base, forces
     cv: CrossValidation | None = None
-    at_tier: int | None = None
     for _ in range(max(1, passes)):
         d = _stack([design_of(r, current, lab, f"force {i + 1}", unlabelled)
                     for i, (r, lab) in enumerate(zip(scored, read, strict=True))])
         cv = _cross_validate(d, folds, seed)
         _, beta = _logistic(d.x, d.outcome, cv.l2)
-        if at_tier is None:  # the base matrix's review load, kept by every pass
-            at_tier = int((d.engine_score >= _alert_score(base)).sum())
-        w = _scaled(beta, d, _alert_score(base), at_tier, points)
+        w = _scaled(beta, _weights_of(base), points)
         how = (
             f"non-negative logistic regression, L2 {cv.l2:g} chosen by {folds}-fold "
             f"cross-validation over officers, {len(d.outcome)} officers of "
             f"{len(forces)} force(s), {int(d.outcome.sum())} substantiated; scaled to "
-            f"keep the officers at the alert tier{', rounded to points' if points else ''}; "
+            f"the base weights' sum{', rounded to points' if points else ''}; "
             f"data sha256 {data_hash[:16]}"
         )
         current = _fitted_matrix(base, w, how, version)
