@@ -465,3 +465,64 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
     texts += [p.read_bytes().decode("utf-8", "replace") for p in (tmp_path / "ev").iterdir()]
     texts.append((tmp_path / "fitted.toml").read_text(encoding="utf-8"))
     assert not _found_in(_clear_ids(), texts)
+
+
+def test_a_fit_from_the_features_export_alone(demo_result: apsp.Result) -> None:
+    """A researcher holding only the pseudonymised export fits the same weights as one
+    holding the data (the first pass), and is told the scores are the model's."""
+    labels = research.synthetic_labels(pl.read_parquet(DEMO / "labels.parquet"))
+    export = research.features(demo_result, key=KEY)
+    units = [c for c in export.columns if c.endswith("_units")]
+    assert len(units) == 10 and "fixed_part" in export.columns
+    # The units times the weights the force was scored with give its scores.
+    base = apsp.RiskMatrix.default()
+    model = export["fixed_part"] + sum(
+        export[u] * base[f"signals.{u.removesuffix('_units')}.weight"] for u in units
+    )
+    assert np.allclose(model.to_numpy(), export["score"].to_numpy(), atol=1e-8)
+    # The folds follow the ids (pseudonyms here, clear ids there): the same penalty.
+    from_export = research.fit(export, research.pseudonymise(labels, KEY), folds=3, l2=0.1)
+    from_data = research.fit(demo_result, labels, key=KEY, folds=3, passes=1, l2=0.1)
+    assert not from_export.exact and from_data.exact
+    assert np.allclose(from_export.weights["fitted_weight"].to_numpy(),
+                       from_data.weights["fitted_weight"].to_numpy(), rtol=1e-6, atol=1e-9)
+    assert "not scored again" in from_export.matrix.to_toml()
+    with pytest.raises(research.ResearchError, match="lack"):
+        research.fit(export.drop("fixed_part"), research.pseudonymise(labels, KEY))
+    with pytest.raises(research.ResearchError, match="labelled officer"):
+        research.fit(export, labels)  # clear ids against pseudonyms
+
+
+def test_review_findings_stay_fixed(demo_result: apsp.Result, tmp_path: Path) -> None:
+    """Officers of two categories count in each; a headerless labels file is refused
+    without echoing its first row; a missing id column is not silently left in clear;
+    one labels file serves several forces; an all-zero fit is refused."""
+    scores, labels = _toy_scores()
+    positives = labels.filter(pl.col("outcome"))
+    two = pl.concat([
+        labels.filter(~pl.col("outcome")),
+        positives.with_columns(pl.lit("fraud").alias("category")),
+        positives.with_columns(pl.lit("stalking").alias("category")),
+    ])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", research.SmallGroupWarning)
+        ev = research.evaluate(scores, two, n_boot=20)
+    cats = ev.by_category.filter(pl.col("metric") == "recall_at_top_0.05")
+    assert set(cats["category"]) == {"fraud", "stalking"}
+    assert cats["positives"].to_list() == [int(labels["outcome"].sum())] * 2
+    headerless = tmp_path / "l.csv"
+    headerless.write_text("PC10023,true,stalking\nPC10024,false,\n")
+    with pytest.raises(research.ResearchError) as e:
+        research.evaluate(scores, headerless)
+    assert "PC10023" not in str(e.value)
+    with pytest.raises(research.ResearchError, match="no column officer"):
+        research.pseudonymise(labels.rename({"officer_id": "officer"}), KEY)
+    with pytest.raises(research.ResearchError, match="ks must be"):
+        research.evaluate(scores, labels, ks=(0,))
+    demo_labels = research.synthetic_labels(pl.read_parquet(DEMO / "labels.parquet"))
+    twice = research.fit([demo_result, demo_result], demo_labels, key=KEY, folds=3,
+                         passes=1, l2=0.1)
+    assert twice.scores.height == 2 * demo_result.officers.height
+    nobody = demo_labels.with_columns(pl.lit(False).alias("outcome"))
+    with pytest.raises(research.ResearchError):
+        research.fit(demo_result, nobody, key=KEY, folds=3, passes=1)

@@ -79,9 +79,11 @@ class Result:
         handle: _apsp.Scoring,
         display_timezone: str | None = None,
         source: tuple[DatasetLike, ReadSettings] | None = None,
+        matrix: RiskMatrix | None = None,
     ) -> None:
         self._h = handle
         self._source = source
+        self._matrix = matrix
         zone = display_timezone or self.manifest["settings"]["timezone"]
         self.display_timezone: str = zone
         """The zone the frames' datetimes are shown in (the same instants): the
@@ -530,7 +532,10 @@ def score(
             progress=_progress_wanted() if progress is None else progress,
             **settings._native(),
         )
-    result = Result(handle, display_timezone, source=(dataset, settings))
+    used = matrix if isinstance(matrix, RiskMatrix) else (
+        RiskMatrix.load(matrix) if matrix is not None else RiskMatrix.default()
+    )
+    result = Result(handle, display_timezone, source=(dataset, settings), matrix=used)
     warn_coverage(result.manifest, stacklevel=2)
     if reference_time is None:
         _warn_set_aside(result.manifest.get("scoring", {}))

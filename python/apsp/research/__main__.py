@@ -80,9 +80,16 @@ def _print(frame: pl.DataFrame) -> None:
         print(frame)
 
 
+def _one_labels_file(a: argparse.Namespace) -> Path:
+    if len(a.labels) != 1:
+        raise ResearchError(f"{a.command} reads one labels file, not {len(a.labels)}")
+    path: Path = a.labels[0]
+    return path
+
+
 def _evaluate(a: argparse.Namespace) -> int:
     officers = pl.read_parquet(a.scored_dir / "officers.parquet")
-    ev = evaluate(officers, a.labels[0], n_boot=a.n_boot, seed=a.seed, level=a.level,
+    ev = evaluate(officers, _one_labels_file(a), n_boot=a.n_boot, seed=a.seed, level=a.level,
                   unlabelled=a.unlabelled)
     _print(ev.metrics.select("metric", "value", "ci_low", "ci_high"))
     if a.out:
@@ -95,9 +102,10 @@ def _fit(a: argparse.Namespace) -> int:
     base = RiskMatrix.load(a.matrix) if a.matrix else RiskMatrix.default()
     if len(a.labels) not in (1, len(a.datasets)):
         raise ResearchError(f"{len(a.datasets)} datasets: give one labels file, or one each")
-    labels = a.labels * len(a.datasets) if len(a.labels) == 1 else a.labels
+    labels = a.labels[0] if len(a.labels) == 1 else a.labels
+    key = _key(a.key_env)
     results = [score(d, matrix=base, progress=False) for d in a.datasets]
-    f = fit(results, labels, key=_key(a.key_env), matrix=base, points=a.points,
+    f = fit(results, labels, key=key, matrix=base, points=a.points,
             folds=a.folds, seed=a.seed, unlabelled=a.unlabelled)
     _print(f.weights)
     _print(f.cross_validation)
@@ -107,7 +115,7 @@ def _fit(a: argparse.Namespace) -> int:
 
 
 def _compare(a: argparse.Namespace) -> int:
-    c = compare(a.matrix_a, a.matrix_b, a.dataset, a.labels[0], key=_key(a.key_env),
+    c = compare(a.matrix_a, a.matrix_b, a.dataset, _one_labels_file(a), key=_key(a.key_env),
                 n_boot=a.n_boot, seed=a.seed, level=a.level, unlabelled=a.unlabelled,
                 progress=False)
     _print(c.metrics.select("metric", "a", "b", "difference", "ci_low", "ci_high"))
@@ -126,7 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             return run(a)
-    except (ResearchError, ApspError, FileNotFoundError, OSError) as e:
+    except ApspError as e:
+        # The engine's messages can quote a file's cells; research output names no one.
+        print(
+            f"error: the data could not be read or scored ({type(e).__name__}); run "
+            "`apsp validate` on it for the file, line and reason",
+            file=sys.stderr,
+        )
+        return 2
+    except (ResearchError, FileNotFoundError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

@@ -201,7 +201,9 @@ def _by_category(
     """Per category, the share of its substantiated officers among the first
     ``top_shares`` of all officers, resampling the whole force."""
     categories = frame["category"].to_numpy()[order]
-    names = sorted({c for c, y in zip(categories, r.y, strict=True) if y})
+    names = sorted(
+        {part for c, y in zip(categories, r.y, strict=True) if y for part in str(c).split(";")}
+    )
     n = len(r.y)
     resamples = m.stratified_resamples(r.y, s.n_boot, s.seed)
     rows: list[dict[str, Any]] = []
@@ -244,16 +246,17 @@ def _by_category(
 def _calibration(frame: pl.DataFrame, s: Settings) -> pl.DataFrame:
     """Observed substantiated rate per tier (or per score decile without tiers)."""
     if "tier" in frame.columns:
-        groups = frame["tier"].to_numpy()
+        groups = frame["tier"].cast(pl.String).fill_null("(none)").to_numpy()
         names = [t for t in TIER_ORDER if t in set(groups)] + sorted(
             set(groups) - set(TIER_ORDER)
         )
         by = "tier"
     else:
-        decile = (
-            frame["score"].rank("ordinal", descending=True).cast(pl.Int64) - 1
-        ) * 10 // max(frame.height, 1) + 1
-        groups = decile.to_numpy()
+        position = np.empty(frame.height, dtype=np.int64)
+        position[m.order_by_score(frame["score"].to_numpy(), frame["officer_id"].to_list())] = (
+            np.arange(frame.height)
+        )  # 0 = highest score, ties by officer id
+        groups = position * 10 // max(frame.height, 1) + 1
         names = sorted(set(groups))
         by = "decile"
     y = frame["outcome"].to_numpy().astype(bool)
@@ -362,6 +365,12 @@ def evaluate(
     """
     if n_boot < 1:
         raise ResearchError(f"n_boot must be at least 1, not {n_boot}")
+    if any(int(k) < 1 for k in ks):
+        raise ResearchError(f"ks must be at least 1: {list(ks)}")
+    if any(not 0.0 < q <= 1.0 for q in top_shares):
+        raise ResearchError(f"top_shares must be in (0, 1]: {list(top_shares)}")
+    if any(not 0.0 <= f <= 1.0 for f in fprs):
+        raise ResearchError(f"fprs must be in [0, 1]: {list(fprs)}")
     if not 0.0 < level < 1.0:
         raise ResearchError(f"level must be between 0 and 1, not {level}")
     s = Settings(

@@ -89,9 +89,15 @@ def pseudonymise(
     pseudonyms :func:`features` uses: pseudonymise labels with the same key to join
     them to an export."""
     p = Pseudonymiser(key, key_env)
+    absent = [c for c in (*officer_columns, *subject_columns) if c not in frame.columns]
+    if absent:
+        raise ResearchError(
+            f"no column {', '.join(absent)} to pseudonymise (nothing was changed: "
+            "name the id columns with officer_columns= and subject_columns=)"
+        )
     return frame.with_columns(
-        *(p.officers(c).alias(c) for c in officer_columns if c in frame.columns),
-        *(p.subjects(c).alias(c) for c in subject_columns if c in frame.columns),
+        *(p.officers(c).alias(c) for c in officer_columns),
+        *(p.subjects(c).alias(c) for c in subject_columns),
     )
 
 
@@ -108,14 +114,22 @@ def _status_rank() -> pl.Expr:
 
 def _sign_columns(signals: pl.DataFrame, keys: list[str], signs: tuple[str, ...]) -> pl.DataFrame:
     """One row per ``keys``: per sign, the value, threshold and status of the row with
-    the strongest status (then the highest value) of the rows of that key, and the
-    contribution (summed by the caller where it must be)."""
+    the strongest status (then the strongest value: the highest, or the lowest for
+    ``access_then_contact``, which fires at or below its threshold) of the rows of that
+    key, and the contribution (summed by the caller where it must be)."""
+    strength = (
+        pl.when(pl.col("signal") == "access_then_contact")
+        .then(-pl.col("value"))
+        .otherwise(pl.col("value"))
+        .fill_nan(None)
+    )
     picked = (
         signals.filter(pl.col("signal").is_in(signs))
-        .with_columns(_status_rank().alias("_rank"))
+        .with_columns(_status_rank().alias("_rank"), strength.alias("_strength"))
         .sort(
-            [*keys, "signal", "_rank", "value"],
+            [*keys, "signal", "_rank", "_strength"],
             descending=[False] * len(keys) + [False, True, True],
+            nulls_last=True,
         )
         .group_by([*keys, "signal"], maintain_order=True)
         .first()
@@ -146,9 +160,10 @@ def officer_terms(pairs: pl.DataFrame, top_pairs: int, decay: float) -> pl.DataF
     """The pairs that count in each officer's score, with their factor: his pairs
     highest score first (ties by subject id), those resting on stops a higher pair
     counts left out, the first ``top_pairs`` with a score, × 1, ``decay``, ``decay``²…"""
+    # The frame's own order within an officer is the engine's (exact scores, highest
+    # first, ties by subject id): sorting again by the rounded scores could swap two.
     return (
         pairs.filter(pl.col("same_stops_as").is_null() & (pl.col("score") > 0))
-        .sort(["officer_id", "score", "subject_id"], descending=[False, True, False])
         .with_columns(pl.int_range(pl.len()).over("officer_id").alias("_k"))
         .filter(pl.col("_k") < top_pairs)
         .with_columns((pl.lit(decay) ** pl.col("_k")).alias("factor"))
@@ -228,7 +243,9 @@ def features(
     highest value), and its contribution is its part of his score: summed over the
     pairs that count, each × its factor (``[officer]`` ``top_pairs`` and ``decay``), so
     the contributions add up to ``score``. ``pairs_scored`` and
-    ``signs_not_evaluated`` say how much his data could say.
+    ``signs_not_evaluated`` say how much his data could say. For a result scored in
+    Python, ``<sign>_units`` (each fitted sign's part of the score over its weight) and
+    ``fixed_part`` let :func:`fit` work from this export alone.
 
     Officer and subject ids are replaced by keyed pseudonyms (HMAC-SHA-256 with
     ``key``, or the key in the environment variable ``key_env``): the export refuses to
@@ -236,8 +253,13 @@ def features(
     """
     p = Pseudonymiser(key, key_env)
     if level == "officer":
+        from ._fit import units_of  # the fit's design, for fitting from this export
+
         top_pairs, decay = result._h.officer_aggregation()
         frame = _officer_features(result, top_pairs, decay)
+        if result._matrix is not None:
+            units = units_of(result, result._matrix).drop("score")
+            frame = frame.join(units, on="officer_id", how="left")
         return frame.with_columns(p.officers().alias("officer_id"))
     if level == "pair":
         frame = _pair_features(result)

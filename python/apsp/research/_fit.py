@@ -70,16 +70,22 @@ def _weights_of(matrix: RiskMatrix) -> npt.NDArray[np.float64]:
     return np.array([float(matrix[f"signals.{s}.weight"]) for s in FITTED_SIGNS])
 
 
-def design_of(result: Result, matrix: RiskMatrix, labels: pl.DataFrame, force: str,
-              unlabelled: str = "negative") -> Design:
-    """The fit's features of one scored force (scored with ``matrix``)."""
+UNITS = tuple(f"{s}_units" for s in FITTED_SIGNS)
+"""The weight-free feature columns: a sign's part of the score over its weight."""
+
+
+def units_of(result: Result, matrix: RiskMatrix) -> pl.DataFrame:
+    """Per officer of a result scored with ``matrix``: ``score``, each fitted sign's
+    ``<sign>_units`` (his part of sign ``s``, aggravator and complaints boost included,
+    over the sign's weight: the score is Σ weight × units + ``fixed_part`` while the
+    pairs that count stay the same) and ``fixed_part`` (a complaints boost below
+    ``min_base``, which no fitted weight moves)."""
     if result.manifest["scoring"]["matrix"]["sha256"] != matrix.sha256:
         raise ResearchError(
-            f"force {force!r} was scored with another matrix than the one given "
-            "(its manifest's matrix SHA-256 differs): score it with the base matrix"
+            "a result was scored with another matrix than the one given (its manifest's "
+            "matrix SHA-256 differs): score it with the base matrix"
         )
     top_pairs, decay = result._h.officer_aggregation()
-    w0 = _weights_of(matrix)
     terms = officer_terms(result.pairs, top_pairs, decay)
     others = sum(pl.col(s) for s in ADDITIVE_PAIR_SIGNS)
     aggravated = terms.with_columns(
@@ -94,37 +100,51 @@ def design_of(result: Result, matrix: RiskMatrix, labels: pl.DataFrame, force: s
         pl.col("contribution").filter(pl.col("signal") == s).sum().alias(s)
         for s in ("multiple_subjects", "repeat_complaints")
     )
-    min_base = float(matrix["signals.repeat_complaints.min_base"])
-    officers, _ = join_labels(
-        result.officers.select("officer_id", "score"), labels, unlabelled
-    )
     frame = (
-        officers.join(parts, on="officer_id", how="left")
+        result.officers.select("officer_id", "score")
+        .join(parts, on="officer_id", how="left")
         .join(own, on="officer_id", how="left")
         .fill_null(0.0)
         .sort("officer_id")
     )
-    pairs_part = frame.select(sum(pl.col(s) for s in ADDITIVE_PAIR_SIGNS)).to_series()
-    pairs_part_np = pairs_part.to_numpy()
+    pairs_part = frame.select(sum(pl.col(s) for s in ADDITIVE_PAIR_SIGNS)).to_series().to_numpy()
     rc = frame["repeat_complaints"].to_numpy()
-    linear = (rc > 0) & (pairs_part_np >= min_base)
-    boost = np.where(linear & (pairs_part_np > 0), rc / np.where(pairs_part_np > 0,
-                                                                  pairs_part_np, 1.0), 0.0)
-    # Weight-free features: a sign at weight 0 contributes nothing and its column is 0
-    # (it cannot come back in a later pass: the first pass decides which signs count).
+    linear = (rc > 0) & (pairs_part >= float(matrix["signals.repeat_complaints.min_base"]))
+    boost = np.where(linear, rc / np.where(pairs_part > 0, pairs_part, 1.0), 0.0)
+    # A sign at weight 0 contributes nothing and its units are 0 (it cannot come back in
+    # a later pass: the first pass decides which signs count).
     raw = [frame[s].to_numpy() * (1.0 + boost) for s in ADDITIVE_PAIR_SIGNS]
     raw.append(frame["multiple_subjects"].to_numpy())
-    cols = [c / w if w > 0 else np.zeros_like(c) for c, w in zip(raw, w0, strict=True)]
+    units = {
+        name: c / w if w > 0 else np.zeros_like(c)
+        for name, c, w in zip(UNITS, raw, _weights_of(matrix), strict=True)
+    }
+    return pl.DataFrame(
+        {"officer_id": frame["officer_id"], "score": frame["score"], **units,
+         "fixed_part": np.where(linear, 0.0, rc)}
+    )
+
+
+def _design(frame: pl.DataFrame, force: str) -> Design:
+    """The fit's design from officers with units, ``fixed_part``, ``score`` and
+    ``outcome``."""
     ids = frame["officer_id"].to_list()
     return Design(
-        x=np.column_stack(cols),
-        fixed=np.where(linear, 0.0, rc),
+        x=np.column_stack([frame[u].to_numpy() for u in UNITS]),
+        fixed=frame["fixed_part"].to_numpy(),
         outcome=frame["outcome"].to_numpy().astype(bool),
         group=[f"{force}\0{o}" for o in ids],
         engine_score=frame["score"].to_numpy(),
         officer_id=ids,
         force=[force] * len(ids),
     )
+
+
+def design_of(result: Result, matrix: RiskMatrix, labels: pl.DataFrame, force: str,
+              unlabelled: str = "negative") -> Design:
+    """The fit's features of one scored force (scored with ``matrix``)."""
+    frame, _ = join_labels(units_of(result, matrix), labels, unlabelled)
+    return _design(frame.sort("officer_id"), force)
 
 
 def _stack(designs: Sequence[Design]) -> Design:
@@ -185,12 +205,16 @@ class CrossValidation:
     table: pl.DataFrame
 
 
-def _cross_validate(d: Design, folds: int, seed: int) -> CrossValidation:
+def _cross_validate(
+    d: Design, folds: int, seed: int, chosen: float | None = None
+) -> CrossValidation:
     """Out-of-fold figures per L2 penalty (officers grouped: none in two folds); the
-    penalty with the lowest out-of-fold log-loss wins."""
+    penalty with the lowest out-of-fold log-loss wins, unless one is ``chosen``."""
+    if folds < 2:
+        raise ResearchError(f"folds must be at least 2, not {folds}")
     fold = _folds(d.group, folds, seed)
     rows = []
-    for l2 in L2_GRID:
+    for l2 in sorted({*L2_GRID, *([chosen] if chosen is not None else [])}):
         eta = np.empty(len(d.outcome))
         for f in range(folds):
             test = fold == f
@@ -211,7 +235,7 @@ def _cross_validate(d: Design, folds: int, seed: int) -> CrossValidation:
         rows.append({"l2": l2, "log_loss": log_loss, "roc_auc": m.roc_auc(r),
                      "average_precision": m.average_precision(r)})
     table = pl.DataFrame(rows)
-    best = float(table.sort(["log_loss", "l2"])["l2"][0])
+    best = chosen if chosen is not None else float(table.sort(["log_loss", "l2"])["l2"][0])
     return CrossValidation(l2=best, folds=folds, table=table)
 
 
@@ -224,7 +248,12 @@ def _scaled(
     come out tens of times the base's and every pair passes those thresholds. Rounded to
     whole points if asked."""
     total = float(beta.sum())
-    scale = float(base.sum()) / total if total > 0 else 1.0
+    if total <= 0:
+        raise ResearchError(
+            "every fitted weight is 0: no warning sign separates the substantiated "
+            "officers from the others in these data (nothing to write)"
+        )
+    scale = float(base.sum()) / total
     w: npt.NDArray[np.float64] = beta * scale
     return np.round(w).astype(np.float64) if points else w
 
@@ -251,17 +280,28 @@ def _fitted_matrix(
         text = _set_weight(text, sign, float(w), f"fitted: {how} (was {old:g})")
     text = re.sub(r'(?m)^name = ".*"$', f'name = "{base.name}-fitted"', text, count=1)
     text = re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', text, count=1)
-    return RiskMatrix(text, "fitted")
+    fitted = RiskMatrix(text, "fitted")
+    for sign, w in zip(FITTED_SIGNS, weights, strict=True):
+        if float(fitted[f"signals.{sign}.weight"]) != float(w):
+            raise ResearchError(f"internal: the fitted weight of {sign} did not take")
+    return fitted
 
 
 def _set_weight(text: str, sign: str, value: float, comment: str) -> str:
-    header = f"[signals.{sign}]"
-    start = text.index(header)
-    line = re.compile(r"(?m)^weight\s*=.*$")
-    found = line.search(text, start)
-    nxt = re.compile(r"(?m)^\[").search(text, start + len(header))
-    if found is None or (nxt is not None and found.start() > nxt.start()):
-        raise ResearchError(f"the base matrix has no weight line in {header}")
+    """The text with the ``weight`` line of ``[signals.<sign>]`` replaced (the table
+    header on a line of its own; the result is checked by the caller)."""
+    header = re.compile(rf"(?m)^\[signals\.{re.escape(sign)}\][ \t]*(#.*)?$")
+    start = header.search(text)
+    found = None
+    if start is not None:
+        nxt = re.compile(r"(?m)^[ \t]*\[").search(text, start.end())
+        end = nxt.start() if nxt else len(text)
+        found = re.compile(r"(?m)^weight[ \t]*=.*$").search(text, start.end(), end)
+    if found is None:
+        raise ResearchError(
+            f"the base matrix has no line 'weight = ...' under a [signals.{sign}] header "
+            "of its own: write its signs as tables, as the shipped matrix does"
+        )
     return text[: found.start()] + f"weight = {value!r}  # {comment}" + text[found.end():]
 
 
@@ -291,6 +331,10 @@ class Fit:
     scores: pl.DataFrame
     data_sha256: str
     results: list[Result]
+    exact: bool = True
+    """True when :attr:`scores` are the engine's under :attr:`matrix` (a fit from
+    results); False for a fit from a features export, whose scores are the model's (the
+    same while the pairs that count in each score stay the same)."""
 
     def save(self, path: PathLike) -> Path:
         """Write the fitted matrix's TOML to ``path``."""
@@ -330,14 +374,112 @@ def rescore(result: Result, matrix: RiskMatrix) -> Result:
     )
 
 
+def _fit_export(
+    frame: pl.DataFrame,
+    labels: LabelsLike | None,
+    base: RiskMatrix,
+    options: FitOptions,
+) -> Fit:
+    """One pass of the fit on a features export (no data to score again)."""
+    needed = ["officer_id", "score", *UNITS, "fixed_part"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ResearchError(
+            f"the features lack {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}: "
+            "export them with research.features(result, level='officer', key=...) from a "
+            "result scored in Python"
+        )
+    extra = ["force"] if "force" in frame.columns else []
+    if labels is None:
+        if "outcome" not in frame.columns:
+            raise ResearchError("give labels, or features with an outcome column")
+        joined, label_text = frame, ""
+    else:
+        read = read_labels(labels)
+        joined, _ = join_labels(frame.select(*needed, *extra), read, options.unlabelled)
+        label_text = read.write_csv()
+    joined = joined.sort([*extra, "officer_id"])
+    forces = joined["force"].cast(pl.String).to_list() if extra else ["export"] * joined.height
+    d = _design(joined, "export")
+    d = Design(x=d.x, fixed=d.fixed, outcome=d.outcome,
+               group=[f"{f}\0{o}" for f, o in zip(forces, d.officer_id, strict=True)],
+               engine_score=d.engine_score, officer_id=d.officer_id, force=forces)
+    digest = hashlib.sha256(
+        joined.select(*needed, *extra).write_csv().encode() + label_text.encode()
+    ).hexdigest()
+    cv = _cross_validate(d, options.folds, options.seed, options.l2)
+    _, beta = _logistic(d.x, d.outcome, cv.l2)
+    w = _scaled(beta, _weights_of(base), options.points)
+    how = (
+        f"non-negative logistic regression, L2 {cv.l2:g}{_how_chosen(options.l2, options.folds)}"
+        f" over officers, {len(d.outcome)} officers of a features export, "
+        f"{int(d.outcome.sum())} substantiated; scaled to the base weights' sum"
+        f"{', rounded to points' if options.points else ''}; not scored again; "
+        f"data sha256 {digest[:16]}"
+    )
+    matrix = _fitted_matrix(base, w, how, options.version)
+    return Fit(
+        matrix=matrix,
+        weights=pl.DataFrame({"sign": list(FITTED_SIGNS), "base_weight": _weights_of(base),
+                              "fitted_weight": _weights_of(matrix)}),
+        cross_validation=cv.table,
+        scores=pl.DataFrame({"force": d.force, "officer_id": d.officer_id,
+                             "score": d.scores(_weights_of(matrix)), "outcome": d.outcome}),
+        data_sha256=digest,
+        results=[],
+        exact=False,
+    )
+
+
+def _labels_per_force(
+    forces: list[Result], labels: LabelsLike | Sequence[LabelsLike]
+) -> list[pl.DataFrame]:
+    """One label set per force: given one each, or one for all (checked against all the
+    forces together, then split by each force's officers)."""
+    if isinstance(labels, list | tuple):
+        if len(labels) != len(forces):
+            raise ResearchError(
+                f"{len(forces)} scored forces but {len(labels)} label sets: give one per "
+                "force, or one for all"
+            )
+        return [read_labels(lab) for lab in labels]
+    shared = read_labels(labels)  # type: ignore[arg-type]
+    ids = [r.officers["officer_id"] for r in forces]
+    known = pl.concat(ids).unique() if ids else pl.Series("officer_id", [], pl.String)
+    unknown = shared.filter(~pl.col("officer_id").is_in(known.implode())).height
+    if unknown:
+        raise ResearchError(
+            f"{unknown} labelled officer(s) are in none of the scored forces (ids not "
+            "shown: they may be officers')"
+        )
+    return [shared.filter(pl.col("officer_id").is_in(i.implode())) for i in ids]
+
+
+def _how_chosen(l2: float | None, folds: int) -> str:
+    if l2 is None:
+        return f" chosen by {folds}-fold cross-validation"
+    return f" (given; {folds}-fold cross-validation reported)"
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    l2: float | None
+    points: bool
+    folds: int
+    seed: int
+    unlabelled: str
+    version: str
+
+
 def fit(
-    results: Result | Sequence[Result],
-    labels: LabelsLike | Sequence[LabelsLike],
+    results: Result | Sequence[Result] | pl.DataFrame,
+    labels: LabelsLike | Sequence[LabelsLike] | None = None,
     *,
     key: bytes | str | None = None,
     matrix: RiskMatrix | None = None,
     points: bool = False,
     folds: int = 5,
+    l2: float | None = None,
     passes: int = 2,
     seed: int = 0,
     unlabelled: str = "negative",
@@ -347,20 +489,28 @@ def fit(
 
     Parameters
     ----------
-    results : Result or list of Result
+    results : Result, list of Result, or polars.DataFrame
         Scored forces (one per force), each scored with ``matrix``; they keep their
-        datasets, which the fit scores again with each fitted matrix.
+        datasets, which the fit scores again with each fitted matrix. Or a features
+        export (:func:`features` at the officer level, several forces concatenated
+        with a ``force`` column): one pass, no data to score again, so the fit's
+        scores are the model's (``Fit.exact`` is False).
     labels : frame or path, or one per result
-        ``officer_id``, ``outcome`` (true = substantiated), as for :func:`evaluate`.
+        ``officer_id``, ``outcome`` (true = substantiated), as for :func:`evaluate`
+        (for an export: pseudonymised with the same key, :func:`pseudonymise`; or
+        none, when the export has an ``outcome`` column).
     key : bytes or str
         The researcher's pseudonymisation key: the returned scores name officers only
-        by pseudonym (required, as for :func:`features`).
+        by pseudonym (required for results, as for :func:`features`).
     matrix : RiskMatrix, optional
         The base matrix (default: the shipped one): the fit changes only its weights.
     points : bool
         Round the fitted weights to whole points (a points table a reviewer can add up).
     folds, seed :
         Cross-validation folds (officers grouped: none in two folds) and their seed.
+    l2 : float, optional
+        The L2 penalty; default: the one of 0.001–10 with the lowest out-of-fold
+        log-loss.
     passes : int
         Fit, score again with the fitted matrix, fit again: new weights can change
         which of an officer's pairs count.
@@ -371,30 +521,29 @@ def fit(
         ``.matrix`` (save it with ``.save(path)``), ``.weights``,
         ``.cross_validation``, ``.scores``.
     """
+    base = matrix or RiskMatrix.default()
+    version = version or datetime.now(UTC).strftime("%Y.%m.%d-fitted")
+    if isinstance(results, pl.DataFrame):
+        options = FitOptions(l2=l2, points=points, folds=folds, seed=seed,
+                             unlabelled=unlabelled, version=version)
+        return _fit_export(results, labels, base, options)  # type: ignore[arg-type]
+    if labels is None:
+        raise ResearchError("give the labels of the scored forces")
     pseudo = Pseudonymiser(key)
     forces = [results] if isinstance(results, Result) else list(results)
-    label_list = (
-        list(labels) if isinstance(labels, list | tuple) else [labels] * len(forces)
-    )
-    if len(label_list) != len(forces):
-        raise ResearchError(
-            f"{len(forces)} scored forces but {len(label_list)} label sets: give one per force"
-        )
-    read = [read_labels(lab) for lab in label_list]  # type: ignore[arg-type]
-    base = matrix or RiskMatrix.default()
+    read = _labels_per_force(forces, labels)
     data_hash = _data_hash(forces, read)
-    version = version or datetime.now(UTC).strftime("%Y.%m.%d-fitted")
     current, scored = base, forces
     cv: CrossValidation | None = None
     for _ in range(max(1, passes)):
         d = _stack([design_of(r, current, lab, f"force {i + 1}", unlabelled)
                     for i, (r, lab) in enumerate(zip(scored, read, strict=True))])
-        cv = _cross_validate(d, folds, seed)
+        cv = _cross_validate(d, folds, seed, l2)
         _, beta = _logistic(d.x, d.outcome, cv.l2)
         w = _scaled(beta, _weights_of(base), points)
         how = (
-            f"non-negative logistic regression, L2 {cv.l2:g} chosen by {folds}-fold "
-            f"cross-validation over officers, {len(d.outcome)} officers of "
+            f"non-negative logistic regression, L2 {cv.l2:g}{_how_chosen(l2, folds)}"
+            f" over officers, {len(d.outcome)} officers of "
             f"{len(forces)} force(s), {int(d.outcome.sum())} substantiated; scaled to "
             f"the base weights' sum{', rounded to points' if points else ''}; "
             f"data sha256 {data_hash[:16]}"

@@ -25,7 +25,8 @@ def read_labels(labels: LabelsLike) -> pl.DataFrame:
     if missing:
         raise ResearchError(
             f"labels need the columns officer_id and outcome (true = substantiated); "
-            f"missing: {', '.join(missing)}; columns found: {', '.join(frame.columns)}"
+            f"missing: {', '.join(missing)} ({len(frame.columns)} columns found, not "
+            "listed: a file without a header row would show its first row)"
         )
     if frame["outcome"].dtype != pl.Boolean:
         raise ResearchError(
@@ -61,11 +62,18 @@ def read_labels(labels: LabelsLike) -> pl.DataFrame:
 def _read_file(path: Path) -> pl.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"labels file not found: {path}")
-    if path.suffix.lower() == ".parquet":
-        return pl.read_parquet(path)
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise ResearchError(f"labels file {path}: expected .csv or .parquet")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pl.read_parquet(path)
         return pl.read_csv(path, schema_overrides={"officer_id": pl.String})
-    raise ResearchError(f"labels file {path}: expected .csv or .parquet")
+    except pl.exceptions.PolarsError as e:
+        # The reader's message can quote the file's rows: name the file and the kind only.
+        raise ResearchError(
+            f"labels file {path} could not be read ({type(e).__name__}): CSV with a header "
+            "row (officer_id, outcome, category) or Parquet"
+        ) from None
 
 
 def synthetic_labels(labels: pl.DataFrame) -> pl.DataFrame:
