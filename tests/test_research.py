@@ -441,12 +441,15 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
     assert metrics.equals(want.metrics)
     run = subprocess.run(
         [str(apsp_bin), "fit", str(DEMO), "--labels", str(tmp_path / "labels.csv"),
-         "--folds", "3", "--out", str(tmp_path / "fitted.toml")],
+         "--folds", "3", "--out", str(tmp_path / "fitted.toml"), "--tables",
+         str(tmp_path / "fit")],
         env=env, capture_output=True, text=True,
     )
     printed.append(run.stdout + run.stderr)
     assert run.returncode == 0, run.stderr
     assert apsp.RiskMatrix.load(tmp_path / "fitted.toml").name == "apsp-default-fitted"
+    fit_scores = pl.read_parquet(tmp_path / "fit" / "scores.parquet")
+    assert fit_scores["officer_id"].str.starts_with("o-").all()
     run = subprocess.run(
         [str(apsp_bin), "compare", "default", str(tmp_path / "fitted.toml"), str(DEMO),
          "--labels", str(tmp_path / "labels.csv"), "--n-boot", "20"],
@@ -462,7 +465,8 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
     assert bad.returncode == 2 and "labels file not found" in bad.stderr
     # Nothing printed or written by the commands names an officer, person or number.
     texts = list(printed)
-    texts += [p.read_bytes().decode("utf-8", "replace") for p in (tmp_path / "ev").iterdir()]
+    texts += [p.read_bytes().decode("utf-8", "replace")
+              for d in ("ev", "fit") for p in (tmp_path / d).iterdir()]
     texts.append((tmp_path / "fitted.toml").read_text(encoding="utf-8"))
     assert not _found_in(_clear_ids(), texts)
 

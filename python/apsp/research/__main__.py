@@ -2,6 +2,7 @@
 
     python -m apsp.research evaluate SCORED_DIR --labels FILE [--out DIR]
     python -m apsp.research fit DATASET [DATASET ...] --labels FILE [FILE ...] --out M.toml
+                            [--tables DIR]
     python -m apsp.research compare MATRIX_A MATRIX_B DATASET --labels FILE [--out DIR]
 
 Results are written as Parquet and CSV and printed as tables. The pseudonymisation key
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     fi.add_argument("datasets", type=Path, nargs="+", help="dataset folders, one per force")
     fi.add_argument("--out", type=Path, required=True, help="the fitted matrix (TOML)")
     fi.add_argument("--matrix", type=Path, help="base matrix (default: the shipped one)")
+    fi.add_argument("--tables", type=Path, help="also write weights, cross_validation and "
+                    "scores (pseudonymised) here, as Parquet and CSV")
     fi.add_argument("--points", action="store_true", help="round weights to whole points")
     fi.add_argument("--folds", type=int, default=5, help="cross-validation folds (5)")
     _common(fi)
@@ -111,6 +114,13 @@ def _fit(a: argparse.Namespace) -> int:
     _print(f.cross_validation)
     f.save(a.out)
     print(f"wrote the fitted matrix to {a.out} (data sha256 {f.data_sha256[:16]})")
+    if a.tables:
+        a.tables.mkdir(parents=True, exist_ok=True)
+        for name, frame in (("weights", f.weights), ("cross_validation", f.cross_validation),
+                            ("scores", f.scores)):
+            frame.write_parquet(a.tables / f"{name}.parquet")
+            frame.write_csv(a.tables / f"{name}.csv")
+        print(f"wrote weights, cross_validation and scores to {a.tables}")
     return 0
 
 
