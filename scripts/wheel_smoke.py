@@ -49,6 +49,17 @@ except ImportError:
     else:
         raise AssertionError("apsp.plot imported without matplotlib")
 
+try:
+    import numpy  # noqa: F401
+    import scipy  # noqa: F401
+except ImportError:
+    try:
+        import apsp.research
+    except ImportError as e:
+        assert "apsp[research]" in str(e), e
+    else:
+        raise AssertionError("apsp.research imported without numpy and scipy")
+
 print(
     f"wheel smoke test passed: apsp {apsp.__version__} from {here.parent}, "
     f"requires {core}, import {import_s:.2f} s, python {sys.version.split()[0]}"

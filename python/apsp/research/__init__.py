@@ -21,6 +21,14 @@ warning sign for review, never a verdict; and synthetic labels are not real outc
 
 from __future__ import annotations
 
+try:
+    import numpy  # noqa: F401
+    import scipy  # noqa: F401
+except ImportError as e:  # pragma: no cover - exercised without the extra only
+    raise ImportError(
+        "apsp.research needs numpy and scipy: pip install 'apsp[research]'"
+    ) from e
+
 from ._compare import Comparison, compare
 from ._evaluate import Evaluation, SmallGroupWarning, evaluate
 from ._features import KEY_ENV, features, pseudonymise
