@@ -24,6 +24,7 @@ from .._apsp import ApspError
 from ..matrix import RiskMatrix
 from ..scoring import score
 from . import KEY_ENV, ResearchError, compare, evaluate, fit
+from ._labels import write_frames
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -115,11 +116,8 @@ def _fit(a: argparse.Namespace) -> int:
     f.save(a.out)
     print(f"wrote the fitted matrix to {a.out} (data sha256 {f.data_sha256[:16]})")
     if a.tables:
-        a.tables.mkdir(parents=True, exist_ok=True)
-        for name, frame in (("weights", f.weights), ("cross_validation", f.cross_validation),
-                            ("scores", f.scores)):
-            frame.write_parquet(a.tables / f"{name}.parquet")
-            frame.write_csv(a.tables / f"{name}.csv")
+        write_frames(a.tables, {"weights": f.weights, "cross_validation": f.cross_validation,
+                                "scores": f.scores})
         print(f"wrote weights, cross_validation and scores to {a.tables}")
     return 0
 

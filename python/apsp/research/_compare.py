@@ -15,9 +15,9 @@ from ..matrix import RiskMatrix
 from ..scoring import Result, score
 from ..settings import PathLike
 from . import _metrics as m
-from ._evaluate import Settings, _metric_set
+from ._evaluate import Settings, _metric_set, checked_settings
 from ._features import Pseudonymiser
-from ._labels import LabelsLike, join_labels, read_labels
+from ._labels import LabelsLike, join_labels, read_labels, write_frames
 
 MatrixLike = RiskMatrix | PathLike
 
@@ -44,18 +44,7 @@ class Comparison:
 
     def write(self, out: PathLike) -> list[Path]:
         """Write both frames as Parquet and CSV into ``out``; return the paths."""
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in ("metrics", "tier_changes"):
-            frame: pl.DataFrame = getattr(self, name)
-            for p in (folder / f"{name}.parquet", folder / f"{name}.csv"):
-                if p.suffix == ".parquet":
-                    frame.write_parquet(p)
-                else:
-                    frame.write_csv(p)
-                written.append(p)
-        return written
+        return write_frames(out, {"metrics": self.metrics, "tier_changes": self.tier_changes})
 
     def __repr__(self) -> str:
         with pl.Config(tbl_rows=30, tbl_hide_dataframe_shape=True, float_precision=3):
@@ -99,10 +88,7 @@ def compare(
     a = score(dataset, matrix=_as_matrix(matrix_a), **score_options)
     b = score(dataset, matrix=_as_matrix(matrix_b), **score_options)
     lab = read_labels(labels)
-    s = Settings(
-        fprs=tuple(fprs), ks=tuple(ks), top_shares=tuple(top_shares), n_boot=n_boot,
-        seed=seed, level=level, min_group=5,
-    )
+    s = checked_settings(fprs, ks, top_shares, n_boot, seed, level, min_group=5)
     fa, _ = join_labels(a.officers.select("officer_id", "score", "tier", "rank"), lab,
                         unlabelled)
     fb, _ = join_labels(b.officers.select("officer_id", "score", "tier", "rank"), lab,

@@ -17,7 +17,7 @@ import polars as pl
 from ..scoring import Result
 from ..settings import PathLike
 from . import _metrics as m
-from ._labels import LabelsLike, ResearchError, join_labels, read_labels
+from ._labels import LabelsLike, ResearchError, join_labels, read_labels, write_frames
 
 ScoresLike = Result | pl.DataFrame
 Bools = npt.NDArray[np.bool_]
@@ -74,19 +74,10 @@ class Evaluation:
 
     def write(self, out: PathLike) -> list[Path]:
         """Write each frame as Parquet and CSV into ``out``; return the paths."""
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in ("metrics", "by_role", "by_category", "calibration"):
-            frame: pl.DataFrame = getattr(self, name)
-            for ext in ("parquet", "csv"):
-                p = folder / f"{name}.{ext}"
-                if ext == "parquet":
-                    frame.write_parquet(p)
-                else:
-                    frame.write_csv(p)
-                written.append(p)
-        return written
+        return write_frames(out, {
+            "metrics": self.metrics, "by_role": self.by_role,
+            "by_category": self.by_category, "calibration": self.calibration,
+        })
 
     def __repr__(self) -> str:
         with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, float_precision=3):
@@ -303,6 +294,32 @@ def _empty_by(key: str) -> pl.DataFrame:
     return pl.DataFrame(schema=_schema(key, warning=True))
 
 
+def checked_settings(
+    fprs: Sequence[float], ks: Sequence[int], top_shares: Sequence[float], n_boot: int,
+    seed: int, level: float, min_group: int,
+) -> Settings:
+    """An evaluation's settings, refused in words when they cannot be used."""
+    if n_boot < 1:
+        raise ResearchError(f"n_boot must be at least 1, not {n_boot}")
+    if any(int(k) < 1 for k in ks):
+        raise ResearchError(f"ks must be at least 1: {list(ks)}")
+    if any(not 0.0 < q <= 1.0 for q in top_shares):
+        raise ResearchError(f"top_shares must be in (0, 1]: {list(top_shares)}")
+    if any(not 0.0 <= f <= 1.0 for f in fprs):
+        raise ResearchError(f"fprs must be in [0, 1]: {list(fprs)}")
+    if not 0.0 < level < 1.0:
+        raise ResearchError(f"level must be between 0 and 1, not {level}")
+    return Settings(
+        fprs=tuple(float(f) for f in fprs),
+        ks=tuple(int(k) for k in ks),
+        top_shares=tuple(float(q) for q in top_shares),
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+        min_group=min_group,
+    )
+
+
 def officers_of(scores: ScoresLike) -> pl.DataFrame:
     """The officers frame of a result, or the frame given (``officer_id``, ``score``;
     ``role`` and ``tier`` when present)."""
@@ -363,25 +380,7 @@ def evaluate(
     Evaluation
         ``.metrics``, ``.by_role``, ``.by_category``, ``.calibration``.
     """
-    if n_boot < 1:
-        raise ResearchError(f"n_boot must be at least 1, not {n_boot}")
-    if any(int(k) < 1 for k in ks):
-        raise ResearchError(f"ks must be at least 1: {list(ks)}")
-    if any(not 0.0 < q <= 1.0 for q in top_shares):
-        raise ResearchError(f"top_shares must be in (0, 1]: {list(top_shares)}")
-    if any(not 0.0 <= f <= 1.0 for f in fprs):
-        raise ResearchError(f"fprs must be in [0, 1]: {list(fprs)}")
-    if not 0.0 < level < 1.0:
-        raise ResearchError(f"level must be between 0 and 1, not {level}")
-    s = Settings(
-        fprs=tuple(float(f) for f in fprs),
-        ks=tuple(int(k) for k in ks),
-        top_shares=tuple(float(q) for q in top_shares),
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
-        min_group=min_group,
-    )
+    s = checked_settings(fprs, ks, top_shares, n_boot, seed, level, min_group)
     frame, n_unlabelled = join_labels(officers_of(scores), read_labels(labels), unlabelled)
     if not frame["outcome"].any():
         raise ResearchError("no officer in the scores has a substantiated outcome")

@@ -112,3 +112,17 @@ def join_labels(
         pl.col("outcome").fill_null(False), pl.col("category").fill_null("")
     )
     return joined, n_unlabelled
+
+
+def write_frames(out: PathLike, frames: dict[str, pl.DataFrame]) -> list[Path]:
+    """Write each frame as ``<name>.parquet`` and ``<name>.csv`` into ``out`` (created
+    if needed); return the paths."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in frames.items():
+        frame.write_parquet(folder / f"{name}.parquet")
+        frame.write_csv(folder / f"{name}.csv")
+        written += [folder / f"{name}.parquet", folder / f"{name}.csv"]
+    return written
+
