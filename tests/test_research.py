@@ -23,7 +23,17 @@ from apsp.research import _metrics as m
 from conftest import REPO
 
 KEY = "a researcher's key, 32 bytes long"
+# The demo force (`make demo`'s: 300 officers, 180 days, seed 1), generated for this
+# module by the `_demo_force` fixture: a clean checkout has no demo-data/.
 DEMO = REPO / "demo-data"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_force(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    global DEMO
+    DEMO = tmp_path_factory.mktemp("research") / "force"
+    apsp.synth.generate(DEMO, officers=300, days=180, seed=1)
+    return DEMO
 
 
 def _ranked(y: np.ndarray, s: np.ndarray) -> m.Ranked:
@@ -463,6 +473,11 @@ def test_the_command_line_runs_the_toolkit(tmp_path: Path, apsp_bin: Path) -> No
     )
     printed.append(bad.stdout + bad.stderr)
     assert bad.returncode == 2 and "labels file not found" in bad.stderr
+    if "APSP_BIN" not in os.environ:  # the checkout's binary finds the checkout's .venv
+        plain = {k: v for k, v in os.environ.items() if k != "APSP_PYTHON"}
+        usage = subprocess.run([str(apsp_bin), "evaluate", "--help"], env=plain,
+                               capture_output=True, text=True)
+        assert usage.returncode == 0 and "usage: apsp evaluate" in usage.stdout
     # Nothing printed or written by the commands names an officer, person or number.
     texts = list(printed)
     texts += [p.read_bytes().decode("utf-8", "replace")
