@@ -151,6 +151,8 @@ def test_a_small_role_is_warned_about() -> None:
     scores, labels = _toy_scores()
     with pytest.warns(research.SmallGroupWarning, match="role 'Sgt': too small"):
         ev = research.evaluate(scores, labels, n_boot=50, seed=1)
+    shown = ev._repr_html_()
+    assert "<table" in shown and "roc_auc" in shown and "role &#x27;Sgt&#x27;" in shown
     sgt = ev.by_role.filter(pl.col("role") == "Sgt")
     assert sgt["warning"].str.contains("too small").all()
     pc = ev.by_role.filter(pl.col("role") == "PC")
@@ -422,6 +424,7 @@ def test_compare_pairs_the_bootstrap(demo_result: apsp.Result, tmp_path: Path) -
         assert row["b"] == pytest.approx(vb, abs=1e-12)
         assert row["difference"] == pytest.approx(vb - va, abs=1e-12)
         assert row["ci_low"] <= row["difference"] <= row["ci_high"]
+    assert f"{c.tier_changes.height} officers change tier" in c._repr_html_()
     changed = c.tier_changes
     assert changed.height > 0 and changed["officer_id"].str.starts_with("o-").all()
     assert (changed["tier_a"] != changed["tier_b"]).all()

@@ -46,6 +46,14 @@ class Comparison:
         """Write both frames as Parquet and CSV into ``out``; return the paths."""
         return write_frames(out, {"metrics": self.metrics, "tier_changes": self.tier_changes})
 
+    def _repr_html_(self) -> str:
+        """In a notebook: how many officers change tier, and the metrics side by side."""
+        with pl.Config(tbl_rows=30, float_precision=3):
+            table = self.metrics.select(
+                "metric", "a", "b", "difference", "ci_low", "ci_high"
+            )._repr_html_()
+        return f"<p>Comparison: {self.tier_changes.height} officers change tier</p>{table}"
+
     def __repr__(self) -> str:
         with pl.Config(tbl_rows=30, tbl_hide_dataframe_shape=True, float_precision=3):
             return (

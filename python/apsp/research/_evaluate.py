@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -78,6 +79,14 @@ class Evaluation:
             "metrics": self.metrics, "by_role": self.by_role,
             "by_category": self.by_category, "calibration": self.calibration,
         })
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary line, the warnings and the metrics table."""
+        head = repr(self).split("\n", 1)[0]
+        with pl.Config(tbl_rows=40, float_precision=3):
+            table = self.metrics.select("metric", "value", "ci_low", "ci_high")._repr_html_()
+        notes = "".join(f"<p>warning: {html.escape(w)}</p>" for w in self.warnings)
+        return f"<p>{html.escape(head)}</p>{table}{notes}"
 
     def __repr__(self) -> str:
         with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, float_precision=3):
