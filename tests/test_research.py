@@ -548,3 +548,21 @@ def test_review_findings_stay_fixed(demo_result: apsp.Result, tmp_path: Path) ->
     nobody = demo_labels.with_columns(pl.lit(False).alias("outcome"))
     with pytest.raises(research.ResearchError):
         research.fit(demo_result, nobody, key=KEY, folds=3, passes=1)
+
+
+def test_pseudonyms_are_the_engines_keyed_hmac() -> None:
+    """Worked out independently with Python's hmac: HMAC-SHA256(key, kind NUL id),
+    first 128 bits in hex, behind o- or s- (apsp_core::pseudo, domains Officer and
+    Subject)."""
+    import hashlib
+    import hmac
+
+    frame = pl.DataFrame({"officer_id": ["PC10023", None], "subject_id": ["P0003136", "x"]})
+    out = research.pseudonymise(frame, KEY, subject_columns=("subject_id",))
+
+    def want(kind: bytes, value: str, prefix: str) -> str:
+        mac = hmac.new(KEY.encode(), kind + b"\0" + value.encode(), hashlib.sha256)
+        return prefix + mac.hexdigest()[:32]
+
+    assert out["officer_id"].to_list() == [want(b"officer", "PC10023", "o-"), None]
+    assert out["subject_id"][0] == want(b"subject", "P0003136", "s-")

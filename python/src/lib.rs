@@ -588,6 +588,34 @@ fn matrix_check(py: Python<'_>, text: &str, source: &str) -> PyResult<(String, S
     Ok((m.matrix.name, m.matrix.version, m.sha256))
 }
 
+/// Keyed pseudonyms (apsp-core's `pseudo`, HMAC-SHA256) of officer (`kind="officer"`)
+/// or subject (`"subject"`) ids for research exports; `None` stays `None`.
+#[pyfunction]
+fn research_pseudonyms(
+    py: Python<'_>,
+    key: &[u8],
+    kind: &str,
+    values: Vec<Option<String>>,
+) -> PyResult<Vec<Option<String>>> {
+    use apsp_core::pseudo::{Domain, Pseudonymiser};
+    let domain = match kind {
+        "officer" => Domain::Officer,
+        "subject" => Domain::Subject,
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "kind must be officer or subject, not {other}"
+            )))
+        }
+    };
+    let p = Pseudonymiser::from_key(key).map_err(|e| to_py(py, e))?;
+    Ok(py.detach(|| {
+        values
+            .iter()
+            .map(|v| v.as_deref().map(|v| p.pseudonym(domain, v)))
+            .collect()
+    }))
+}
+
 /// Sets a dotted key of a matrix's TOML text (comments kept); returns the new text.
 #[pyfunction]
 #[pyo3(signature = (text, key, value, source="edited"))]
@@ -831,6 +859,7 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store_watchlist, m)?)?;
     m.add_function(wrap_pyfunction!(store_watch, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_check, m)?)?;
+    m.add_function(wrap_pyfunction!(research_pseudonyms, m)?)?;
     m.add_function(wrap_pyfunction!(matrix_set, m)?)?;
     m.add_class::<Scoring>()?;
     m.add_function(wrap_pyfunction!(_selftest_frame, m)?)?;

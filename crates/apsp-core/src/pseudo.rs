@@ -54,6 +54,11 @@ pub enum Domain {
     Person,
     /// A raw cell that could not be normalised (only ever shown in quarantine).
     Raw,
+    /// An officer id in a research export (officers stay in clear in the engine's
+    /// outputs; research exports hide them too, with the researcher's key).
+    Officer,
+    /// A subject id (person id, number or ingest pseudonym) in a research export.
+    Subject,
 }
 
 impl Pseudonymiser {
@@ -108,12 +113,15 @@ impl Pseudonymiser {
         &self.key_id
     }
 
-    /// The pseudonym of a value: `n_…` for numbers, `p_…` for persons, `r_…` for raw cells.
+    /// The pseudonym of a value: `n_…` for numbers, `p_…` for persons, `r_…` for raw
+    /// cells; `o-…` and `s-…` for officers and subjects in research exports.
     pub fn pseudonym(&self, domain: Domain, value: &str) -> String {
         let (prefix, tag): (&str, &[u8]) = match domain {
             Domain::Number => ("n_", b"number\0"),
             Domain::Person => ("p_", b"person\0"),
             Domain::Raw => ("r_", b"raw\0"),
+            Domain::Officer => ("o-", b"officer\0"),
+            Domain::Subject => ("s-", b"subject\0"),
         };
         let mut mac = self.mac.clone();
         mac.update(tag);

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
 
+from .. import _apsp
 from ..scoring import Result
 from ._labels import ResearchError
 
@@ -33,6 +33,9 @@ SIGNS = PAIR_SIGNS + OFFICER_SIGNS
 Level = Literal["officer", "pair"]
 
 
+Kind = Literal["officer", "subject"]
+
+
 class Pseudonymiser:
     """Keyed pseudonyms (HMAC-SHA-256) for officer and subject ids: the same id and key
     give the same pseudonym, so a researcher holding the key can join exports (and
@@ -55,26 +58,22 @@ class Pseudonymiser:
 
     def officers(self, column: str = "officer_id") -> pl.Expr:
         """The column's officer ids replaced by their pseudonyms."""
-        return self._column(column, b"officer", "o-")
+        return self._column(column, "officer")
 
     def subjects(self, column: str = "subject_id") -> pl.Expr:
         """The column's subject ids (person ids, or numbers) replaced by pseudonyms."""
-        return self._column(column, b"subject", "s-")
+        return self._column(column, "subject")
 
-    def _column(self, column: str, kind: bytes, prefix: str) -> pl.Expr:
+    def _column(self, column: str, kind: Kind) -> pl.Expr:
         def batch(s: pl.Series) -> pl.Series:
-            return pl.Series(
-                s.name, [self.one(kind, prefix, v) for v in s.to_list()], dtype=pl.String
-            )
+            return pl.Series(s.name, self.many(kind, s.to_list()), dtype=pl.String)
 
         return pl.col(column).cast(pl.String).map_batches(batch, return_dtype=pl.String)
 
-    def one(self, kind: bytes, prefix: str, value: str | None) -> str | None:
-        """The pseudonym of one id (``kind`` b"officer" or b"subject")."""
-        if value is None:
-            return None
-        digest = hmac.new(self._key, kind + b"\0" + value.encode("utf-8"), hashlib.sha256)
-        return prefix + digest.hexdigest()[:20]
+    def many(self, kind: Kind, values: Sequence[str | None]) -> list[str | None]:
+        """The pseudonyms of officer or subject ids (the engine's keyed HMAC-SHA256,
+        ``apsp_core::pseudo``: ``o-…`` / ``s-…``); ``None`` stays ``None``."""
+        return _apsp.research_pseudonyms(self._key, kind, list(values))
 
 
 def pseudonymise(
@@ -170,11 +169,15 @@ def officer_terms(pairs: pl.DataFrame, top_pairs: int, decay: float) -> pl.DataF
     )
 
 
-def _officer_features(result: Result, top_pairs: int, decay: float) -> pl.DataFrame:
+def terms_of(result: Result) -> pl.DataFrame:
+    """The pairs that count in each officer's score of a result, with their factor."""
+    top_pairs, decay = result._h.officer_aggregation()
+    return officer_terms(result.pairs, top_pairs, decay)
+
+
+def _officer_features(result: Result, terms: pl.DataFrame) -> pl.DataFrame:
     officers = result.officers
-    pairs = result.pairs
     signals = result.signals
-    terms = officer_terms(pairs, top_pairs, decay)
     contributions = terms.group_by("officer_id").agg(
         (pl.col(s) * pl.col("factor")).sum().alias(f"{s}_contribution") for s in PAIR_SIGNS
     )
@@ -255,10 +258,10 @@ def features(
     if level == "officer":
         from ._fit import units_of  # the fit's design, for fitting from this export
 
-        top_pairs, decay = result._h.officer_aggregation()
-        frame = _officer_features(result, top_pairs, decay)
+        terms = terms_of(result)
+        frame = _officer_features(result, terms)
         if result._matrix is not None:
-            units = units_of(result, result._matrix).drop("score")
+            units = units_of(result, result._matrix, terms).drop("score")
             frame = frame.join(units, on="officer_id", how="left")
         return frame.with_columns(p.officers().alias("officer_id"))
     if level == "pair":

@@ -35,7 +35,7 @@ from ..matrix import RiskMatrix
 from ..scoring import Result, score
 from ..settings import PathLike
 from . import _metrics as m
-from ._features import PAIR_SIGNS, Pseudonymiser, officer_terms
+from ._features import PAIR_SIGNS, Pseudonymiser, terms_of
 from ._labels import LabelsLike, ResearchError, join_labels, read_labels
 
 ADDITIVE_PAIR_SIGNS = tuple(s for s in PAIR_SIGNS if s != "vulnerable_subject")
@@ -74,19 +74,21 @@ UNITS = tuple(f"{s}_units" for s in FITTED_SIGNS)
 """The weight-free feature columns: a sign's part of the score over its weight."""
 
 
-def units_of(result: Result, matrix: RiskMatrix) -> pl.DataFrame:
+def units_of(
+    result: Result, matrix: RiskMatrix, terms: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Per officer of a result scored with ``matrix``: ``score``, each fitted sign's
     ``<sign>_units`` (his part of sign ``s``, aggravator and complaints boost included,
     over the sign's weight: the score is Σ weight × units + ``fixed_part`` while the
     pairs that count stay the same) and ``fixed_part`` (a complaints boost below
-    ``min_base``, which no fitted weight moves)."""
+    ``min_base``, which no fitted weight moves). ``terms``: the result's counted pairs
+    (:func:`terms_of`), when the caller has them already."""
     if result.manifest["scoring"]["matrix"]["sha256"] != matrix.sha256:
         raise ResearchError(
             "a result was scored with another matrix than the one given (its manifest's "
             "matrix SHA-256 differs): score it with the base matrix"
         )
-    top_pairs, decay = result._h.officer_aggregation()
-    terms = officer_terms(result.pairs, top_pairs, decay)
+    terms = terms_of(result) if terms is None else terms
     others = sum(pl.col(s) for s in ADDITIVE_PAIR_SIGNS)
     aggravated = terms.with_columns(
         pl.when(others > 0).then(pl.col("vulnerable_subject") / others).otherwise(0.0)
@@ -570,7 +572,7 @@ def fit(
     })
     scores_frame = pl.DataFrame({
         "force": final.force,
-        "officer_id": [pseudo.one(b"officer", "o-", o) for o in final.officer_id],
+        "officer_id": pseudo.many("officer", final.officer_id),
         "score": fitted_scores,
         "outcome": final.outcome,
     })
