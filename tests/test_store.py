@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import polars as pl
@@ -133,6 +134,54 @@ def test_a_snapshot_delivered_tonight_replaces_the_last_one(force, tmp_path):
         warnings.simplefilter("ignore", apsp.CoverageWarning)
         once = apsp.score(changed, progress=False)
     assert tonight.equals(once.officers.select(tonight.columns))
+
+
+def test_rows_taken_on_an_earlier_night_are_duplicates_or_conflicts_tonight(force, tmp_path):
+    """A row the store took on an earlier night, delivered again tonight in another
+    file, is a duplicate (counted, not added); its record id with other values is a
+    conflict, quarantined naming where the store first read it; a new row is added.
+    The night loads only the stored rows that tonight's could meet: it must decide as
+    one read of every file does."""
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    billing = pl.read_parquet(force / "billing.parquet")
+    late = pl.concat([
+        billing.slice(10, 1),
+        billing.slice(11, 1).with_columns(pl.col("duration_s") + 7),
+        billing.slice(12, 1).with_columns(pl.lit("CDR-LATE-1").alias("record_id")),
+    ])
+    tonight = tmp_path / "tonight"
+    (tonight / "billing").mkdir(parents=True)
+    late.write_parquet(tonight / "billing" / "late.parquet")
+    night = apsp.nightly(store, tonight)
+    assert night["rows_added"] == {"billing": 1}
+    assert night["quarantined_by_reason"] == {"duplicate_key": 1}
+    assert night["exit_code"] == 1
+    quarantine = pl.read_parquet(store / night["folder"] / "quarantine.parquet")
+    conflict = quarantine.row(0, named=True)
+    record = billing["record_id"][11]
+    assert (conflict["file"], conflict["line"]) == ("billing/late.parquet", 2)
+    assert conflict["message"] == (
+        f'record_id "{record}" was already read with different values at '
+        "billing.parquet:12; the first row is kept")
+    # One read of a folder holding both files decides the same.
+    both = tmp_path / "both"
+    (both / "billing").mkdir(parents=True)
+    for f in force.glob("*.parquet"):
+        if f.stem != "billing":
+            (both / f.name).write_bytes(f.read_bytes())
+    (both / "billing" / "billing.parquet").write_bytes((force / "billing.parquet").read_bytes())
+    (both / "billing" / "late.parquet").write_bytes(
+        (tonight / "billing" / "late.parquet").read_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", apsp.CoverageWarning)
+        once = apsp.score(both, progress=False)
+    assert once.quarantine["message"].to_list() == [
+        conflict["message"].replace("billing.parquet:12", "billing/billing.parquet:12")]
+    assert once.manifest["tables"]["billing"]["counts"]["duplicates"] == 1
+    run = apsp.Store(store).runs().row(-1, named=True)
+    manifest = json.loads((store / run["folder"] / "manifest.json").read_text())
+    assert manifest["tables"]["billing"]["counts"]["duplicates"] == 1
 
 
 def test_a_snapshot_losing_most_of_its_rows_is_refused(force, tmp_path):

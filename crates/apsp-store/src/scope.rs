@@ -232,10 +232,17 @@ fn file_ranks(inputs: &[(i64, InputFile)]) -> Ranks {
         .collect()
 }
 
-/// A part without its hash columns.
+/// A part without its hash columns (not read: they are only for taking new rows).
 fn read_part(root: &Path, path: &str) -> Result<DataFrame> {
-    let df = read_parquet(&root.join(path), None)?;
-    Ok(df.drop_many(HASH_COLUMNS))
+    let path = root.join(path);
+    let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
+    let schema = ParquetReader::new(file).schema()?;
+    let columns: Vec<&str> = schema
+        .iter_names()
+        .map(|n| n.as_str())
+        .filter(|n| !HASH_COLUMNS.contains(n))
+        .collect();
+    read_parquet(&path, Some(&columns))
 }
 
 /// An appended table's rows up to run `run`, in the order one read of every file
@@ -252,18 +259,20 @@ fn read_event_table(
         .collect::<Result<Vec<DataFrame>>>()?;
     // Each row's place: its file's rank (the file's name and the run that took it,
     // the run named by the part's file), then its line.
-    let mut order: Vec<(u64, i64, IdxSize)> = Vec::new();
+    let mut order: Vec<(u64, i64, IdxSize)> =
+        Vec::with_capacity(frames.iter().map(|f| f.height()).sum());
     for (path, f) in parts.iter().zip(&frames) {
         let run = layout::run_of_part(path).unwrap_or_default();
         let files = f.column("source_file")?.str()?;
         let lines = f.column("source_line")?.i64()?;
+        // A part holds the rows of a few files: each file's rank is looked up once.
+        let mut rank_of: rustc_hash::FxHashMap<&str, u64> = rustc_hash::FxHashMap::default();
         for (name, line) in files.iter().zip(lines.iter()) {
-            let key = (
-                table.name().to_string(),
-                name.unwrap_or_default().to_string(),
-                run,
-            );
-            let rank = ranks.get(&key).copied().unwrap_or(u64::MAX);
+            let name = name.unwrap_or_default();
+            let rank = *rank_of.entry(name).or_insert_with(|| {
+                let key = (table.name().to_string(), name.to_string(), run);
+                ranks.get(&key).copied().unwrap_or(u64::MAX)
+            });
             order.push((rank, line.unwrap_or_default(), order.len() as IdxSize));
         }
     }

@@ -14,6 +14,7 @@ use apsp_core::Table;
 use polars::prelude::*;
 use rayon::prelude::*;
 use rusqlite::params;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -102,7 +103,7 @@ pub(crate) fn take(
         });
     }
     timings.lap("hash the delivery");
-    let prior = prior_for(store, &to_read)?;
+    let prior = prior_for(store, incoming, &to_read, opts)?;
     timings.lap("load the stored rows' hashes");
     let delivery = read_files(incoming, &to_read, opts, &prior)?;
     drop(prior);
@@ -289,13 +290,16 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
 }
 
 /// What the store already holds, for reading tonight's files as if with it: the
-/// kept rows of each appended table read tonight, and the officers' own numbers from
-/// the current devices snapshot when no devices are delivered.
-fn prior_for(store: &Store, to_read: &BTreeMap<Table, Vec<PathBuf>>) -> Result<Prior> {
+/// kept rows of each appended table read tonight that share a key or content with a
+/// row read tonight (see [`Wanted`]), and the officers' own numbers from the current
+/// devices snapshot when no devices are delivered.
+fn prior_for(
+    store: &Store,
+    incoming: &Path,
+    to_read: &BTreeMap<Table, Vec<PathBuf>>,
+    opts: &IngestOptions,
+) -> Result<Prior> {
     let mut prior = Prior::default();
-    for t in to_read.keys().filter(|t| !is_snapshot_table(**t)) {
-        prior.tables.insert(*t, earlier_rows(store, *t)?);
-    }
     if !to_read.contains_key(&Table::Devices) {
         if let Some(run) = crate::scope::snapshot_run(store, Table::Devices, i64::MAX)? {
             let path = store.path.join(layout::snapshot_part(Table::Devices, run));
@@ -310,21 +314,120 @@ fn prior_for(store: &Store, to_read: &BTreeMap<Table, Vec<PathBuf>>) -> Result<P
             prior.officer_numbers = Some(numbers);
         }
     }
+    let appended: Vec<Table> = to_read
+        .keys()
+        .copied()
+        .filter(|t| !is_snapshot_table(*t))
+        .collect();
+    let wanted = wanted_rows(store, incoming, to_read, opts, &prior, &appended)?;
+    for t in appended {
+        prior
+            .tables
+            .insert(t, earlier_rows(store, t, wanted.as_ref().map(|w| &w[&t]))?);
+    }
     Ok(prior)
 }
 
-/// The de-duplication hashes and origins of every row the store holds of a table.
-fn earlier_rows(store: &Store, table: Table) -> Result<EarlierRows> {
-    let mut out = EarlierRows::default();
-    let mut file_ix: BTreeMap<String, u32> = BTreeMap::new();
-    let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
-    cols.extend(["source_file", "source_line"]);
+/// The keys and contents of one table's rows read tonight: only the stored rows with
+/// one of them can make a row read tonight a duplicate or a conflict. A row with a key
+/// meets the stored rows with that key; a row without one, those with its content
+/// and no key (as [`apsp_core::ingest`]'s de-duplication decides).
+#[derive(Debug, Default)]
+pub(crate) struct Wanted {
+    keys: FxHashSet<u128>,
+    contents: FxHashSet<u128>,
+}
+
+impl Wanted {
+    fn of(hashes: &[RowHash]) -> Wanted {
+        let mut w = Wanted::default();
+        for h in hashes {
+            match h.key {
+                Some(k) => w.keys.insert(k),
+                None => w.contents.insert(h.content),
+            };
+        }
+        w
+    }
+
+    fn wants(&self, content: u128, key: Option<u128>) -> bool {
+        match key {
+            Some(k) => self.keys.contains(&k),
+            None => self.contents.contains(&content),
+        }
+    }
+}
+
+/// A night's appended files are usually a day against a store of a year: then they
+/// are read once without the store's rows, for their keys and contents, so that only
+/// the stored rows sharing one are loaded (reading a day twice costs less than loading
+/// a year's hashes). `None` (load every stored row) when the store holds no more than
+/// [`FIRST_READ_BELOW`] times the rows the files could hold.
+fn wanted_rows(
+    store: &Store,
+    incoming: &Path,
+    to_read: &BTreeMap<Table, Vec<PathBuf>>,
+    opts: &IngestOptions,
+    prior: &Prior,
+    appended: &[Table],
+) -> Result<Option<BTreeMap<Table, Wanted>>> {
+    let mut files: BTreeMap<Table, Vec<PathBuf>> =
+        appended.iter().map(|t| (*t, to_read[t].clone())).collect();
+    let bytes: u64 = files
+        .values()
+        .flatten()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(u64::MAX))
+        .fold(0, u64::saturating_add);
+    let stored = stored_rows(store, appended)?;
+    // A row of an export takes at least ~16 bytes, typed or not.
+    if appended.is_empty() || stored <= FIRST_READ_BELOW * (bytes / 16) {
+        return Ok(None);
+    }
+    // The officers' own numbers come from tonight's devices when delivered.
+    if let Some(devices) = to_read.get(&Table::Devices) {
+        files.insert(Table::Devices, devices.clone());
+    }
+    let first = read_files(incoming, &files, opts, prior)?;
+    Ok(Some(
+        appended
+            .iter()
+            .map(|t| (*t, Wanted::of(first.hashes.get(t).map_or(&[][..], |h| h))))
+            .collect(),
+    ))
+}
+
+/// How many times more stored rows than tonight's files could hold make a first read of
+/// the files for their keys worth it (see [`wanted_rows`]).
+const FIRST_READ_BELOW: u64 = 8;
+
+/// The rows the store holds of these appended tables.
+fn stored_rows(store: &Store, tables: &[Table]) -> Result<u64> {
+    let mut n = 0u64;
+    for t in tables {
+        let rows: i64 = store
+            .conn
+            .query_row(
+                "SELECT COALESCE(SUM(rows), 0) FROM parts WHERE kind = 'event' AND tbl = ?1",
+                params![t.name()],
+                |r| r.get(0),
+            )
+            .map_err(|e| store.sql(e))?;
+        n += rows.max(0) as u64;
+    }
+    Ok(n)
+}
+
+/// The de-duplication hashes and origins of the rows the store holds of a table: every
+/// row, or those `wanted` (in the same order).
+fn earlier_rows(store: &Store, table: Table, wanted: Option<&Wanted>) -> Result<EarlierRows> {
     let root = store.path.as_path();
     let frames = crate::scope::event_parts(store, table, i64::MAX)?
         .par_iter()
-        .map(|path| read_parquet(&root.join(path), Some(&cols)))
-        .collect::<Result<Vec<DataFrame>>>()?;
-    for df in frames {
+        .map(|path| earlier_rows_of_part(&root.join(path), wanted))
+        .collect::<Result<Vec<Option<DataFrame>>>>()?;
+    let mut out = EarlierRows::default();
+    let mut file_ix: FxHashMap<String, u32> = FxHashMap::default();
+    for df in frames.into_iter().flatten() {
         let hi = df.column("_hash_hi")?.u64()?;
         let lo = df.column("_hash_lo")?.u64()?;
         let khi = df.column("_key_hi")?.u64()?;
@@ -336,11 +439,15 @@ fn earlier_rows(store: &Store, table: Table) -> Result<EarlierRows> {
             let content = join(hi.get(i), lo.get(i)).unwrap_or_default();
             let key = join(khi.get(i), klo.get(i));
             let name = files.get(i).unwrap_or_default();
-            let next = out.files.len() as u32;
-            let file = *file_ix.entry(name.to_string()).or_insert_with(|| {
-                out.files.push(name.to_string());
-                next
-            });
+            let file = match file_ix.get(name) {
+                Some(f) => *f,
+                None => {
+                    let f = out.files.len() as u32;
+                    out.files.push(name.to_string());
+                    file_ix.insert(name.to_string(), f);
+                    f
+                }
+            };
             out.rows.push(EarlierRow {
                 hash: RowHash { content, key },
                 file,
@@ -349,6 +456,33 @@ fn earlier_rows(store: &Store, table: Table) -> Result<EarlierRows> {
         }
     }
     Ok(out)
+}
+
+/// One part's rows for [`earlier_rows`]: every row, or those `wanted` (their hashes
+/// read first; the rest of the columns only when some are); `None` when none is.
+fn earlier_rows_of_part(path: &Path, wanted: Option<&Wanted>) -> Result<Option<DataFrame>> {
+    let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
+    cols.extend(["source_file", "source_line"]);
+    let Some(wanted) = wanted else {
+        return read_parquet(path, Some(&cols)).map(Some);
+    };
+    let df = read_parquet(path, Some(&HASH_COLUMNS))?;
+    let hi = df.column("_hash_hi")?.u64()?;
+    let lo = df.column("_hash_lo")?.u64()?;
+    let khi = df.column("_key_hi")?.u64()?;
+    let klo = df.column("_key_lo")?.u64()?;
+    let rows: Vec<IdxSize> = (0..df.height())
+        .filter(|&i| {
+            let content = join(hi.get(i), lo.get(i)).unwrap_or_default();
+            wanted.wants(content, join(khi.get(i), klo.get(i)))
+        })
+        .map(|i| i as IdxSize)
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let all = read_parquet(path, Some(&cols))?;
+    Ok(Some(all.take(&IdxCa::from_vec("rows".into(), rows))?))
 }
 
 fn join(hi: Option<u64>, lo: Option<u64>) -> Option<u128> {
