@@ -122,6 +122,30 @@ impl<T: Copy> Grid<T> {
         self.around(p).any(|(la, lo, _)| near.within((*la, *lo)))
     }
 
+    /// The points within `radius` metres of `p`, each with whether it is within `door`
+    /// metres too (`door` at most `radius`), in the order of [`Self::within`]: the same
+    /// points and the same decisions as the haversines of [`Self::within`] compared
+    /// with `radius` and `door`, but a haversine is worked out only for a point in the
+    /// 1 % band around either distance (a town's stops have dozens of homes within
+    /// the radius each: millions of haversines otherwise).
+    pub fn within_and_door(&self, p: (f64, f64), radius: f64, door: f64, out: &mut Vec<(T, bool)>) {
+        let near = Planar::new(p, radius);
+        let at_door = Planar::new(p, door);
+        out.clear();
+        out.extend(self.around(p).filter_map(|(la, lo, x)| {
+            let q = (*la, *lo);
+            let d2 = near.d2(q);
+            if d2 > near.outer {
+                return None;
+            }
+            if d2 >= near.inner && haversine_m(p, q) > radius {
+                return None;
+            }
+            let door = d2 < at_door.inner || (d2 <= at_door.outer && haversine_m(p, q) <= door);
+            Some((*x, door))
+        }));
+    }
+
     /// Every point within `radius` metres of `p`, with its exact distance.
     pub fn within(&self, p: (f64, f64), radius: f64, out: &mut Vec<(T, f64)>) {
         let near = Planar::new(p, radius);
@@ -204,6 +228,54 @@ mod tests {
     /// A point on the radius due east or west of a home far north of the grid's
     /// reference latitude (a force spanning 50°–59° N): east–west, 150 m is more
     /// degrees of longitude there than a cell sized at 50° holds.
+    /// Points just inside and outside both distances, at every bearing and several
+    /// latitudes: `within_and_door` decides each as the haversine does.
+    #[test]
+    fn within_and_door_decides_as_the_haversine() {
+        let (radius, door) = (150.0, 50.0);
+        for lat in [0.0, 51.5, 53.04, 58.9] {
+            let p = (lat, -1.3);
+            let mut homes: Grid<u32> = Grid::new(radius, lat);
+            let mut expected = Vec::new();
+            for k in 0..72u32 {
+                let bearing = (k as f64 * 5.0).to_radians();
+                for metres in [
+                    door * 0.9995,
+                    door * 1.0005,
+                    door * 1.02,
+                    radius * 0.98,
+                    radius * 0.9995,
+                    radius * 1.0005,
+                    radius * 1.02,
+                ] {
+                    // Degrees along the bearing for `metres`, then the exact haversine.
+                    let deg = metres / M_PER_DEG;
+                    let q = (
+                        lat + deg * bearing.cos(),
+                        -1.3 + deg * bearing.sin() / lat.to_radians().cos(),
+                    );
+                    let d = haversine_m(p, q);
+                    let id = expected.len() as u32;
+                    homes.insert(q, id);
+                    expected.push((id, d <= radius, d <= door));
+                }
+            }
+            let mut out = Vec::new();
+            homes.within_and_door(p, radius, door, &mut out);
+            let mut got: Vec<(u32, bool)> = out.clone();
+            got.sort_unstable();
+            let want: Vec<(u32, bool)> = expected
+                .iter()
+                .filter(|e| e.1)
+                .map(|e| (e.0, e.2))
+                .collect();
+            assert_eq!(got, want, "latitude {lat}");
+            // Near the boundaries on both sides: the test is not vacuous.
+            assert!(want.iter().any(|w| w.1) && want.iter().any(|w| !w.1));
+            assert!(want.len() < expected.len());
+        }
+    }
+
     #[test]
     fn points_north_of_the_reference_latitude_are_found() {
         let radius = 150.0;

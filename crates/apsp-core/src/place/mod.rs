@@ -31,7 +31,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use crate::link::geo::{Grid, Planar};
 use crate::link::{Linked, Stop, SubjectIx, Ts};
@@ -83,31 +82,34 @@ impl Homes {
 
 /// Step 1 for one stop: in the window, not deployed, and not explained by an involvement
 /// of his with anyone living within the radius; `near` receives the homes within the
-/// radius of an eligible stop.
+/// radius of an eligible stop, each with whether the stop is within the door distance
+/// of it. `involved`: the subjects of his involvements, sorted (most homes near a stop
+/// are of people he never dealt with: told without looking up his involvements).
 fn eligible(
     l: &Linked,
     homes: &Homes,
-    radius: f64,
+    m: &StopNearHome,
     window: (Ts, Ts),
+    involved: &[SubjectIx],
     s: &Stop,
-    near: &mut Vec<(SubjectIx, f64)>,
+    near: &mut Vec<(SubjectIx, bool)>,
 ) -> bool {
     near.clear();
     if s.at <= window.0 || s.at > window.1 {
         return false;
     }
     let p = (s.lat, s.lon);
-    if l.deployment_near(s.officer, p, s.at, s.until, radius)
+    if l.deployment_near(s.officer, p, s.at, s.until, m.radius_m)
         .is_some()
     {
         return false;
     }
-    if homes.grid.any_within(p, radius) {
-        homes.grid.within(p, radius, near);
-        if near.iter().any(|(h, _)| l.involved(s.officer, *h, s.at)) {
-            near.clear();
-            return false;
-        }
+    homes.grid.within_and_door(p, m.radius_m, m.door_m, near);
+    let explained =
+        |h: &SubjectIx| involved.binary_search(h).is_ok() && l.involved(s.officer, *h, s.at);
+    if near.iter().map(|(h, _)| h).any(explained) {
+        near.clear();
+        return false;
     }
     true
 }
@@ -131,6 +133,51 @@ struct OfficerPlaces {
     candidates: Vec<Candidate>,
 }
 
+/// Per home, one officer's eligible stops within the radius and within the door
+/// distance, counted in a dense table by subject (a stop has dozens of homes near it:
+/// millions of counts a force), with the homes counted so far. One per thread, kept
+/// between officers: the homes touched are set back to zero after each.
+#[derive(Default)]
+struct HomeTally {
+    counts: Vec<(u32, u32)>,
+    touched: Vec<SubjectIx>,
+}
+
+impl HomeTally {
+    /// Makes the table ready for `subjects` subjects, all at zero (also after an
+    /// officer whose count was cut short).
+    fn ready(&mut self, subjects: usize) {
+        self.clear();
+        if self.counts.len() != subjects {
+            self.counts.clear();
+            self.counts.resize(subjects, (0, 0));
+        }
+    }
+
+    /// Sets the homes touched back to zero.
+    fn clear(&mut self) {
+        for h in self.touched.drain(..) {
+            if let Some(c) = self.counts.get_mut(h.index()) {
+                *c = (0, 0);
+            }
+        }
+    }
+
+    fn add(&mut self, h: SubjectIx, door: bool) {
+        let c = &mut self.counts[h.index()];
+        if *c == (0, 0) {
+            self.touched.push(h);
+        }
+        c.0 += 1;
+        c.1 += u32::from(door);
+    }
+}
+
+thread_local! {
+    /// This thread's [`HomeTally`].
+    static TALLY: std::cell::RefCell<HomeTally> = std::cell::RefCell::new(HomeTally::default());
+}
+
 /// Steps 1 and 2 for one officer's stops: every eligible stop near a home is added to
 /// `near_counts` (the place's background near each home) as it is met, and only his
 /// homes with at least `min_stops` are kept — a stop at a busy place is near dozens of
@@ -140,44 +187,47 @@ fn officer_places(
     homes: &Homes,
     m: &StopNearHome,
     window: (Ts, Ts),
+    involved: &[SubjectIx],
     stops: Range<usize>,
     counts: &HomeCounts,
 ) -> OfficerPlaces {
-    let mut near = Vec::new();
-    // Per home: his eligible stops within the radius, and within the door distance.
-    let mut mine: FxHashMap<SubjectIx, (u64, u64)> = FxHashMap::default();
-    let eligible: Vec<bool> = l.stops[stops.clone()]
-        .iter()
-        .map(|s| {
-            let ok = eligible(l, homes, m.radius_m, window, s, &mut near);
-            for (h, d) in &near {
-                let n = mine.entry(*h).or_default();
-                n.0 += 1;
-                n.1 += u64::from(*d <= m.door_m);
+    TALLY.with(|tally| {
+        let mut tally = tally.borrow_mut();
+        tally.ready(l.subjects.len());
+        let mut near = Vec::new();
+        let eligible: Vec<bool> = l.stops[stops.clone()]
+            .iter()
+            .map(|s| {
+                let ok = eligible(l, homes, m, window, involved, s, &mut near);
+                for (h, door) in &near {
+                    tally.add(*h, *door);
+                }
+                ok
+            })
+            .collect();
+        let min_stops = m.min_stops.max(1);
+        let mut candidates = Vec::new();
+        for h in &tally.touched {
+            let (n, door) = tally.counts[h.index()];
+            counts.stops[h.index()].fetch_add(u64::from(n), Ordering::Relaxed);
+            counts.door[h.index()].fetch_add(u64::from(door), Ordering::Relaxed);
+            counts.officers[h.index()].fetch_add(1, Ordering::Relaxed);
+            if n >= min_stops {
+                candidates.push(Candidate {
+                    subject: *h,
+                    near: u64::from(n),
+                    door: u64::from(door),
+                });
             }
-            ok
-        })
-        .collect();
-    for (h, (n, door)) in &mine {
-        counts.stops[h.index()].fetch_add(*n, Ordering::Relaxed);
-        counts.door[h.index()].fetch_add(*door, Ordering::Relaxed);
-        counts.officers[h.index()].fetch_add(1, Ordering::Relaxed);
-    }
-    let mut candidates: Vec<Candidate> = mine
-        .into_iter()
-        .filter(|(_, (n, _))| *n >= u64::from(m.min_stops.max(1)))
-        .map(|(subject, (near, door))| Candidate {
-            subject,
-            near,
-            door,
-        })
-        .collect();
-    candidates.sort_unstable();
-    OfficerPlaces {
-        stops,
-        eligible,
-        candidates,
-    }
+        }
+        tally.clear();
+        candidates.sort_unstable();
+        OfficerPlaces {
+            stops,
+            eligible,
+            candidates,
+        }
+    })
 }
 
 /// Per home, every officer's eligible stops near it (within the radius and within the
@@ -347,6 +397,13 @@ fn judge_officer(
     out
 }
 
+/// Per officer, the subjects of his involvements (at any time), sorted.
+fn involved_sorted(l: &Linked) -> Vec<Vec<SubjectIx>> {
+    let mut involved = l.involved_by_officer();
+    involved.par_iter_mut().for_each(|v| v.sort_unstable());
+    involved
+}
+
 /// The stops within `m.radius_m` of subjects' homes of the (officer, home) pairs with at
 /// least `m.min_stops` eligible stops there, ordered by (officer, subject, time), each
 /// with its pair's verdict (see the module's account).
@@ -363,9 +420,13 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         door: zeros(),
         officers: zeros(),
     };
+    let involved = involved_sorted(l);
     let officers: Vec<OfficerPlaces> = officer_ranges(l)
         .into_par_iter()
-        .map(|r| officer_places(l, &homes, m, window, r, &counts))
+        .map(|r| {
+            let o = l.stops[r.start].officer;
+            officer_places(l, &homes, m, window, &involved[o.index()], r, &counts)
+        })
         .collect();
     let total =
         |v: Vec<AtomicU64>| -> Vec<u64> { v.into_iter().map(AtomicU64::into_inner).collect() };
@@ -377,7 +438,6 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         m.around_m / AROUND_CELLS_PER_RADIUS,
         homes.ref_lat,
     );
-    let involved = l.involved_by_officer();
     let around: Vec<OnceLock<u64>> = (0..l.subjects.len()).map(|_| OnceLock::new()).collect();
     let place = Place {
         background: &bg,
