@@ -117,6 +117,11 @@ impl Timings {
         self.last = Some(now);
     }
 
+    /// Records `secs` as `stage` without a lap (a part of the last lap, for the log).
+    pub(crate) fn note(&mut self, stage: &str, secs: f64) {
+        self.stages.push((stage.to_string(), secs));
+    }
+
     fn start() -> Self {
         Timings {
             stages: Vec::new(),
@@ -409,8 +414,12 @@ fn finish(
     let mut ds = scope::dataset_as_of(store, run, &incoming, settings.clone())?;
     timings.lap("read the store");
     let coverage = morning::coverage(&ds)?;
+    timings.lap("coverage for the report");
     let scored = score_releasing(&mut ds, matrix, &ScoreOptions::default(), &|_| {})?;
     timings.lap("score");
+    for (stage, secs) in &scored.timings {
+        timings.note(&format!("  of which {stage}"), *secs);
+    }
     let done = store.path.join(&folder);
     let tmp = layout::tmp_path(&done);
     if tmp.exists() {

@@ -614,9 +614,14 @@ fn rows_by_month(df: &DataFrame, table: Table) -> Result<BTreeMap<String, Vec<Id
     Ok(out)
 }
 
+/// Writes a part. LZ4, not the zstd of the run outputs: every night reads every part
+/// of the window back, and LZ4 decodes three times as fast (a year of 5,000 officers:
+/// 0.5 s against 1.4–1.8 s) for a fifth more disk (667 MiB against 560).
 fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     layout::write_whole(path, |f| {
-        ParquetWriter::new(f).finish(df)?;
+        ParquetWriter::new(f)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(df)?;
         Ok(())
     })
 }
