@@ -150,11 +150,22 @@ def test_rows_taken_on_an_earlier_night_are_duplicates_or_conflicts_tonight(forc
         billing.slice(11, 1).with_columns(pl.col("duration_s") + 7),
         billing.slice(12, 1).with_columns(pl.lit("CDR-LATE-1").alias("record_id")),
     ])
+    # Shifts have no key: a row is a duplicate by its content alone.
+    shifts = pl.read_parquet(force / "shifts.parquet")
+    late_shifts = pl.concat([
+        shifts.slice(5, 1),
+        shifts.slice(6, 1).with_columns(pl.col("end") + pl.duration(minutes=30)),
+    ])
     tonight = tmp_path / "tonight"
     (tonight / "billing").mkdir(parents=True)
+    (tonight / "shifts").mkdir(parents=True)
     late.write_parquet(tonight / "billing" / "late.parquet")
+    late_shifts.write_parquet(tonight / "shifts" / "late.parquet")
     night = apsp.nightly(store, tonight)
-    assert night["rows_added"] == {"billing": 1}
+    # A day against months: only the stored rows sharing a key were loaded.
+    assert "read tonight's appended files for their keys" in [
+        stage for stage, _ in night["timings"]["stages"]]
+    assert night["rows_added"] == {"billing": 1, "shifts": 1}
     assert night["quarantined_by_reason"] == {"duplicate_key": 1}
     assert night["exit_code"] == 1
     quarantine = pl.read_parquet(store / night["folder"] / "quarantine.parquet")
@@ -167,21 +178,23 @@ def test_rows_taken_on_an_earlier_night_are_duplicates_or_conflicts_tonight(forc
     # One read of a folder holding both files decides the same.
     both = tmp_path / "both"
     (both / "billing").mkdir(parents=True)
+    (both / "shifts").mkdir(parents=True)
     for f in force.glob("*.parquet"):
-        if f.stem != "billing":
+        if f.stem not in ("billing", "shifts"):
             (both / f.name).write_bytes(f.read_bytes())
-    (both / "billing" / "billing.parquet").write_bytes((force / "billing.parquet").read_bytes())
-    (both / "billing" / "late.parquet").write_bytes(
-        (tonight / "billing" / "late.parquet").read_bytes())
+    for t in ("billing", "shifts"):
+        (both / t / f"{t}.parquet").write_bytes((force / f"{t}.parquet").read_bytes())
+        (both / t / "late.parquet").write_bytes((tonight / t / "late.parquet").read_bytes())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", apsp.CoverageWarning)
         once = apsp.score(both, progress=False)
     assert once.quarantine["message"].to_list() == [
         conflict["message"].replace("billing.parquet:12", "billing/billing.parquet:12")]
-    assert once.manifest["tables"]["billing"]["counts"]["duplicates"] == 1
     run = apsp.Store(store).runs().row(-1, named=True)
     manifest = json.loads((store / run["folder"] / "manifest.json").read_text())
-    assert manifest["tables"]["billing"]["counts"]["duplicates"] == 1
+    for t in ("billing", "shifts"):
+        assert once.manifest["tables"][t]["counts"]["duplicates"] == 1
+        assert manifest["tables"][t]["counts"]["duplicates"] == 1
 
 
 def test_a_snapshot_losing_most_of_its_rows_is_refused(force, tmp_path):

@@ -103,7 +103,7 @@ pub(crate) fn take(
         });
     }
     timings.lap("hash the delivery");
-    let prior = prior_for(store, incoming, &to_read, opts)?;
+    let prior = prior_for(store, incoming, &to_read, opts, timings)?;
     timings.lap("load the stored rows' hashes");
     let delivery = read_files(incoming, &to_read, opts, &prior)?;
     drop(prior);
@@ -298,6 +298,7 @@ fn prior_for(
     incoming: &Path,
     to_read: &BTreeMap<Table, Vec<PathBuf>>,
     opts: &IngestOptions,
+    timings: &mut crate::nightly::Timings,
 ) -> Result<Prior> {
     let mut prior = Prior::default();
     if !to_read.contains_key(&Table::Devices) {
@@ -320,6 +321,9 @@ fn prior_for(
         .filter(|t| !is_snapshot_table(*t))
         .collect();
     let wanted = wanted_rows(store, incoming, to_read, opts, &prior, &appended)?;
+    if wanted.is_some() {
+        timings.lap(FIRST_READ_STAGE);
+    }
     for t in appended {
         prior
             .tables
@@ -395,6 +399,9 @@ fn wanted_rows(
             .collect(),
     ))
 }
+
+/// The stage of a night's timings that reads its appended files for their keys.
+pub const FIRST_READ_STAGE: &str = "read tonight's appended files for their keys";
 
 /// How many times more stored rows than tonight's files could hold make a first read of
 /// the files for their keys worth it (see [`wanted_rows`]).

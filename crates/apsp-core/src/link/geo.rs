@@ -225,9 +225,6 @@ mod tests {
         }
     }
 
-    /// A point on the radius due east or west of a home far north of the grid's
-    /// reference latitude (a force spanning 50°–59° N): east–west, 150 m is more
-    /// degrees of longitude there than a cell sized at 50° holds.
     /// Points just inside and outside both distances, at every bearing and several
     /// latitudes: `within_and_door` decides each as the haversine does.
     #[test]
@@ -240,9 +237,11 @@ mod tests {
             for k in 0..72u32 {
                 let bearing = (k as f64 * 5.0).to_radians();
                 for metres in [
+                    door * 0.5,
                     door * 0.9995,
                     door * 1.0005,
                     door * 1.02,
+                    radius * 0.5,
                     radius * 0.98,
                     radius * 0.9995,
                     radius * 1.0005,
@@ -262,6 +261,11 @@ mod tests {
             }
             let mut out = Vec::new();
             homes.within_and_door(p, radius, door, &mut out);
+            // The order of `within`, its points, and the door by its distances.
+            let mut exact = Vec::new();
+            homes.within(p, radius, &mut exact);
+            let as_within: Vec<(u32, bool)> = exact.iter().map(|(i, d)| (*i, *d <= door)).collect();
+            assert_eq!(out, as_within, "latitude {lat}");
             let mut got: Vec<(u32, bool)> = out.clone();
             got.sort_unstable();
             let want: Vec<(u32, bool)> = expected
@@ -276,6 +280,9 @@ mod tests {
         }
     }
 
+    /// A point on the radius due east or west of a home far north of the grid's
+    /// reference latitude (a force spanning 50°–59° N): east–west, 150 m is more
+    /// degrees of longitude there than a cell sized at 50° holds.
     #[test]
     fn points_north_of_the_reference_latitude_are_found() {
         let radius = 150.0;

@@ -445,8 +445,12 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         involved: &involved,
         around: &around,
     };
-    officers
+    let near = officers
         .par_iter()
         .flat_map_iter(|op| judge_officer(l, m, window, &place, op))
-        .collect()
+        .collect();
+    // The tallies hold a table the size of the subjects: not kept past the run (the
+    // Python package scores many datasets in one process).
+    rayon::broadcast(|_| TALLY.with(|t| *t.borrow_mut() = HomeTally::default()));
+    near
 }
