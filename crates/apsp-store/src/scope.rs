@@ -12,7 +12,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use rusqlite::{params, OptionalExtension};
 
-use crate::take::{is_snapshot_table, read_parquet, HASH_COLUMNS};
+use crate::take::{is_snapshot_table, HASH_COLUMNS};
 use crate::{layout, Result, Store, StoreError};
 
 /// The run whose delivery of a snapshot table is current as of run `run`.
@@ -236,13 +236,14 @@ fn file_ranks(inputs: &[(i64, InputFile)]) -> Ranks {
 fn read_part(root: &Path, path: &str) -> Result<DataFrame> {
     let path = root.join(path);
     let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
-    let schema = ParquetReader::new(file).schema()?;
-    let columns: Vec<&str> = schema
+    let mut reader = ParquetReader::new(file);
+    let columns: Vec<String> = reader
+        .schema()?
         .iter_names()
-        .map(|n| n.as_str())
-        .filter(|n| !HASH_COLUMNS.contains(n))
+        .filter(|n| !HASH_COLUMNS.contains(&n.as_str()))
+        .map(|n| n.to_string())
         .collect();
-    read_parquet(&path, Some(&columns))
+    Ok(reader.with_columns(Some(columns)).finish()?)
 }
 
 /// An appended table's rows up to run `run`, in the order one read of every file

@@ -468,9 +468,9 @@ fn earlier_rows(store: &Store, table: Table, wanted: Option<&Wanted>) -> Result<
 /// One part's rows for [`earlier_rows`]: every row, or those `wanted` (their hashes
 /// read first; the rest of the columns only when some are); `None` when none is.
 fn earlier_rows_of_part(path: &Path, wanted: Option<&Wanted>) -> Result<Option<DataFrame>> {
-    let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
-    cols.extend(["source_file", "source_line"]);
     let Some(wanted) = wanted else {
+        let mut cols: Vec<&str> = HASH_COLUMNS.to_vec();
+        cols.extend(["source_file", "source_line"]);
         return read_parquet(path, Some(&cols)).map(Some);
     };
     let df = read_parquet(path, Some(&HASH_COLUMNS))?;
@@ -488,8 +488,9 @@ fn earlier_rows_of_part(path: &Path, wanted: Option<&Wanted>) -> Result<Option<D
     if rows.is_empty() {
         return Ok(None);
     }
-    let all = read_parquet(path, Some(&cols))?;
-    Ok(Some(all.take(&IdxCa::from_vec("rows".into(), rows))?))
+    let rows = IdxCa::from_vec("rows".into(), rows);
+    let origins = read_parquet(path, Some(&["source_file", "source_line"]))?.take(&rows)?;
+    Ok(Some(df.take(&rows)?.hstack(origins.columns())?))
 }
 
 fn join(hi: Option<u64>, lo: Option<u64>) -> Option<u128> {

@@ -161,6 +161,14 @@ impl<T: Copy> Grid<T> {
 mod tests {
     use super::*;
 
+    /// From the equator to the north of Scotland.
+    const LATITUDES: [f64; 4] = [0.0, 51.5, 53.04, 58.9];
+
+    /// Every 5° of bearing, in radians.
+    fn compass() -> impl Iterator<Item = f64> {
+        (0..72u32).map(|k| (f64::from(k) * 5.0).to_radians())
+    }
+
     #[test]
     fn haversine_matches_known_distances() {
         // One degree of latitude is ~111.2 km; 0.001 degree ~ 111 m.
@@ -176,12 +184,11 @@ mod tests {
     #[test]
     fn decisions_at_the_boundary_are_haversines() {
         let radius = 150.0;
-        for lat in [0.0, 51.5, 53.04, 58.9] {
+        for lat in LATITUDES {
             let p = (lat, -1.3);
             let mut homes: Grid<u32> = Grid::new(radius, lat);
             let mut expected = Vec::new();
-            for k in 0..72u32 {
-                let bearing = (k as f64 * 5.0).to_radians();
+            for bearing in compass() {
                 for f in [0.99995, 1.00005] {
                     // Walk out from p along the bearing to haversine distance f * radius.
                     let (mut lo, mut hi) = (0.0, 2.0 * radius / 100_000.0);
@@ -230,12 +237,11 @@ mod tests {
     #[test]
     fn within_and_door_decides_as_the_haversine() {
         let (radius, door) = (150.0, 50.0);
-        for lat in [0.0, 51.5, 53.04, 58.9] {
+        for lat in LATITUDES {
             let p = (lat, -1.3);
             let mut homes: Grid<u32> = Grid::new(radius, lat);
             let mut expected = Vec::new();
-            for k in 0..72u32 {
-                let bearing = (k as f64 * 5.0).to_radians();
+            for bearing in compass() {
                 for metres in [
                     door * 0.5,
                     door * 0.9995,

@@ -26,11 +26,13 @@
 pub mod background;
 pub mod verdict;
 
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
+use thread_local::ThreadLocal;
 
 use crate::link::geo::{Grid, Planar};
 use crate::link::{Linked, Stop, SubjectIx, Ts};
@@ -135,31 +137,19 @@ struct OfficerPlaces {
 
 /// Per home, one officer's eligible stops within the radius and within the door
 /// distance, counted in a dense table by subject (a stop has dozens of homes near it:
-/// millions of counts a force), with the homes counted so far. One per thread, kept
-/// between officers: the homes touched are set back to zero after each.
-#[derive(Default)]
+/// millions of counts a force), with the homes counted so far. One per thread for a
+/// run of [`stops_near_homes`], kept between officers: the homes touched are set back
+/// to zero after each.
 struct HomeTally {
     counts: Vec<(u32, u32)>,
     touched: Vec<SubjectIx>,
 }
 
 impl HomeTally {
-    /// Makes the table ready for `subjects` subjects, all at zero (also after an
-    /// officer whose count was cut short).
-    fn ready(&mut self, subjects: usize) {
-        self.clear();
-        if self.counts.len() != subjects {
-            self.counts.clear();
-            self.counts.resize(subjects, (0, 0));
-        }
-    }
-
-    /// Sets the homes touched back to zero.
-    fn clear(&mut self) {
-        for h in self.touched.drain(..) {
-            if let Some(c) = self.counts.get_mut(h.index()) {
-                *c = (0, 0);
-            }
+    fn new(subjects: usize) -> HomeTally {
+        HomeTally {
+            counts: vec![(0, 0); subjects],
+            touched: Vec::new(),
         }
     }
 
@@ -171,17 +161,23 @@ impl HomeTally {
         c.0 += 1;
         c.1 += u32::from(door);
     }
-}
 
-thread_local! {
-    /// This thread's [`HomeTally`].
-    static TALLY: std::cell::RefCell<HomeTally> = std::cell::RefCell::new(HomeTally::default());
+    /// The homes counted (subject, near, door) in the order first met, each set back
+    /// to zero.
+    fn drain(&mut self) -> impl Iterator<Item = (SubjectIx, u32, u32)> + '_ {
+        let counts = &mut self.counts;
+        self.touched.drain(..).map(move |h| {
+            let (near, door) = std::mem::take(&mut counts[h.index()]);
+            (h, near, door)
+        })
+    }
 }
 
 /// Steps 1 and 2 for one officer's stops: every eligible stop near a home is added to
 /// `near_counts` (the place's background near each home) as it is met, and only his
 /// homes with at least `min_stops` are kept — a stop at a busy place is near dozens of
 /// homes, and holding every (stop, home) of a force would not fit in memory.
+#[allow(clippy::too_many_arguments)]
 fn officer_places(
     l: &Linked,
     homes: &Homes,
@@ -190,44 +186,39 @@ fn officer_places(
     involved: &[SubjectIx],
     stops: Range<usize>,
     counts: &HomeCounts,
+    tally: &mut HomeTally,
 ) -> OfficerPlaces {
-    TALLY.with(|tally| {
-        let mut tally = tally.borrow_mut();
-        tally.ready(l.subjects.len());
-        let mut near = Vec::new();
-        let eligible: Vec<bool> = l.stops[stops.clone()]
-            .iter()
-            .map(|s| {
-                let ok = eligible(l, homes, m, window, involved, s, &mut near);
-                for (h, door) in &near {
-                    tally.add(*h, *door);
-                }
-                ok
-            })
-            .collect();
-        let min_stops = m.min_stops.max(1);
-        let mut candidates = Vec::new();
-        for h in &tally.touched {
-            let (n, door) = tally.counts[h.index()];
-            counts.stops[h.index()].fetch_add(u64::from(n), Ordering::Relaxed);
-            counts.door[h.index()].fetch_add(u64::from(door), Ordering::Relaxed);
-            counts.officers[h.index()].fetch_add(1, Ordering::Relaxed);
-            if n >= min_stops {
-                candidates.push(Candidate {
-                    subject: *h,
-                    near: u64::from(n),
-                    door: u64::from(door),
-                });
+    let mut near = Vec::new();
+    let eligible: Vec<bool> = l.stops[stops.clone()]
+        .iter()
+        .map(|s| {
+            let ok = eligible(l, homes, m, window, involved, s, &mut near);
+            for (h, door) in &near {
+                tally.add(*h, *door);
             }
+            ok
+        })
+        .collect();
+    let min_stops = m.min_stops.max(1);
+    let mut candidates = Vec::new();
+    for (h, n, door) in tally.drain() {
+        counts.stops[h.index()].fetch_add(u64::from(n), Ordering::Relaxed);
+        counts.door[h.index()].fetch_add(u64::from(door), Ordering::Relaxed);
+        counts.officers[h.index()].fetch_add(1, Ordering::Relaxed);
+        if n >= min_stops {
+            candidates.push(Candidate {
+                subject: h,
+                near: u64::from(n),
+                door: u64::from(door),
+            });
         }
-        tally.clear();
-        candidates.sort_unstable();
-        OfficerPlaces {
-            stops,
-            eligible,
-            candidates,
-        }
-    })
+    }
+    candidates.sort_unstable();
+    OfficerPlaces {
+        stops,
+        eligible,
+        candidates,
+    }
 }
 
 /// Per home, every officer's eligible stops near it (within the radius and within the
@@ -421,13 +412,27 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         officers: zeros(),
     };
     let involved = involved_sorted(l);
+    // Dropped with the stage: the Python package scores many datasets in one process.
+    let tallies: ThreadLocal<RefCell<HomeTally>> = ThreadLocal::new();
     let officers: Vec<OfficerPlaces> = officer_ranges(l)
         .into_par_iter()
         .map(|r| {
             let o = l.stops[r.start].officer;
-            officer_places(l, &homes, m, window, &involved[o.index()], r, &counts)
+            let tally = tallies.get_or(|| RefCell::new(HomeTally::new(l.subjects.len())));
+            let involved = &involved[o.index()];
+            officer_places(
+                l,
+                &homes,
+                m,
+                window,
+                involved,
+                r,
+                &counts,
+                &mut tally.borrow_mut(),
+            )
         })
         .collect();
+    drop(tallies);
     let total =
         |v: Vec<AtomicU64>| -> Vec<u64> { v.into_iter().map(AtomicU64::into_inner).collect() };
     let officers_near = total(counts.officers);
@@ -445,12 +450,8 @@ pub fn stops_near_homes(l: &Linked, m: &StopNearHome, window: (Ts, Ts)) -> Vec<N
         involved: &involved,
         around: &around,
     };
-    let near = officers
+    officers
         .par_iter()
         .flat_map_iter(|op| judge_officer(l, m, window, &place, op))
-        .collect();
-    // The tallies hold a table the size of the subjects: not kept past the run (the
-    // Python package scores many datasets in one process).
-    rayon::broadcast(|_| TALLY.with(|t| *t.borrow_mut() = HomeTally::default()));
-    near
+        .collect()
 }
