@@ -265,16 +265,18 @@ fn past_review(prev: &Standing, now: &Tonight, rules: &AlertRules) -> Option<Tra
 }
 
 /// Tonight's scores by alert key (officer, subject; subject "" for the officer), read
-/// from the run's outputs.
+/// from the run's outputs: every officer, and the pairs that are raised tonight or
+/// already alerts (`known`): the others (nearly all of a force's pairs) are never
+/// looked up.
 pub(crate) fn tonight_from_outputs(
     run_dir: &Path,
     rules: &AlertRules,
+    known: &BTreeMap<(String, String), (i64, Standing)>,
 ) -> Result<BTreeMap<(String, String), (Tonight, String)>> {
-    let read = |name: &str| -> Result<DataFrame> {
-        crate::take::read_parquet(&run_dir.join(format!("{name}.parquet")), None)
+    let read = |name: &str, columns: &[&str]| -> Result<DataFrame> {
+        crate::take::read_parquet(&run_dir.join(format!("{name}.parquet")), Some(columns))
     };
-    let officers = read("officers")?;
-    let pairs = read("pairs")?;
+    let officers = read("officers", &["officer_id", "score", "tier", "top_reasons"])?;
     let mut out = BTreeMap::new();
     let mut raised_officers = BTreeSet::new();
     let ids = officers.column("officer_id")?.str()?;
@@ -301,19 +303,28 @@ pub(crate) fn tonight_from_outputs(
             ),
         );
     }
+    // The pairs of known alerts, by officer then subject, to be told without building
+    // a key per pair.
+    let mut known_pairs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (officer, subject) in known.keys().filter(|(_, s)| !s.is_empty()) {
+        known_pairs.entry(officer).or_default().insert(subject);
+    }
+    let sign_names: Vec<&str> = apsp_core::sign::Sign::PAIR.iter().map(|s| s.id()).collect();
+    let pair_columns = pairs_columns(run_dir, &sign_names)?;
+    let columns: Vec<&str> = pair_columns.iter().map(String::as_str).collect();
+    let pairs = read("pairs", &columns)?;
     let ids = pairs.column("officer_id")?.str()?;
     let subjects = pairs.column("subject_id")?.str()?;
     let scores = pairs.column("score")?.f64()?;
     let tiers = pairs.column("tier")?.str()?;
-    let signs: Vec<(&str, &Float64Chunked)> = apsp_core::sign::Sign::PAIR
+    let signs: Vec<(&str, &Float64Chunked)> = sign_names
         .iter()
-        .filter_map(|s| {
-            let name = s.id();
+        .filter_map(|name| {
             pairs
                 .column(name)
                 .ok()
                 .and_then(|c| c.f64().ok())
-                .map(|c| (name, c))
+                .map(|c| (*name, c))
         })
         .collect();
     for i in 0..pairs.height() {
@@ -322,7 +333,11 @@ pub(crate) fn tonight_from_outputs(
         else {
             continue;
         };
-        let raised = raised_officers.contains(id) && tier_rank(tier) >= 1;
+        let raised = tier_rank(tier) >= 1 && raised_officers.contains(id);
+        let wanted = raised || known_pairs.get(id).is_some_and(|s| s.contains(subject));
+        if !wanted {
+            continue;
+        }
         let why: Vec<String> = signs
             .iter()
             .filter_map(|(name, c)| {
@@ -346,6 +361,24 @@ pub(crate) fn tonight_from_outputs(
     Ok(out)
 }
 
+/// The columns of the run's pairs output that the alerts read: the keys, score, tier
+/// and whichever of the pair signs it has.
+fn pairs_columns(run_dir: &Path, signs: &[&str]) -> Result<Vec<String>> {
+    let path = run_dir.join("pairs.parquet");
+    let f = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
+    let schema = ParquetReader::new(f).schema()?;
+    let mut columns: Vec<String> = ["officer_id", "subject_id", "score", "tier"]
+        .map(String::from)
+        .to_vec();
+    columns.extend(
+        signs
+            .iter()
+            .filter(|s| schema.contains(s))
+            .map(|s| s.to_string()),
+    );
+    Ok(columns)
+}
+
 /// What the night did to the alerts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AlertCounts {
@@ -360,11 +393,12 @@ pub(crate) fn update(
     tx: &rusqlite::Transaction<'_>,
     store: &Store,
     run: i64,
-    tonight: &BTreeMap<(String, String), (Tonight, String)>,
+    run_dir: &Path,
     rules: &AlertRules,
 ) -> Result<AlertCounts> {
     let sql = |e| store.sql(e);
     let known = standings(tx, store)?;
+    let tonight = tonight_from_outputs(run_dir, rules, &known)?;
     let mut keys: BTreeSet<(String, String)> = known.keys().cloned().collect();
     keys.extend(
         tonight

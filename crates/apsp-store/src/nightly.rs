@@ -445,9 +445,9 @@ fn finish(
     layout::sync_dir(&store.path)?;
     fault_point("run-folder-renamed");
     let rules = AlertRules::of(&matrix.matrix);
-    let tonight = alerts::tonight_from_outputs(&done, &rules)?;
     let tx = crate::db::write_transaction(&store.conn).map_err(|e| store.sql(e))?;
-    let counts = alerts::update(&tx, store, run, &tonight, &rules)?;
+    let counts = alerts::update(&tx, store, run, &done, &rules)?;
+    timings.lap("move the alerts");
     let mut quarantined: BTreeMap<String, u64> = BTreeMap::new();
     if let Ok(reasons) = ds
         .quarantine
@@ -485,7 +485,7 @@ fn finish(
     )
     .map_err(|e| store.sql(e))?;
     tx.commit().map_err(|e| store.sql(e))?;
-    timings.lap("alerts and the morning report");
+    timings.lap("the morning report");
     fault_point("alerts-committed");
     Ok(Finished {
         officers: scored.officers.len() as u64,
