@@ -28,8 +28,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// mimalloc gives memory free for a second back to the OS, and the scoring then faults
 /// the same gigabytes back in, each page zeroed by the kernel: 30 % of the night's CPU
 /// time. Keeping freed memory for the run (the process ends with the night) measured a
-/// night 4-5 s faster (26-28 s to 21-23 s on a year of 5,000 officers) for 0.7 GiB more
-/// at peak: see benches/README.md. `apsp score` measured no faster (its input tables
+/// night 26-28 s before, 19-25 s after, on a year of 5,000 officers, for about 0.5 GiB
+/// more at peak: see benches/README.md. `apsp score` measured no faster (its input tables
 /// stay until written), so keeps the default and its lower peak.
 fn keep_freed_memory_for_the_run() {
     // SAFETY: sets one option's value (an integer); mimalloc reads it at each purge.
