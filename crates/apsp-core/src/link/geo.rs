@@ -1,8 +1,6 @@
 //! Geometry: great-circle distance and a grid of points for finding the points within a
-//! radius (cells of the radius, never a cross join; the final test is the exact
+//! radius (cells of half the radius, never a cross join; the final test is the exact
 //! haversine distance).
-
-use rustc_hash::FxHashMap;
 
 /// Great-circle distance in metres.
 pub fn haversine_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
@@ -11,9 +9,6 @@ pub fn haversine_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
     let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
     2.0 * 6_371_008.8 * a.sqrt().asin()
 }
-
-/// Points per grid cell: (lat, lon, value).
-type Cells<T> = FxHashMap<(i64, i64), Vec<(f64, f64, T)>>;
 
 /// Metres per degree of latitude on the sphere `haversine_m` uses.
 pub const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
@@ -65,61 +60,134 @@ impl Planar {
     }
 }
 
-/// A grid of points with cells of about `radius` metres at the reference latitude.
+/// Cells per radius of a [`Grid`], each way: the cells looked at around a point cover
+/// its circle closely (a cell of the whole radius made a query look at fifteen cells, five
+/// times the circle's area).
+const CELLS_PER_RADIUS: f64 = 2.0;
+
+/// A point of a [`Grid`]: latitude, longitude and its value.
+type Point<T> = (f64, f64, T);
+
+/// A grid cell: row (of latitude) and column (of longitude).
+type Cell = (i64, i64);
+
+/// How far beyond the radius the cells looked at reach, as a share of it: past the
+/// planar distances' 1 % band (see [`Planar`]), with room for rounding.
+const REACH: f64 = 1.02;
+
+/// A grid of points for finding those within a radius of any point: square cells of
+/// half the radius at the reference latitude, the points stored row by row of cells and
+/// by column within a row, so that a query reads a few contiguous runs of points: for
+/// each row of cells the circle crosses, the columns it spans on that row.
 ///
 /// North of the reference latitude a degree of longitude is shorter, so the radius spans
-/// more cells east–west: the cells looked at around a point are worked out at the
-/// point's own latitude (a force from the Channel to Shetland spans 10° of latitude).
+/// more cells east–west: the columns looked at are worked out at the point's own
+/// latitude (a force from the Channel to Shetland spans 10° of latitude).
 pub struct Grid<T> {
     cell_lat: f64,
     cell_lon: f64,
-    radius: f64,
-    cells: Cells<T>,
+    /// The points (lat, lon, value), sorted by cell row, then column.
+    points: Vec<Point<T>>,
+    /// The column of each point of `points`.
+    cols: Vec<i64>,
+    /// The first row of cells, and where each row's points start in `points` (one more
+    /// entry than rows: a row's points end where the next row's start).
+    first_row: i64,
+    row_starts: Vec<usize>,
 }
 
 impl<T: Copy> Grid<T> {
-    pub fn new(radius: f64, ref_lat: f64) -> Grid<T> {
-        let cell_lat = radius / 111_000.0;
-        let cell_lon = radius / (111_000.0 * ref_lat.to_radians().cos().max(0.1));
-        Grid {
+    /// A grid of `points` for queries within about `radius` metres, with cells sized at
+    /// latitude `ref_lat`.
+    pub fn from_points(
+        radius: f64,
+        ref_lat: f64,
+        points: impl IntoIterator<Item = ((f64, f64), T)>,
+    ) -> Grid<T> {
+        let cell_lat = radius / CELLS_PER_RADIUS / M_PER_DEG;
+        let cell_lon = cell_lat / ref_lat.to_radians().cos().max(0.1);
+        let mut grid = Grid {
             cell_lat,
             cell_lon,
-            radius,
-            cells: FxHashMap::default(),
+            points: Vec::new(),
+            cols: Vec::new(),
+            first_row: 0,
+            row_starts: vec![0],
+        };
+        let mut keyed: Vec<(Cell, Point<T>)> = points
+            .into_iter()
+            .map(|(p, v)| ((grid.row(p.0), grid.col(p.1)), (p.0, p.1, v)))
+            .collect();
+        // Stable: points of one cell keep the order given.
+        keyed.sort_by_key(|(k, _)| *k);
+        let (Some(first), Some(last)) = (keyed.first(), keyed.last()) else {
+            return grid;
+        };
+        let (first_row, last_row) = (first.0 .0, last.0 .0);
+        let rows = usize::try_from(last_row - first_row + 1).expect("rows in order");
+        let mut row_starts = Vec::with_capacity(rows + 1);
+        for ((row, col), point) in keyed {
+            while (row_starts.len() as i64) <= row - first_row {
+                row_starts.push(grid.points.len());
+            }
+            grid.cols.push(col);
+            grid.points.push(point);
         }
+        row_starts.push(grid.points.len());
+        grid.first_row = first_row;
+        grid.row_starts = row_starts;
+        grid
     }
 
-    fn key(&self, p: (f64, f64)) -> (i64, i64) {
-        (
-            (p.0 / self.cell_lat).floor() as i64,
-            (p.1 / self.cell_lon).floor() as i64,
-        )
+    fn row(&self, lat: f64) -> i64 {
+        (lat / self.cell_lat).floor() as i64
     }
 
-    pub fn insert(&mut self, p: (f64, f64), v: T) {
-        let k = self.key(p);
-        self.cells.entry(k).or_default().push((p.0, p.1, v));
+    fn col(&self, lon: f64) -> i64 {
+        (lon / self.cell_lon).floor() as i64
     }
 
-    /// The points in the cells that cover the radius around `p`: one cell up and down,
-    /// and east–west as many as the radius spans at `p`'s latitude (one nearer the
-    /// reference latitude).
-    fn around(&self, p: (f64, f64)) -> impl Iterator<Item = &(f64, f64, T)> {
-        let (a, b) = self.key(p);
+    /// The points of row `row` whose column is in `cols`.
+    fn row_span(&self, row: i64, cols: (i64, i64)) -> &[Point<T>] {
+        let Ok(i) = usize::try_from(row - self.first_row) else {
+            return &[];
+        };
+        let (Some(start), Some(end)) = (self.row_starts.get(i), self.row_starts.get(i + 1)) else {
+            return &[];
+        };
+        let in_row = &self.cols[*start..*end];
+        let from = in_row.partition_point(|c| *c < cols.0);
+        let to = in_row.partition_point(|c| *c <= cols.1);
+        &self.points[start + from..start + to]
+    }
+
+    /// The points in the cells that cover the circle of `radius` (and its planar band)
+    /// around `p`: row by row of cells, the columns the circle spans on that row at
+    /// `p`'s latitude.
+    fn around(&self, p: (f64, f64), radius: f64) -> impl Iterator<Item = &Point<T>> {
+        let reach = radius * REACH;
         let m_lon = M_PER_DEG * p.0.to_radians().cos().max(0.01);
-        let reach = ((self.radius * 1.01 / m_lon) / self.cell_lon)
-            .ceil()
-            .max(1.0) as i64;
-        (-1..=1)
-            .flat_map(move |da| (-reach..=reach).map(move |db| (a + da, b + db)))
-            .filter_map(|k| self.cells.get(&k))
-            .flatten()
+        let rows = self.row(p.0 - reach / M_PER_DEG)..=self.row(p.0 + reach / M_PER_DEG);
+        rows.flat_map(move |row| {
+            // The row's nearest latitude to p, and the half-width of the circle there.
+            let (south, north) = (row as f64 * self.cell_lat, (row + 1) as f64 * self.cell_lat);
+            let dy = if p.0 < south {
+                south - p.0
+            } else if p.0 > north {
+                p.0 - north
+            } else {
+                0.0
+            } * M_PER_DEG;
+            let half = (reach * reach - dy * dy).max(0.0).sqrt() / m_lon;
+            self.row_span(row, (self.col(p.1 - half), self.col(p.1 + half)))
+        })
     }
 
     /// Whether any point is within `radius` metres of `p`.
     pub fn any_within(&self, p: (f64, f64), radius: f64) -> bool {
         let near = Planar::new(p, radius);
-        self.around(p).any(|(la, lo, _)| near.within((*la, *lo)))
+        self.around(p, radius)
+            .any(|(la, lo, _)| near.within((*la, *lo)))
     }
 
     /// The points within `radius` metres of `p`, each with whether it is within `door`
@@ -132,7 +200,7 @@ impl<T: Copy> Grid<T> {
         let near = Planar::new(p, radius);
         let at_door = Planar::new(p, door);
         out.clear();
-        out.extend(self.around(p).filter_map(|(la, lo, x)| {
+        out.extend(self.around(p, radius).filter_map(|(la, lo, x)| {
             let q = (*la, *lo);
             let d2 = near.d2(q);
             if d2 > near.outer {
@@ -151,7 +219,7 @@ impl<T: Copy> Grid<T> {
         let near = Planar::new(p, radius);
         out.clear();
         out.extend(
-            self.around(p)
+            self.around(p, radius)
                 .filter_map(|(la, lo, x)| near.distance((*la, *lo)).map(|d| (*x, d))),
         );
     }
@@ -186,7 +254,7 @@ mod tests {
         let radius = 150.0;
         for lat in LATITUDES {
             let p = (lat, -1.3);
-            let mut homes: Grid<u32> = Grid::new(radius, lat);
+            let mut points = Vec::new();
             let mut expected = Vec::new();
             for bearing in compass() {
                 for f in [0.99995, 1.00005] {
@@ -209,10 +277,11 @@ mod tests {
                         -1.3 + lo * bearing.sin() / lat.to_radians().cos(),
                     );
                     let id = expected.len() as u32;
-                    homes.insert(q, id);
+                    points.push((q, id));
                     expected.push((id, haversine_m(p, q) <= radius));
                 }
             }
+            let homes = Grid::from_points(radius, lat, points);
             let mut out = Vec::new();
             homes.within(p, radius, &mut out);
             let mut got: Vec<u32> = out.iter().map(|(i, _)| *i).collect();
@@ -220,13 +289,14 @@ mod tests {
             let want: Vec<u32> = expected.iter().filter(|e| e.1).map(|e| e.0).collect();
             assert_eq!(got, want, "latitude {lat}");
             assert_eq!(want.len(), 72);
+            // Every point, inside and outside, is among those the grid looks at.
+            assert_eq!(homes.around(p, radius).count(), expected.len());
             for (i, q) in homes
-                .around(p)
+                .around(p, radius)
                 .map(|(a, b, i)| (*i, (*a, *b)))
                 .collect::<Vec<_>>()
             {
-                let mut single: Grid<u32> = Grid::new(radius, lat);
-                single.insert(q, i);
+                let single = Grid::from_points(radius, lat, [(q, i)]);
                 assert_eq!(single.any_within(p, radius), expected[i as usize].1);
             }
         }
@@ -239,7 +309,7 @@ mod tests {
         let (radius, door) = (150.0, 50.0);
         for lat in LATITUDES {
             let p = (lat, -1.3);
-            let mut homes: Grid<u32> = Grid::new(radius, lat);
+            let mut points = Vec::new();
             let mut expected = Vec::new();
             for bearing in compass() {
                 for metres in [
@@ -261,10 +331,11 @@ mod tests {
                     );
                     let d = haversine_m(p, q);
                     let id = expected.len() as u32;
-                    homes.insert(q, id);
+                    points.push((q, id));
                     expected.push((id, d <= radius, d <= door));
                 }
             }
+            let homes = Grid::from_points(radius, lat, points);
             let mut out = Vec::new();
             homes.within_and_door(p, radius, door, &mut out);
             // The order of `within`, its points, and the door by its distances.
@@ -292,20 +363,62 @@ mod tests {
     #[test]
     fn points_north_of_the_reference_latitude_are_found() {
         let radius = 150.0;
-        let mut grid: Grid<u32> = Grid::new(radius, 50.0);
         let home: (f64, f64) = (58.9, -3.1);
         let m_lon = M_PER_DEG * home.0.to_radians().cos();
         let east = (home.0, home.1 + 145.0 / m_lon);
         let west = (home.0, home.1 - 145.0 / m_lon);
         let far = (home.0, home.1 + 160.0 / m_lon);
-        grid.insert(east, 1);
-        grid.insert(west, 2);
-        grid.insert(far, 3);
+        let grid = Grid::from_points(radius, 50.0, [(east, 1), (west, 2), (far, 3)]);
         let mut out = Vec::new();
         grid.within(home, radius, &mut out);
         let mut got: Vec<u32> = out.iter().map(|(i, _)| *i).collect();
         got.sort_unstable();
         assert_eq!(got, vec![1, 2]);
         assert!(grid.any_within(home, radius));
+    }
+
+    /// Random points scattered over a few kilometres at latitudes from the equator to
+    /// Shetland, a grid sized at another latitude, and queries at random points with
+    /// radii up to twice the grid's: `within` finds exactly the points a brute-force
+    /// haversine finds, and `within_and_door` the same with the door by haversine.
+    #[test]
+    fn queries_find_what_brute_force_finds() {
+        let mut rng = oorandom::Rand64::new(7);
+        for lat in LATITUDES {
+            let centre = (lat, -1.3);
+            let m_lon = M_PER_DEG * lat.to_radians().cos();
+            let mut scatter = || {
+                (
+                    centre.0 + (rng.rand_float() - 0.5) * 3_000.0 / M_PER_DEG,
+                    centre.1 + (rng.rand_float() - 0.5) * 3_000.0 / m_lon,
+                )
+            };
+            let points: Vec<((f64, f64), u32)> = (0..4_000).map(|i| (scatter(), i)).collect();
+            let queries: Vec<(f64, f64)> = (0..200).map(|_| scatter()).collect();
+            let grid = Grid::from_points(150.0, 52.0, points.iter().copied());
+            for (k, q) in queries.iter().enumerate() {
+                let radius = [150.0, 60.0, 300.0][k % 3];
+                let door = radius / 3.0;
+                let brute = |r: f64| -> Vec<u32> {
+                    points
+                        .iter()
+                        .filter(|(p, _)| haversine_m(*q, *p) <= r)
+                        .map(|(_, i)| *i)
+                        .collect()
+                };
+                let mut out = Vec::new();
+                grid.within(*q, radius, &mut out);
+                let mut got: Vec<u32> = out.iter().map(|(i, _)| *i).collect();
+                got.sort_unstable();
+                assert_eq!(got, brute(radius), "latitude {lat}, query {k}");
+                let mut both = Vec::new();
+                grid.within_and_door(*q, radius, door, &mut both);
+                let mut at_door: Vec<u32> =
+                    both.iter().filter(|(_, d)| *d).map(|(i, _)| *i).collect();
+                at_door.sort_unstable();
+                assert_eq!(at_door, brute(door), "latitude {lat}, query {k}");
+                assert_eq!(both.len(), got.len());
+            }
+        }
     }
 }

@@ -74,10 +74,7 @@ impl Homes {
             return None;
         }
         let ref_lat = homes.iter().map(|(_, h)| h.0).sum::<f64>() / homes.len() as f64;
-        let mut grid = Grid::new(radius, ref_lat);
-        for (s, h) in &homes {
-            grid.insert(*h, *s);
-        }
+        let grid = Grid::from_points(radius, ref_lat, homes.into_iter().map(|(s, h)| (h, s)));
         Some(Homes { grid, ref_lat })
     }
 }
