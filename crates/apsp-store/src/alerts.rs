@@ -863,4 +863,66 @@ mod tests {
             Some(AlertState::Escalated)
         );
     }
+
+    /// Tonight's scores keep every officer, the pairs raised tonight and the known
+    /// alerts' pairs (with their own score, tier and reasons, raised or not: a known pair
+    /// that fell below is resolved by its real score, not by a missing one), and none of
+    /// the other pairs.
+    #[test]
+    fn tonight_keeps_every_key_the_update_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, mut df: DataFrame| {
+            let f = std::fs::File::create(dir.path().join(format!("{name}.parquet"))).unwrap();
+            ParquetWriter::new(f).finish(&mut df).unwrap();
+        };
+        write(
+            "officers",
+            df!(
+                "officer_id" => ["A", "B"],
+                "score" => [10.0, 1.0],
+                "tier" => ["medium", "low"],
+                "top_reasons" => ["night contact", "volume"],
+            )
+            .unwrap(),
+        );
+        write(
+            "pairs",
+            df!(
+                "officer_id" => ["A", "A", "B", "B"],
+                "subject_id" => ["s1", "s2", "s3", "s4"],
+                "score" => [6.0, 0.5, 3.0, 2.0],
+                "tier" => ["medium", "none", "low", "low"],
+                "stop_near_home" => [1.5, 0.0, 2.0, 0.0],
+                "night_contact" => [0.25, 0.0, 0.0, 1.0],
+            )
+            .unwrap(),
+        );
+        let key = |o: &str, s: &str| (o.to_string(), s.to_string());
+        let mut known = BTreeMap::new();
+        known.insert(
+            key("B", "s3"),
+            (7, standing(AlertState::Persisting, 9.0, "medium", None)),
+        );
+        let tonight = tonight_from_outputs(dir.path(), &rules(), &known).unwrap();
+        let keys: Vec<&(String, String)> = tonight.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                &key("A", ""),
+                &key("A", "s1"),
+                &key("B", ""),
+                &key("B", "s3")
+            ]
+        );
+        let (a, why) = &tonight[&key("A", "s1")];
+        assert_eq!((a.score, a.tier.as_str(), a.raised), (6.0, "medium", true));
+        assert_eq!(why, "night_contact 0.25; stop_near_home 1.50");
+        let (b, why) = &tonight[&key("B", "s3")];
+        assert_eq!((b.score, b.tier.as_str(), b.raised), (3.0, "low", false));
+        assert_eq!(why, "stop_near_home 2.00");
+        let (officer, why) = &tonight[&key("A", "")];
+        assert_eq!((officer.score, officer.raised), (10.0, true));
+        assert_eq!(why, "night contact");
+        assert!(!tonight[&key("B", "")].0.raised);
+    }
 }

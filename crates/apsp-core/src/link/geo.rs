@@ -65,6 +65,10 @@ impl Planar {
 /// times the circle's area).
 const CELLS_PER_RADIUS: f64 = 2.0;
 
+/// The smallest cell of a [`Grid`], metres: the rows of cells span the points'
+/// latitudes, and a tiny radius must not make millions of them.
+const MIN_CELL_M: f64 = 5.0;
+
 /// A point of a [`Grid`]: latitude, longitude and its value.
 type Point<T> = (f64, f64, T);
 
@@ -104,7 +108,7 @@ impl<T: Copy> Grid<T> {
         ref_lat: f64,
         points: impl IntoIterator<Item = ((f64, f64), T)>,
     ) -> Grid<T> {
-        let cell_lat = radius / CELLS_PER_RADIUS / M_PER_DEG;
+        let cell_lat = (radius / CELLS_PER_RADIUS).max(MIN_CELL_M) / M_PER_DEG;
         let cell_lon = cell_lat / ref_lat.to_radians().cos().max(0.1);
         let mut grid = Grid {
             cell_lat,

@@ -53,7 +53,7 @@ pub struct Near {
     pub verdict: PlaceVerdict,
 }
 
-/// Subjects' homes and a grid of them with cells of the radius.
+/// Subjects' homes and a grid of them (see [`Grid`]).
 struct Homes {
     grid: Grid<SubjectIx>,
     ref_lat: f64,
