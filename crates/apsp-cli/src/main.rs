@@ -20,27 +20,6 @@ mod store_cmd;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `purge_delay` option: the 16th of `mi_option_e` in its `mimalloc.h` (v3,
-/// as `libmimalloc-sys` 0.1.49 builds it; the crate names only some options).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// A night reads the store's tables, frees them once linked, then scores. By default
-/// mimalloc gives memory free for a second back to the OS, and the scoring then faults
-/// the same gigabytes back in, each page zeroed by the kernel (perf: 30 % of the night's
-/// CPU time in zeroing pages, 18 % once freed memory is kept). Keeping freed memory for
-/// the run (the process ends with the night) measured a night 26-29 s before, 21-24 s
-/// after (three runs each) on a year of 5,000 officers, for about 0.5 GiB more at peak:
-/// see benches/README.md. `apsp score` measured no faster (its input tables stay until
-/// written), so keeps the default and its lower peak. A `MIMALLOC_PURGE_DELAY` set in
-/// the environment is left to rule.
-fn keep_freed_memory_for_the_run() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
-    // SAFETY: sets one option's value (an integer); mimalloc reads it at each purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
-}
-
 #[derive(Parser)]
 #[command(
     name = "apsp",
@@ -638,21 +617,18 @@ fn main() -> ExitCode {
             json,
             timings,
             replace_snapshot,
-        } => {
-            keep_freed_memory_for_the_run();
-            store_cmd::nightly(
-                store_cmd::NightlyArgs {
-                    store,
-                    incoming,
-                    matrix,
-                    csv,
-                    json,
-                    timings,
-                    replace_snapshots: replace_snapshot,
-                },
-                &ingest,
-            )
-        }
+        } => store_cmd::nightly(
+            store_cmd::NightlyArgs {
+                store,
+                incoming,
+                matrix,
+                csv,
+                json,
+                timings,
+                replace_snapshots: replace_snapshot,
+            },
+            &ingest,
+        ),
         Command::Alerts { store, command } => {
             with_store(store, "alerts", |s| store_cmd::alerts(s, command))
         }
@@ -715,20 +691,4 @@ fn peak_rss_mib() -> u64 {
         })
         .map(|kb| kb / 1024)
         .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    /// The option numbered 15 reads 1000, the default of mimalloc v3's purge delay (in
-    /// milliseconds) and of no other option: a header that renumbered its options would
-    /// fail here before a night set the wrong one.
-    #[test]
-    fn option_fifteen_is_the_purge_delay() {
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-            return;
-        }
-        // SAFETY: reads one option's value.
-        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
-        assert_eq!(delay, 1000);
-    }
 }
