@@ -41,9 +41,28 @@ fn night(store: &Path, incoming: &Path) -> NightlySummary {
     .unwrap()
 }
 
+/// Asserts that run folder `run_dir`'s frames are, byte for byte, those of one score
+/// over every file in `all` (written to `out`).
+fn assert_equals_one_score(all: &Path, run_dir: &Path, out: &Path, night: i64) {
+    let mut ds = apsp_core::read_dataset(all, &IngestOptions::default()).unwrap();
+    let matrix = RiskMatrix::default_matrix();
+    let scored = score_releasing(&mut ds, &matrix, &ScoreOptions::default(), &|_| {}).unwrap();
+    apsp_core::output::write_outputs(&scored, &mut ds, out, Default::default()).unwrap();
+    for name in ["officers", "pairs", "signals", "evidence"] {
+        let file = format!("{name}.parquet");
+        assert!(
+            bytes(&run_dir.join(&file)) == bytes(&out.join(&file)),
+            "night {night}: {file} differs from one score over every file"
+        );
+    }
+}
+
 /// The state of an officer's own alert after each night (None before it is raised),
 /// and its score.
 type Trail = Vec<Option<(String, f64)>>;
+
+/// A night with nothing special delivered, checked against one score mid-way.
+const MID_NIGHT: i64 = 12;
 
 #[test]
 fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
@@ -92,8 +111,33 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
                 reviewed_at.insert(who.clone(), (n as usize, a.score));
             }
         }
+        // Mid-way, on a night whose case links changed, the night's scores are
+        // already those of one score over what was delivered so far.
+        if n == MID_NIGHT {
+            let changed = s
+                .files
+                .iter()
+                .any(|f| f.file == "case_links.parquet" && f.not_taken.is_none());
+            assert!(changed, "night {n}: the case links changed");
+            let out = work.path().join("so-far");
+            assert_equals_one_score(&all, &store.join(&s.folder), &out, n);
+        }
         summaries.push(s);
     }
+    // The reference tables changed night after night, as a real force's do.
+    let taken = |name: &str| {
+        summaries
+            .iter()
+            .filter(|s| {
+                s.files
+                    .iter()
+                    .any(|f| f.file == name && f.not_taken.is_none())
+            })
+            .count() as i64
+    };
+    assert!(taken("case_links.parquet") > NIGHTS / 2);
+    assert!(taken("persons.parquet") > 1);
+    assert_eq!(taken("officers.parquet"), 1);
 
     // The deliveries: the file sent twice is taken once, the bad rows quarantined
     // (exit code 1 that night), the overlap counted as duplicates.
@@ -129,8 +173,9 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
         .find(|i| i["file"] == format!("billing/day-{:03}.parquet", HISTORY_DAYS + 20))
         .unwrap();
     assert_eq!(overlap["rows"]["duplicates"], 30);
-    // The store's state the run saw: every event part of every month, and the
-    // snapshots taken on the first night (delivered unchanged since).
+    // The store's state the run saw: every event part of every month, and each
+    // reference table's latest snapshot: the officers' of the first night (delivered
+    // unchanged since), the case links' of tonight (cases open and close every night).
     let state = &manifest["store"];
     assert_eq!(state["run"], NIGHTS + 1);
     assert_eq!(state["settings"]["timezone"], "Europe/London");
@@ -144,10 +189,17 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
         stored as u64,
         manifest["tables"]["billing"]["rows"].as_u64().unwrap()
     );
-    assert!(parts
-        .iter()
-        .filter(|p| p["kind"] == "snapshot")
-        .all(|p| p["path"].as_str().unwrap().ends_with("run-000001.parquet")));
+    let snapshot_of = |table: &str| {
+        let of: Vec<&str> = parts
+            .iter()
+            .filter(|p| p["kind"] == "snapshot" && p["table"] == table)
+            .map(|p| p["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(of.len(), 1, "{table}: one snapshot in scope, not {of:?}");
+        of[0].to_string()
+    };
+    assert!(snapshot_of("officers").ends_with("run-000001.parquet"));
+    assert!(snapshot_of("case_links").ends_with(&format!("run-{:06}.parquet", NIGHTS + 1)));
     let late = format!("stops/day-{:03}.parquet", HISTORY_DAYS + 15);
     assert!(summaries[17]
         .files
@@ -155,19 +207,8 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
         .any(|f| f.file == late && f.not_taken.is_none()));
 
     // One score over every file delivered gives the same bytes.
-    let mut ds = apsp_core::read_dataset(&all, &IngestOptions::default()).unwrap();
-    let matrix = RiskMatrix::default_matrix();
-    let scored = score_releasing(&mut ds, &matrix, &ScoreOptions::default(), &|_| {}).unwrap();
     let once = work.path().join("once");
-    apsp_core::output::write_outputs(&scored, &mut ds, &once, Default::default()).unwrap();
-    let run_dir = store.join(&last.folder);
-    for name in ["officers", "pairs", "signals", "evidence"] {
-        let file = format!("{name}.parquet");
-        assert!(
-            bytes(&run_dir.join(&file)) == bytes(&once.join(&file)),
-            "{file} differs from one score over every file"
-        );
-    }
+    assert_equals_one_score(&all, &store.join(&last.folder), &once, NIGHTS);
 
     // The fisherman: new, persisting, reviewed after night 5, then escalated on the
     // first night his score passes his score at the review by the margin.

@@ -1,7 +1,9 @@
 //! A generated force delivered night by night, shared by the nightly tests: a
 //! year's first part as history, then one drop a night with a file delivered twice
 //! (night 10), one late (night 15's stops, on night 17), one overlapping the night
-//! before (night 20's billing) and one with bad rows (night 25's billing).
+//! before (night 20's billing) and one with bad rows (night 25's billing). The
+//! reference tables come every night as the force held them that night: cases open,
+//! close and change hands, people and phones appear, as in a real force's exports.
 
 #![allow(dead_code)]
 
@@ -117,15 +119,121 @@ pub fn force() -> Force {
     }
 }
 
+/// Each row's day of the force in column `col` (None where the time is missing).
+fn day_of_rows(df: &DataFrame, col: &str, start: i64) -> Vec<Option<i64>> {
+    let t = df
+        .column(col)
+        .unwrap()
+        .as_materialized_series()
+        .to_physical_repr();
+    t.i64()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(|v| (v - start).div_euclid(DAY)))
+        .collect()
+}
+
+/// The rows whose `col` falls before day `to` (or is missing).
+fn rows_before(df: &DataFrame, col: &str, start: i64, to: i64) -> DataFrame {
+    let mask: BooleanChunked = day_of_rows(df, col, start)
+        .into_iter()
+        .map(|d| Some(d.is_none_or(|d| d < to)))
+        .collect();
+    df.filter(&mask).unwrap()
+}
+
+/// `col` left blank where it falls on day `to` or later: not known yet.
+fn blank_from(df: &mut DataFrame, col: &str, start: i64, to: i64) {
+    let dtype = df.column(col).unwrap().dtype().clone();
+    let phys = df
+        .column(col)
+        .unwrap()
+        .as_materialized_series()
+        .to_physical_repr();
+    let kept: Int64Chunked = phys
+        .i64()
+        .unwrap()
+        .iter()
+        .zip(day_of_rows(df, col, start))
+        .map(|(v, d)| v.filter(|_| d.is_some_and(|d| d < to)))
+        .collect();
+    let column = kept
+        .with_name(col.into())
+        .into_series()
+        .cast(&dtype)
+        .unwrap();
+    df.with_column(column.into_column()).unwrap();
+}
+
+/// The people named in `links`.
+fn people(links: &DataFrame) -> std::collections::BTreeSet<String> {
+    links
+        .column("person_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The reference tables as the force's systems held them at the end of day `to`,
+/// by name: no case opened, phone issued or vehicle assigned later; no closing,
+/// hand-over or phone's return recorded yet; no record of anyone who first comes into
+/// a case later. A real night's snapshots differ from the night before's.
+fn reference_as_of(f: &Force, to: i64) -> Vec<(&'static str, DataFrame)> {
+    let load = |t: &str| read(&f.generated.join(format!("{t}.parquet")));
+    let all_links = load("case_links");
+    let mut links = rows_before(&all_links, "opened_at", f.start, to);
+    for col in ["closed_at", "officer_until"] {
+        blank_from(&mut links, col, f.start, to);
+    }
+    let known = people(&links);
+    let later: Vec<String> = people(&all_links).difference(&known).cloned().collect();
+    let not_later = |df: DataFrame| {
+        let ids = df.column("person_id").unwrap().str().unwrap();
+        let mask: BooleanChunked = ids
+            .iter()
+            .map(|p| Some(p.is_none_or(|p| later.binary_search(&p.to_string()).is_err())))
+            .collect();
+        df.filter(&mask).unwrap()
+    };
+    let mut devices = rows_before(&load("devices"), "valid_from", f.start, to);
+    blank_from(&mut devices, "valid_to", f.start, to);
+    SNAPSHOT_TABLES
+        .iter()
+        .map(|t| {
+            let df = match *t {
+                "case_links" => links.clone(),
+                "persons" | "person_numbers" => not_later(load(t)),
+                "devices" => devices.clone(),
+                "vehicle_assignments" => rows_before(&load(t), "valid_from", f.start, to),
+                _ => load(t),
+            };
+            (*t, df)
+        })
+        .collect()
+}
+
 /// Writes night `n`'s delivery (0: the history) into `drop`, and the same files into
-/// `all` (the folder one score reads).
+/// `all` (the folder one score reads). The reference tables are as of the night (see
+/// [`reference_as_of`]); the last night's are the whole of them.
 pub fn deliver(f: &Force, n: i64, drop: &Path, all: &Path) {
     let _ = std::fs::remove_dir_all(drop);
     std::fs::create_dir_all(drop).unwrap();
-    for t in SNAPSHOT_TABLES {
-        let name = format!("{t}.parquet");
-        std::fs::copy(f.generated.join(&name), drop.join(&name)).unwrap();
-        std::fs::copy(f.generated.join(&name), all.join(&name)).unwrap();
+    if n == NIGHTS {
+        for t in SNAPSHOT_TABLES {
+            let name = format!("{t}.parquet");
+            std::fs::copy(f.generated.join(&name), drop.join(&name)).unwrap();
+            std::fs::copy(f.generated.join(&name), all.join(&name)).unwrap();
+        }
+    } else {
+        for (t, mut df) in reference_as_of(f, HISTORY_DAYS + n) {
+            let name = format!("{t}.parquet");
+            write(&drop.join(&name), &mut df);
+            write(&all.join(&name), &mut df);
+        }
     }
     for (t, col) in EVENT_TABLES {
         let df = read(&f.generated.join(format!("{t}.parquet")));
