@@ -1,0 +1,200 @@
+"""Thirty nights as a force's systems export them (issue 18): CSV files with naive
+local times across the clocks going forward, bad rows in every table, one file per
+table a night under its own name, and reference tables that change night after night
+(cases open, close and change hands; people appear). After the last night the frames
+are those of one `apsp score` over every file delivered, byte for byte, and no
+quarantined row is lost between nights.
+
+The Rust test `crates/apsp-cli/tests/nightly.rs` covers the Parquet nights with a file
+delivered twice, one late and one overlapping, and the alerts' states."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import apsp
+
+NIGHTS = 30
+MID_NIGHT = 12
+REFERENCE = ("officers", "devices", "persons", "person_numbers", "case_links",
+             "vehicle_assignments")
+EVENT_TIMES = {"billing": "started_at", "stops": "arrived_at", "access_log": "at",
+               "deployments": "start", "shifts": "start", "complaints": "received_at"}
+FRAMES = ("officers", "pairs", "signals", "evidence")
+
+
+def day_of(text: str | None) -> str | None:
+    """The day (YYYY-MM-DD) a time written as text falls on; None when it is no
+    date (the bad rows' times go to the first night)."""
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def rows_of(path: Path) -> tuple[list[str], list[str]]:
+    """A CSV file's header fields and its lines as written (a ragged line too)."""
+    lines = path.read_text().splitlines(keepends=True)
+    return next(csv.reader([lines[0]])), lines[1:]
+
+
+def fields(line: str) -> list[str]:
+    return next(csv.reader([line]), [])
+
+
+def written(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    return out.getvalue()
+
+
+def events_of(path: Path, column: str) -> tuple[str, list[tuple[str | None, str]]]:
+    """An event file's header line and each line with its day."""
+    header, lines = rows_of(path)
+    k = header.index(column)
+    dated = []
+    for line in lines:
+        f = fields(line)
+        dated.append((day_of(f[k]) if k < len(f) else None, line))
+    return path.read_text().splitlines(keepends=True)[0], dated
+
+
+def reference_as_of(force: Path, cut: str) -> dict[str, str]:
+    """Each reference table's text as the force held it the night before `cut`: no
+    case opened or vehicle assigned from then, no closing or hand-over known yet, no
+    person who first comes into a case from then. Lines that are not well formed are
+    delivered as they are."""
+    out = {}
+    header, lines = rows_of(force / "case_links.csv")
+    opened, ends = header.index("opened_at"), [header.index("closed_at"),
+                                               header.index("officer_until")]
+    person = header.index("person_id")
+    kept, before, later = [], set(), set()
+    for line in lines:
+        f = fields(line)
+        if len(f) != len(header):
+            kept.append(line)
+            continue
+        day = day_of(f[opened])
+        if day is not None and day >= cut:
+            later.add(f[person])
+            continue
+        before.add(f[person])
+        for k in ends:
+            end = day_of(f[k])
+            if end is not None and end >= cut:
+                f[k] = ""
+        kept.append(written(f))
+    text = (force / "case_links.csv").read_text().splitlines(keepends=True)[0]
+    out["case_links"] = text + "".join(kept)
+    newcomers = later - before
+    for t in ("persons", "person_numbers"):
+        first = (force / f"{t}.csv").read_text().splitlines(keepends=True)[0]
+        h, lines = rows_of(force / f"{t}.csv")
+        k = h.index("person_id")
+        out[t] = first + "".join(
+            line for line in lines
+            if (f := fields(line)) and (len(f) <= k or f[k] not in newcomers))
+    first = (force / "vehicle_assignments.csv").read_text().splitlines(keepends=True)[0]
+    h, lines = rows_of(force / "vehicle_assignments.csv")
+    k = h.index("valid_from")
+    out["vehicle_assignments"] = first + "".join(
+        line for line in lines
+        if (f := fields(line)) and ((d := day_of(f[k] if k < len(f) else None)) is None or d < cut))
+    for t in ("officers", "devices"):
+        out[t] = (force / f"{t}.csv").read_text()
+    return out
+
+
+@pytest.fixture(scope="module")
+def force(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("csv-nights") / "force"
+    apsp.synth.generate(d, officers=120, days=90, seed=11, format="csv",
+                        realism="real-town", inject_errors=0.002)
+    return d
+
+
+def one_score(apsp_bin: Path, folder: Path, out: Path) -> None:
+    p = subprocess.run([str(apsp_bin), "score", str(folder), "--out", str(out), "--overwrite"],
+                       capture_output=True, text=True)
+    assert p.returncode in (0, 1), p.stderr
+
+
+def quarantined(run: Path) -> pl.DataFrame:
+    return pl.read_parquet(run / "quarantine.parquet").select(
+        "table", "file", "line", "reason", "column", "raw")
+
+
+def test_thirty_csv_nights_equal_one_score_over_everything(force, apsp_bin, tmp_path):
+    events = {t: events_of(force / f"{t}.csv", col) for t, col in EVENT_TIMES.items()}
+    days = sorted({d for d, _ in events["billing"][1] if d is not None})
+    # The history ends where the last thirty nights begin; each night brings a day.
+    cuts = days[-NIGHTS:]
+    store, everything, drop = tmp_path / "store", tmp_path / "all", tmp_path / "drop"
+    summaries = []
+    for n in range(NIGHTS + 1):
+        if drop.exists():
+            for f in sorted(drop.rglob("*"), reverse=True):
+                f.unlink() if f.is_file() else f.rmdir()
+        last = n == NIGHTS
+        reference = ({t: (force / f"{t}.csv").read_text() for t in REFERENCE}
+                     if last else reference_as_of(force, cuts[n]))
+        for folder in (drop, everything):
+            folder.mkdir(exist_ok=True)
+            for t, text in reference.items():
+                (folder / f"{t}.csv").write_text(text)
+        for t, (header, dated) in events.items():
+            def tonight(day: str | None, n: int = n, last: bool = last) -> bool:
+                if n == 0:
+                    return day is None or day < cuts[0]
+                return day is not None and day >= cuts[n - 1] and (last or day < cuts[n])
+            text = header + "".join(line for day, line in dated if tonight(day))
+            for folder in (drop, everything):
+                (folder / t).mkdir(exist_ok=True)
+                (folder / t / f"night-{n:03d}.csv").write_text(text)
+        p = subprocess.run([str(apsp_bin), "nightly", "--store", str(store), "--incoming",
+                            str(drop), "--json"], capture_output=True, text=True)
+        assert p.returncode in (0, 1), p.stderr
+        summary = json.loads(p.stdout)
+        assert summary["exit_code"] == (1 if summary["quarantined"] else 0)
+        summaries.append(summary)
+        if n == MID_NIGHT:
+            so_far = tmp_path / "so-far"
+            one_score(apsp_bin, everything, so_far)
+            for name in FRAMES:
+                assert (store / summary["folder"] / f"{name}.parquet").read_bytes() == \
+                    (so_far / f"{name}.parquet").read_bytes(), f"night {n}: {name}"
+
+    # The nights were a real force's: the clocks went forward (local times that never
+    # happened quarantined), bad rows on most nights, case links taken again nightly.
+    reasons = {r for s in summaries for r in s["quarantined_by_reason"]}
+    assert "nonexistent_local_time" in reasons
+    assert sum(1 for s in summaries if s["quarantined"]) > NIGHTS // 2
+    taken = sum(1 for s in summaries
+                for f in s["files"] if f["file"] == "case_links.csv" and "not_taken" not in f)
+    assert taken > NIGHTS // 2
+
+    once = tmp_path / "once"
+    one_score(apsp_bin, everything, once)
+    run = store / summaries[-1]["folder"]
+    for name in FRAMES:
+        assert (run / f"{name}.parquet").read_bytes() == (once / f"{name}.parquet").read_bytes(), \
+            name
+    # Every bad row of the appended tables was quarantined on the night it came, once.
+    nightly = pl.concat([quarantined(store / s["folder"]) for s in summaries])
+    events_only = pl.col("table").is_in(list(EVENT_TIMES))
+    key = ["table", "file", "line"]
+    assert nightly.filter(events_only).sort(key).equals(
+        quarantined(once).filter(events_only).sort(key))
+    assert nightly.filter(events_only).height > 0
+
