@@ -23,29 +23,70 @@ pub const FILE_NAME: &str = "morning_report.html";
 /// enough to open and mail on a first night, when every alert is new.
 const FULL_SECTIONS: usize = 40;
 
-/// The days before the latest event checked for days with no rows.
+/// The days up to the run's reference time checked for days with no rows.
 const COVERAGE_DAYS: i64 = 14;
+
+/// A day in microseconds (the store's times are UTC microseconds).
+const DAY: i64 = 86_400_000_000;
 
 const MORNING_CSS: &str = ".alert{border-top:3px solid #555;margin-top:2.5em}.state{font-weight:bold}\
 .state-escalated{color:#a00}.state-new{color:#05a}.late{color:#a00}.trend polyline{fill:none;\
 stroke:#05a;stroke-width:2}.trend line{stroke:#a00;stroke-dasharray:4 3}.toc td,.toc th{padding:.2em .6em}";
 
-/// What the night's data was like, measured before scoring.
+/// What the night's data was like, measured before scoring (scoring releases the
+/// tables) and told against the run's reference time after.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Coverage {
-    /// Days (UTC) with no rows among the last [`COVERAGE_DAYS`], by event table.
-    pub missing_days: BTreeMap<String, Vec<String>>,
-    /// The last day checked.
-    pub last_day: Option<String>,
+    /// Days (UTC, days since 1970) with rows, by event table.
+    days_with_rows: BTreeMap<Table, rustc_hash::FxHashSet<i64>>,
     /// Officers none of whose devices has a billing row in the data.
     pub officers_without_billing: Vec<String>,
 }
 
+/// The days with no rows among the [`COVERAGE_DAYS`] up to a run's reference time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MissingDays {
+    /// The last day checked: the reference time's (UTC).
+    pub last_day: String,
+    /// By event table, the days (UTC) with no rows, oldest first.
+    pub by_table: BTreeMap<String, Vec<String>>,
+}
+
+impl Coverage {
+    /// The days with no rows among the [`COVERAGE_DAYS`] to the day of `reference`
+    /// (the run's reference time). Not the latest event's: a vehicle whose clock runs
+    /// years ahead would make every recent day look empty.
+    pub fn missing_days(&self, reference: apsp_core::link::Ts) -> MissingDays {
+        let last = reference.div_euclid(DAY);
+        let by_table = self
+            .days_with_rows
+            .iter()
+            .map(|(t, seen)| {
+                let missing = (last - COVERAGE_DAYS + 1..=last)
+                    .filter(|d| !seen.contains(d))
+                    .map(day_name)
+                    .collect();
+                (t.name().to_string(), missing)
+            })
+            .collect();
+        MissingDays {
+            last_day: day_name(last),
+            by_table,
+        }
+    }
+}
+
+/// A day (days since 1970, UTC) as `YYYY-MM-DD`.
+fn day_name(day: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(day * DAY)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 /// Measures the coverage of the data a run scores.
 pub(crate) fn coverage(ds: &Dataset) -> Result<Coverage> {
-    const DAY: i64 = 86_400_000_000;
     // A year of events has a few hundred days: a hash set takes millions of rows fast.
-    let mut days: BTreeMap<Table, rustc_hash::FxHashSet<i64>> = BTreeMap::new();
+    let mut out = Coverage::default();
     for t in [Table::Billing, Table::Stops, Table::AccessLog] {
         let (Some(df), Some(col)) = (ds.table(t), t.time_column()) else {
             continue;
@@ -57,23 +98,7 @@ pub(crate) fn coverage(ds: &Dataset) -> Result<Coverage> {
             .flatten()
             .map(|v| v.div_euclid(DAY))
             .collect();
-        days.insert(t, set);
-    }
-    let mut out = Coverage::default();
-    if let Some(last) = days.values().filter_map(|d| d.iter().max()).max().copied() {
-        let name = |d: i64| {
-            chrono::DateTime::from_timestamp_micros(d * DAY)
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        };
-        out.last_day = Some(name(last));
-        for (t, set) in &days {
-            let missing: Vec<String> = (last - COVERAGE_DAYS + 1..=last)
-                .filter(|d| !set.contains(d))
-                .map(name)
-                .collect();
-            out.missing_days.insert(t.name().to_string(), missing);
-        }
+        out.days_with_rows.insert(t, set);
     }
     if let (Some(devices), Some(billing), Some(officers)) = (
         ds.table(Table::Devices),
@@ -100,6 +125,25 @@ pub(crate) fn coverage(ds: &Dataset) -> Result<Coverage> {
         out.officers_without_billing.sort();
     }
     Ok(out)
+}
+
+/// Events after the reference time that the run set aside as out of line with the
+/// rest of the data (a device clock years ahead): not scored, and said so.
+fn set_aside(h: &mut String, scored: &Scored) {
+    let b = &scored.reference_basis;
+    if b.given || b.events_after == 0 {
+        return;
+    }
+    let at = |t| scored.linked.local_time(t);
+    let _ = writeln!(
+        h,
+        "<p class=\"late\">{} event(s) after the reference time {} (the first at {}) set aside \
+         as out of line with the rest of the data (a device clock wrong?): not scored, counted \
+         in <code>manifest.json</code>.</p>",
+        b.events_after,
+        esc(&at(scored.reference)),
+        esc(&b.first_after.map(at).unwrap_or_default())
+    );
 }
 
 /// What the report needs besides the store.
@@ -524,12 +568,14 @@ fn data_quality(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> 
         h.push_str("</table>\n<p>Each row, with its file, line and reason: <code>quarantine.parquet</code> in the run's folder.</p>\n");
     }
     let c = night.coverage;
+    let missing = c.missing_days(night.scored.reference);
     let _ = writeln!(
         h,
-        "<h3>Coverage</h3>\n<p>Days with no rows among the {COVERAGE_DAYS} days to {}:</p>\n<ul>",
-        esc(c.last_day.as_deref().unwrap_or("the latest event"))
+        "<h3>Coverage</h3>\n<p>Days with no rows among the {COVERAGE_DAYS} days to {} \
+         (the run's reference time's day, UTC):</p>\n<ul>",
+        esc(&missing.last_day)
     );
-    for (t, days) in &c.missing_days {
+    for (t, days) in &missing.by_table {
         let _ = writeln!(
             h,
             "<li>{}: {}</li>",
@@ -542,6 +588,7 @@ fn data_quality(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> 
         );
     }
     h.push_str("</ul>\n");
+    set_aside(h, night.scored);
     let n = c.officers_without_billing.len();
     let shown: Vec<&str> = c
         .officers_without_billing
@@ -557,4 +604,49 @@ fn data_quality(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> 
         esc(&shown.join(", ")) + if n > 50 { ", …" } else { "" }
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-03-10 00:00 UTC, in days since 1970.
+    const MARCH_10: i64 = 20_522;
+
+    fn coverage(billing: &[i64]) -> Coverage {
+        let mut c = Coverage::default();
+        c.days_with_rows
+            .insert(Table::Billing, billing.iter().copied().collect());
+        c
+    }
+
+    /// The days checked end at the reference time's day, whatever the latest event:
+    /// a row dated twelve years ahead (a device clock) does not empty the fortnight.
+    #[test]
+    fn missing_days_end_at_the_reference_time() {
+        // Rows every day from 1 to 10 March but 4 March, and one in 2038.
+        let mut days: Vec<i64> = (MARCH_10 - 9..=MARCH_10)
+            .filter(|d| *d != MARCH_10 - 6)
+            .collect();
+        days.push(MARCH_10 + 12 * 365);
+        let reference = MARCH_10 * DAY + 7 * 3_600_000_000;
+        let m = coverage(&days).missing_days(reference);
+        assert_eq!(m.last_day, "2026-03-10");
+        let expected: Vec<&str> = vec![
+            "2026-02-25",
+            "2026-02-26",
+            "2026-02-27",
+            "2026-02-28",
+            "2026-03-04",
+        ];
+        assert_eq!(m.by_table["billing"], expected);
+    }
+
+    /// A reference time before 1970 still names its day (floor, not truncation).
+    #[test]
+    fn days_before_1970_floor() {
+        let m = coverage(&[-1]).missing_days(-1);
+        assert_eq!(m.last_day, "1969-12-31");
+        assert_eq!(m.by_table["billing"].len(), COVERAGE_DAYS as usize - 1);
+    }
 }
