@@ -388,16 +388,24 @@ pub struct AlertCounts {
     pub changes: BTreeMap<String, u64>,
 }
 
-/// Moves every alert by tonight's scores (inside the caller's transaction).
+/// Tonight's person for a subject id an alert was raised under: the person whose
+/// record now lists that number (None: the subject is as it was).
+pub(crate) type Identify<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Moves every alert by tonight's scores (inside the caller's transaction). An alert
+/// raised under a number that tonight's records give to a person follows the person
+/// first (see [`follow_identified_subjects`]).
 pub(crate) fn update(
     tx: &rusqlite::Transaction<'_>,
     store: &Store,
     run: i64,
     run_dir: &Path,
     rules: &AlertRules,
+    identify: Identify<'_>,
 ) -> Result<AlertCounts> {
     let sql = |e| store.sql(e);
-    let known = standings(tx, store)?;
+    let mut known = standings(tx, store)?;
+    follow_identified_subjects(tx, store, run, &mut known, identify)?;
     let tonight = tonight_from_outputs(run_dir, rules, &known)?;
     let mut keys: BTreeSet<(String, String)> = known.keys().cloned().collect();
     keys.extend(
@@ -461,6 +469,57 @@ pub(crate) fn update(
         *counts.by_state.entry(state.code().to_string()).or_default() += 1;
     }
     Ok(counts)
+}
+
+/// A pair's alert raised under a number that tonight's `person_numbers` gives to a
+/// person (her record was made after the contact: a victim's case opened later, a
+/// number traced) becomes the alert of the officer's pair with that person, keeping
+/// its state, scores and reviews: the number's contact is the person's from tonight,
+/// and a reviewer's "explained" must not be asked for again. Its history says so, as
+/// a state event that leaves the state as it was. Not when the officer's pair with the
+/// person has an alert already: the number's then resolves as no longer in the data.
+fn follow_identified_subjects(
+    tx: &rusqlite::Transaction<'_>,
+    store: &Store,
+    run: i64,
+    known: &mut BTreeMap<(String, String), (i64, Standing)>,
+    identify: Identify<'_>,
+) -> Result<()> {
+    let moves: Vec<((String, String), String)> = known
+        .keys()
+        .filter(|(_, subject)| !subject.is_empty())
+        .filter_map(|key| {
+            let person = identify(&key.1)?;
+            (person != key.1).then(|| (key.clone(), person))
+        })
+        .collect();
+    let at = crate::db::now();
+    for ((officer, number), person) in moves {
+        let to = (officer.clone(), person.clone());
+        if known.contains_key(&to) {
+            continue;
+        }
+        let Some((id, standing)) = known.remove(&(officer, number.clone())) else {
+            continue;
+        };
+        tx.execute(
+            "UPDATE alerts SET subject_id = ?1 WHERE id = ?2",
+            params![person, id],
+        )
+        .map_err(|e| store.sql(e))?;
+        let why = format!(
+            "subject identified: number {number} is recorded for person {person} tonight; \
+             the alert follows the person, with its history"
+        );
+        tx.execute(
+            "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, note, score)
+             VALUES (?1, ?2, ?3, 'apsp nightly', 'state', ?4, ?4, ?5, ?6)",
+            params![id, run, at, standing.state.code(), why, standing.score],
+        )
+        .map_err(|e| store.sql(e))?;
+        known.insert(to, (id, standing));
+    }
+    Ok(())
 }
 
 /// Every alert's id and standing, by key.
@@ -924,5 +983,147 @@ mod tests {
         assert_eq!((officer.score, officer.raised), (10.0, true));
         assert_eq!(why, "night contact");
         assert!(!tonight[&key("B", "")].0.raised);
+    }
+
+    /// Writes a night's officers (each raised: their pairs may be) and pairs frames.
+    fn write_night(dir: &Path, pairs: &[(&str, &str, f64, &str)]) {
+        std::fs::create_dir_all(dir).unwrap();
+        let write = |name: &str, mut df: DataFrame| {
+            let f = std::fs::File::create(dir.join(format!("{name}.parquet"))).unwrap();
+            ParquetWriter::new(f).finish(&mut df).unwrap();
+        };
+        let officers: Vec<&str> = pairs
+            .iter()
+            .map(|p| p.0)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        write(
+            "officers",
+            df!(
+                "officer_id" => &officers,
+                "score" => vec![10.0; officers.len()],
+                "tier" => vec!["medium"; officers.len()],
+                "top_reasons" => vec!["volume"; officers.len()],
+            )
+            .unwrap(),
+        );
+        write(
+            "pairs",
+            df!(
+                "officer_id" => pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+                "subject_id" => pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+                "score" => pairs.iter().map(|p| p.2).collect::<Vec<_>>(),
+                "tier" => pairs.iter().map(|p| p.3).collect::<Vec<_>>(),
+                "night_contact" => pairs.iter().map(|p| p.2).collect::<Vec<_>>(),
+            )
+            .unwrap(),
+        );
+    }
+
+    /// Runs the alerts of night `run` over `pairs`, with `person_numbers` naming the
+    /// person each number is recorded for tonight.
+    fn night(
+        store: &Store,
+        dir: &Path,
+        run: i64,
+        pairs: &[(&str, &str, f64, &str)],
+        person_numbers: &[(&str, &str)],
+    ) {
+        let night_dir = dir.join(format!("run-{run}"));
+        write_night(&night_dir, pairs);
+        store
+            .conn
+            .execute(
+                "INSERT INTO runs(id, started_at, status, incoming, folder, matrix_toml, matrix_source, csv)
+                 VALUES (?1, 'now', 'done', 'in', 'out', '', '', 0)",
+                [run],
+            )
+            .unwrap();
+        let identify = |s: &str| {
+            person_numbers
+                .iter()
+                .find(|(nr, _)| *nr == s)
+                .map(|(_, p)| p.to_string())
+        };
+        let tx = crate::db::write_transaction(&store.conn).unwrap();
+        update(&tx, store, run, &night_dir, &rules(), &identify).unwrap();
+        tx.commit().unwrap();
+    }
+
+    /// A pair's alert raised under a number, reviewed as explained, then the number is
+    /// recorded for a person: the alert is the officer's pair with the person, with its
+    /// id, state and review (quiet: 9.5 is under 9 + 4), and its history says why. Where
+    /// the officer's pair with the person has an alert already, the number's resolves.
+    #[test]
+    fn an_alert_raised_under_a_number_follows_the_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(&dir.path().join("store")).unwrap();
+        let number = "+447700900001";
+        let other = "+447700900002";
+        night(
+            &store,
+            dir.path(),
+            1,
+            &[
+                ("A", number, 9.0, "medium"),
+                ("B", other, 9.0, "medium"),
+                ("B", "P2", 9.0, "medium"),
+            ],
+            &[],
+        );
+        let first = store.find_alert("A", Some(number)).unwrap();
+        assert_eq!(first.state, "new");
+        store
+            .review(
+                first.id,
+                &Review {
+                    reviewer: "DS Reviewer".into(),
+                    outcome: Outcome::Explained,
+                    note: "a witness of his case".into(),
+                    seen_run: Some(1),
+                },
+            )
+            .unwrap();
+        night(
+            &store,
+            dir.path(),
+            2,
+            &[("A", "P1", 9.5, "medium"), ("B", "P2", 9.0, "medium")],
+            &[(number, "P1"), (other, "P2")],
+        );
+        let moved = store.find_alert("A", Some("P1")).unwrap();
+        assert_eq!(moved.id, first.id);
+        assert_eq!(moved.state, "reviewed");
+        assert_eq!(moved.score, 9.5);
+        assert!(store.find_alert("A", Some(number)).is_err());
+        let history = store.history(Some(first.id)).unwrap();
+        let kinds: Vec<(&str, &str)> = history
+            .iter()
+            .map(|e| (e.kind.as_str(), e.to_state.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("state", "new"),
+                ("review", "reviewed"),
+                ("state", "reviewed")
+            ]
+        );
+        assert_eq!(
+            history[2].note,
+            "subject identified: number +447700900001 is recorded for person P1 tonight; \
+             the alert follows the person, with its history"
+        );
+        assert_eq!(history[2].run_id, Some(2));
+        // B's pair with P2 had its own alert: the number's is resolved, not merged.
+        assert_eq!(
+            store.find_alert("B", Some(other)).unwrap().state,
+            "resolved_by_system"
+        );
+        assert_eq!(
+            store.find_alert("B", Some("P2")).unwrap().state,
+            "persisting"
+        );
     }
 }

@@ -446,7 +446,13 @@ fn finish(
     fault_point("run-folder-renamed");
     let rules = AlertRules::of(&matrix.matrix);
     let tx = crate::db::write_transaction(&store.conn).map_err(|e| store.sql(e))?;
-    let counts = alerts::update(&tx, store, run, &done, &rules)?;
+    let identify = |subject: &str| -> Option<String> {
+        scored
+            .linked
+            .person_of_number(subject)
+            .map(|p| p.id.clone())
+    };
+    let counts = alerts::update(&tx, store, run, &done, &rules, &identify)?;
     timings.lap("move the alerts");
     let mut quarantined: BTreeMap<String, u64> = BTreeMap::new();
     if let Ok(reasons) = ds

@@ -53,6 +53,9 @@ pub struct Linked {
     pub officer_index: HashMap<String, OfficerIx>,
     pub subjects: Vec<Subject>,
     pub subject_index: HashMap<String, SubjectIx>,
+    /// A person's number (from `person_numbers`, E.164) → the person (the first
+    /// listed): contact through it is contact with the person.
+    pub number_person: HashMap<String, SubjectIx>,
     /// Per officer, sorted by start.
     pub shifts: PerOfficer<Vec<Span>>,
     /// Per officer, sorted: the time quarantined shift rows may cover (possibly on
@@ -347,6 +350,7 @@ impl Linked {
             officer_index: officers.index,
             subjects: book.subjects,
             subject_index: book.index,
+            number_person: book.number_person,
             roster_span: roster_span(&officer_side.roster.shifts),
             shifts: officer_side.roster.shifts,
             shifts_unknown: officer_side.roster.shifts_unknown,
@@ -620,6 +624,14 @@ impl Linked {
     }
 
     /// `t` as local time in the dataset's zone, with the offset (see [`local_time`]).
+    /// The person number `nr` (E.164, or its pseudonym) is recorded for in
+    /// `person_numbers` (the first listed), if any.
+    pub fn person_of_number(&self, nr: &str) -> Option<&Subject> {
+        self.number_person
+            .get(nr)
+            .map(|s| &self.subjects[s.index()])
+    }
+
     pub fn local_time(&self, t: Ts) -> String {
         local_time(self.timezone, t)
     }
