@@ -50,18 +50,10 @@ fn write(path: &Path, df: &mut DataFrame) {
 
 /// The rows of `df` whose time falls in days [from, to) of the force.
 fn days(df: &DataFrame, col: &str, start: i64, from: i64, to: i64) -> DataFrame {
-    let t = df
-        .column(col)
-        .unwrap()
-        .as_materialized_series()
-        .to_physical_repr();
-    let mask: BooleanChunked = t
-        .i64()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            v.map(|v| {
-                let d = (v - start).div_euclid(DAY);
+    let mask: BooleanChunked = day_of_rows(df, col, start)
+        .into_iter()
+        .map(|d| {
+            d.map(|d| {
                 d >= from && d < to
                     || (from == 0 && d < 0)
                     || (to == HISTORY_DAYS + NIGHTS && d >= to)
