@@ -216,6 +216,12 @@ pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32
         s.pairs,
         counts(&s.alerts.by_state)
     );
+    if s.alerts.identified > 0 {
+        println!(
+            "  alerts that followed their number's person tonight: {}",
+            s.alerts.identified
+        );
+    }
     if !s.alerts.changes.is_empty() {
         println!("  changes tonight: {}", counts(&s.alerts.changes));
     }

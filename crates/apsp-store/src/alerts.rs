@@ -386,6 +386,8 @@ pub struct AlertCounts {
     pub by_state: BTreeMap<String, u64>,
     /// State changes made tonight, by the state moved to.
     pub changes: BTreeMap<String, u64>,
+    /// Alerts raised under a number that followed the person it is now recorded for.
+    pub identified: u64,
 }
 
 /// Tonight's person for a subject id an alert was raised under: the person whose
@@ -405,7 +407,7 @@ pub(crate) fn update(
 ) -> Result<AlertCounts> {
     let sql = |e| store.sql(e);
     let mut known = standings(tx, store)?;
-    follow_identified_subjects(tx, store, run, &mut known, identify)?;
+    let identified = follow_identified_subjects(tx, store, run, &mut known, identify)?;
     let tonight = tonight_from_outputs(run_dir, rules, &known)?;
     let mut keys: BTreeSet<(String, String)> = known.keys().cloned().collect();
     keys.extend(
@@ -423,7 +425,10 @@ pub(crate) fn update(
         String::new(),
     );
     let at = crate::db::now();
-    let mut counts = AlertCounts::default();
+    let mut counts = AlertCounts {
+        identified,
+        ..AlertCounts::default()
+    };
     for key in keys {
         let (now, reasons) = tonight.get(&key).unwrap_or(&absent);
         let prev = known.get(&key);
@@ -474,32 +479,43 @@ pub(crate) fn update(
 /// A pair's alert raised under a number that tonight's `person_numbers` gives to a
 /// person (her record was made after the contact: a victim's case opened later, a
 /// number traced) becomes the alert of the officer's pair with that person, keeping
-/// its state, scores and reviews: the number's contact is the person's from tonight,
-/// and a reviewer's "explained" must not be asked for again. Its history says so, as
-/// a state event that leaves the state as it was. Not when the officer's pair with the
-/// person has an alert already: the number's then resolves as no longer in the data.
+/// its state, scores and reviews: the number's contact is the person's from tonight.
+/// Its history says so, as a state event that leaves the state as it was. Where the
+/// officer's pair with the person has an alert already, none moves; where several of
+/// his numbers' alerts are the same person's, the one [`follows_first`] puts first
+/// moves. The others resolve as no longer in the data. Returns how many moved.
 fn follow_identified_subjects(
     tx: &rusqlite::Transaction<'_>,
     store: &Store,
     run: i64,
     known: &mut BTreeMap<(String, String), (i64, Standing)>,
     identify: Identify<'_>,
-) -> Result<()> {
-    let moves: Vec<((String, String), String)> = known
-        .keys()
-        .filter(|(_, subject)| !subject.is_empty())
-        .filter_map(|key| {
-            let person = identify(&key.1)?;
-            (person != key.1).then(|| (key.clone(), person))
+) -> Result<u64> {
+    // The number alerts each (officer, person) could take, best first.
+    let mut candidates: BTreeMap<(String, String), Vec<(String, &Standing)>> = BTreeMap::new();
+    for ((officer, subject), (_, standing)) in known.iter() {
+        if subject.is_empty() {
+            continue;
+        }
+        if let Some(person) = identify(subject).filter(|p| p != subject) {
+            candidates
+                .entry((officer.clone(), person))
+                .or_default()
+                .push((subject.clone(), standing));
+        }
+    }
+    let moves: Vec<((String, String), String)> = candidates
+        .into_iter()
+        .filter(|(to, _)| !known.contains_key(to))
+        .filter_map(|(to, mut numbers)| {
+            numbers.sort_by(|a, b| follows_first(a.1, b.1).then(a.0.cmp(&b.0)));
+            numbers.into_iter().next().map(|(number, _)| (to, number))
         })
         .collect();
     let at = crate::db::now();
-    for ((officer, number), person) in moves {
-        let to = (officer.clone(), person.clone());
-        if known.contains_key(&to) {
-            continue;
-        }
-        let Some((id, standing)) = known.remove(&(officer, number.clone())) else {
+    let mut moved = 0;
+    for ((officer, person), number) in moves {
+        let Some((id, standing)) = known.remove(&(officer.clone(), number.clone())) else {
             continue;
         };
         tx.execute(
@@ -507,19 +523,39 @@ fn follow_identified_subjects(
             params![person, id],
         )
         .map_err(|e| store.sql(e))?;
-        let why = format!(
-            "subject identified: number {number} is recorded for person {person} tonight; \
-             the alert follows the person, with its history"
-        );
         tx.execute(
             "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, note, score)
              VALUES (?1, ?2, ?3, 'apsp nightly', 'state', ?4, ?4, ?5, ?6)",
-            params![id, run, at, standing.state.code(), why, standing.score],
+            params![id, run, at, standing.state.code(), identified_note(&number, &person), standing.score],
         )
         .map_err(|e| store.sql(e))?;
-        known.insert(to, (id, standing));
+        known.insert((officer, person), (id, standing));
+        moved += 1;
     }
-    Ok(())
+    Ok(moved)
+}
+
+/// The history line of an alert that followed its number's person.
+fn identified_note(number: &str, person: &str) -> String {
+    format!(
+        "{IDENTIFIED} {number} is recorded for person {person} tonight; the alert follows \
+         the person, with its history"
+    )
+}
+
+/// How an identified subject's history line begins.
+const IDENTIFIED: &str = "subject identified: number";
+
+/// Which of one person's number alerts follows her: a reviewed one first (its review
+/// must not be asked for again), then an escalated one, then the highest score.
+fn follows_first(a: &Standing, b: &Standing) -> std::cmp::Ordering {
+    let rank = |s: &Standing| match s.state {
+        AlertState::Reviewed => 0,
+        AlertState::Escalated => 1,
+        AlertState::Persisting | AlertState::New => 2,
+        AlertState::ResolvedBySystem => 3,
+    };
+    rank(a).cmp(&rank(b)).then(b.score.total_cmp(&a.score))
 }
 
 /// Every alert's id and standing, by key.
@@ -661,16 +697,33 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.sql(e))?
-            .ok_or_else(|| {
-                StoreError::store(
-                    &self.path,
-                    if subject.is_empty() {
-                        format!("no alert for officer {officer}")
-                    } else {
-                        format!("no alert for officer {officer} and subject {subject}")
-                    },
-                )
-            })
+            .map_or_else(|| Err(self.no_alert(officer, subject)), Ok)
+    }
+
+    /// Why there is no alert for (officer, subject): for a number whose alert followed
+    /// the person it was later recorded for, which alert that is now.
+    fn no_alert(&self, officer: &str, subject: &str) -> StoreError {
+        if subject.is_empty() {
+            return StoreError::store(&self.path, format!("no alert for officer {officer}"));
+        }
+        let followed: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT a.id, a.subject_id FROM alert_events e JOIN alerts a ON a.id = e.alert_id
+                 WHERE a.officer_id = ?1 AND instr(e.note, ?2) = 1 ORDER BY e.id DESC LIMIT 1",
+                params![officer, format!("{IDENTIFIED} {subject} ")],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ok()
+            .flatten();
+        let mut message = format!("no alert for officer {officer} and subject {subject}");
+        if let Some((id, person)) = followed {
+            message.push_str(&format!(
+                ": its alert follows person {person}, whose record lists the number (alert {id})"
+            ));
+        }
+        StoreError::store(&self.path, message)
     }
 
     /// State changes and reviews, oldest first (one alert's, or every alert's).
@@ -1096,7 +1149,6 @@ mod tests {
         assert_eq!(moved.id, first.id);
         assert_eq!(moved.state, "reviewed");
         assert_eq!(moved.score, 9.5);
-        assert!(store.find_alert("A", Some(number)).is_err());
         let history = store.history(Some(first.id)).unwrap();
         let kinds: Vec<(&str, &str)> = history
             .iter()
@@ -1115,6 +1167,15 @@ mod tests {
             "subject identified: number +447700900001 is recorded for person P1 tonight; \
              the alert follows the person, with its history"
         );
+        let err = store.find_alert("A", Some(number)).unwrap_err().to_string();
+        assert!(
+            err.ends_with(&format!(
+                "no alert for officer A and subject {number}: its alert follows person P1, \
+                 whose record lists the number (alert {})",
+                first.id
+            )),
+            "{err}"
+        );
         assert_eq!(history[2].run_id, Some(2));
         // B's pair with P2 had its own alert: the number's is resolved, not merged.
         assert_eq!(
@@ -1124,6 +1185,76 @@ mod tests {
         assert_eq!(
             store.find_alert("B", Some("P2")).unwrap().state,
             "persisting"
+        );
+    }
+
+    /// Two numbers of one person, each with an alert of the officer: the reviewed one
+    /// follows her (its review stands), whatever the other's score; the other resolves.
+    #[test]
+    fn of_two_numbers_of_one_person_the_reviewed_alert_follows_her() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(&dir.path().join("store")).unwrap();
+        let (mobile, landline) = ("+447700900001", "+441632960001");
+        night(
+            &store,
+            dir.path(),
+            1,
+            &[
+                ("A", mobile, 12.0, "medium"),
+                ("A", landline, 9.0, "medium"),
+            ],
+            &[],
+        );
+        let reviewed = store.find_alert("A", Some(landline)).unwrap();
+        store
+            .review(
+                reviewed.id,
+                &Review {
+                    reviewer: "DS Reviewer".into(),
+                    outcome: Outcome::Explained,
+                    note: "her home phone; a witness".into(),
+                    seen_run: Some(1),
+                },
+            )
+            .unwrap();
+        night(
+            &store,
+            dir.path(),
+            2,
+            &[("A", "P1", 10.0, "medium")],
+            &[(mobile, "P1"), (landline, "P1")],
+        );
+        let followed = store.find_alert("A", Some("P1")).unwrap();
+        assert_eq!(followed.id, reviewed.id);
+        assert_eq!(followed.state, "reviewed");
+        assert_eq!(
+            store.find_alert("A", Some(mobile)).unwrap().state,
+            "resolved_by_system"
+        );
+    }
+
+    /// The order in which one person's number alerts are offered to follow her.
+    #[test]
+    fn follows_first_puts_reviews_then_escalations_then_scores_first() {
+        let s = |state, score| standing(state, score, "medium", None);
+        let mut v = [
+            s(AlertState::New, 20.0),
+            s(AlertState::Escalated, 9.0),
+            s(AlertState::Persisting, 30.0),
+            s(AlertState::Reviewed, 8.0),
+            s(AlertState::ResolvedBySystem, 40.0),
+        ];
+        v.sort_by(follows_first);
+        let order: Vec<(AlertState, f64)> = v.iter().map(|s| (s.state, s.score)).collect();
+        assert_eq!(
+            order,
+            [
+                (AlertState::Reviewed, 8.0),
+                (AlertState::Escalated, 9.0),
+                (AlertState::Persisting, 30.0),
+                (AlertState::New, 20.0),
+                (AlertState::ResolvedBySystem, 40.0),
+            ]
         );
     }
 }

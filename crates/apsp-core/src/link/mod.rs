@@ -623,7 +623,6 @@ impl Linked {
             .find(|d| d.end >= a && (d.lat.is_nan() || haversine_m(p, (d.lat, d.lon)) <= radius))
     }
 
-    /// `t` as local time in the dataset's zone, with the offset (see [`local_time`]).
     /// The person number `nr` (E.164, or its pseudonym) is recorded for in
     /// `person_numbers` (the first listed), if any.
     pub fn person_of_number(&self, nr: &str) -> Option<&Subject> {
@@ -632,6 +631,7 @@ impl Linked {
             .map(|s| &self.subjects[s.index()])
     }
 
+    /// `t` as local time in the dataset's zone, with the offset (see [`local_time`]).
     pub fn local_time(&self, t: Ts) -> String {
         local_time(self.timezone, t)
     }
