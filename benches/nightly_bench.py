@@ -88,10 +88,10 @@ def write(df: pl.DataFrame, f: Path) -> None:
 
 def as_of(tables: dict[str, pl.DataFrame], cut: str) -> dict[str, pl.DataFrame]:
     """The reference tables as a force's systems would have exported them the night
-    before `cut`: no case opened or vehicle assigned on or after it, no closing or
-    hand-over recorded yet, and no record of a person who first comes into a case
-    then. Tonight's snapshot then differs from the history's, as a real night's does,
-    so the night validates and keeps it again."""
+    before `cut`: no case opened, phone issued or vehicle assigned on or after it, no
+    closing, hand-over or phone's return recorded yet, and no record of a person who
+    first comes into a case then. Tonight's snapshot then differs from the history's,
+    as a real night's does, so the night validates and keeps it again."""
     out = dict(tables)
     links = tables.get("case_links")
     if links is not None:
@@ -106,9 +106,14 @@ def as_of(tables: dict[str, pl.DataFrame], cut: str) -> dict[str, pl.DataFrame]:
         for t in ("persons", "person_numbers"):
             if t in tables:
                 out[t] = tables[t].join(newcomers, on="person_id", how="anti")
-    if "vehicle_assignments" in tables:
-        out["vehicle_assignments"] = tables["vehicle_assignments"].filter(
-            day_of("valid_from") < cut)
+    for t, to in (("vehicle_assignments", None), ("devices", "valid_to")):
+        if t not in tables:
+            continue
+        df = tables[t].filter((day_of("valid_from") < cut) | pl.col("valid_from").is_null())
+        if to is not None:
+            df = df.with_columns(
+                pl.when(day_of(to) >= cut).then(None).otherwise(pl.col(to)).alias(to))
+        out[t] = df
     return out
 
 

@@ -42,10 +42,17 @@ def day_of(text: str | None) -> str | None:
         return None
 
 
-def rows_of(path: Path) -> tuple[list[str], list[str]]:
-    """A CSV file's header fields and its lines as written (a ragged line too)."""
-    lines = path.read_text().splitlines(keepends=True)
-    return next(csv.reader([lines[0]])), lines[1:]
+def lines_of(path: Path) -> list[str]:
+    """A file's lines as written, each with its newline (split on newlines only: a bad
+    row may hold other line breaks, such as a form feed)."""
+    return [line + "\n" for line in path.read_text().split("\n")[:-1]]
+
+
+def rows_of(path: Path) -> tuple[str, list[str], list[str]]:
+    """A CSV file's header line, its fields and its lines as written (a ragged line
+    too)."""
+    lines = lines_of(path)
+    return lines[0], next(csv.reader([lines[0]])), lines[1:]
 
 
 def fields(line: str) -> list[str]:
@@ -60,22 +67,22 @@ def written(row: list[str]) -> str:
 
 def events_of(path: Path, column: str) -> tuple[str, list[tuple[str | None, str]]]:
     """An event file's header line and each line with its day."""
-    header, lines = rows_of(path)
+    first, header, lines = rows_of(path)
     k = header.index(column)
     dated = []
     for line in lines:
         f = fields(line)
         dated.append((day_of(f[k]) if k < len(f) else None, line))
-    return path.read_text().splitlines(keepends=True)[0], dated
+    return first, dated
 
 
 def reference_as_of(force: Path, cut: str) -> dict[str, str]:
     """Each reference table's text as the force held it the night before `cut`: no
-    case opened or vehicle assigned from then, no closing or hand-over known yet, no
-    person who first comes into a case from then. Lines that are not well formed are
-    delivered as they are."""
+    case opened, phone issued or vehicle assigned from then, no closing, hand-over or
+    phone's return known yet, no person who first comes into a case from then. Lines
+    that are not well formed are delivered as they are."""
     out = {}
-    header, lines = rows_of(force / "case_links.csv")
+    first, header, lines = rows_of(force / "case_links.csv")
     opened, ends = header.index("opened_at"), [header.index("closed_at"),
                                                header.index("officer_until")]
     person = header.index("person_id")
@@ -95,25 +102,41 @@ def reference_as_of(force: Path, cut: str) -> dict[str, str]:
             if end is not None and end >= cut:
                 f[k] = ""
         kept.append(written(f))
-    text = (force / "case_links.csv").read_text().splitlines(keepends=True)[0]
-    out["case_links"] = text + "".join(kept)
+    out["case_links"] = first + "".join(kept)
     newcomers = later - before
     for t in ("persons", "person_numbers"):
-        first = (force / f"{t}.csv").read_text().splitlines(keepends=True)[0]
-        h, lines = rows_of(force / f"{t}.csv")
+        first, h, lines = rows_of(force / f"{t}.csv")
         k = h.index("person_id")
         out[t] = first + "".join(
             line for line in lines
             if (f := fields(line)) and (len(f) <= k or f[k] not in newcomers))
-    first = (force / "vehicle_assignments.csv").read_text().splitlines(keepends=True)[0]
-    h, lines = rows_of(force / "vehicle_assignments.csv")
-    k = h.index("valid_from")
-    out["vehicle_assignments"] = first + "".join(
-        line for line in lines
-        if (f := fields(line)) and ((d := day_of(f[k] if k < len(f) else None)) is None or d < cut))
-    for t in ("officers", "devices"):
-        out[t] = (force / f"{t}.csv").read_text()
+    for t in ("vehicle_assignments", "devices"):
+        out[t] = issued_before(force / f"{t}.csv", cut, returned="valid_to" if t == "devices"
+                               else None)
+    out["officers"] = (force / "officers.csv").read_text()
     return out
+
+
+def issued_before(path: Path, cut: str, returned: str | None) -> str:
+    """A table of things held from `valid_from` as the night before `cut` knew it: none
+    issued from then, and (`returned`) no return known yet."""
+    first, header, lines = rows_of(path)
+    start = header.index("valid_from")
+    end = header.index(returned) if returned else None
+    kept = []
+    for line in lines:
+        f = fields(line)
+        if len(f) != len(header):
+            kept.append(line)
+            continue
+        day = day_of(f[start])
+        if day is not None and day >= cut:
+            continue
+        if end is not None and (d := day_of(f[end])) is not None and d >= cut:
+            f[end] = ""
+            line = written(f)
+        kept.append(line)
+    return first + "".join(kept)
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +213,7 @@ def test_thirty_csv_nights_equal_one_score_over_everything(force, apsp_bin, tmp_
     for name in FRAMES:
         assert (run / f"{name}.parquet").read_bytes() == (once / f"{name}.parquet").read_bytes(), \
             name
+    assert pl.read_parquet(run / "pairs.parquet").height > 1000
     # Every bad row of the appended tables was quarantined on the night it came, once.
     nightly = pl.concat([quarantined(store / s["folder"]) for s in summaries])
     events_only = pl.col("table").is_in(list(EVENT_TIMES))

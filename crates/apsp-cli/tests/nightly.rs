@@ -64,35 +64,46 @@ type Trail = Vec<Option<(String, f64)>>;
 /// A night with nothing special delivered, checked against one score mid-way.
 const MID_NIGHT: i64 = 12;
 
-#[test]
-fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
-    let f = force();
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    let all = work.path().join("all");
-    let drop = work.path().join("incoming");
-    std::fs::create_dir_all(&all).unwrap();
-    let fisherman = officer_of(&f.generated, "fisherman");
-    let decoy = officer_of(&f.generated, "decoy_beside_hospital");
-    let margin = RiskMatrix::default_matrix().matrix.alerts.escalation_margin;
-    let mut trails: BTreeMap<String, Trail> = BTreeMap::new();
-    let mut reviewed_at: BTreeMap<String, (usize, f64)> = BTreeMap::new();
-    let mut summaries = Vec::new();
+/// What thirty nights left: each night's summary, and the fisherman's and the decoy's
+/// trails with the night and score of their review.
+struct Nights {
+    summaries: Vec<NightlySummary>,
+    trails: BTreeMap<String, Trail>,
+    reviewed_at: BTreeMap<String, (usize, f64)>,
+}
+
+/// Runs the history and thirty nights into `store`, every file also into `all`; the
+/// fisherman is reviewed after night 5, the decoy the night after it is first raised.
+/// Mid-way, the night is checked against one score over what was delivered so far.
+fn run_nights(
+    f: &nights::Force,
+    work: &Path,
+    store: &Path,
+    all: &Path,
+    who: [&String; 2],
+) -> Nights {
+    let [fisherman, decoy] = who;
+    let drop = work.join("incoming");
+    let mut out = Nights {
+        summaries: Vec::new(),
+        trails: BTreeMap::new(),
+        reviewed_at: BTreeMap::new(),
+    };
     for n in 0..=NIGHTS {
-        deliver(&f, n, &drop, &all);
-        let s = night(&store, &drop);
-        let st = Store::open(&store).unwrap();
-        for who in [&fisherman, &decoy] {
+        deliver(f, n, &drop, all);
+        let s = night(store, &drop);
+        let st = Store::open(store).unwrap();
+        for who in [fisherman, decoy] {
             let a = st.find_alert(who, None).ok();
-            trails
+            out.trails
                 .entry(who.clone())
                 .or_default()
                 .push(a.as_ref().map(|a| (a.state.clone(), a.score)));
             // The fisherman is reviewed after night 5; the decoy the night after it is
             // first raised, as explained.
             let due = match a {
-                Some(ref a) if who == &fisherman && n == 5 => Some((a, Outcome::NoConcern)),
-                Some(ref a) if who == &decoy && a.state == "new" => Some((a, Outcome::Explained)),
+                Some(ref a) if who == fisherman && n == 5 => Some((a, Outcome::NoConcern)),
+                Some(ref a) if who == decoy && a.state == "new" => Some((a, Outcome::Explained)),
                 _ => None,
             };
             if let Some((a, outcome)) = due {
@@ -108,7 +119,7 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
                     )
                     .unwrap();
                 assert_eq!(r.state, "reviewed");
-                reviewed_at.insert(who.clone(), (n as usize, a.score));
+                out.reviewed_at.insert(who.clone(), (n as usize, a.score));
             }
         }
         // Mid-way, on a night whose case links changed, the night's scores are
@@ -119,12 +130,16 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
                 .iter()
                 .any(|f| f.file == "case_links.parquet" && f.not_taken.is_none());
             assert!(changed, "night {n}: the case links changed");
-            let out = work.path().join("so-far");
-            assert_equals_one_score(&all, &store.join(&s.folder), &out, n);
+            let so_far = work.join("so-far");
+            assert_equals_one_score(all, &store.join(&s.folder), &so_far, n);
         }
-        summaries.push(s);
+        out.summaries.push(s);
     }
-    // The reference tables changed night after night, as a real force's do.
+    out
+}
+
+/// The reference tables changed night after night, as a real force's do.
+fn assert_snapshots_changed(summaries: &[NightlySummary]) {
     let taken = |name: &str| {
         summaries
             .iter()
@@ -138,9 +153,12 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
     assert!(taken("case_links.parquet") > NIGHTS / 2);
     assert!(taken("persons.parquet") > 1);
     assert_eq!(taken("officers.parquet"), 1);
+}
 
-    // The deliveries: the file sent twice is taken once, the bad rows quarantined
-    // (exit code 1 that night), the overlap counted as duplicates.
+/// The deliveries: the file sent twice is taken once, the bad rows quarantined (exit
+/// code 1 that night), the overlap counted as duplicates, the late file taken; the
+/// last run's manifest names the store's state it saw.
+fn assert_deliveries(summaries: &[NightlySummary], store: &Path) {
     let resent = &summaries[10].files;
     let again = resent
         .iter()
@@ -205,26 +223,23 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
         .files
         .iter()
         .any(|f| f.file == late && f.not_taken.is_none()));
+}
 
-    // One score over every file delivered gives the same bytes.
-    let once = work.path().join("once");
-    assert_equals_one_score(&all, &store.join(&last.folder), &once, NIGHTS);
-
-    // The fisherman: new, persisting, reviewed after night 5, then escalated on the
-    // first night his score passes his score at the review by the margin.
-    let trail = &trails[&fisherman];
+/// The fisherman: new, persisting, reviewed after night 5, then escalated on the first
+/// night his score passes his score at the review by the margin.
+fn assert_fisherman_escalates(st: &Store, fisherman: &str, n: &Nights, margin: f64) {
+    let trail = &n.trails[fisherman];
     assert_eq!(trail[0].as_ref().unwrap().0, "new");
     assert_eq!(trail[1].as_ref().unwrap().0, "persisting");
-    let (at, score_then) = reviewed_at[&fisherman];
+    let (at, score_then) = n.reviewed_at[fisherman];
     let grew = (at + 1..trail.len())
-        .find(|n| trail[*n].as_ref().unwrap().1 >= score_then + margin)
+        .find(|i| trail[*i].as_ref().unwrap().1 >= score_then + margin)
         .expect("the planted pattern grows after its review");
-    for (n, t) in trail.iter().enumerate().take(grew).skip(at + 1) {
-        assert_eq!(t.as_ref().unwrap().0, "reviewed", "night {n}");
+    for (i, t) in trail.iter().enumerate().take(grew).skip(at + 1) {
+        assert_eq!(t.as_ref().unwrap().0, "reviewed", "night {i}");
     }
     assert_eq!(trail[grew].as_ref().unwrap().0, "escalated");
-    let st = Store::open(&store).unwrap();
-    let alert = st.find_alert(&fisherman, None).unwrap();
+    let alert = st.find_alert(fisherman, None).unwrap();
     let kinds: Vec<(String, String)> = st
         .history(Some(alert.id))
         .unwrap()
@@ -242,21 +257,45 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
         ]
     );
     assert_eq!(st.scores(alert.id).unwrap().len(), trail.len());
+}
 
-    // The decoy, reviewed as explained, stays quiet: its score never passes its score
-    // at the review by the margin, and its history ends with the review.
-    let trail = &trails[&decoy];
-    let (at, score_then) = reviewed_at[&decoy];
-    for (n, t) in trail.iter().enumerate().skip(at + 1) {
+/// The decoy, reviewed as explained, stays quiet: its score never passes its score at
+/// the review by the margin, and its history ends with the review.
+fn assert_decoy_stays_quiet(st: &Store, decoy: &str, n: &Nights, margin: f64) {
+    let trail = &n.trails[decoy];
+    let (at, score_then) = n.reviewed_at[decoy];
+    for (i, t) in trail.iter().enumerate().skip(at + 1) {
         let (state, score) = t.as_ref().unwrap();
-        assert_eq!(state, "reviewed", "night {n}");
+        assert_eq!(state, "reviewed", "night {i}");
         assert!(*score < score_then + margin);
     }
-    let alert = st.find_alert(&decoy, None).unwrap();
+    let alert = st.find_alert(decoy, None).unwrap();
     let history = st.history(Some(alert.id)).unwrap();
     assert_eq!(history.last().unwrap().kind, "review");
     assert_eq!(
         history.last().unwrap().outcome.as_deref(),
         Some("explained")
     );
+}
+
+#[test]
+fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
+    let f = force();
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let all = work.path().join("all");
+    std::fs::create_dir_all(&all).unwrap();
+    let fisherman = officer_of(&f.generated, "fisherman");
+    let decoy = officer_of(&f.generated, "decoy_beside_hospital");
+    let margin = RiskMatrix::default_matrix().matrix.alerts.escalation_margin;
+    let n = run_nights(&f, work.path(), &store, &all, [&fisherman, &decoy]);
+    assert_snapshots_changed(&n.summaries);
+    assert_deliveries(&n.summaries, &store);
+    // One score over every file delivered gives the same bytes.
+    let once = work.path().join("once");
+    let last = n.summaries.last().unwrap();
+    assert_equals_one_score(&all, &store.join(&last.folder), &once, NIGHTS);
+    let st = Store::open(&store).unwrap();
+    assert_fisherman_escalates(&st, &fisherman, &n, margin);
+    assert_decoy_stays_quiet(&st, &decoy, &n, margin);
 }
