@@ -165,7 +165,7 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     let run = store.next_run()?;
     progress("taking the new files");
     timings.lap("open the store");
-    let taken = take::take(
+    let mut taken = take::take(
         &store,
         &opts.incoming,
         &opts.ingest,
@@ -187,23 +187,15 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     };
     commit_data(&store, &taken, &this_run)?;
     fault_point("data-committed");
+    let added = Added::of(taken.delivery.take());
     progress("scoring the window from the store");
     timings.lap("commit the data");
     let scored = finish(&store, run, &settings, Some(&matrix), &mut timings)?;
-    let mut rows_added = BTreeMap::new();
-    let mut quarantined_by_reason = BTreeMap::new();
-    let mut quarantined = 0;
-    if let Some(d) = &taken.delivery {
-        for (t, df) in &d.dataset.tables {
-            rows_added.insert(t.name().to_string(), df.height() as u64);
-        }
-        for q in &d.quarantine_rows {
-            *quarantined_by_reason
-                .entry(q.reason.code().to_string())
-                .or_insert(0) += 1;
-        }
-        quarantined = d.quarantine_rows.len() as u64;
-    }
+    let Added {
+        rows_added,
+        quarantined_by_reason,
+        quarantined,
+    } = added;
     Ok(NightlySummary {
         store: opts.store.display().to_string(),
         run,
@@ -221,6 +213,40 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
         exit_code: i32::from(quarantined > 0),
         timings,
     })
+}
+
+/// What tonight's delivery added, counted before the window is scored: the delivery
+/// itself is dropped then (a first night's is a year of rows, and the store's copy is
+/// read back to score: holding both doubled the night's peak memory).
+struct Added {
+    rows_added: BTreeMap<String, u64>,
+    quarantined_by_reason: BTreeMap<String, u64>,
+    quarantined: u64,
+}
+
+impl Added {
+    fn of(delivery: Option<apsp_core::ingest::Delivery>) -> Added {
+        let mut added = Added {
+            rows_added: BTreeMap::new(),
+            quarantined_by_reason: BTreeMap::new(),
+            quarantined: 0,
+        };
+        if let Some(d) = delivery {
+            for (t, df) in &d.dataset.tables {
+                added
+                    .rows_added
+                    .insert(t.name().to_string(), df.height() as u64);
+            }
+            for q in &d.quarantine_rows {
+                *added
+                    .quarantined_by_reason
+                    .entry(q.reason.code().to_string())
+                    .or_insert(0) += 1;
+            }
+            added.quarantined = d.quarantine_rows.len() as u64;
+        }
+        added
+    }
 }
 
 /// The settings that decide what the stored rows mean: the first night to commit
