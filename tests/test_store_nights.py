@@ -16,6 +16,7 @@ import io
 import json
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 import pytest
@@ -76,67 +77,61 @@ def events_of(path: Path, column: str) -> tuple[str, list[tuple[str | None, str]
     return first, dated
 
 
-def reference_as_of(force: Path, cut: str) -> dict[str, str]:
-    """Each reference table's text as the force held it the night before `cut`: no
-    case opened, phone issued or vehicle assigned from then, no closing, hand-over or
-    phone's return known yet, no person who first comes into a case from then. Lines
-    that are not well formed are delivered as they are."""
-    out = {}
-    first, header, lines = rows_of(force / "case_links.csv")
-    opened, ends = header.index("opened_at"), [header.index("closed_at"),
-                                               header.index("officer_until")]
-    person = header.index("person_id")
-    kept, before, later = [], set(), set()
+class AsOf(NamedTuple):
+    """A table as the night before a cut knew it: its text, the well-formed rows kept
+    and those left out (as fields)."""
+    text: str
+    header: list[str]
+    kept: list[list[str]]
+    later: list[list[str]]
+
+
+def known_before(path: Path, cut: str, start: str, ends: tuple[str, ...] = ()) -> AsOf:
+    """The rows of a table whose `start` falls before `cut` (or is no date), each of
+    its `ends` on or after the cut left blank: not known yet. Lines that are not well
+    formed are delivered as they are."""
+    first, header, lines = rows_of(path)
+    k, end_columns = header.index(start), [header.index(e) for e in ends]
+    out = AsOf(first, header, [], [])
+    text = [first]
     for line in lines:
         f = fields(line)
         if len(f) != len(header):
-            kept.append(line)
+            text.append(line)
             continue
-        day = day_of(f[opened])
+        day = day_of(f[k])
         if day is not None and day >= cut:
-            later.add(f[person])
+            out.later.append(f)
             continue
-        before.add(f[person])
-        for k in ends:
-            end = day_of(f[k])
-            if end is not None and end >= cut:
-                f[k] = ""
-        kept.append(written(f))
-    out["case_links"] = first + "".join(kept)
-    newcomers = later - before
+        unknown = [e for e in end_columns if (d := day_of(f[e])) is not None and d >= cut]
+        for e in unknown:
+            f[e] = ""
+        out.kept.append(f)
+        text.append(written(f) if unknown else line)
+    return out._replace(text="".join(text))
+
+
+def reference_as_of(force: Path, cut: str) -> dict[str, str]:
+    """Each reference table's text as the force held it the night before `cut`: no
+    case opened, phone issued or vehicle assigned from then, no closing, hand-over or
+    phone's return known yet, no person who first comes into a case from then."""
+    links = known_before(force / "case_links.csv", cut, "opened_at",
+                         ("closed_at", "officer_until"))
+    person = links.header.index("person_id")
+    newcomers = {f[person] for f in links.later} - {f[person] for f in links.kept}
+    out = {"case_links": links.text,
+           "vehicle_assignments": known_before(force / "vehicle_assignments.csv", cut,
+                                               "valid_from").text,
+           "devices": known_before(force / "devices.csv", cut, "valid_from",
+                                   ("valid_to",)).text,
+           "officers": (force / "officers.csv").read_text()}
     for t in ("persons", "person_numbers"):
         first, h, lines = rows_of(force / f"{t}.csv")
         k = h.index("person_id")
         out[t] = first + "".join(
             line for line in lines
             if (f := fields(line)) and (len(f) <= k or f[k] not in newcomers))
-    for t in ("vehicle_assignments", "devices"):
-        out[t] = issued_before(force / f"{t}.csv", cut, returned="valid_to" if t == "devices"
-                               else None)
-    out["officers"] = (force / "officers.csv").read_text()
     return out
-
-
-def issued_before(path: Path, cut: str, returned: str | None) -> str:
-    """A table of things held from `valid_from` as the night before `cut` knew it: none
-    issued from then, and (`returned`) no return known yet."""
-    first, header, lines = rows_of(path)
-    start = header.index("valid_from")
-    end = header.index(returned) if returned else None
-    kept = []
-    for line in lines:
-        f = fields(line)
-        if len(f) != len(header):
-            kept.append(line)
-            continue
-        day = day_of(f[start])
-        if day is not None and day >= cut:
-            continue
-        if end is not None and (d := day_of(f[end])) is not None and d >= cut:
-            f[end] = ""
-            line = written(f)
-        kept.append(line)
-    return first + "".join(kept)
 
 
 @pytest.fixture(scope="module")
