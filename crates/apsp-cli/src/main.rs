@@ -552,7 +552,6 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
     }
 }
 
-/// Warns of events the default reference time set aside as out of line with the data.
 /// What the run left out, on stderr: files read as no table (a billing export named
 /// `Billing_Export.csv`) and canonical tables absent. A run that quietly leaves data out
 /// looks like one that found nothing.
@@ -591,18 +590,11 @@ fn warn_signs_not_evaluated(scored: &apsp_core::score::Scored) {
     }
 }
 
+/// Warns of events the default reference time set aside as out of line with the data.
 fn warn_set_aside(scored: &apsp_core::score::Scored) {
-    let b = &scored.reference_basis;
-    if b.given || b.events_after == 0 {
-        return;
+    if let Some(note) = scored.set_aside_note() {
+        eprintln!("apsp: warning: {note}; check them, or give --reference-time");
     }
-    let at = |t| scored.linked.local_time(t);
-    eprintln!(
-        "apsp: warning: {} event(s) after {} (the first at {}) set aside as out of line with the rest of the data (a device clock wrong?): not scored, counted in manifest.json; check them, or give --reference-time",
-        b.events_after,
-        at(scored.reference),
-        b.first_after.map(at).unwrap_or_default()
-    );
 }
 
 fn main() -> ExitCode {

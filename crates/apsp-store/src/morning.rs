@@ -130,20 +130,9 @@ pub(crate) fn coverage(ds: &Dataset) -> Result<Coverage> {
 /// Events after the reference time that the run set aside as out of line with the
 /// rest of the data (a device clock years ahead): not scored, and said so.
 fn set_aside(h: &mut String, scored: &Scored) {
-    let b = &scored.reference_basis;
-    if b.given || b.events_after == 0 {
-        return;
+    if let Some(note) = scored.set_aside_note() {
+        let _ = writeln!(h, "<p class=\"late\">{}.</p>", esc(&note));
     }
-    let at = |t| scored.linked.local_time(t);
-    let _ = writeln!(
-        h,
-        "<p class=\"late\">{} event(s) after the reference time {} (the first at {}) set aside \
-         as out of line with the rest of the data (a device clock wrong?): not scored, counted \
-         in <code>manifest.json</code>.</p>",
-        b.events_after,
-        esc(&at(scored.reference)),
-        esc(&b.first_after.map(at).unwrap_or_default())
-    );
 }
 
 /// What the report needs besides the store.

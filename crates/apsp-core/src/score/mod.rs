@@ -387,6 +387,24 @@ fn analysis_window(linked: &Linked, m: &RiskMatrix, opts: &ScoreOptions) -> Resu
 }
 
 impl Scored {
+    /// The events after a reference time read from the data, set aside as out of line
+    /// with the rest (a device clock years ahead), said in one sentence; None when
+    /// there are none or the reference time was given.
+    pub fn set_aside_note(&self) -> Option<String> {
+        let b = &self.reference_basis;
+        if b.given || b.events_after == 0 {
+            return None;
+        }
+        let at = |t| self.linked.local_time(t);
+        Some(format!(
+            "{} event(s) after {} (the first at {}) set aside as out of line with the rest of \
+             the data (a device clock wrong?): not scored, counted in manifest.json",
+            b.events_after,
+            at(self.reference),
+            b.first_after.map(at).unwrap_or_default()
+        ))
+    }
+
     /// The result of an officer by id.
     pub fn officer(&self, id: &str) -> Option<&OfficerResult> {
         let i = *self.linked.officer_index.get(id)?;
