@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import warnings
+from html import unescape
 
 import polars as pl
 import pytest
@@ -268,3 +271,36 @@ def test_a_store_given_as_a_relative_path_works(force, tmp_path, monkeypatch):
     night = apsp.nightly("store", force)
     assert (tmp_path / "store" / night["folder"] / "morning_report.html").exists()
     assert apsp.Store("store/").runs().height == 1
+
+
+def report_text(folder) -> str:
+    """The morning report's words, without its markup."""
+    html = (folder / "morning_report.html").read_text()
+    html = re.sub(r"<style.*?</style>", "", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_a_file_of_no_table_and_a_night_that_took_nothing_are_reported(force, tmp_path):
+    """A delivered file that belongs to no table is named in the run's manifest and
+    morning report, not only in a warning a cron job's log swallows; a night that took
+    nothing new says its scores are of the data the store already held."""
+    incoming = tmp_path / "incoming"
+    shutil.copytree(force, incoming)
+    (incoming / "README.md").write_text("exported 02:00 by the records team\n")
+    store = tmp_path / "store"
+    first = apsp.nightly(store, incoming)
+    assert first["ignored_files"] == ["README.md"]
+    folder = store / first["folder"]
+    assert json.loads((folder / "manifest.json").read_text())["ignored_files"] == ["README.md"]
+    text = report_text(folder)
+    delivered = len(first["files"]) + 1
+    assert f"{delivered} file(s) delivered: {delivered - 1} taken, 0 not taken again, " \
+        "1 not read (they belong to no table)" in text
+    assert "1 file(s) delivered tonight were not read" in text
+    assert "— README.md not read: it belongs to no table" in text
+    assert "Nothing new was taken tonight" not in text
+    # The generated force's newest events are months before today.
+    assert "days before this run started: if the exports are daily" in text
+    second = apsp.nightly(store, incoming)
+    text = report_text(store / second["folder"])
+    assert f"Nothing new was taken tonight: of the {delivered} file(s) delivered, none" in text

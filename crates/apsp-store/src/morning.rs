@@ -29,6 +29,11 @@ const COVERAGE_DAYS: i64 = 14;
 /// A day in microseconds (the store's times are UTC microseconds).
 const DAY: i64 = 86_400_000_000;
 
+/// Whole days between a run's start and the newest events it scored beyond which the
+/// report says the exports look missing or late: a daily export's newest events are
+/// about a day old when the night runs. (Not a number that changes a score.)
+const STALE_AFTER_DAYS: i64 = 2;
+
 const MORNING_CSS: &str = ".alert{border-top:3px solid #555;margin-top:2.5em}.state{font-weight:bold}\
 .state-escalated{color:#a00}.state-new{color:#05a}.late{color:#a00}.trend polyline{fill:none;\
 stroke:#05a;stroke-width:2}.trend line{stroke:#a00;stroke-dasharray:4 3}.toc td,.toc th{padding:.2em .6em}";
@@ -135,6 +140,61 @@ fn set_aside(h: &mut String, scored: &Scored) {
     }
 }
 
+/// What tonight's delivery brought, and how old the newest events scored are: the
+/// grounds of the report's opening notices.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Freshness {
+    /// Files in the incoming folder, read or not.
+    pub delivered: usize,
+    /// Files taken tonight (new bytes of a table).
+    pub taken: usize,
+    /// Files that belong to no table: not read.
+    pub not_read: usize,
+    /// When the run started (UTC microseconds).
+    pub started: i64,
+    /// The run's reference time: its newest events scored (UTC microseconds).
+    pub newest: i64,
+}
+
+impl Freshness {
+    /// The notices a reviewer must see before the alerts: a night that took nothing
+    /// scores yesterday's data again, and "no new alerts" then says nothing of today;
+    /// a file not read leaves its rows out; newest events days old mean the exports
+    /// stopped. Empty on an ordinary night.
+    pub(crate) fn notices(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.delivered == 0 {
+            out.push(
+                "Nothing was delivered tonight: the incoming folder held no file. These are \
+                 the scores of the data the store already held"
+                    .to_string(),
+            );
+        } else if self.taken == 0 {
+            out.push(format!(
+                "Nothing new was taken tonight: of the {} file(s) delivered, none was a \
+                 table's new export. These are the scores of the data the store already held",
+                self.delivered
+            ));
+        }
+        if self.not_read > 0 {
+            out.push(format!(
+                "{} file(s) delivered tonight were not read: they belong to no table \
+                 (see Data quality)",
+                self.not_read
+            ));
+        }
+        let behind = (self.started - self.newest).div_euclid(DAY);
+        if behind > STALE_AFTER_DAYS {
+            out.push(format!(
+                "The newest events scored are of {} (UTC), {behind} days before this run \
+                 started: if the exports are daily, some are missing or late",
+                day_name(self.newest.div_euclid(DAY))
+            ));
+        }
+        out
+    }
+}
+
 /// What the report needs besides the store.
 pub(crate) struct Night<'a> {
     pub run: i64,
@@ -143,6 +203,8 @@ pub(crate) struct Night<'a> {
     pub coverage: &'a Coverage,
     /// Tonight's quarantined rows by reason.
     pub quarantined: BTreeMap<String, u64>,
+    /// When the run started (UTC microseconds).
+    pub started: i64,
 }
 
 /// Writes the run's morning report (reading the alerts as the caller's transaction
@@ -150,8 +212,19 @@ pub(crate) struct Night<'a> {
 pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
     let alerts = store.alerts(None)?;
     let moved: BTreeMap<i64, (String, String)> = moves_tonight(store, night.run)?;
+    let files = delivered_files(store, night.run)?;
     let mut h = String::with_capacity(256 * 1024);
     head(&mut h, night);
+    let freshness = Freshness {
+        delivered: files.len(),
+        taken: files.iter().filter(|f| f.not_taken.is_none()).count(),
+        not_read: files.iter().filter(|f| f.table.is_empty()).count(),
+        started: night.started,
+        newest: night.scored.reference,
+    };
+    for notice in freshness.notices() {
+        let _ = writeln!(h, "<p class=\"late notice\">{}.</p>", esc(&notice));
+    }
     let for_review = officers_for_review(&alerts);
     review_list(&mut h, &for_review, &alerts, &moved);
     for (i, a) in for_review.iter().enumerate() {
@@ -168,7 +241,7 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
     }
     watchlist_sections(&mut h, store, night)?;
     other_alerts(&mut h, &alerts, &moved);
-    data_quality(&mut h, store, night)?;
+    data_quality(&mut h, store, night, &files)?;
     let _ = writeln!(
         h,
         "<footer>apsp {} — warning signs for review by a professional, never a verdict.</footer>\n</body>\n</html>",
@@ -488,7 +561,41 @@ fn other_alerts(h: &mut String, alerts: &[Alert], moved: &BTreeMap<i64, (String,
     }
 }
 
-fn data_quality(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> {
+/// A file of a night's delivery as the store recorded it (table `""`: it belongs to
+/// no table and was not read).
+struct Delivered {
+    table: String,
+    name: String,
+    not_taken: Option<String>,
+    latest_event: Option<String>,
+}
+
+fn delivered_files(store: &Store, run: i64) -> Result<Vec<Delivered>> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT tbl, name, not_taken, latest_event FROM deliveries WHERE run_id = ?1 ORDER BY tbl = '', tbl, name")
+        .map_err(|e| store.sql(e))?;
+    let files = stmt
+        .query_map([run], |r| {
+            Ok(Delivered {
+                table: r.get(0)?,
+                name: r.get(1)?,
+                not_taken: r.get(2)?,
+                latest_event: r.get(3)?,
+            })
+        })
+        .map_err(|e| store.sql(e))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| store.sql(e))?;
+    Ok(files)
+}
+
+fn data_quality(
+    h: &mut String,
+    store: &Store,
+    night: &Night<'_>,
+    files: &[Delivered],
+) -> Result<()> {
     h.push_str("<h2 id=\"data-quality\">Data quality</h2>\n");
     let previous_reference: Option<String> = store
         .conn
@@ -499,44 +606,42 @@ fn data_quality(h: &mut String, store: &Store, night: &Night<'_>) -> Result<()> 
         )
         .ok()
         .flatten();
-    let mut stmt = store
-        .conn
-        .prepare("SELECT tbl, name, not_taken, latest_event FROM deliveries WHERE run_id = ?1 ORDER BY tbl, name")
-        .map_err(|e| store.sql(e))?;
-    let files = stmt
-        .query_map([night.run], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .map_err(|e| store.sql(e))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| store.sql(e))?;
-    let taken = files.iter().filter(|f| f.2.is_none()).count();
-    let _ = writeln!(
+    let taken = files.iter().filter(|f| f.not_taken.is_none()).count();
+    let not_read = files.iter().filter(|f| f.table.is_empty()).count();
+    let _ = write!(
         h,
-        "<h3>Files</h3>\n<p>{} file(s) delivered: {taken} taken, {} not taken again.</p>",
+        "<h3>Files</h3>\n<p>{} file(s) delivered: {taken} taken, {} not taken again",
         files.len(),
-        files.len() - taken
+        files.len() - taken - not_read
     );
+    if not_read > 0 {
+        let _ = write!(
+            h,
+            ", <span class=\"late\">{not_read} not read (they belong to no table)</span>"
+        );
+    }
+    h.push_str(".</p>\n");
     if !files.is_empty() {
         h.push_str("<table class=\"toc\">\n<tr><th>table</th><th>file</th><th>taken</th><th>latest event (UTC)</th></tr>\n");
-        for (t, name, not_taken, latest) in &files {
-            let late = match (latest, &previous_reference) {
+        for f in files {
+            let late = match (&f.latest_event, &previous_reference) {
                 (Some(l), Some(p)) => l < p,
                 _ => false,
             };
+            let unread = f.table.is_empty();
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}{}</td></tr>",
-                esc(t),
-                esc(name),
-                esc(not_taken.as_deref().unwrap_or("yes")),
+                "<tr><td>{}</td><td>{}</td><td{}>{}</td><td{}>{}{}</td></tr>",
+                if unread {
+                    "—".to_string()
+                } else {
+                    esc(&f.table)
+                },
+                esc(&f.name),
+                if unread { " class=\"late\"" } else { "" },
+                esc(f.not_taken.as_deref().unwrap_or("yes")),
                 if late { " class=\"late\"" } else { "" },
-                esc(latest.as_deref().unwrap_or("")),
+                esc(f.latest_event.as_deref().unwrap_or("")),
                 if late {
                     " — late: every event precedes the last run's reference time"
                 } else {
@@ -629,6 +734,63 @@ mod tests {
             "2026-03-04",
         ];
         assert_eq!(m.by_table["billing"], expected);
+    }
+
+    /// An ordinary night: files taken, newest events a day before the run. No notice.
+    fn ordinary_night() -> Freshness {
+        Freshness {
+            delivered: 4,
+            taken: 3,
+            not_read: 0,
+            started: MARCH_10 * DAY + 2 * 3_600_000_000,
+            newest: (MARCH_10 - 1) * DAY + 23 * 3_600_000_000,
+        }
+    }
+
+    #[test]
+    fn an_ordinary_night_has_no_notice() {
+        assert!(ordinary_night().notices().is_empty());
+        // Newest events 2 days and 23 hours before the run: two whole days, not yet late.
+        let weekend = Freshness {
+            newest: (MARCH_10 - 3) * DAY + 3 * 3_600_000_000,
+            ..ordinary_night()
+        };
+        assert!(weekend.notices().is_empty());
+    }
+
+    /// Nothing delivered, nothing new, a file of no table, exports stopped: each is
+    /// said, in that order.
+    #[test]
+    fn a_night_that_took_nothing_says_so() {
+        let empty = Freshness {
+            delivered: 0,
+            taken: 0,
+            ..ordinary_night()
+        };
+        let n = empty.notices();
+        assert_eq!(n.len(), 1);
+        assert!(n[0].starts_with("Nothing was delivered tonight"), "{n:?}");
+        let again = Freshness {
+            taken: 0,
+            ..ordinary_night()
+        };
+        let n = again.notices();
+        assert_eq!(n.len(), 1);
+        assert!(n[0].contains("of the 4 file(s) delivered, none"), "{n:?}");
+        let stopped = Freshness {
+            taken: 0,
+            not_read: 1,
+            newest: (MARCH_10 - 4) * DAY + 23 * 3_600_000_000,
+            ..ordinary_night()
+        };
+        let n = stopped.notices();
+        assert_eq!(n.len(), 3, "{n:?}");
+        assert!(n[1].starts_with("1 file(s) delivered tonight were not read"));
+        // From 6 March 23:00 to 10 March 02:00: 3 days and 3 hours.
+        assert!(
+            n[2].starts_with("The newest events scored are of 2026-03-06 (UTC), 3 days before"),
+            "{n:?}"
+        );
     }
 
     /// A reference time before 1970 still names its day (floor, not truncation).

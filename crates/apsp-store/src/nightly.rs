@@ -72,6 +72,14 @@ pub struct NightlyOptions {
     pub replace_snapshots: Vec<String>,
 }
 
+/// A time the store recorded (`2026-12-05T02:30:00Z`), in UTC microseconds; 0 for a
+/// text that is not one (never written by the store).
+fn micros_of(recorded: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(recorded)
+        .map(|t| t.timestamp_micros())
+        .unwrap_or(0)
+}
+
 /// What a night did, for logs and `--json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct NightlySummary {
@@ -203,7 +211,7 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
         finished_earlier,
         swept,
         files: taken.files,
-        ignored_files: taken.ignored,
+        ignored_files: taken.ignored.iter().map(|f| f.file.clone()).collect(),
         rows_added,
         quarantined,
         quarantined_by_reason,
@@ -411,6 +419,39 @@ struct Finished {
     alerts: AlertCounts,
 }
 
+/// What a run recorded when its data committed: how to finish it as it would have
+/// been finished that night.
+struct RecordedRun {
+    folder: String,
+    incoming: String,
+    matrix_toml: String,
+    matrix_source: String,
+    csv: bool,
+    started_at: String,
+}
+
+impl RecordedRun {
+    fn of(store: &Store, run: i64) -> Result<RecordedRun> {
+        store
+            .conn
+            .query_row(
+                "SELECT folder, incoming, matrix_toml, matrix_source, csv, started_at FROM runs WHERE id = ?1",
+                [run],
+                |r| {
+                    Ok(RecordedRun {
+                        folder: r.get(0)?,
+                        incoming: r.get(1)?,
+                        matrix_toml: r.get(2)?,
+                        matrix_source: r.get(3)?,
+                        csv: r.get(4)?,
+                        started_at: r.get(5)?,
+                    })
+                },
+            )
+            .map_err(|e| store.sql(e))
+    }
+}
+
 /// Scores run `run`'s window from the store, writes its folder and moves the alerts.
 /// `matrix`: tonight's, already read; a run finished late is scored with the matrix
 /// recorded when its data committed.
@@ -421,14 +462,14 @@ fn finish(
     matrix: Option<&LoadedMatrix>,
     timings: &mut Timings,
 ) -> Result<Finished> {
-    let (folder, incoming, toml, source, csv): (String, String, String, String, bool) = store
-        .conn
-        .query_row(
-            "SELECT folder, incoming, matrix_toml, matrix_source, csv FROM runs WHERE id = ?1",
-            [run],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .map_err(|e| store.sql(e))?;
+    let RecordedRun {
+        folder,
+        incoming,
+        matrix_toml: toml,
+        matrix_source: source,
+        csv,
+        started_at: started,
+    } = RecordedRun::of(store, run)?;
     let recorded;
     let matrix = match matrix {
         Some(m) => m,
@@ -498,6 +539,7 @@ fn finish(
             scored: &scored,
             coverage: &coverage,
             quarantined,
+            started: micros_of(&started),
         },
     )?;
     layout::write_whole(&done.join(morning::FILE_NAME), |f| {

@@ -126,7 +126,7 @@ pub(crate) fn dataset_as_of(
         settings,
         inputs,
         tables: summaries,
-        ignored_files: Vec::new(),
+        ignored_files: not_read_tonight(store, run)?,
         ground_truth_files: Vec::new(),
         quarantined: tonight.len() as u64,
         outputs: BTreeMap::new(),
@@ -139,6 +139,20 @@ pub(crate) fn dataset_as_of(
         manifest,
         hinted,
     })
+}
+
+/// The files of run `run`'s delivery that belong to no table (not read).
+fn not_read_tonight(store: &Store, run: i64) -> Result<Vec<String>> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT name FROM deliveries WHERE run_id = ?1 AND tbl = '' ORDER BY name")
+        .map_err(|e| store.sql(e))?;
+    let names = stmt
+        .query_map([run], |r| r.get::<_, String>(0))
+        .map_err(|e| store.sql(e))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| store.sql(e))?;
+    Ok(names)
 }
 
 /// What the run saw of the store, for its manifest: the run, the store's recorded

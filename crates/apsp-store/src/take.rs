@@ -70,8 +70,35 @@ pub(crate) struct Taken {
     /// The files read (None when nothing was new).
     pub delivery: Option<Delivery>,
     pub parts: Vec<Part>,
-    /// Files in the incoming folder that belong to no table.
-    pub ignored: Vec<String>,
+    /// Files in the incoming folder that belong to no table: not read, and recorded
+    /// among the night's deliveries (table `""`) so that the morning report and the
+    /// run's manifest name them.
+    pub ignored: Vec<DeliveredFile>,
+}
+
+/// Why a file of the delivery that belongs to no table was not read.
+pub(crate) const NOT_READ: &str = "not read: it belongs to no table (rename it, e.g. \
+                                   billing.csv, or map it with an import profile)";
+
+/// The delivery's files that belong to no table, each with its hash.
+fn not_read(incoming: &Path, names: &[String]) -> Result<Vec<DeliveredFile>> {
+    names
+        .iter()
+        .map(|name| {
+            let path = incoming.join(name);
+            Ok(DeliveredFile {
+                table: String::new(),
+                file: name.clone(),
+                sha256: if path.is_file() {
+                    sha256_file(&path)?
+                } else {
+                    String::new()
+                },
+                not_taken: Some(NOT_READ.to_string()),
+                latest_event: None,
+            })
+        })
+        .collect()
 }
 
 /// Reads the new files of `incoming` and writes their rows as parts of run `run`
@@ -85,6 +112,7 @@ pub(crate) fn take(
     timings: &mut crate::nightly::Timings,
 ) -> Result<Taken> {
     let found = discover_files(incoming, &opts.profiles)?;
+    let ignored = not_read(incoming, &found.ignored)?;
     let mut files = Vec::new();
     let mut to_read: BTreeMap<Table, Vec<PathBuf>> = BTreeMap::new();
     for (table, paths) in &found.files {
@@ -99,7 +127,7 @@ pub(crate) fn take(
             files,
             delivery: None,
             parts: Vec::new(),
-            ignored: found.ignored,
+            ignored,
         });
     }
     timings.lap("hash the delivery");
@@ -121,7 +149,7 @@ pub(crate) fn take(
         files,
         delivery: Some(delivery),
         parts,
-        ignored: found.ignored,
+        ignored,
     })
 }
 
@@ -669,7 +697,7 @@ pub(crate) fn record(
             .map_err(|e| store.sql(e))?;
         }
     }
-    for f in &taken.files {
+    for f in taken.files.iter().chain(&taken.ignored) {
         tx.execute(
             "INSERT INTO deliveries(run_id, tbl, name, sha256, not_taken, latest_event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![run, f.table, f.file, f.sha256, f.not_taken, f.latest_event],
