@@ -3,7 +3,7 @@
 Each case is a tiny dataset under <case>/data plus expect.toml, the exact outcome
 worked out by hand. The files are the corpus; this script only records how they were
 made, so a case can be edited here and regenerated."""
-import os, json, hmac, hashlib
+import os, json, hmac, hashlib, gzip
 BH = "record_id,device_number,other_number,direction,kind,started_at,duration_s"
 OFF = "officer_id,role\nPC1,PC\n"
 def good(i, t=None, num="07911100001", dur="30"):
@@ -210,6 +210,9 @@ case("vehicle_assignments_rules", {"billing.csv": billing(good(1)), "vehicle_ass
 case("unrecognised_file", {"billing.csv": billing(good(1)), "billings.csv": billing(good(2)), "notes.txt": "hello\n"},
      "A file that belongs to no table (a typo) is not read, and is reported, never silently ignored.",
      counts={"billing":(1,1,0,0)}, ignored=["billings.csv", "notes.txt"])
+case("billing_gzip", {"billing.csv.gz": gzip.compress(billing(good(1), "R2,07700900001,07911100001,out,call,10/01/2026 10:02,30", good(3)).replace("\n", "\r\n").encode(), mtime=0)},
+     "An export delivered gzip-compressed (billing.csv.gz) is the billing table, read as it streams: its bad row is quarantined with its line in the text.",
+     quarantine=[Q("billing", "billing.csv.gz", 3, "bad_timestamp", "started_at", message_contains="10/01/2026 10:02")], counts={"billing": (3, 2, 1, 0)})
 case("table_in_two_formats", {"billing.csv": billing(good(1)), "billing.txt": billing(good(2))},
      "One table given twice at the top level would count rows twice or leave some out: an error naming both files.",
      error=("dataset", ["the billing table is given 2 times", "billing.csv, billing.txt", "billing/"]), py_exc="DatasetError")

@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use super::profile::Profile;
 use super::schema::Table;
-use super::source::Format;
+use super::source::{is_gzip, open_text, uncompressed_name, Format};
 use super::table;
 use crate::error::{ApspError, Result};
 
@@ -110,7 +110,10 @@ fn names_table(e: &Path, t: Table) -> bool {
             .and_then(|s| s.to_str())
             .is_some_and(|n| n.eq_ignore_ascii_case(t.name()))
     } else {
-        let stem = e.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let stem = uncompressed_name(e)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
         e.is_file() && stem.eq_ignore_ascii_case(t.name()) && Format::of(e).is_some()
     }
 }
@@ -186,11 +189,18 @@ fn refuse_a_file_that_could_be_an_absent_table(
     })
 }
 
+/// The ending a file's table name takes (`csv`, `parquet`, `csv.gz`).
 fn extension(f: &Path) -> String {
-    f.extension()
+    let plain = uncompressed_name(f)
+        .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("csv")
-        .to_ascii_lowercase()
+        .to_ascii_lowercase();
+    if is_gzip(f) {
+        format!("{plain}.gz")
+    } else {
+        plain
+    }
 }
 
 /// Words in file names that mean a table, beyond the table's own name.
@@ -252,9 +262,9 @@ fn header_of(f: &Path) -> Option<Vec<String>> {
             )
         }
         Format::Csv => {
-            let file = std::fs::File::open(f).ok()?;
+            let text = open_text(f).ok()?;
             let mut line = String::new();
-            BufReader::new(file.take(64 * 1024))
+            BufReader::new(text.take(64 * 1024))
                 .read_line(&mut line)
                 .ok()?;
             let line = line.trim_start_matches('\u{feff}').trim_end();
@@ -366,5 +376,38 @@ mod tests {
         let found = discover(d.path(), &[]).unwrap();
         assert_eq!(found.ignored, vec!["labels.csv", "notes.md"]);
         assert_eq!(found.ground_truth, vec!["labels.parquet"]);
+    }
+
+    /// A compressed export is named by the name it has decompressed: `billing.csv.gz`
+    /// is the billing table; a misnamed one is refused with its compressed rename, its
+    /// header read through the compression.
+    #[test]
+    fn a_compressed_export_is_named_by_its_text() {
+        use std::io::Write;
+        let gzip = |text: &str| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap()
+        };
+        let d = folder(&[("officers.csv", "officer_id\n1\n")]);
+        std::fs::write(d.path().join("Billing.CSV.gz"), gzip("a\n")).unwrap();
+        let found = discover(d.path(), &[]).unwrap();
+        assert_eq!(
+            found.files[&Table::Billing],
+            vec![d.path().join("Billing.CSV.gz")]
+        );
+        let header: Vec<&str> = Table::Complaints
+            .columns()
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .collect();
+        let packed = d.path().join("export_2024_06.csv.gz");
+        std::fs::write(&packed, gzip(&format!("{}\n", header.join(",")))).unwrap();
+        let m = message(&d);
+        assert!(
+            m.contains("export_2024_06.csv.gz is not read, and could be the absent complaints table: rename it complaints.csv.gz"),
+            "{m}"
+        );
     }
 }

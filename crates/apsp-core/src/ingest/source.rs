@@ -247,8 +247,10 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format of a file by its name; a gzip-compressed text file
+    /// (`billing.csv.gz`) is CSV. (Parquet compresses itself: `.parquet.gz` is not read.)
     pub fn of(path: &Path) -> Option<Format> {
-        match path
+        let format = match uncompressed_name(path)
             .extension()
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
@@ -257,7 +259,8 @@ impl Format {
             Some("csv") | Some("txt") | Some("tsv") => Some(Format::Csv),
             Some("parquet") | Some("pq") => Some(Format::Parquet),
             _ => None,
-        }
+        };
+        format.filter(|f| *f == Format::Csv || !is_gzip(path))
     }
 }
 
@@ -366,28 +369,82 @@ fn decode_record(rec: &csv::ByteRecord, encoding: TextEncoding) -> Option<Decode
     Some(DecodedRecord { fields, not_utf8 })
 }
 
-/// A reader that hashes everything read through it and notes where line ends are.
-///
-/// The `csv` crate's own line numbers drift on CRLF files and after blank lines, so
-/// lines are counted here from the bytes themselves: every `\r` and `\n` offset is
-/// queued, and [`LineTracker::line_at`] consumes the queue as records advance.
+/// A reader that hashes the file's bytes as they are read: the hash names the file as
+/// delivered (compressed or not), as the store's record of files taken does.
 struct HashingReader<R> {
     inner: R,
+    hash: Rc<RefCell<FileHash>>,
+}
+
+/// The SHA-256 and length of a file's bytes read so far.
+struct FileHash {
     hasher: Sha256,
     bytes: u64,
-    breaks: Rc<RefCell<VecDeque<(u64, u8)>>>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        let mut h = self.hash.borrow_mut();
+        h.hasher.update(&buf[..n]);
+        h.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// A reader that notes where line ends are in the text read through it (after any
+/// decompression).
+///
+/// The `csv` crate's own line numbers drift on CRLF files and after blank lines, so
+/// lines are counted here from the bytes themselves: every `\r` and `\n` offset is
+/// queued, and [`LineTracker::line_at`] consumes the queue as records advance.
+struct LineBreaks<R> {
+    inner: R,
+    bytes: u64,
+    breaks: Rc<RefCell<VecDeque<(u64, u8)>>>,
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
         let mut q = self.breaks.borrow_mut();
         for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
             q.push_back((self.bytes + i as u64, buf[i]));
         }
         self.bytes += n as u64;
         Ok(n)
+    }
+}
+
+/// Whether a file is gzip-compressed, by its name (`billing.csv.gz`): carriers and
+/// records systems often deliver their exports so.
+pub fn is_gzip(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+/// A file's name without a `.gz` ending: the name its format and table are read from
+/// (`billing.csv.gz` is read as `billing.csv`).
+pub fn uncompressed_name(path: &Path) -> &Path {
+    if is_gzip(path) {
+        path.file_stem().map(Path::new).unwrap_or(path)
+    } else {
+        path
+    }
+}
+
+/// A file's text: its bytes, decompressed when it is gzip-compressed.
+pub fn open_text(path: &Path) -> std::io::Result<Box<dyn Read>> {
+    Ok(text_of(File::open(path)?, is_gzip(path)))
+}
+
+fn text_of<R: Read + 'static>(raw: R, gzip: bool) -> Box<dyn Read> {
+    if gzip {
+        // Several members one after another (files joined with `cat`) are one text.
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw)))
+    } else {
+        Box::new(raw)
     }
 }
 
@@ -444,11 +501,18 @@ pub fn read_csv(
         breaks: breaks.clone(),
         newlines: 0,
     };
+    let hash = Rc::new(RefCell::new(FileHash {
+        hasher: Sha256::new(),
+        bytes: 0,
+    }));
+    let raw = HashingReader {
+        inner: file,
+        hash: hash.clone(),
+    };
     let mut reader = BufReader::with_capacity(
         1 << 20,
-        HashingReader {
-            inner: file,
-            hasher: Sha256::new(),
+        LineBreaks {
+            inner: text_of(raw, is_gzip(path)),
             bytes: 0,
             breaks,
         },
@@ -461,7 +525,7 @@ pub fn read_csv(
         line_buf.clear();
         let n = reader
             .read_until(b'\n', &mut line_buf)
-            .map_err(|e| ApspError::io(path, e))?;
+            .map_err(|e| read_error(path, e))?;
         if n == 0 {
             break;
         }
@@ -541,20 +605,33 @@ pub fn read_csv(
         }
     }
     drop(csv);
-    let inner = reader.into_inner();
     // Hash whatever the CSV reader did not need to read (nothing, normally).
-    let mut inner = inner;
-    std::io::copy(&mut inner, &mut std::io::sink()).map_err(|e| ApspError::io(path, e))?;
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| read_error(path, e))?;
+    drop(reader);
+    let FileHash { hasher, bytes } = Rc::try_unwrap(hash)
+        .map_err(|_| ApspError::io(path, std::io::Error::other("file hash still shared")))?
+        .into_inner();
     Ok(FileInfo {
-        sha256: hex::encode(inner.hasher.finalize()),
-        bytes: inner.bytes,
+        sha256: hex::encode(hasher.finalize()),
+        bytes,
     })
+}
+
+/// A file that could not be read; for a gzip-compressed one, says it could not be
+/// decompressed (a damaged or partly copied file says only "unexpected end of file").
+fn read_error(path: &Path, e: std::io::Error) -> ApspError {
+    if is_gzip(path) {
+        let said = format!("could not decompress it (a damaged or partly copied .gz file?): {e}");
+        ApspError::io(path, std::io::Error::new(e.kind(), said))
+    } else {
+        ApspError::io(path, e)
+    }
 }
 
 fn csv_error(path: &Path, e: csv::Error, skipped: u64) -> ApspError {
     let line = e.position().map(|p| p.line() + skipped);
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => ApspError::io(path, io),
+        csv::ErrorKind::Io(io) => read_error(path, io),
         other => ApspError::Csv {
             file: path.to_path_buf(),
             line,
@@ -757,5 +834,75 @@ mod tests {
         }
         assert!(!Cell::Str("nulls").is_blank());
         assert!(!Cell::Str("0").is_blank());
+    }
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzip(text: &str) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn settings() -> CsvSettings {
+        CsvSettings {
+            delimiter: b',',
+            skip_rows: 0,
+            encoding: TextEncoding::Utf8,
+        }
+    }
+
+    /// Every record's line, read from `path`.
+    fn lines_of(path: &Path) -> Result<(Vec<u64>, FileInfo)> {
+        let mut lines = Vec::new();
+        let info = read_csv(path, &settings(), &mut |_, _| Ok(()), &mut |b| {
+            lines.extend((0..b.len()).map(|i| b.line(i)));
+            Ok(())
+        })?;
+        Ok((lines, info))
+    }
+
+    #[test]
+    fn a_compressed_file_is_named_by_its_text_and_hashed_as_delivered() {
+        assert_eq!(Format::of(Path::new("billing.csv.gz")), Some(Format::Csv));
+        assert_eq!(Format::of(Path::new("BILLING.TSV.GZ")), Some(Format::Csv));
+        assert_eq!(Format::of(Path::new("billing.parquet.gz")), None);
+        assert_eq!(Format::of(Path::new("billing.gz")), None);
+        assert_eq!(
+            uncompressed_name(Path::new("x/billing.csv.gz")),
+            Path::new("billing.csv")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        // A quoted field over two lines, a blank line and CRLF: lines 2, 3 and 6.
+        let text = "a,b\r\n1,x\r\n2,\"two\r\nlines\"\r\n\r\n3,y\r\n";
+        let plain = dir.path().join("t.csv");
+        std::fs::write(&plain, text).unwrap();
+        let packed = dir.path().join("t.csv.gz");
+        let bytes = gzip(text);
+        std::fs::write(&packed, &bytes).unwrap();
+        let (plain_lines, _) = lines_of(&plain).unwrap();
+        let (lines, info) = lines_of(&packed).unwrap();
+        assert_eq!(plain_lines, vec![2, 3, 6]);
+        assert_eq!(lines, plain_lines);
+        // The hash and size of the file delivered, as the store records files taken.
+        assert_eq!(info.sha256, hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(info.bytes, bytes.len() as u64);
+    }
+
+    #[test]
+    fn a_damaged_compressed_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = gzip(&"a,b\n1,2\n".repeat(2_000));
+        let cut = dir.path().join("billing.csv.gz");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let e = lines_of(&cut).err().expect("a file cut short is refused");
+        let m = e.to_string();
+        assert!(m.contains("billing.csv.gz"), "{m}");
+        assert!(m.contains("could not decompress it"), "{m}");
     }
 }
