@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -299,8 +300,39 @@ def test_a_file_of_no_table_and_a_night_that_took_nothing_are_reported(force, tm
     assert "1 file(s) delivered tonight were not read" in text
     assert "— README.md not read: it belongs to no table" in text
     assert "Nothing new was taken tonight" not in text
-    # The generated force's newest events are months before today.
-    assert "days before this run started: if the exports are daily" in text
+    # The generated force's newest rows are months before today: each event table's.
+    for table in ("access_log", "billing", "stops"):
+        assert re.search(rf"The newest {table} rows are of [-0-9]+ \(UTC\), [0-9]+ days before "
+                         rf"this run's day: if {table} is exported daily", text), table
     second = apsp.nightly(store, incoming)
     text = report_text(store / second["folder"])
     assert f"Nothing new was taken tonight: of the {delivered} file(s) delivered, none" in text
+
+
+def test_a_compressed_export_scores_as_the_plain_one_and_is_taken_once(tmp_path):
+    """Carriers often deliver billing gzip-compressed: `billing.csv.gz` is the billing
+    table, scored as the plain file is, and the same bytes delivered again on a later
+    night (under another name) are not taken again."""
+    plain = tmp_path / "plain"
+    apsp.synth.generate(plain, officers=30, days=20, seed=3, format="csv")
+    packed = tmp_path / "packed"
+    shutil.copytree(plain, packed)
+    source = packed / "billing.csv"
+    with source.open("rb") as f, gzip.open(packed / "billing.csv.gz", "wb") as g:
+        shutil.copyfileobj(f, g)
+    source.unlink()
+    one = apsp.nightly(tmp_path / "plain-store", plain)
+    two = apsp.nightly(tmp_path / "packed-store", packed)
+    assert two["rows_added"] == one["rows_added"]
+    assert "billing.csv.gz" in {f["file"] for f in two["files"] if "not_taken" not in f}
+    for frame in ("officers", "pairs", "signals"):
+        a = (tmp_path / "plain-store" / one["folder"] / f"{frame}.parquet").read_bytes()
+        b = (tmp_path / "packed-store" / two["folder"] / f"{frame}.parquet").read_bytes()
+        assert a == b, frame
+    again = tmp_path / "again"
+    (again / "billing").mkdir(parents=True)
+    shutil.copy(packed / "billing.csv.gz", again / "billing" / "2026-01-25.csv.gz")
+    later = apsp.nightly(tmp_path / "packed-store", again)
+    assert [(f["file"], f.get("not_taken")) for f in later["files"]] == [
+        ("billing/2026-01-25.csv.gz", "taken before as billing.csv.gz in run 1")]
+    assert later["rows_added"] == {}

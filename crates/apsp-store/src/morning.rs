@@ -29,9 +29,10 @@ const COVERAGE_DAYS: i64 = 14;
 /// A day in microseconds (the store's times are UTC microseconds).
 const DAY: i64 = 86_400_000_000;
 
-/// Whole days between a run's start and the newest events it scored beyond which the
-/// report says the exports look missing or late: a daily export's newest events are
-/// about a day old when the night runs. (Not a number that changes a score.)
+/// Days (UTC) between a run's day and the day of an event table's newest rows beyond
+/// which the report says its exports look missing or late: a daily export's newest
+/// rows are of the day before the night runs, or two days before after a day without
+/// an export. (Not a number that changes a score.)
 const STALE_AFTER_DAYS: i64 = 2;
 
 const MORNING_CSS: &str = ".alert{border-top:3px solid #555;margin-top:2.5em}.state{font-weight:bold}\
@@ -78,6 +79,22 @@ impl Coverage {
             last_day: day_name(last),
             by_table,
         }
+    }
+}
+
+impl Coverage {
+    /// By event table with rows, the day (UTC, days since 1970) of its newest rows up
+    /// to the day of `reference` (rows dated after it, a clock years ahead, are not
+    /// the newest export).
+    pub fn newest_days(&self, reference: apsp_core::link::Ts) -> BTreeMap<String, i64> {
+        let last = reference.div_euclid(DAY);
+        self.days_with_rows
+            .iter()
+            .filter_map(|(t, seen)| {
+                let newest = seen.iter().copied().filter(|d| *d <= last).max()?;
+                Some((t.name().to_string(), newest))
+            })
+            .collect()
     }
 }
 
@@ -140,9 +157,9 @@ fn set_aside(h: &mut String, scored: &Scored) {
     }
 }
 
-/// What tonight's delivery brought, and how old the newest events scored are: the
-/// grounds of the report's opening notices.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What tonight's delivery brought, and how old each event table's newest rows are:
+/// the grounds of the report's opening notices.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Freshness {
     /// Files in the incoming folder, read or not.
     pub delivered: usize,
@@ -150,23 +167,25 @@ pub(crate) struct Freshness {
     pub taken: usize,
     /// Files that belong to no table: not read.
     pub not_read: usize,
-    /// When the run started (UTC microseconds).
-    pub started: i64,
-    /// The run's reference time: its newest events scored (UTC microseconds).
-    pub newest: i64,
+    /// The day (UTC, days since 1970) the run started, if the store recorded it.
+    pub run_day: Option<i64>,
+    /// By event table with rows, the day of its newest rows (see
+    /// [`Coverage::newest_days`]).
+    pub newest: BTreeMap<String, i64>,
 }
 
 impl Freshness {
     /// The notices a reviewer must see before the alerts: a night that took nothing
     /// scores yesterday's data again, and "no new alerts" then says nothing of today;
-    /// a file not read leaves its rows out; newest events days old mean the exports
-    /// stopped. Empty on an ordinary night.
+    /// a file not read leaves its rows out; an event table whose newest rows are days
+    /// old means its exports stopped (billing can stop while telematics go on). Empty
+    /// on an ordinary night.
     pub(crate) fn notices(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.delivered == 0 {
             out.push(
-                "Nothing was delivered tonight: the incoming folder held no file. These are \
-                 the scores of the data the store already held"
+                "Nothing was delivered tonight: the incoming folder held no export file. \
+                 These are the scores of the data the store already held"
                     .to_string(),
             );
         } else if self.taken == 0 {
@@ -183,13 +202,17 @@ impl Freshness {
                 self.not_read
             ));
         }
-        let behind = (self.started - self.newest).div_euclid(DAY);
-        if behind > STALE_AFTER_DAYS {
-            out.push(format!(
-                "The newest events scored are of {} (UTC), {behind} days before this run \
-                 started: if the exports are daily, some are missing or late",
-                day_name(self.newest.div_euclid(DAY))
-            ));
+        if let Some(run_day) = self.run_day {
+            for (table, day) in &self.newest {
+                let behind = run_day - day;
+                if behind > STALE_AFTER_DAYS {
+                    out.push(format!(
+                        "The newest {table} rows are of {} (UTC), {behind} days before this \
+                         run's day: if {table} is exported daily, its exports are missing or late",
+                        day_name(*day)
+                    ));
+                }
+            }
         }
         out
     }
@@ -203,8 +226,8 @@ pub(crate) struct Night<'a> {
     pub coverage: &'a Coverage,
     /// Tonight's quarantined rows by reason.
     pub quarantined: BTreeMap<String, u64>,
-    /// When the run started (UTC microseconds).
-    pub started: i64,
+    /// When the run started (UTC microseconds), if the store recorded it.
+    pub started: Option<i64>,
 }
 
 /// Writes the run's morning report (reading the alerts as the caller's transaction
@@ -219,8 +242,8 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
         delivered: files.len(),
         taken: files.iter().filter(|f| f.not_taken.is_none()).count(),
         not_read: files.iter().filter(|f| f.table.is_empty()).count(),
-        started: night.started,
-        newest: night.scored.reference,
+        run_day: night.started.map(|t| t.div_euclid(DAY)),
+        newest: night.coverage.newest_days(night.scored.reference),
     };
     for notice in freshness.notices() {
         let _ = writeln!(h, "<p class=\"late notice\">{}.</p>", esc(&notice));
@@ -736,30 +759,31 @@ mod tests {
         assert_eq!(m.by_table["billing"], expected);
     }
 
-    /// An ordinary night: files taken, newest events a day before the run. No notice.
+    /// An ordinary night on 10 March: files taken, billing and stops of 9 March.
     fn ordinary_night() -> Freshness {
         Freshness {
             delivered: 4,
             taken: 3,
             not_read: 0,
-            started: MARCH_10 * DAY + 2 * 3_600_000_000,
-            newest: (MARCH_10 - 1) * DAY + 23 * 3_600_000_000,
+            run_day: Some(MARCH_10),
+            newest: BTreeMap::from([
+                ("billing".to_string(), MARCH_10 - 1),
+                ("stops".to_string(), MARCH_10 - 1),
+            ]),
         }
     }
 
     #[test]
     fn an_ordinary_night_has_no_notice() {
         assert!(ordinary_night().notices().is_empty());
-        // Newest events 2 days and 23 hours before the run: two whole days, not yet late.
-        let weekend = Freshness {
-            newest: (MARCH_10 - 3) * DAY + 3 * 3_600_000_000,
-            ..ordinary_night()
-        };
+        // Billing of 8 March, two days before: after a day without an export.
+        let mut weekend = ordinary_night();
+        weekend.newest.insert("billing".into(), MARCH_10 - 2);
         assert!(weekend.notices().is_empty());
     }
 
-    /// Nothing delivered, nothing new, a file of no table, exports stopped: each is
-    /// said, in that order.
+    /// Nothing delivered, nothing new, a file of no table, one table's exports
+    /// stopped: each is said, in that order.
     #[test]
     fn a_night_that_took_nothing_says_so() {
         let empty = Freshness {
@@ -777,20 +801,30 @@ mod tests {
         let n = again.notices();
         assert_eq!(n.len(), 1);
         assert!(n[0].contains("of the 4 file(s) delivered, none"), "{n:?}");
-        let stopped = Freshness {
+        // Billing stopped on 7 March while the stops go on.
+        let mut stopped = Freshness {
             taken: 0,
             not_read: 1,
-            newest: (MARCH_10 - 4) * DAY + 23 * 3_600_000_000,
             ..ordinary_night()
         };
+        stopped.newest.insert("billing".into(), MARCH_10 - 3);
         let n = stopped.notices();
         assert_eq!(n.len(), 3, "{n:?}");
         assert!(n[1].starts_with("1 file(s) delivered tonight were not read"));
-        // From 6 March 23:00 to 10 March 02:00: 3 days and 3 hours.
-        assert!(
-            n[2].starts_with("The newest events scored are of 2026-03-06 (UTC), 3 days before"),
-            "{n:?}"
+        assert_eq!(
+            n[2],
+            "The newest billing rows are of 2026-03-07 (UTC), 3 days before this run's day: \
+             if billing is exported daily, its exports are missing or late"
         );
+    }
+
+    /// The newest rows are the newest up to the reference time: a row of 2038 (a
+    /// device clock) is not billing's newest export.
+    #[test]
+    fn the_newest_rows_stop_at_the_reference_time() {
+        let c = coverage(&[MARCH_10 - 5, MARCH_10 - 4, MARCH_10 + 12 * 365]);
+        let newest = c.newest_days(MARCH_10 * DAY + 3_600_000_000);
+        assert_eq!(newest["billing"], MARCH_10 - 4);
     }
 
     /// A reference time before 1970 still names its day (floor, not truncation).

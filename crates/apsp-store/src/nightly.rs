@@ -72,12 +72,12 @@ pub struct NightlyOptions {
     pub replace_snapshots: Vec<String>,
 }
 
-/// A time the store recorded (`2026-12-05T02:30:00Z`), in UTC microseconds; 0 for a
-/// text that is not one (never written by the store).
-fn micros_of(recorded: &str) -> i64 {
+/// A time the store recorded (`2026-12-05T02:30:00Z`), in UTC microseconds; `None`
+/// for a text that is not one (never written by the store).
+fn micros_of(recorded: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(recorded)
+        .ok()
         .map(|t| t.timestamp_micros())
-        .unwrap_or(0)
 }
 
 /// What a night did, for logs and `--json`.

@@ -80,23 +80,18 @@ pub(crate) struct Taken {
 pub(crate) const NOT_READ: &str = "not read: it belongs to no table (rename it, e.g. \
                                    billing.csv, or map it with an import profile)";
 
-/// The delivery's files that belong to no table, each with its hash.
-fn not_read(incoming: &Path, names: &[String]) -> Result<Vec<DeliveredFile>> {
+/// The delivery's files that belong to no table. Not hashed: nothing is read of them
+/// (a stray archive would be read every night, a file still being written would
+/// fail the night).
+fn not_read(names: &[String]) -> Vec<DeliveredFile> {
     names
         .iter()
-        .map(|name| {
-            let path = incoming.join(name);
-            Ok(DeliveredFile {
-                table: String::new(),
-                file: name.clone(),
-                sha256: if path.is_file() {
-                    sha256_file(&path)?
-                } else {
-                    String::new()
-                },
-                not_taken: Some(NOT_READ.to_string()),
-                latest_event: None,
-            })
+        .map(|name| DeliveredFile {
+            table: String::new(),
+            file: name.clone(),
+            sha256: String::new(),
+            not_taken: Some(NOT_READ.to_string()),
+            latest_event: None,
         })
         .collect()
 }
@@ -112,7 +107,7 @@ pub(crate) fn take(
     timings: &mut crate::nightly::Timings,
 ) -> Result<Taken> {
     let found = discover_files(incoming, &opts.profiles)?;
-    let ignored = not_read(incoming, &found.ignored)?;
+    let ignored = not_read(&found.ignored);
     let mut files = Vec::new();
     let mut to_read: BTreeMap<Table, Vec<PathBuf>> = BTreeMap::new();
     for (table, paths) in &found.files {
@@ -408,7 +403,7 @@ fn wanted_rows(
     let bytes: u64 = files
         .values()
         .flatten()
-        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(u64::MAX))
+        .map(|p| apsp_core::ingest::source::text_bytes_estimate(p).unwrap_or(u64::MAX))
         .fold(0, u64::saturating_add);
     let stored = stored_rows(store, appended)?;
     // A row of an export takes at least ~16 bytes, typed or not.

@@ -410,4 +410,37 @@ mod tests {
             "{m}"
         );
     }
+
+    /// `billing.csv` beside `billing.csv.gz` is one table given twice; compressed
+    /// exports in a table's folder are its files.
+    #[test]
+    fn a_compressed_copy_beside_the_plain_file_is_one_table_given_twice() {
+        let d = folder(&[
+            ("officers.csv", "officer_id\n1\n"),
+            ("billing.csv", "a\n"),
+            ("billing.csv.gz", "x"),
+        ]);
+        assert!(
+            message(&d)
+                .contains("the billing table is given 2 times (billing.csv, billing.csv.gz)"),
+            "{}",
+            message(&d)
+        );
+        let d = folder(&[
+            ("officers.csv", "officer_id\n1\n"),
+            ("billing/2026-12-05.csv.gz", "x"),
+            ("billing/2026-12-06.csv", "a\n"),
+            ("billing/notes.txt.zip", "x"),
+        ]);
+        let found = discover(d.path(), &[]).unwrap();
+        let names: Vec<String> = found.files[&Table::Billing]
+            .iter()
+            .map(|p| table::rel_path(d.path(), p))
+            .collect();
+        assert_eq!(
+            names,
+            vec!["billing/2026-12-05.csv.gz", "billing/2026-12-06.csv"]
+        );
+        assert_eq!(found.ignored, vec!["billing/notes.txt.zip"]);
+    }
 }

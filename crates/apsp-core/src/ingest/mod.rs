@@ -426,8 +426,7 @@ impl TableReader<'_> {
         let bytes = |t: &Table| -> u64 {
             self.files.get(t).map_or(0, |ps| {
                 ps.iter()
-                    .filter_map(|p| std::fs::metadata(p).ok())
-                    .map(|m| m.len())
+                    .filter_map(|p| source::text_bytes_estimate(p))
                     .sum()
             })
         };
