@@ -222,6 +222,12 @@ pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32
             s.alerts.identified
         );
     }
+    if s.alerts.merged > 0 {
+        println!(
+            "  number alerts resolved into their person's pair alert tonight: {}",
+            s.alerts.merged
+        );
+    }
     if !s.alerts.changes.is_empty() {
         println!("  changes tonight: {}", counts(&s.alerts.changes));
     }

@@ -388,6 +388,10 @@ pub struct AlertCounts {
     pub changes: BTreeMap<String, u64>,
     /// Alerts raised under a number that followed the person it is now recorded for.
     pub identified: u64,
+    /// Alerts raised under a number recorded tonight for a person whose pair with the
+    /// officer has an alert already (or another of her numbers' alerts followed her):
+    /// resolved, their contacts scored in that alert from tonight.
+    pub merged: u64,
 }
 
 /// Tonight's person for a subject id an alert was raised under: the person whose
@@ -407,7 +411,7 @@ pub(crate) fn update(
 ) -> Result<AlertCounts> {
     let sql = |e| store.sql(e);
     let mut known = standings(tx, store)?;
-    let identified = follow_identified_subjects(tx, store, run, &mut known, identify)?;
+    let followed = follow_identified_subjects(tx, store, run, &mut known, identify)?;
     let tonight = tonight_from_outputs(run_dir, rules, &known)?;
     let mut keys: BTreeSet<(String, String)> = known.keys().cloned().collect();
     keys.extend(
@@ -426,7 +430,8 @@ pub(crate) fn update(
     );
     let at = crate::db::now();
     let mut counts = AlertCounts {
-        identified,
+        identified: followed.moved,
+        merged: followed.merged.len() as u64,
         ..AlertCounts::default()
     };
     for key in keys {
@@ -463,10 +468,14 @@ pub(crate) fn update(
         )
         .map_err(sql)?;
         if let Some(c) = change {
+            let why = match followed.merged.get(&key) {
+                Some(m) if c.to == AlertState::ResolvedBySystem => m.resolved_note(&key.1),
+                _ => c.why,
+            };
             tx.execute(
                 "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, note, score)
                  VALUES (?1, ?2, ?3, 'apsp nightly', 'state', ?4, ?5, ?6, ?7)",
-                params![id, run, at, prev.map(|(_, s)| s.state.code()), c.to.code(), c.why, now.score],
+                params![id, run, at, prev.map(|(_, s)| s.state.code()), c.to.code(), why, now.score],
             )
             .map_err(sql)?;
             *counts.changes.entry(c.to.code().to_string()).or_default() += 1;
@@ -483,14 +492,15 @@ pub(crate) fn update(
 /// Its history says so, as a state event that leaves the state as it was. Where the
 /// officer's pair with the person has an alert already, none moves; where several of
 /// his numbers' alerts are the same person's, the one [`follows_first`] puts first
-/// moves. The others resolve as no longer in the data. Returns how many moved.
+/// moves. The others resolve, saying which alert scores their contacts now, and that
+/// alert's history says which number's contacts it took.
 fn follow_identified_subjects(
     tx: &rusqlite::Transaction<'_>,
     store: &Store,
     run: i64,
     known: &mut BTreeMap<(String, String), (i64, Standing)>,
     identify: Identify<'_>,
-) -> Result<u64> {
+) -> Result<Followed> {
     // The number alerts each (officer, person) could take, best first.
     let mut candidates: BTreeMap<(String, String), Vec<(String, &Standing)>> = BTreeMap::new();
     for ((officer, subject), (_, standing)) in known.iter() {
@@ -504,16 +514,26 @@ fn follow_identified_subjects(
                 .push((subject.clone(), standing));
         }
     }
-    let moves: Vec<((String, String), String)> = candidates
-        .into_iter()
-        .filter(|(to, _)| !known.contains_key(to))
-        .filter_map(|(to, mut numbers)| {
-            numbers.sort_by(|a, b| follows_first(a.1, b.1).then(a.0.cmp(&b.0)));
-            numbers.into_iter().next().map(|(number, _)| (to, number))
-        })
-        .collect();
+    let mut moves: Vec<((String, String), String)> = Vec::new();
+    let mut merges: Vec<((String, String), (String, String))> = Vec::new();
+    for (to, mut numbers) in candidates {
+        numbers.sort_by(|a, b| follows_first(a.1, b.1).then(a.0.cmp(&b.0)));
+        let mut numbers = numbers.into_iter();
+        if !known.contains_key(&to) {
+            if let Some((first, _)) = numbers.next() {
+                moves.push((to.clone(), first));
+            }
+        }
+        // A number alert resolved before has no contacts to hand over (and would be
+        // told again every night).
+        merges.extend(
+            numbers
+                .filter(|(_, s)| s.state != AlertState::ResolvedBySystem)
+                .map(|(n, _)| ((to.0.clone(), n), to.clone())),
+        );
+    }
     let at = crate::db::now();
-    let mut moved = 0;
+    let mut followed = Followed::default();
     for ((officer, person), number) in moves {
         let Some((id, standing)) = known.remove(&(officer.clone(), number.clone())) else {
             continue;
@@ -530,9 +550,67 @@ fn follow_identified_subjects(
         )
         .map_err(|e| store.sql(e))?;
         known.insert((officer, person), (id, standing));
-        moved += 1;
+        followed.moved += 1;
     }
-    Ok(moved)
+    for (number_key, person_key) in merges {
+        let (Some((from, _)), Some((into, standing))) =
+            (known.get(&number_key), known.get(&person_key))
+        else {
+            continue;
+        };
+        let m = Merged {
+            person: person_key.1.clone(),
+            into: *into,
+            from: *from,
+        };
+        tx.execute(
+            "INSERT INTO alert_events(alert_id, run_id, at, actor, kind, from_state, to_state, note, score)
+             VALUES (?1, ?2, ?3, 'apsp nightly', 'state', ?4, ?4, ?5, ?6)",
+            params![into, run, at, standing.state.code(), m.joined_note(&number_key.1), standing.score],
+        )
+        .map_err(|e| store.sql(e))?;
+        followed.merged.insert(number_key, m);
+    }
+    Ok(followed)
+}
+
+/// What following identified subjects did: alerts moved to their person, and number
+/// alerts whose contacts another alert of the person's pair takes from tonight.
+#[derive(Default)]
+struct Followed {
+    moved: u64,
+    merged: BTreeMap<(String, String), Merged>,
+}
+
+/// A number alert that cannot follow its person, because the officer's pair with her
+/// has an alert (its own, or another of her numbers' that followed): it resolves,
+/// and both histories say where the contacts went.
+struct Merged {
+    person: String,
+    /// The alert of the officer's pair with the person.
+    into: i64,
+    /// The number's alert.
+    from: i64,
+}
+
+impl Merged {
+    /// The resolution line of the number's alert (instead of "no longer in the data").
+    fn resolved_note(&self, number: &str) -> String {
+        format!(
+            "{IDENTIFIED} {number} is recorded for person {} tonight; its contacts are \
+             scored in the officer's pair with the person from tonight (alert {})",
+            self.person, self.into
+        )
+    }
+
+    /// The line added to the person's alert.
+    fn joined_note(&self, number: &str) -> String {
+        format!(
+            "number {number} is recorded for this person tonight; its contacts, alert {} \
+             until now, are scored in this pair from tonight",
+            self.from
+        )
+    }
 }
 
 /// The history line of an alert that followed its number's person.
@@ -1082,7 +1160,7 @@ mod tests {
         run: i64,
         pairs: &[(&str, &str, f64, &str)],
         person_numbers: &[(&str, &str)],
-    ) {
+    ) -> AlertCounts {
         let night_dir = dir.join(format!("run-{run}"));
         write_night(&night_dir, pairs);
         store
@@ -1100,8 +1178,14 @@ mod tests {
                 .map(|(_, p)| p.to_string())
         };
         let tx = crate::db::write_transaction(&store.conn).unwrap();
-        update(&tx, store, run, &night_dir, &rules(), &identify).unwrap();
+        let counts = update(&tx, store, run, &night_dir, &rules(), &identify).unwrap();
         tx.commit().unwrap();
+        counts
+    }
+
+    /// The note of an alert's latest history line.
+    fn last_note(store: &Store, id: i64) -> String {
+        store.history(Some(id)).unwrap().pop().unwrap().note
     }
 
     /// A pair's alert raised under a number, reviewed as explained, then the number is
@@ -1138,13 +1222,14 @@ mod tests {
                 },
             )
             .unwrap();
-        night(
+        let counts = night(
             &store,
             dir.path(),
             2,
             &[("A", "P1", 9.5, "medium"), ("B", "P2", 9.0, "medium")],
             &[(number, "P1"), (other, "P2")],
         );
+        assert_eq!((counts.identified, counts.merged), (1, 1));
         let moved = store.find_alert("A", Some("P1")).unwrap();
         assert_eq!(moved.id, first.id);
         assert_eq!(moved.state, "reviewed");
@@ -1177,15 +1262,41 @@ mod tests {
             "{err}"
         );
         assert_eq!(history[2].run_id, Some(2));
-        // B's pair with P2 had its own alert: the number's is resolved, not merged.
+        // B's pair with P2 had its own alert: the number's resolves, saying which alert
+        // scores its contacts now, and that alert's history says whose contacts it took.
+        let number_alert = store.find_alert("B", Some(other)).unwrap();
+        let person_alert = store.find_alert("B", Some("P2")).unwrap();
+        assert_eq!(number_alert.state, "resolved_by_system");
+        assert_eq!(person_alert.state, "persisting");
         assert_eq!(
-            store.find_alert("B", Some(other)).unwrap().state,
-            "resolved_by_system"
+            last_note(&store, number_alert.id),
+            format!(
+                "subject identified: number +447700900002 is recorded for person P2 tonight; \
+                 its contacts are scored in the officer's pair with the person from tonight \
+                 (alert {})",
+                person_alert.id
+            )
         );
-        assert_eq!(
-            store.find_alert("B", Some("P2")).unwrap().state,
-            "persisting"
+        let joined = format!(
+            "number +447700900002 is recorded for this person tonight; its contacts, alert {} \
+             until now, are scored in this pair from tonight",
+            number_alert.id
         );
+        let told = |store: &Store| {
+            let history = store.history(Some(person_alert.id)).unwrap();
+            history.iter().filter(|e| e.note == joined).count()
+        };
+        assert_eq!(told(&store), 1);
+        // Said once: the number's alert, resolved, hands nothing over again.
+        let again = night(
+            &store,
+            dir.path(),
+            3,
+            &[("A", "P1", 9.5, "medium"), ("B", "P2", 9.0, "medium")],
+            &[(number, "P1"), (other, "P2")],
+        );
+        assert_eq!((again.identified, again.merged), (0, 0));
+        assert_eq!(told(&store), 1);
     }
 
     /// Two numbers of one person, each with an alert of the officer: the reviewed one
@@ -1227,9 +1338,16 @@ mod tests {
         let followed = store.find_alert("A", Some("P1")).unwrap();
         assert_eq!(followed.id, reviewed.id);
         assert_eq!(followed.state, "reviewed");
-        assert_eq!(
-            store.find_alert("A", Some(mobile)).unwrap().state,
-            "resolved_by_system"
+        let other = store.find_alert("A", Some(mobile)).unwrap();
+        assert_eq!(other.state, "resolved_by_system");
+        assert!(
+            last_note(&store, other.id).ends_with(&format!(
+                "its contacts are scored in the officer's pair with the person from tonight \
+                 (alert {})",
+                reviewed.id
+            )),
+            "{}",
+            last_note(&store, other.id)
         );
     }
 
