@@ -138,6 +138,12 @@ def test_a_snapshot_delivered_tonight_replaces_the_last_one(force, tmp_path):
         warnings.simplefilter("ignore", apsp.CoverageWarning)
         once = apsp.score(changed, progress=False)
     assert tonight.equals(once.officers.select(tonight.columns))
+    # Half the case links gone is taken (not under half), and said first thing.
+    half, whole = links.height // 2, links.height
+    text = report_text(store / second["folder"])
+    assert (f"Tonight's case_links snapshot has {half} row(s), {whole - half} (50 %) fewer "
+            "than the one it replaces") in text
+    assert f"case_links: {whole} → {half} ({half - whole})" in text
 
 
 def test_rows_taken_on_an_earlier_night_are_duplicates_or_conflicts_tonight(force, tmp_path):

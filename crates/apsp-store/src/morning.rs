@@ -172,6 +172,67 @@ pub(crate) struct Freshness {
     /// By event table with rows, the day of its newest rows (see
     /// [`Coverage::newest_days`]).
     pub newest: BTreeMap<String, i64>,
+    /// The reference tables taken tonight that replace an earlier snapshot.
+    pub snapshots: Vec<SnapshotChange>,
+}
+
+/// Share of a reference table's rows that tonight's snapshot may lack before the
+/// report says so: a force's persons or case links grow night by night, and a partial
+/// export (a query that timed out, one file of two) drops everyone missing from it.
+/// Half or more is refused outright (`--replace-snapshot`). (Not a number that
+/// changes a score.)
+const SHRINK_NOTICE_SHARE: f64 = 0.05;
+
+/// A reference table's snapshot taken tonight, against the one it replaces.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SnapshotChange {
+    pub table: String,
+    pub before: i64,
+    pub now: i64,
+}
+
+impl SnapshotChange {
+    /// The share of the rows before that tonight's snapshot lacks (0 when it grew).
+    fn lost_share(&self) -> f64 {
+        if self.before <= 0 || self.now >= self.before {
+            0.0
+        } else {
+            (self.before - self.now) as f64 / self.before as f64
+        }
+    }
+}
+
+/// The snapshots run `run` took, each with the rows of the one it replaced.
+fn snapshot_changes(store: &Store, run: i64) -> Result<Vec<SnapshotChange>> {
+    let mut stmt = store
+        .conn
+        .prepare(
+            "SELECT p.tbl, p.rows, (SELECT q.rows FROM parts q WHERE q.kind = 'snapshot' \
+             AND q.tbl = p.tbl AND q.run_id < p.run_id ORDER BY q.run_id DESC LIMIT 1) \
+             FROM parts p WHERE p.kind = 'snapshot' AND p.run_id = ?1 ORDER BY p.tbl",
+        )
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map([run], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })
+        .map_err(|e| store.sql(e))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| store.sql(e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(table, now, before)| {
+            Some(SnapshotChange {
+                table,
+                before: before?,
+                now,
+            })
+        })
+        .collect())
 }
 
 impl Freshness {
@@ -201,6 +262,20 @@ impl Freshness {
                  (see Data quality)",
                 self.not_read
             ));
+        }
+        for c in &self.snapshots {
+            let lost = c.lost_share();
+            if lost >= SHRINK_NOTICE_SHARE {
+                out.push(format!(
+                    "Tonight's {} snapshot has {} row(s), {} ({:.0} %) fewer than the one it \
+                     replaces: if its export was partial, the rows missing from it are missing \
+                     from tonight's scores",
+                    c.table,
+                    c.now,
+                    c.before - c.now,
+                    100.0 * lost
+                ));
+            }
         }
         if let Some(run_day) = self.run_day {
             for (table, day) in &self.newest {
@@ -244,6 +319,7 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
         not_read: files.iter().filter(|f| f.table.is_empty()).count(),
         run_day: night.started.map(|t| t.div_euclid(DAY)),
         newest: night.coverage.newest_days(night.scored.reference),
+        snapshots: snapshot_changes(store, night.run)?,
     };
     for notice in freshness.notices() {
         let _ = writeln!(h, "<p class=\"late notice\">{}.</p>", esc(&notice));
@@ -264,7 +340,7 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
     }
     watchlist_sections(&mut h, store, night)?;
     other_alerts(&mut h, &alerts, &moved);
-    data_quality(&mut h, store, night, &files)?;
+    data_quality(&mut h, store, night, &files, &freshness.snapshots)?;
     let _ = writeln!(
         h,
         "<footer>apsp {} — warning signs for review by a professional, never a verdict.</footer>\n</body>\n</html>",
@@ -584,6 +660,28 @@ fn other_alerts(h: &mut String, alerts: &[Alert], moved: &BTreeMap<i64, (String,
     }
 }
 
+/// The reference tables taken tonight, rows before and now (a partial export shows
+/// as a loss).
+fn reference_tables(h: &mut String, changes: &[SnapshotChange]) {
+    if changes.is_empty() {
+        return;
+    }
+    h.push_str("<p>Reference tables replaced tonight (rows before → now):</p>\n<ul>\n");
+    for c in changes {
+        let shrunk = c.lost_share() >= SHRINK_NOTICE_SHARE;
+        let _ = writeln!(
+            h,
+            "<li{}>{}: {} → {} ({:+})</li>",
+            if shrunk { " class=\"late\"" } else { "" },
+            esc(&c.table),
+            c.before,
+            c.now,
+            c.now - c.before
+        );
+    }
+    h.push_str("</ul>\n");
+}
+
 /// A file of a night's delivery as the store recorded it (table `""`: it belongs to
 /// no table and was not read).
 struct Delivered {
@@ -618,6 +716,7 @@ fn data_quality(
     store: &Store,
     night: &Night<'_>,
     files: &[Delivered],
+    snapshots: &[SnapshotChange],
 ) -> Result<()> {
     h.push_str("<h2 id=\"data-quality\">Data quality</h2>\n");
     let previous_reference: Option<String> = store
@@ -674,6 +773,7 @@ fn data_quality(
         }
         h.push_str("</table>\n");
     }
+    reference_tables(h, snapshots);
     h.push_str("<h3>Rows quarantined tonight</h3>\n");
     if night.quarantined.is_empty() {
         h.push_str("<p>None.</p>\n");
@@ -770,7 +870,35 @@ mod tests {
                 ("billing".to_string(), MARCH_10 - 1),
                 ("stops".to_string(), MARCH_10 - 1),
             ]),
+            snapshots: vec![SnapshotChange {
+                table: "persons".into(),
+                before: 1_000,
+                now: 1_004,
+            }],
         }
+    }
+
+    /// A snapshot that lost 5 % of its rows or more is said; 4.9 % is not.
+    #[test]
+    fn a_shrunken_snapshot_is_said() {
+        let lost = |now| Freshness {
+            snapshots: vec![SnapshotChange {
+                table: "persons".into(),
+                before: 1_000,
+                now,
+            }],
+            ..ordinary_night()
+        };
+        assert!(lost(951).notices().is_empty());
+        assert_eq!(
+            lost(950).notices(),
+            vec![
+                "Tonight's persons snapshot has 950 row(s), 50 (5 %) fewer than the one it \
+                 replaces: if its export was partial, the rows missing from it are missing \
+                 from tonight's scores"
+                    .to_string()
+            ]
+        );
     }
 
     #[test]
