@@ -501,9 +501,10 @@ fn finish(
             overwrite: false,
         },
     )?;
+    timings.lap("write the outputs");
     layout::sync_tree(&tmp)?;
     fault_point("outputs-written");
-    timings.lap("write the outputs");
+    timings.lap("sync the outputs to disk");
     if done.exists() {
         std::fs::remove_dir_all(&done).map_err(|e| StoreError::io(&done, e))?;
     }

@@ -316,6 +316,17 @@ mod tests {
         d
     }
 
+    /// A header line of a table's required columns.
+    fn required_header(t: Table, delimiter: &str) -> String {
+        let names: Vec<&str> = t
+            .columns()
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .collect();
+        format!("{}\n", names.join(delimiter))
+    }
+
     fn message(d: &tempfile::TempDir) -> String {
         match discover(d.path(), &[]) {
             Err(e) => e.to_string(),
@@ -351,13 +362,7 @@ mod tests {
 
     #[test]
     fn a_file_whose_header_fits_an_absent_table_is_refused() {
-        let header: Vec<&str> = Table::Complaints
-            .columns()
-            .iter()
-            .filter(|c| c.required)
-            .map(|c| c.name)
-            .collect();
-        let text = format!("{}\n", header.join(";"));
+        let text = required_header(Table::Complaints, ";");
         let d = folder(&[
             ("officers.csv", "officer_id\n1\n"),
             ("export_2024_06.csv", &text),
@@ -383,12 +388,7 @@ mod tests {
     /// header read through the compression.
     #[test]
     fn a_compressed_export_is_named_by_its_text() {
-        use std::io::Write;
-        let gzip = |text: &str| {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            e.write_all(text.as_bytes()).unwrap();
-            e.finish().unwrap()
-        };
+        use crate::ingest::source::gzip_tests::gzip;
         let d = folder(&[("officers.csv", "officer_id\n1\n")]);
         std::fs::write(d.path().join("Billing.CSV.gz"), gzip("a\n")).unwrap();
         let found = discover(d.path(), &[]).unwrap();
@@ -396,14 +396,8 @@ mod tests {
             found.files[&Table::Billing],
             vec![d.path().join("Billing.CSV.gz")]
         );
-        let header: Vec<&str> = Table::Complaints
-            .columns()
-            .iter()
-            .filter(|c| c.required)
-            .map(|c| c.name)
-            .collect();
         let packed = d.path().join("export_2024_06.csv.gz");
-        std::fs::write(&packed, gzip(&format!("{}\n", header.join(",")))).unwrap();
+        std::fs::write(&packed, gzip(&required_header(Table::Complaints, ","))).unwrap();
         let m = message(&d);
         assert!(
             m.contains("export_2024_06.csv.gz is not read, and could be the absent complaints table: rename it complaints.csv.gz"),

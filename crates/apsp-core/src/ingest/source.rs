@@ -850,12 +850,13 @@ mod tests {
 }
 
 #[cfg(test)]
-mod gzip_tests {
+pub(crate) mod gzip_tests {
     use std::io::Write;
 
     use super::*;
 
-    fn gzip(text: &str) -> Vec<u8> {
+    /// `text` gzip-compressed.
+    pub(crate) fn gzip(text: &str) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(text.as_bytes()).unwrap();
         e.finish().unwrap()
