@@ -304,6 +304,9 @@ def test_a_file_of_no_table_and_a_night_that_took_nothing_are_reported(force, tm
     assert f"{delivered} file(s) delivered: {delivered - 1} taken, 0 not taken again, " \
         "1 not read (they belong to no table)" in text
     assert "1 file(s) delivered tonight were not read" in text
+    # The same notices in the night's summary, for a batch job's monitoring.
+    assert "1 file(s) delivered tonight were not read: they belong to no table " \
+        "(see Data quality)" in first["notices"]
     assert "— README.md not read: it belongs to no table" in text
     assert "Nothing new was taken tonight" not in text
     # The generated force's newest rows are months before today: each event table's.
@@ -313,6 +316,7 @@ def test_a_file_of_no_table_and_a_night_that_took_nothing_are_reported(force, tm
     second = apsp.nightly(store, incoming)
     text = report_text(store / second["folder"])
     assert f"Nothing new was taken tonight: of the {delivered} file(s) delivered, none" in text
+    assert second["notices"][0].startswith("Nothing new was taken tonight")
 
 
 def test_a_compressed_export_scores_as_the_plain_one_and_is_taken_once(tmp_path):

@@ -88,8 +88,12 @@ def nightly(
     assignments) delivered with fewer than half the rows of the current one is refused
     unless named in ``replace_snapshots``: a partial export would drop the rest.
     Returns the night's summary: ``run``, ``folder`` (relative to the store),
-    ``files`` (each with ``not_taken`` when it was not read again), ``rows_added``,
-    ``quarantined``, ``alerts`` and ``exit_code`` (1 when rows were quarantined).
+    ``files`` (each with ``not_taken`` when it was not read again), ``ignored_files``
+    (belonging to no table: not read), ``notices`` (what the morning report opens
+    with: nothing new taken, files not read, a snapshot that shrank, an export that
+    stopped), ``rows_added``, ``quarantined``, ``alerts`` (``identified`` and
+    ``merged`` count number alerts that followed, or went to, a person's) and
+    ``exit_code`` (1 when rows were quarantined).
     """
     settings = ReadSettings(
         profiles=profiles, timezone=timezone, ambiguous=ambiguous, nonexistent=nonexistent,

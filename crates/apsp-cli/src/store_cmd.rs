@@ -207,6 +207,9 @@ pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32
     for f in &s.ignored_files {
         eprintln!("apsp: warning: {f} belongs to no table: not read");
     }
+    for notice in &s.notices {
+        eprintln!("apsp: warning: {notice}");
+    }
     for r in &s.finished_earlier {
         println!("  finished run {r} first (it was interrupted after its data committed)");
     }

@@ -307,7 +307,7 @@ pub(crate) struct Night<'a> {
 
 /// Writes the run's morning report (reading the alerts as the caller's transaction
 /// left them).
-pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
+pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<Report> {
     let alerts = store.alerts(None)?;
     let moved: BTreeMap<i64, (String, String)> = moves_tonight(store, night.run)?;
     let files = delivered_files(store, night.run)?;
@@ -321,8 +321,9 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
         newest: night.coverage.newest_days(night.scored.reference),
         snapshots: snapshot_changes(store, night.run)?,
     };
-    for notice in freshness.notices() {
-        let _ = writeln!(h, "<p class=\"late notice\">{}.</p>", esc(&notice));
+    let notices = freshness.notices();
+    for notice in &notices {
+        let _ = writeln!(h, "<p class=\"late notice\">{}.</p>", esc(notice));
     }
     let for_review = officers_for_review(&alerts);
     review_list(&mut h, &for_review, &alerts, &moved);
@@ -346,7 +347,14 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<String> {
         "<footer>apsp {} — warning signs for review by a professional, never a verdict.</footer>\n</body>\n</html>",
         apsp_core::VERSION
     );
-    Ok(h)
+    Ok(Report { html: h, notices })
+}
+
+/// A run's morning report, and the notices it opens with (for the night's summary:
+/// a batch job's monitoring reads `--json`, not the HTML).
+pub(crate) struct Report {
+    pub html: String,
+    pub notices: Vec<String>,
 }
 
 /// The state changes made tonight: alert id -> (state, why).

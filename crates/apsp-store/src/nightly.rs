@@ -101,6 +101,10 @@ pub struct NightlySummary {
     pub officers: u64,
     pub pairs: u64,
     pub alerts: AlertCounts,
+    /// What the morning report opens with: nothing new taken, files not read, a
+    /// snapshot that shrank, an event table whose exports stopped (empty on an
+    /// ordinary night).
+    pub notices: Vec<String>,
     /// 0: done; 1: done, with rows quarantined tonight.
     pub exit_code: i32,
     /// Seconds per stage.
@@ -218,6 +222,7 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
         officers: scored.officers,
         pairs: scored.pairs,
         alerts: scored.alerts,
+        notices: scored.notices,
         exit_code: i32::from(quarantined > 0),
         timings,
     })
@@ -417,6 +422,7 @@ struct Finished {
     officers: u64,
     pairs: u64,
     alerts: AlertCounts,
+    notices: Vec<String>,
 }
 
 /// What a run recorded when its data committed: how to finish it as it would have
@@ -532,7 +538,7 @@ fn finish(
             *quarantined.entry(r.to_string()).or_default() += 1;
         }
     }
-    let html = morning::report(
+    let report = morning::report(
         store,
         &morning::Night {
             run,
@@ -545,7 +551,7 @@ fn finish(
     )?;
     layout::write_whole(&done.join(morning::FILE_NAME), |f| {
         use std::io::Write;
-        f.write_all(html.as_bytes())
+        f.write_all(report.html.as_bytes())
             .map_err(|e| StoreError::io(&done, e))
     })?;
     tx.execute(
@@ -566,5 +572,6 @@ fn finish(
         officers: scored.officers.len() as u64,
         pairs: scored.pairs.len() as u64,
         alerts: counts,
+        notices: report.notices,
     })
 }
