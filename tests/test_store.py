@@ -319,6 +319,30 @@ def test_a_file_of_no_table_and_a_night_that_took_nothing_are_reported(force, tm
     assert second["notices"][0].startswith("Nothing new was taken tonight")
 
 
+def test_a_new_risk_matrix_is_said_before_the_alerts_it_moved(force, tmp_path):
+    """A night scored with another matrix than the last night's (a researcher's new
+    weights, or apsp's new default) moves scores and alerts with no new data: the
+    report and the summary say so, naming both matrices, on that night only."""
+    store = tmp_path / "store"
+    apsp.nightly(store, force)
+    m = apsp.RiskMatrix.default()
+    m["version"] = "force-2027.1"
+    m["alerts.tier"] = "low"
+    path = m.save(tmp_path / "force.toml")
+    second = apsp.nightly(store, force, matrix=path)
+    default = apsp.RiskMatrix.default()
+    said = (f"The risk matrix changed since the last run (apsp-default {default.version}, "
+            f"SHA-256 {default.sha256[:12]}… → apsp-default force-2027.1, SHA-256 "
+            f"{m.sha256[:12]}…): tonight's scores, tiers and alerts follow the new matrix")
+    assert second["notices"][1].startswith(said), second["notices"]
+    assert said in report_text(store / second["folder"])
+    # A lower alert tier raised alerts tonight with nothing new taken.
+    assert second["notices"][0].startswith("Nothing new was taken tonight")
+    assert second["alerts"]["by_state"].get("new", 0) > 0
+    third = apsp.nightly(store, force, matrix=path)
+    assert not any("risk matrix" in n for n in third["notices"])
+
+
 def test_a_compressed_export_scores_as_the_plain_one_and_is_taken_once(tmp_path):
     """Carriers often deliver billing gzip-compressed: `billing.csv.gz` is the billing
     table, scored as the plain file is, and the same bytes delivered again on a later

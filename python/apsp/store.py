@@ -90,10 +90,11 @@ def nightly(
     Returns the night's summary: ``run``, ``folder`` (relative to the store),
     ``files`` (each with ``not_taken`` when it was not read again), ``ignored_files``
     (belonging to no table: not read), ``notices`` (what the morning report opens
-    with: nothing new taken, files not read, a snapshot that shrank, an export that
-    stopped), ``rows_added``, ``quarantined``, ``alerts`` (``identified`` and
-    ``merged`` count number alerts that followed, or went to, a person's) and
-    ``exit_code`` (1 when rows were quarantined).
+    with: nothing new taken, a risk matrix other than the last night's, files not
+    read, a snapshot that shrank, an export that stopped), ``rows_added``,
+    ``quarantined``, ``alerts`` (``identified`` and ``merged`` count number alerts
+    that followed, or went to, a person's) and ``exit_code`` (1 when rows were
+    quarantined).
     """
     settings = ReadSettings(
         profiles=profiles, timezone=timezone, ambiguous=ambiguous, nonexistent=nonexistent,

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use apsp_core::report::{esc, officer_section, CSS};
 use apsp_core::score::Scored;
 use apsp_core::{Dataset, Table};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::alerts::Alert;
 use crate::{Result, Store};
@@ -174,6 +174,57 @@ pub(crate) struct Freshness {
     pub newest: BTreeMap<String, i64>,
     /// The reference tables taken tonight that replace an earlier snapshot.
     pub snapshots: Vec<SnapshotChange>,
+    /// The risk matrix, when it is not the one the last finished run scored with.
+    pub matrix: Option<MatrixChange>,
+}
+
+/// A run's risk matrix against the one the last finished run scored with: a new
+/// matrix (or apsp's new default) moves scores, tiers and alerts with no new data.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MatrixChange {
+    /// The last run's matrix, named as [`matrix_label`] names it.
+    pub before: String,
+    pub now: String,
+}
+
+/// A matrix named for a reviewer: its name, version and the start of its SHA-256
+/// (two files may share a name and version and differ in a number).
+fn matrix_label(name: &str, version: &str, sha256: &str) -> String {
+    format!(
+        "{name} {version}, SHA-256 {}…",
+        sha256.get(..12).unwrap_or(sha256)
+    )
+}
+
+/// Run `run`'s matrix against the last finished run's, if they differ.
+fn matrix_change(
+    store: &Store,
+    run: i64,
+    now: &apsp_core::matrix::LoadedMatrix,
+) -> Result<Option<MatrixChange>> {
+    let last: Option<(Option<String>, String, String)> = store
+        .conn
+        .query_row(
+            "SELECT matrix_sha256, matrix_toml, matrix_source FROM runs \
+             WHERE id < ?1 AND status = 'done' ORDER BY id DESC LIMIT 1",
+            [run],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| store.sql(e))?;
+    let Some((Some(sha), toml, source)) = last else {
+        return Ok(None);
+    };
+    if sha == now.sha256 {
+        return Ok(None);
+    }
+    // A matrix an older apsp read may not parse today: then its hash names it.
+    let before = match apsp_core::matrix::RiskMatrix::parse(&toml, &source) {
+        Ok(m) => matrix_label(&m.matrix.name, &m.matrix.version, &sha),
+        Err(_) => format!("SHA-256 {}…", sha.get(..12).unwrap_or(&sha)),
+    };
+    let now = matrix_label(&now.matrix.name, &now.matrix.version, &now.sha256);
+    Ok(Some(MatrixChange { before, now }))
 }
 
 /// Share of a reference table's rows that tonight's snapshot may lack before the
@@ -238,7 +289,7 @@ fn snapshot_changes(store: &Store, run: i64) -> Result<Vec<SnapshotChange>> {
 impl Freshness {
     /// The notices a reviewer must see before the alerts: a night that took nothing
     /// scores yesterday's data again, and "no new alerts" then says nothing of today;
-    /// a file not read leaves its rows out; an event table whose newest rows are days
+    /// a new risk matrix moves alerts with no new evidence; a file not read leaves its rows out; an event table whose newest rows are days
     /// old means its exports stopped (billing can stop while telematics go on). Empty
     /// on an ordinary night.
     pub(crate) fn notices(&self) -> Vec<String> {
@@ -254,6 +305,14 @@ impl Freshness {
                 "Nothing new was taken tonight: of the {} file(s) delivered, none was a \
                  table's new export. These are the scores of the data the store already held",
                 self.delivered
+            ));
+        }
+        if let Some(m) = &self.matrix {
+            out.push(format!(
+                "The risk matrix changed since the last run ({} → {}): tonight's scores, \
+                 tiers and alerts follow the new matrix as well as the data, so an alert \
+                 new, escalated or resolved tonight may owe its move to the matrix alone",
+                m.before, m.now
             ));
         }
         if self.not_read > 0 {
@@ -320,6 +379,7 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<Report> {
         run_day: night.started.map(|t| t.div_euclid(DAY)),
         newest: night.coverage.newest_days(night.scored.reference),
         snapshots: snapshot_changes(store, night.run)?,
+        matrix: matrix_change(store, night.run, &night.scored.matrix)?,
     };
     let notices = freshness.notices();
     for notice in &notices {
@@ -341,7 +401,7 @@ pub(crate) fn report(store: &Store, night: &Night<'_>) -> Result<Report> {
     }
     watchlist_sections(&mut h, store, night)?;
     other_alerts(&mut h, &alerts, &moved);
-    data_quality(&mut h, store, night, &files, &freshness.snapshots)?;
+    data_quality(&mut h, store, night, &files, &freshness)?;
     let _ = writeln!(
         h,
         "<footer>apsp {} — warning signs for review by a professional, never a verdict.</footer>\n</body>\n</html>",
@@ -724,7 +784,7 @@ fn data_quality(
     store: &Store,
     night: &Night<'_>,
     files: &[Delivered],
-    snapshots: &[SnapshotChange],
+    freshness: &Freshness,
 ) -> Result<()> {
     h.push_str("<h2 id=\"data-quality\">Data quality</h2>\n");
     let previous_reference: Option<String> = store
@@ -736,13 +796,16 @@ fn data_quality(
         )
         .ok()
         .flatten();
-    let taken = files.iter().filter(|f| f.not_taken.is_none()).count();
-    let not_read = files.iter().filter(|f| f.table.is_empty()).count();
+    let Freshness {
+        delivered,
+        taken,
+        not_read,
+        ..
+    } = *freshness;
     let _ = write!(
         h,
-        "<h3>Files</h3>\n<p>{} file(s) delivered: {taken} taken, {} not taken again",
-        files.len(),
-        files.len() - taken - not_read
+        "<h3>Files</h3>\n<p>{delivered} file(s) delivered: {taken} taken, {} not taken again",
+        delivered - taken - not_read
     );
     if not_read > 0 {
         let _ = write!(
@@ -781,7 +844,7 @@ fn data_quality(
         }
         h.push_str("</table>\n");
     }
-    reference_tables(h, snapshots);
+    reference_tables(h, &freshness.snapshots);
     h.push_str("<h3>Rows quarantined tonight</h3>\n");
     if night.quarantined.is_empty() {
         h.push_str("<p>None.</p>\n");
@@ -883,7 +946,36 @@ mod tests {
                 before: 1_000,
                 now: 1_004,
             }],
+            matrix: None,
         }
+    }
+
+    /// A new matrix is said after what the delivery lacked and before the files not
+    /// read; the label shortens the hash to twelve digits.
+    #[test]
+    fn a_new_matrix_is_said() {
+        let mut night = Freshness {
+            taken: 0,
+            not_read: 1,
+            matrix: Some(MatrixChange {
+                before: matrix_label("apsp-default", "2026.12.2", &"ab".repeat(32)),
+                now: matrix_label("force-x", "1", &"cd".repeat(32)),
+            }),
+            ..ordinary_night()
+        };
+        let n = night.notices();
+        assert_eq!(n.len(), 3, "{n:?}");
+        assert!(n[0].starts_with("Nothing new was taken tonight"));
+        assert_eq!(
+            n[1],
+            "The risk matrix changed since the last run (apsp-default 2026.12.2, SHA-256 \
+             abababababab… → force-x 1, SHA-256 cdcdcdcdcdcd…): tonight's scores, tiers and \
+             alerts follow the new matrix as well as the data, so an alert new, escalated or \
+             resolved tonight may owe its move to the matrix alone"
+        );
+        assert!(n[2].starts_with("1 file(s) delivered tonight were not read"));
+        night.matrix = None;
+        assert_eq!(night.notices().len(), 2);
     }
 
     /// A snapshot that lost 5 % of its rows or more is said; 4.9 % is not.
