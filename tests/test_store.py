@@ -343,6 +343,55 @@ def test_a_new_risk_matrix_is_said_before_the_alerts_it_moved(force, tmp_path):
     assert not any("risk matrix" in n for n in third["notices"])
 
 
+def test_old_runs_outputs_are_pruned_and_a_replay_gives_them_back(force, tmp_path):
+    """A year of nights' outputs fills a disk: a night can prune all but the newest
+    runs' bulky outputs, keeping their manifest, quarantine and report; replaying a
+    run scores the store as it stood that night and gives its outputs back byte for
+    byte (compared here with a copy taken before the prune, not only with the hashes
+    the run recorded)."""
+    early = tmp_path / "early"
+    early.mkdir()
+    for f in force.iterdir():
+        if f.name == "billing.parquet":
+            billing = pl.read_parquet(f)
+            first = billing["started_at"].min()
+            billing.filter(pl.col("started_at") < first + pl.duration(days=45)).write_parquet(
+                early / f.name)
+        else:
+            shutil.copy(f, early / f.name)
+    store = tmp_path / "store"
+    one = apsp.nightly(store, early)
+    kept_copy = tmp_path / "run1-copy"
+    shutil.copytree(store / one["folder"], kept_copy)
+    two = apsp.nightly(store, force, keep_outputs=1)
+    assert two["pruned"]["kept"] == [2]
+    [pruned] = two["pruned"]["pruned"]
+    assert pruned["run"] == 1 and pruned["files"] == [
+        "officers.parquet", "pairs.parquet", "signals.parquet", "evidence.parquet"]
+    assert pruned["bytes"] == sum((kept_copy / f).stat().st_size for f in pruned["files"])
+    folder = store / one["folder"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json", "morning_report.html", "quarantine.parquet"]
+    s = apsp.Store(store)
+    runs = s.runs()
+    assert runs["outputs_pruned_at"].is_null().to_list() == [False, True]
+    # Run 1 scored less billing than run 2: its outputs are its own, not tonight's.
+    assert (kept_copy / "pairs.parquet").read_bytes() != \
+        (store / two["folder"] / "pairs.parquet").read_bytes()
+    replayed = s.replay(1, tmp_path / "replay1")
+    assert replayed["identical"], replayed
+    for name in ("officers", "pairs", "signals", "evidence", "quarantine"):
+        assert (tmp_path / "replay1" / f"{name}.parquet").read_bytes() == \
+            (kept_copy / f"{name}.parquet").read_bytes(), name
+    assert s.prune_outputs(1)["pruned"] == []
+    with pytest.raises(apsp.StoreError, match="outside the store"):
+        s.replay(1, store / "replay")
+    with pytest.raises(apsp.StoreError, match="no run 9: its runs are 1 to 2"):
+        s.replay(9, tmp_path / "nine")
+    with pytest.raises(apsp.StoreError, match="keep at least the newest run's outputs"):
+        s.prune_outputs(0)
+
+
 def test_a_compressed_export_scores_as_the_plain_one_and_is_taken_once(tmp_path):
     """Carriers often deliver billing gzip-compressed: `billing.csv.gz` is the billing
     table, scored as the plain file is, and the same bytes delivered again on a later

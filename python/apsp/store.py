@@ -52,7 +52,7 @@ _WATCH_EVENT_SCHEMA = {
 _RUN_SCHEMA = {
     "id": pl.Int64, "status": pl.String, "folder": pl.String, "incoming": pl.String,
     "started_at": pl.String, "finished_at": pl.String, "reference_time": pl.String,
-    "matrix_sha256": pl.String,
+    "matrix_sha256": pl.String, "outputs_pruned_at": pl.String,
 }
 
 
@@ -67,6 +67,7 @@ def nightly(
     matrix: PathLike | None = None,
     csv: bool = False,
     replace_snapshots: Sequence[str] = (),
+    keep_outputs: int | None = None,
     profiles: ProfilesLike = ReadSettings.profiles,
     timezone: str = ReadSettings.timezone,
     ambiguous: Ambiguous = ReadSettings.ambiguous,
@@ -87,6 +88,8 @@ def nightly(
     A snapshot table (officers, devices, persons, person numbers, case links, vehicle
     assignments) delivered with fewer than half the rows of the current one is refused
     unless named in ``replace_snapshots``: a partial export would drop the rest.
+    ``keep_outputs``: after the night, prune the bulky outputs of all but this many
+    newest runs (see :meth:`Store.prune_outputs`).
     Returns the night's summary: ``run``, ``folder`` (relative to the store),
     ``files`` (each with ``not_taken`` when it was not read again), ``ignored_files``
     (belonging to no table: not read), ``notices`` (what the morning report opens
@@ -103,7 +106,8 @@ def nightly(
     )
     text = _apsp.nightly(
         Path(store), Path(incoming), matrix=None if matrix is None else Path(matrix),
-        csv=csv, replace_snapshots=list(replace_snapshots), **settings._native(),
+        csv=csv, replace_snapshots=list(replace_snapshots), keep_outputs=keep_outputs,
+        **settings._native(),
     )
     summary: dict[str, Any] = json.loads(text)
     return summary
@@ -146,8 +150,29 @@ class Store:
         return _frame(json.loads(_apsp.store_history(self.path, alert)), _EVENT_SCHEMA)
 
     def runs(self) -> pl.DataFrame:
-        """The runs, oldest first, with their output folders (relative to the store)."""
+        """The runs, oldest first, with their output folders (relative to the store)
+        and when their outputs were pruned (``outputs_pruned_at``, null if kept)."""
         return _frame(json.loads(_apsp.store_runs(self.path)), _RUN_SCHEMA)
+
+    def prune_outputs(self, keep: int) -> dict[str, Any]:
+        """Removes the officers, pairs, signals and evidence of every finished run but
+        the newest ``keep`` (about 50 MB a night at 5,000 officers). Each run's
+        manifest, quarantine and morning report stay, its alerts' scores stay in the
+        store, and :meth:`replay` gives the outputs back. Returns ``kept`` (run
+        numbers), ``pruned`` (each run's folder and files removed) and ``bytes``
+        freed."""
+        got: dict[str, Any] = json.loads(_apsp.store_prune(self.path, keep))
+        return got
+
+    def replay(self, run: int, out: PathLike, *, overwrite: bool = False) -> dict[str, Any]:
+        """Scores the store as it stood after run ``run`` (its data, snapshots, matrix
+        and settings then) and writes the run's outputs to ``out`` (outside the store);
+        returns each output's hash against the one the run recorded (``outputs``) and
+        ``identical``: every output the run wrote came back byte for byte."""
+        got: dict[str, Any] = json.loads(
+            _apsp.store_replay(self.path, run, Path(out), overwrite)
+        )
+        return got
 
     def review(
         self,

@@ -392,7 +392,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, apsp_store::StoreError> {
 
 /// One night of the store (`apsp nightly`); returns its summary as JSON.
 #[pyfunction]
-#[pyo3(signature = (store, incoming, *, matrix=None, csv=false, replace_snapshots=Vec::new(), profiles=Vec::new(), profile_dicts=Vec::new(),
+#[pyo3(signature = (store, incoming, *, matrix=None, csv=false, replace_snapshots=Vec::new(), keep_outputs=None, profiles=Vec::new(), profile_dicts=Vec::new(),
                     timezone="Europe/London", ambiguous="earliest", nonexistent="quarantine",
                     pseudonymise=false, key_file=None, key_env=None, ignore_extra_columns=false,
                     encoding="utf-8"))]
@@ -404,6 +404,7 @@ fn nightly(
     matrix: Option<PathBuf>,
     csv: bool,
     replace_snapshots: Vec<String>,
+    keep_outputs: Option<usize>,
     profiles: Vec<PathBuf>,
     profile_dicts: Vec<String>,
     timezone: &str,
@@ -435,6 +436,7 @@ fn nightly(
         matrix,
         csv,
         replace_snapshots,
+        keep_outputs,
     };
     py.detach(|| apsp_store::nightly(&opts, &|_| {}).and_then(|s| json(&s)))
         .map_err(|e| store_to_py(py, e))
@@ -503,6 +505,29 @@ fn store_history(py: Python<'_>, store: PathBuf, alert: Option<i64>) -> PyResult
 fn store_runs(py: Python<'_>, store: PathBuf) -> PyResult<String> {
     let run = || json(&apsp_store::Store::open(&store)?.runs()?);
     run().map_err(|e| store_to_py(py, e))
+}
+
+/// Prunes the bulky outputs of all but the newest `keep` runs; returns what it did,
+/// as JSON.
+#[pyfunction]
+fn store_prune(py: Python<'_>, store: PathBuf, keep: usize) -> PyResult<String> {
+    py.detach(|| apsp_store::prune_outputs(&store, keep).and_then(|p| json(&p)))
+        .map_err(|e| store_to_py(py, e))
+}
+
+/// Replays a run from the store into `out`; returns the comparison with the run's
+/// recorded outputs, as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, run, out, overwrite=false))]
+fn store_replay(
+    py: Python<'_>,
+    store: PathBuf,
+    run: i64,
+    out: PathBuf,
+    overwrite: bool,
+) -> PyResult<String> {
+    py.detach(|| apsp_store::replay(&store, run, &out, overwrite).and_then(|r| json(&r)))
+        .map_err(|e| store_to_py(py, e))
 }
 
 /// Records a review; returns the alert after it, as JSON.
@@ -855,6 +880,8 @@ fn _apsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store_alert, m)?)?;
     m.add_function(wrap_pyfunction!(store_history, m)?)?;
     m.add_function(wrap_pyfunction!(store_runs, m)?)?;
+    m.add_function(wrap_pyfunction!(store_prune, m)?)?;
+    m.add_function(wrap_pyfunction!(store_replay, m)?)?;
     m.add_function(wrap_pyfunction!(store_review, m)?)?;
     m.add_function(wrap_pyfunction!(store_watchlist, m)?)?;
     m.add_function(wrap_pyfunction!(store_watch, m)?)?;

@@ -125,6 +125,10 @@ enum Command {
         /// half its rows (refused by default: a partial export would drop the rest).
         #[arg(long, value_name = "TABLE")]
         replace_snapshot: Vec<String>,
+        /// After the night, prune the officers, pairs, signals and evidence of all but
+        /// this many newest runs (`apsp runs prune`; `apsp runs replay` gives them back).
+        #[arg(long, value_name = "N")]
+        keep_outputs: Option<usize>,
     },
     /// The store's alerts: list, show, review, history.
     Alerts {
@@ -157,6 +161,14 @@ enum Command {
     Compare {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
+    },
+    /// The store's runs: list, prune old runs' outputs, replay a run from the store.
+    Runs {
+        /// The store.
+        #[arg(long, global = true)]
+        store: Option<PathBuf>,
+        #[command(subcommand)]
+        command: store_cmd::RunsCommand,
     },
     /// The store's watchlist of officers under review: list, add, remove.
     Watchlist {
@@ -543,7 +555,10 @@ fn run(cli: Cli) -> apsp_core::Result<i32> {
             }
             Ok(outcome.exit_code())
         }
-        Command::Nightly { .. } | Command::Alerts { .. } | Command::Watchlist { .. } => {
+        Command::Nightly { .. }
+        | Command::Alerts { .. }
+        | Command::Runs { .. }
+        | Command::Watchlist { .. } => {
             unreachable!("the store's commands are run by store_cmd")
         }
         Command::Evaluate { .. } | Command::Fit { .. } | Command::Compare { .. } => {
@@ -609,6 +624,7 @@ fn main() -> ExitCode {
             json,
             timings,
             replace_snapshot,
+            keep_outputs,
         } => store_cmd::nightly(
             store_cmd::NightlyArgs {
                 store,
@@ -618,11 +634,15 @@ fn main() -> ExitCode {
                 json,
                 timings,
                 replace_snapshots: replace_snapshot,
+                keep_outputs,
             },
             &ingest,
         ),
         Command::Alerts { store, command } => {
             with_store(store, "alerts", |s| store_cmd::alerts(s, command))
+        }
+        Command::Runs { store, command } => {
+            with_store(store, "runs", |s| store_cmd::runs(s, command))
         }
         Command::Watchlist { store, command } => {
             with_store(store, "watchlist", |s| store_cmd::watchlist(s, command))

@@ -56,6 +56,130 @@ pub enum AlertsCommand {
     },
 }
 
+/// `apsp runs ...`.
+#[derive(Subcommand)]
+pub enum RunsCommand {
+    /// The runs, oldest first: status, folder, reference time, and when their outputs
+    /// were pruned.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the officers, pairs, signals and evidence of all but the newest runs
+    /// (about 50 MB a night at 5,000 officers). Each run's manifest, quarantine and
+    /// morning report stay, its alerts' scores stay in the database, and `replay`
+    /// gives the outputs back.
+    Prune {
+        /// How many of the newest finished runs keep their outputs (at least 1).
+        #[arg(long)]
+        keep: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score the store as it stood after a run (its data, snapshots, matrix and
+    /// settings then) and write the run's outputs to --out, checked against the hashes
+    /// its manifest recorded. Exit 0 when every output is the same byte for byte, 1
+    /// when one differs (named).
+    Replay {
+        /// The run's number (from `list`).
+        run: i64,
+        /// Where to write the outputs (outside the store).
+        #[arg(long)]
+        out: PathBuf,
+        /// Write into a folder that already holds files.
+        #[arg(long)]
+        overwrite: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `apsp runs ...`.
+pub fn runs(store: PathBuf, cmd: RunsCommand) -> apsp_store::Result<i32> {
+    match cmd {
+        RunsCommand::List { json } => {
+            let runs = Store::open(&store)?.runs()?;
+            if json {
+                return print_json(&runs).map(|_| 0);
+            }
+            println!(
+                "{:>5}  {:<9} {:<24} {:<22} outputs",
+                "run", "status", "folder", "reference time"
+            );
+            for r in &runs {
+                println!(
+                    "{:>5}  {:<9} {:<24} {:<22} {}",
+                    r.id,
+                    r.status,
+                    r.folder,
+                    r.reference_time.as_deref().unwrap_or("-"),
+                    match &r.outputs_pruned_at {
+                        Some(at) => format!("pruned {at}"),
+                        None => "kept".to_string(),
+                    }
+                );
+            }
+            Ok(0)
+        }
+        RunsCommand::Prune { keep, json } => {
+            let p = apsp_store::prune_outputs(&store, keep)?;
+            if json {
+                return print_json(&p).map(|_| 0);
+            }
+            print_pruned(&p);
+            Ok(0)
+        }
+        RunsCommand::Replay {
+            run,
+            out,
+            overwrite,
+            json,
+        } => {
+            let r = apsp_store::replay(&store, run, &out, overwrite)?;
+            let code = i32::from(!r.identical);
+            if json {
+                return print_json(&r).map(|_| code);
+            }
+            println!("replayed run {} into {}", r.run, r.out);
+            for o in &r.outputs {
+                let verdict = match (&o.recorded, o.same) {
+                    (_, true) => "same as the run's",
+                    (Some(_), false) => "DIFFERS from the run's",
+                    (None, false) => "not recorded by the run",
+                };
+                println!("  {:<22} {verdict}", o.file);
+            }
+            if !r.identical {
+                eprintln!(
+                    "apsp: warning: the replay is not the run's outputs byte for byte (the \
+                     run was scored by apsp {}, this is {})",
+                    r.recorded_version, r.version
+                );
+            }
+            Ok(code)
+        }
+    }
+}
+
+fn print_pruned(p: &apsp_store::PruneSummary) {
+    if p.pruned.is_empty() {
+        println!(
+            "no outputs to prune: {} newest run(s) keep theirs, older ones were pruned before",
+            p.kept.len()
+        );
+        return;
+    }
+    println!(
+        "pruned the outputs of {} run(s), {:.1} MB freed; the newest {} run(s) keep theirs",
+        p.pruned.len(),
+        p.bytes as f64 / 1e6,
+        p.kept.len()
+    );
+    for r in &p.pruned {
+        println!("  run {} ({}): {}", r.run, r.folder, r.files.join(", "));
+    }
+}
+
 /// `apsp watchlist ...`.
 #[derive(Subcommand)]
 pub enum WatchlistCommand {
@@ -152,6 +276,7 @@ pub struct NightlyArgs {
     pub json: bool,
     pub timings: bool,
     pub replace_snapshots: Vec<String>,
+    pub keep_outputs: Option<usize>,
 }
 
 /// `apsp nightly`.
@@ -164,6 +289,7 @@ pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32
         json,
         timings,
         replace_snapshots,
+        keep_outputs,
     } = args;
     let opts = NightlyOptions {
         store,
@@ -172,6 +298,7 @@ pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32
         matrix,
         csv,
         replace_snapshots,
+        keep_outputs,
     };
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |stage: &str| {
@@ -233,6 +360,9 @@ pub fn nightly(args: NightlyArgs, ingest: &IngestArgs) -> apsp_store::Result<i32
     }
     if !s.alerts.changes.is_empty() {
         println!("  changes tonight: {}", counts(&s.alerts.changes));
+    }
+    if let Some(p) = &s.pruned {
+        print_pruned(p);
     }
     if timings {
         eprintln!("stage seconds:");

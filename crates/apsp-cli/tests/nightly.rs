@@ -35,6 +35,7 @@ fn night(store: &Path, incoming: &Path) -> NightlySummary {
             matrix: None,
             csv: false,
             replace_snapshots: Vec::new(),
+            keep_outputs: None,
         },
         &|_| {},
     )

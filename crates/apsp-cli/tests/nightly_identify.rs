@@ -33,6 +33,7 @@ fn night(store: &Path, incoming: &Path, matrix: &Path) -> NightlySummary {
             matrix: Some(matrix.to_path_buf()),
             csv: false,
             replace_snapshots: Vec::new(),
+            keep_outputs: None,
         },
         &|_| {},
     )

@@ -10,7 +10,8 @@ use crate::{Result, StoreError};
 
 /// The schema, one migration per version: migration `i` takes the database from
 /// version `i` to `i + 1`. Append, never edit: stores in use are at every version.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -129,7 +130,14 @@ CREATE TRIGGER watchlist_events_append_only_update BEFORE UPDATE ON watchlist_ev
 BEGIN SELECT RAISE(ABORT, 'the watchlist history is append-only'); END;
 CREATE TRIGGER watchlist_events_append_only_delete BEFORE DELETE ON watchlist_events
 BEGIN SELECT RAISE(ABORT, 'the watchlist history is append-only'); END;
-"#];
+"#,
+    r#"
+-- When the run's bulky outputs (officers, pairs, signals, evidence) were removed by
+-- `apsp runs prune`; its manifest, quarantine and morning report stay, and
+-- `apsp runs replay` scores the store as of the run to get them back.
+ALTER TABLE runs ADD COLUMN outputs_pruned_at TEXT;
+"#,
+];
 
 /// An open store.
 pub struct Store {
@@ -332,7 +340,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, status, folder, incoming, started_at, finished_at, reference_time, matrix_sha256
+                "SELECT id, status, folder, incoming, started_at, finished_at, reference_time, matrix_sha256,
+                        outputs_pruned_at
                  FROM runs ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -347,6 +356,7 @@ impl Store {
                     finished_at: r.get(5)?,
                     reference_time: r.get(6)?,
                     matrix_sha256: r.get(7)?,
+                    outputs_pruned_at: r.get(8)?,
                 })
             })
             .map_err(|e| self.sql(e))?;
@@ -377,6 +387,9 @@ pub struct RunInfo {
     pub finished_at: Option<String>,
     pub reference_time: Option<String>,
     pub matrix_sha256: Option<String>,
+    /// When its officers, pairs, signals and evidence were pruned (`apsp runs prune`),
+    /// if they were.
+    pub outputs_pruned_at: Option<String>,
 }
 
 pub(crate) fn sqlite(store: &Path, e: rusqlite::Error) -> StoreError {
@@ -425,6 +438,34 @@ mod tests {
             .query_row("SELECT note FROM alert_events", [], |r| r.get(0))
             .unwrap();
         assert_eq!(note, "a relative");
+    }
+
+    #[test]
+    fn a_store_of_the_first_schema_is_migrated_with_its_runs() {
+        // A store made before runs could be pruned: schema version 1, one run.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        std::fs::create_dir_all(&path).unwrap();
+        let conn = Connection::open(path.join("store.sqlite")).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO runs(id, started_at, status, incoming, folder, matrix_toml, matrix_source, csv) \
+             VALUES (1, '2026-12-01T02:00:00Z', 'done', 'in', 'runs/000001-2026-12-01', '', 'default', 0)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let v: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        let runs = store.runs().unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].folder, "runs/000001-2026-12-01");
+        assert_eq!(runs[0].outputs_pruned_at, None);
     }
 
     #[test]

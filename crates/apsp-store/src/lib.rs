@@ -12,6 +12,9 @@
 //!   runs/NNNNNN-YYYY-MM-DD/                           each night's outputs
 //! ```
 //!
+//! Old runs' bulky outputs can be pruned, and any run replayed from the store to get
+//! them back byte for byte ([`runs`]).
+//!
 //! Export files are taken by content hash (a file delivered twice, or under another
 //! name, is taken once), validated once, and kept as typed Parquet with the
 //! de-duplication hashes of their rows, so a later night's overlapping export
@@ -29,6 +32,7 @@ mod layout;
 mod lock;
 pub mod morning;
 pub mod nightly;
+pub mod runs;
 mod scope;
 mod take;
 pub mod watchlist;
@@ -37,6 +41,7 @@ use std::path::PathBuf;
 
 pub use alerts::{AlertState, Outcome, Review};
 pub use nightly::{nightly, NightlyOptions, NightlySummary};
+pub use runs::{prune_outputs, replay, PruneSummary, ReplaySummary};
 
 /// What can go wrong with a store.
 #[derive(Debug, thiserror::Error)]

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::alerts::{self, AlertCounts, AlertRules};
 use crate::lock::StoreLock;
+use crate::runs::{prune_locked, PruneSummary};
 use crate::take::{self, DeliveredFile};
 use crate::{layout, morning, scope, Result, Store, StoreError};
 
@@ -70,6 +71,9 @@ pub struct NightlyOptions {
     /// Snapshot tables to replace tonight even if the delivery keeps fewer than half
     /// their rows (a force that really shrank).
     pub replace_snapshots: Vec<String>,
+    /// After the night, prune the bulky outputs of all but this many newest runs
+    /// (see [`crate::runs`]); `None` keeps every run's.
+    pub keep_outputs: Option<usize>,
 }
 
 /// A time the store recorded (`2026-12-05T02:30:00Z`), in UTC microseconds; `None`
@@ -105,6 +109,9 @@ pub struct NightlySummary {
     /// snapshot that shrank, an event table whose exports stopped (empty on an
     /// ordinary night).
     pub notices: Vec<String>,
+    /// What `keep_outputs` pruned after the night.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<PruneSummary>,
     /// 0: done; 1: done, with rows quarantined tonight.
     pub exit_code: i32,
     /// Seconds per stage.
@@ -145,6 +152,13 @@ impl Timings {
 /// Runs one night (see the module docs).
 pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<NightlySummary> {
     let mut timings = Timings::start();
+    if opts.keep_outputs == Some(0) {
+        return Err(StoreError::store(
+            &opts.store,
+            "--keep-outputs must be at least 1: the newest run's outputs are what this \
+             morning's review reads",
+        ));
+    }
     let matrix = RiskMatrix::load_or_default(opts.matrix.as_deref())?;
     let matrix_toml = match &opts.matrix {
         Some(p) => std::fs::read_to_string(p).map_err(|e| StoreError::io(p, e))?,
@@ -203,6 +217,14 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     progress("scoring the window from the store");
     timings.lap("commit the data");
     let scored = finish(&store, run, &settings, Some(&matrix), &mut timings)?;
+    let pruned = match opts.keep_outputs {
+        Some(keep) => {
+            let pruned = prune_locked(&store, keep)?;
+            timings.lap("prune old runs' outputs");
+            Some(pruned)
+        }
+        None => None,
+    };
     let Added {
         rows_added,
         quarantined_by_reason,
@@ -223,6 +245,7 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
         pairs: scored.pairs,
         alerts: scored.alerts,
         notices: scored.notices,
+        pruned,
         exit_code: i32::from(quarantined > 0),
         timings,
     })
@@ -427,17 +450,17 @@ struct Finished {
 
 /// What a run recorded when its data committed: how to finish it as it would have
 /// been finished that night.
-struct RecordedRun {
-    folder: String,
-    incoming: String,
-    matrix_toml: String,
-    matrix_source: String,
-    csv: bool,
-    started_at: String,
+pub(crate) struct RecordedRun {
+    pub folder: String,
+    pub incoming: String,
+    pub matrix_toml: String,
+    pub matrix_source: String,
+    pub csv: bool,
+    pub started_at: String,
 }
 
 impl RecordedRun {
-    fn of(store: &Store, run: i64) -> Result<RecordedRun> {
+    pub(crate) fn of(store: &Store, run: i64) -> Result<RecordedRun> {
         store
             .conn
             .query_row(

@@ -44,7 +44,7 @@ pub struct Manifest {
 }
 
 /// Settings that change what is read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     pub timezone: String,
     pub ambiguous: Ambiguous,
@@ -59,7 +59,7 @@ pub struct Settings {
 }
 
 /// An import profile used in the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProfileRef {
     pub table: String,
     pub path: String,
@@ -102,7 +102,7 @@ pub struct TableSummary {
 }
 
 /// One output file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutputFile {
     pub sha256: String,
     pub rows: u64,
