@@ -58,6 +58,21 @@ fn assert_equals_one_score(all: &Path, run_dir: &Path, out: &Path, night: i64) {
     }
 }
 
+/// Asserts that replaying run `s.run` from the store (as it stood after that night)
+/// gives the run folder's outputs again, byte for byte, quarantine included.
+fn assert_replays(store: &Path, s: &NightlySummary, out: &Path) {
+    let r = apsp_store::replay(store, s.run, out, false).unwrap();
+    assert!(r.identical, "run {}: {:?}", s.run, r.outputs);
+    for name in ["officers", "pairs", "signals", "evidence", "quarantine"] {
+        let file = format!("{name}.parquet");
+        assert!(
+            bytes(&store.join(&s.folder).join(&file)) == bytes(&out.join(&file)),
+            "run {}: the replay's {file} differs from the run's",
+            s.run
+        );
+    }
+}
+
 /// The state of an officer's own alert after each night (None before it is raised),
 /// and its score.
 type Trail = Vec<Option<(String, f64)>>;
@@ -299,4 +314,11 @@ fn thirty_nights_equal_one_score_over_everything_and_alerts_move() {
     let st = Store::open(&store).unwrap();
     assert_fisherman_escalates(&st, &fisherman, &n, margin);
     assert_decoy_stays_quiet(&st, &decoy, &n, margin);
+    // Any past night replays from the store: the one checked mid-way, and the one
+    // whose bad rows went to the quarantine (the store holds more nights since).
+    let mid = &n.summaries[MID_NIGHT as usize];
+    let bad = n.summaries.iter().find(|s| s.quarantined > 0).unwrap();
+    assert!(bad.run < last.run);
+    assert_replays(&store, mid, &work.path().join("replay-mid"));
+    assert_replays(&store, bad, &work.path().join("replay-bad"));
 }
