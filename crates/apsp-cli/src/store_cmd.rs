@@ -142,10 +142,11 @@ pub fn runs(store: PathBuf, cmd: RunsCommand) -> apsp_store::Result<i32> {
             }
             println!("replayed run {} into {}", r.run, r.out);
             for o in &r.outputs {
-                let verdict = match (&o.recorded, o.same) {
-                    (_, true) => "same as the run's",
-                    (Some(_), false) => "DIFFERS from the run's",
-                    (None, false) => "not recorded by the run",
+                let verdict = match (&o.recorded, &o.sha256, o.same) {
+                    (_, _, true) => "same as the run's",
+                    (Some(_), None, false) => "NOT WRITTEN by the replay",
+                    (Some(_), Some(_), false) => "DIFFERS from the run's",
+                    (None, _, false) => "not recorded by the run",
                 };
                 println!("  {:<22} {verdict}", o.file);
             }

@@ -148,13 +148,19 @@ pub struct Store {
 impl Store {
     /// Opens an existing store (its schema migrated to this version's).
     pub fn open(path: &Path) -> Result<Store> {
-        if !path.join("store.sqlite").is_file() {
-            return Err(StoreError::store(
-                path,
-                "not a store (no store.sqlite): `apsp nightly --store` makes one on its first night",
-            ));
-        }
+        Store::refuse_no_store(path)?;
         Store::connect(path)
+    }
+
+    /// Refuses a folder without a store's database.
+    pub(crate) fn refuse_no_store(path: &Path) -> Result<()> {
+        if path.join("store.sqlite").is_file() {
+            return Ok(());
+        }
+        Err(StoreError::store(
+            path,
+            "not a store (no store.sqlite): `apsp nightly --store` makes one on its first night",
+        ))
     }
 
     /// Makes the folder of a new store (absent or empty), or checks an existing
@@ -230,8 +236,21 @@ impl Store {
                 ),
             ));
         }
+        self.migrate_from(version)
+    }
+
+    /// Applies the migrations after `version` (read before, outside a transaction).
+    fn migrate_from(&self, version: i64) -> Result<()> {
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = crate::db::write_transaction(&self.conn).map_err(|e| self.sql(e))?;
+            // Another process (a reviewer's `apsp alerts` beside the night) may have
+            // applied it since the version was read: the write lock held, read again.
+            let now: i64 = tx
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(|e| self.sql(e))?;
+            if now as usize > i {
+                continue;
+            }
             tx.execute_batch(m).map_err(|e| self.sql(e))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(|e| self.sql(e))?;
@@ -440,15 +459,21 @@ mod tests {
         assert_eq!(note, "a relative");
     }
 
-    #[test]
-    fn a_store_of_the_first_schema_is_migrated_with_its_runs() {
-        // A store made before runs could be pruned: schema version 1, one run.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s");
+    /// A store's database at schema version 1 (made before runs could be pruned) in
+    /// `dir/s`, and a connection to it.
+    fn first_schema_store(dir: &Path) -> (PathBuf, Connection) {
+        let path = dir.join("s");
         std::fs::create_dir_all(&path).unwrap();
         let conn = Connection::open(path.join("store.sqlite")).unwrap();
         conn.execute_batch(MIGRATIONS[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
+        (path, conn)
+    }
+
+    #[test]
+    fn a_store_of_the_first_schema_is_migrated_with_its_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, conn) = first_schema_store(dir.path());
         conn.execute(
             "INSERT INTO runs(id, started_at, status, incoming, folder, matrix_toml, matrix_source, csv) \
              VALUES (1, '2026-12-01T02:00:00Z', 'done', 'in', 'runs/000001-2026-12-01', '', 'default', 0)",
@@ -466,6 +491,27 @@ mod tests {
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].folder, "runs/000001-2026-12-01");
         assert_eq!(runs[0].outputs_pruned_at, None);
+    }
+
+    /// Two processes open a store of the first schema at once: the one that reads the
+    /// version before the other migrates, and migrates after, skips what was applied.
+    #[test]
+    fn a_migration_applied_meanwhile_is_not_applied_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, first) = first_schema_store(dir.path());
+        let late = Store {
+            path: path.clone(),
+            conn: first,
+        };
+        // The other process migrates the store to this version's schema...
+        drop(Store::open(&path).unwrap());
+        // ...while this one still runs every migration from version 1 on.
+        late.migrate_from(1).unwrap();
+        let v: i64 = late
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
     }
 
     #[test]

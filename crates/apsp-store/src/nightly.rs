@@ -217,11 +217,22 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
     progress("scoring the window from the store");
     timings.lap("commit the data");
     let scored = finish(&store, run, &settings, Some(&matrix), &mut timings)?;
+    let mut notices = scored.notices;
+    // Tonight's run is complete whatever pruning meets: a failure is said, not fatal.
     let pruned = match opts.keep_outputs {
         Some(keep) => {
-            let pruned = prune_locked(&store, keep)?;
+            let pruned = prune_locked(&store, keep);
             timings.lap("prune old runs' outputs");
-            Some(pruned)
+            match pruned {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    notices.push(format!(
+                        "Pruning older runs' outputs failed ({e}): tonight's run is complete; \
+                         prune with `apsp runs prune` once the cause is fixed"
+                    ));
+                    None
+                }
+            }
         }
         None => None,
     };
@@ -244,7 +255,7 @@ pub fn nightly(opts: &NightlyOptions, progress: &dyn Fn(&str)) -> Result<Nightly
         officers: scored.officers,
         pairs: scored.pairs,
         alerts: scored.alerts,
-        notices: scored.notices,
+        notices,
         pruned,
         exit_code: i32::from(quarantined > 0),
         timings,

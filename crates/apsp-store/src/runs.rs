@@ -12,10 +12,11 @@
 //! recorded.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use apsp_core::ingest::manifest::{OutputFile, Settings};
 use apsp_core::matrix::RiskMatrix;
+use apsp_core::output::resolved;
 use apsp_core::score::{score_releasing, ScoreOptions};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -52,8 +53,11 @@ pub struct PruneSummary {
 /// Removes the bulky outputs of every finished run but the newest `keep`, taking the
 /// store's lock (a night running is waited for by no one: it is refused).
 pub fn prune_outputs(path: &Path, keep: usize) -> Result<PruneSummary> {
-    let store = Store::open(path)?;
+    // Checked before the lock, whose file would be made in a folder that is no store;
+    // the lock taken before the database is opened (and migrated), as a night does.
+    Store::refuse_no_store(path)?;
     let _lock = StoreLock::take(path)?;
+    let store = Store::connect(path)?;
     prune_locked(&store, keep)
 }
 
@@ -62,12 +66,18 @@ pub(crate) fn prune_locked(store: &Store, keep: usize) -> Result<PruneSummary> {
     if keep == 0 {
         return Err(StoreError::store(
             &store.path,
-            "keep at least the newest run's outputs (--keep 1 or more): they are what \
-             this morning's review reads",
+            "keep at least the newest run's outputs (keep 1 or more): they are what this \
+             morning's review reads",
         ));
     }
     let runs = finished_runs(store)?;
-    let kept = runs.iter().take(keep).map(|r| r.id).collect();
+    // A run pruned before by a smaller `keep` keeps nothing.
+    let kept = runs
+        .iter()
+        .take(keep)
+        .filter(|r| r.pruned_at.is_none())
+        .map(|r| r.id)
+        .collect();
     let mut pruned = Vec::new();
     for run in runs.iter().skip(keep).filter(|r| r.pruned_at.is_none()) {
         pruned.push(prune_run(store, run)?);
@@ -152,7 +162,8 @@ fn prune_run(store: &Store, run: &FinishedRun) -> Result<PrunedRun> {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplayedOutput {
     pub file: String,
-    pub sha256: String,
+    /// The replay's hash (none for a file the run wrote and the replay did not).
+    pub sha256: Option<String>,
     /// The hash the run's manifest recorded (none for a file it did not write).
     pub recorded: Option<String>,
     pub same: bool,
@@ -201,25 +212,11 @@ pub fn replay(path: &Path, run: i64, out: &Path, overwrite: bool) -> Result<Repl
         },
     )?;
     let written = recorded_manifest(out)?;
-    let outputs: Vec<ReplayedOutput> = written
+    let outputs = compare_outputs(&recorded.outputs, &written.outputs);
+    let identical = recorded
         .outputs
-        .iter()
-        .map(|(file, o)| {
-            let before = recorded.outputs.get(file).map(|r| r.sha256.clone());
-            ReplayedOutput {
-                file: file.clone(),
-                sha256: o.sha256.clone(),
-                same: before.as_deref() == Some(o.sha256.as_str()),
-                recorded: before,
-            }
-        })
-        .collect();
-    let identical = recorded.outputs.iter().all(|(file, r)| {
-        written
-            .outputs
-            .get(file)
-            .is_some_and(|o| o.sha256 == r.sha256)
-    });
+        .keys()
+        .all(|file| outputs.iter().any(|o| &o.file == file && o.same));
     Ok(ReplaySummary {
         run,
         out: out.display().to_string(),
@@ -228,6 +225,28 @@ pub fn replay(path: &Path, run: i64, out: &Path, overwrite: bool) -> Result<Repl
         outputs,
         identical,
     })
+}
+
+/// Every output the run recorded or the replay wrote, by name, with both hashes.
+fn compare_outputs(
+    recorded: &BTreeMap<String, OutputFile>,
+    written: &BTreeMap<String, OutputFile>,
+) -> Vec<ReplayedOutput> {
+    let names: std::collections::BTreeSet<&String> =
+        recorded.keys().chain(written.keys()).collect();
+    names
+        .into_iter()
+        .map(|file| {
+            let before = recorded.get(file).map(|o| o.sha256.clone());
+            let now = written.get(file).map(|o| o.sha256.clone());
+            ReplayedOutput {
+                file: file.clone(),
+                same: before.is_some() && before == now,
+                sha256: now,
+                recorded: before,
+            }
+        })
+        .collect()
 }
 
 fn recorded_manifest(folder: &Path) -> Result<RecordedManifest> {
@@ -241,39 +260,26 @@ fn recorded_manifest(folder: &Path) -> Result<RecordedManifest> {
     })
 }
 
-/// A replay written inside the store could be taken for the store's own files.
+/// A replay written inside the store could be taken for the store's own files; a
+/// path that cannot be resolved is refused rather than trusted.
 fn refuse_out_inside_store(store: &Store, out: &Path) -> Result<()> {
-    let resolved = |p: &Path| -> Option<PathBuf> {
-        // `out` may not exist yet: resolve its nearest existing ancestor.
-        let mut base = p.to_path_buf();
-        let mut rest = Vec::new();
-        while !base.exists() {
-            rest.push(base.file_name()?.to_owned());
-            base = base.parent()?.to_path_buf();
-            if base.as_os_str().is_empty() {
-                base = PathBuf::from(".");
-            }
-        }
-        let mut full = base.canonicalize().ok()?;
-        full.extend(rest.iter().rev());
-        Some(full)
+    let refuse = |why: &str| {
+        Err(StoreError::store(
+            &store.path,
+            format!(
+                "a replay is written outside the store ({} {why}): choose another folder",
+                out.display()
+            ),
+        ))
     };
-    if let (Some(store_dir), Some(out_dir)) = (resolved(&store.path), resolved(out)) {
-        if out_dir.starts_with(&store_dir) || store_dir.starts_with(&out_dir) {
-            return Err(StoreError::store(
-                &store.path,
-                format!(
-                    "a replay is written outside the store ({} is {} it): choose another \
-                     folder",
-                    out.display(),
-                    if out_dir.starts_with(&store_dir) {
-                        "inside"
-                    } else {
-                        "a folder holding"
-                    }
-                ),
-            ));
-        }
+    let (Some(store_dir), Some(out_dir)) = (resolved(&store.path), resolved(out)) else {
+        return refuse("cannot be resolved to a folder");
+    };
+    if out_dir.starts_with(&store_dir) {
+        return refuse("is inside it");
+    }
+    if store_dir.starts_with(&out_dir) {
+        return refuse("holds it");
     }
     Ok(())
 }
@@ -298,5 +304,48 @@ fn refuse_unfinished(store: &Store, run: i64) -> Result<()> {
                 format!("no run {run}: its runs are 1 to {last} (`apsp runs list`)"),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(files: &[(&str, &str)]) -> BTreeMap<String, OutputFile> {
+        files
+            .iter()
+            .map(|(f, h)| {
+                (
+                    f.to_string(),
+                    OutputFile {
+                        sha256: h.to_string(),
+                        rows: 1,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Each file of either side is listed once: the same hash, another hash, a file
+    /// the replay did not write, a file the run did not record.
+    #[test]
+    fn outputs_are_compared_by_name_on_both_sides() {
+        let run = outputs(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let replay = outputs(&[("a", "1"), ("b", "9"), ("d", "4")]);
+        let got: Vec<(String, Option<String>, Option<String>, bool)> =
+            compare_outputs(&run, &replay)
+                .into_iter()
+                .map(|o| (o.file, o.recorded, o.sha256, o.same))
+                .collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), s("1"), s("1"), true),
+                ("b".into(), s("2"), s("9"), false),
+                ("c".into(), s("3"), None, false),
+                ("d".into(), None, s("4"), false),
+            ]
+        );
     }
 }

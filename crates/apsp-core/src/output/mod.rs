@@ -149,20 +149,30 @@ pub fn prepare_out_folder(out: &Path, overwrite: bool) -> Result<()> {
 
 /// `p` made absolute with its symbolic links resolved, as far as it exists (an output
 /// folder may not exist yet: its nearest existing ancestor is resolved and the rest
-/// appended).
-fn resolved(p: &Path) -> Option<std::path::PathBuf> {
-    let mut rest = Vec::new();
-    let mut base = p;
-    loop {
-        if let Ok(c) = base.canonicalize() {
-            return Some(rest.iter().rev().fold(c, |acc, part| acc.join(part)));
-        }
-        rest.push(base.file_name()?.to_os_string());
-        base = base.parent()?;
-        if base.as_os_str().is_empty() {
-            base = Path::new(".");
+/// appended, `..` and `.` taken lexically there, where no link can be). `None` when
+/// the working folder is unknown or nothing of the path exists.
+pub fn resolved(p: &Path) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let absolute = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(p)
+    };
+    let parts: Vec<Component<'_>> = absolute.components().collect();
+    let (mut out, existing) = (0..=parts.len()).rev().find_map(|i| {
+        let prefix: std::path::PathBuf = parts[..i].iter().collect();
+        prefix.canonicalize().ok().map(|c| (c, i))
+    })?;
+    for part in &parts[existing..] {
+        match part {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
         }
     }
+    Some(out)
 }
 
 /// How [`write_outputs`] writes.
@@ -228,4 +238,37 @@ pub fn write_outputs(s: &Scored, ds: &mut Dataset, out: &Path, opts: WriteOption
         }
     }
     ds.manifest.write(&out.join("manifest.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolved;
+
+    /// A folder that does not exist yet resolves under its nearest existing ancestor,
+    /// `..` and `.` of the missing part taken lexically.
+    #[test]
+    fn a_path_not_made_yet_is_resolved_through_its_existing_ancestor() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        assert_eq!(resolved(dir.path()), Some(root.clone()));
+        assert_eq!(
+            resolved(&dir.path().join("new").join("sub")),
+            Some(root.join("new").join("sub"))
+        );
+        assert_eq!(
+            resolved(&dir.path().join("new").join("..")),
+            Some(root.clone())
+        );
+        assert_eq!(
+            resolved(
+                &dir.path()
+                    .join("new")
+                    .join(".")
+                    .join("x")
+                    .join("..")
+                    .join("y")
+            ),
+            Some(root.join("new").join("y"))
+        );
+    }
 }
