@@ -34,6 +34,8 @@ __all__ = [
     "store_alert",
     "store_alerts",
     "store_history",
+    "store_prune",
+    "store_replay",
     "store_review",
     "store_runs",
     "store_watch",
