@@ -259,6 +259,20 @@ impl Store {
         Ok(())
     }
 
+    /// Every row `sql` gives for `params`, each made by `row` (prepare, query, collect:
+    /// each error naming the store).
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map(params, row).map_err(|e| self.sql(e))?;
+        rows.collect::<std::result::Result<Vec<T>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
     /// A database error, naming the store.
     pub(crate) fn sql(&self, e: rusqlite::Error) -> StoreError {
         sqlite(&self.path, e)
@@ -356,16 +370,12 @@ impl Store {
 
     /// The runs, oldest first.
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, status, folder, incoming, started_at, finished_at, reference_time, matrix_sha256,
-                        outputs_pruned_at
-                 FROM runs ORDER BY id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.rows(
+            "SELECT id, status, folder, incoming, started_at, finished_at, reference_time, matrix_sha256,
+                    outputs_pruned_at
+             FROM runs ORDER BY id",
+            [],
+            |r| {
                 Ok(RunInfo {
                     id: r.get(0)?,
                     status: r.get(1)?,
@@ -377,10 +387,8 @@ impl Store {
                     matrix_sha256: r.get(7)?,
                     outputs_pruned_at: r.get(8)?,
                 })
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.sql(e))
+            },
+        )
     }
 
     /// The number of the next run.

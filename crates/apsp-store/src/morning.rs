@@ -80,9 +80,7 @@ impl Coverage {
             by_table,
         }
     }
-}
 
-impl Coverage {
     /// By event table with rows, the day (UTC, days since 1970) of its newest rows up
     /// to the day of `reference` (rows dated after it, a clock years ahead, are not
     /// the newest export).
@@ -190,10 +188,12 @@ pub(crate) struct MatrixChange {
 /// A matrix named for a reviewer: its name, version and the start of its SHA-256
 /// (two files may share a name and version and differ in a number).
 fn matrix_label(name: &str, version: &str, sha256: &str) -> String {
-    format!(
-        "{name} {version}, SHA-256 {}…",
-        sha256.get(..12).unwrap_or(sha256)
-    )
+    format!("{name} {version}, {}", short_sha(sha256))
+}
+
+/// A SHA-256 named by its first twelve digits.
+fn short_sha(sha256: &str) -> String {
+    format!("SHA-256 {}…", sha256.get(..12).unwrap_or(sha256))
 }
 
 /// Run `run`'s matrix against the last finished run's, if they differ.
@@ -221,7 +221,7 @@ fn matrix_change(
     // A matrix an older apsp read may not parse today: then its hash names it.
     let before = match apsp_core::matrix::RiskMatrix::parse(&toml, &source) {
         Ok(m) => matrix_label(&m.matrix.name, &m.matrix.version, &sha),
-        Err(_) => format!("SHA-256 {}…", sha.get(..12).unwrap_or(&sha)),
+        Err(_) => short_sha(&sha),
     };
     let now = matrix_label(&now.matrix.name, &now.matrix.version, &now.sha256);
     Ok(Some(MatrixChange { before, now }))
@@ -255,25 +255,19 @@ impl SnapshotChange {
 
 /// The snapshots run `run` took, each with the rows of the one it replaced.
 fn snapshot_changes(store: &Store, run: i64) -> Result<Vec<SnapshotChange>> {
-    let mut stmt = store
-        .conn
-        .prepare(
-            "SELECT p.tbl, p.rows, (SELECT q.rows FROM parts q WHERE q.kind = 'snapshot' \
-             AND q.tbl = p.tbl AND q.run_id < p.run_id ORDER BY q.run_id DESC LIMIT 1) \
-             FROM parts p WHERE p.kind = 'snapshot' AND p.run_id = ?1 ORDER BY p.tbl",
-        )
-        .map_err(|e| store.sql(e))?;
-    let rows = stmt
-        .query_map([run], |r| {
+    let rows = store.rows(
+        "SELECT p.tbl, p.rows, (SELECT q.rows FROM parts q WHERE q.kind = 'snapshot' \
+         AND q.tbl = p.tbl AND q.run_id < p.run_id ORDER BY q.run_id DESC LIMIT 1) \
+         FROM parts p WHERE p.kind = 'snapshot' AND p.run_id = ?1 ORDER BY p.tbl",
+        [run],
+        |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, Option<i64>>(2)?,
             ))
-        })
-        .map_err(|e| store.sql(e))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| store.sql(e))?;
+        },
+    )?;
     Ok(rows
         .into_iter()
         .filter_map(|(table, now, before)| {
@@ -760,23 +754,19 @@ struct Delivered {
 }
 
 fn delivered_files(store: &Store, run: i64) -> Result<Vec<Delivered>> {
-    let mut stmt = store
-        .conn
-        .prepare("SELECT tbl, name, not_taken, latest_event FROM deliveries WHERE run_id = ?1 ORDER BY tbl = '', tbl, name")
-        .map_err(|e| store.sql(e))?;
-    let files = stmt
-        .query_map([run], |r| {
+    store.rows(
+        "SELECT tbl, name, not_taken, latest_event FROM deliveries WHERE run_id = ?1 \
+         ORDER BY tbl = '', tbl, name",
+        [run],
+        |r| {
             Ok(Delivered {
                 table: r.get(0)?,
                 name: r.get(1)?,
                 not_taken: r.get(2)?,
                 latest_event: r.get(3)?,
             })
-        })
-        .map_err(|e| store.sql(e))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| store.sql(e))?;
-    Ok(files)
+        },
+    )
 }
 
 fn data_quality(

@@ -99,24 +99,17 @@ struct FinishedRun {
 
 /// The finished runs, newest first.
 fn finished_runs(store: &Store) -> Result<Vec<FinishedRun>> {
-    let mut stmt = store
-        .conn
-        .prepare(
-            "SELECT id, folder, outputs_pruned_at FROM runs WHERE status = 'done' ORDER BY id DESC",
-        )
-        .map_err(|e| store.sql(e))?;
-    let runs = stmt
-        .query_map([], |r| {
+    store.rows(
+        "SELECT id, folder, outputs_pruned_at FROM runs WHERE status = 'done' ORDER BY id DESC",
+        [],
+        |r| {
             Ok(FinishedRun {
                 id: r.get(0)?,
                 folder: r.get(1)?,
                 pruned_at: r.get(2)?,
             })
-        })
-        .map_err(|e| store.sql(e))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| store.sql(e))?;
-    Ok(runs)
+        },
+    )
 }
 
 /// Removes one run's bulky outputs, then records it. Killed between the two, the next
@@ -213,10 +206,11 @@ pub fn replay(path: &Path, run: i64, out: &Path, overwrite: bool) -> Result<Repl
     )?;
     let written = recorded_manifest(out)?;
     let outputs = compare_outputs(&recorded.outputs, &written.outputs);
-    let identical = recorded
-        .outputs
-        .keys()
-        .all(|file| outputs.iter().any(|o| &o.file == file && o.same));
+    // Every file the run recorded is among the outputs compared.
+    let identical = outputs
+        .iter()
+        .filter(|o| o.recorded.is_some())
+        .all(|o| o.same);
     Ok(ReplaySummary {
         run,
         out: out.display().to_string(),

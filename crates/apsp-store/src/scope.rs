@@ -143,16 +143,11 @@ pub(crate) fn dataset_as_of(
 
 /// The files of run `run`'s delivery that belong to no table (not read).
 fn not_read_tonight(store: &Store, run: i64) -> Result<Vec<String>> {
-    let mut stmt = store
-        .conn
-        .prepare("SELECT name FROM deliveries WHERE run_id = ?1 AND tbl = '' ORDER BY name")
-        .map_err(|e| store.sql(e))?;
-    let names = stmt
-        .query_map([run], |r| r.get::<_, String>(0))
-        .map_err(|e| store.sql(e))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| store.sql(e))?;
-    Ok(names)
+    store.rows(
+        "SELECT name FROM deliveries WHERE run_id = ?1 AND tbl = '' ORDER BY name",
+        [run],
+        |r| r.get(0),
+    )
 }
 
 /// What the run saw of the store, for its manifest: the run, the store's recorded
